@@ -1,0 +1,164 @@
+-- name: RunInsertFires :many
+-- Inserts one run per (schedule, fire time), copying the schedule's type, owner,
+-- revision and task_params snapshot; a fire that already has a run is left alone,
+-- which is what makes a fire happen exactly once on any number of schedulers.
+INSERT INTO job_schedule_runs (
+    job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
+    trigger, skip_reason, jitter_ms, finished_at
+)
+SELECT s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
+       u.trigger, NULLIF(u.skip_reason, ''), u.jitter_ms,
+       CASE WHEN u.status = 'SKIPPED' THEN now() END
+FROM (
+    SELECT unnest(@schedule_ids::int[]) AS schedule_id,
+        unnest(@scheduled_fors::timestamptz[]) AS scheduled_for,
+        unnest(@statuses::text[]) AS status,
+        unnest(@triggers::text[]) AS trigger,
+        unnest(@skip_reasons::text[]) AS skip_reason,
+        unnest(@jitter_ms::int[]) AS jitter_ms
+) AS u
+JOIN job_schedules s ON s.id = u.schedule_id
+ON CONFLICT (job_id, scheduled_for) DO NOTHING
+RETURNING id, job_id, scheduled_for, status;
+
+-- name: RunSetRiverJobIDs :exec
+UPDATE job_schedule_runs r SET river_job_id = u.river_job_id
+FROM (
+    SELECT unnest(@ids::int[]) AS id,
+        unnest(@river_job_ids::bigint[]) AS river_job_id
+) AS u
+WHERE r.id = u.id;
+
+-- name: RunListOpenBySchedules :many
+-- Unfinished runs of the given schedules, for the overlap policy.
+SELECT id, job_id, status, river_job_id FROM job_schedule_runs
+WHERE job_id = ANY(@schedule_ids::bigint[]) AND status IN ('PENDING', 'RUNNING')
+ORDER BY job_id, id;
+
+-- name: RunCountRunningForSchedule :one
+SELECT count(*)::int FROM job_schedule_runs
+WHERE job_id = @schedule_id AND status = 'RUNNING' AND id <> @except_id;
+
+-- name: RunApplyEvents :exec
+-- Batched run tracking. Each event describes one attempt (started_at is River's
+-- attempted_at); an event only moves a run forward: a later attempt, or a later
+-- step of the same attempt (rank: RUNNING 1 < outcome 2). Re-applying the same
+-- outcome is harmless. Cancelled and skipped runs are final.
+UPDATE job_schedule_runs r SET
+    status      = u.status,
+    attempt     = u.attempt,
+    started_at  = u.started_at,
+    finished_at = CASE WHEN u.status IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN u.event_at END,
+    worker_id   = COALESCE(NULLIF(u.worker_id, ''), r.worker_id),
+    error       = CASE WHEN u.status = 'COMPLETED' THEN NULL ELSE COALESCE(NULLIF(u.error, ''), r.error) END,
+    result      = COALESCE(NULLIF(u.result, '')::jsonb, r.result)
+FROM (
+    SELECT unnest(@ids::int[]) AS id,
+        unnest(@statuses::text[]) AS status,
+        unnest(@attempts::int[]) AS attempt,
+        unnest(@started_ats::timestamptz[]) AS started_at,
+        unnest(@event_ats::timestamptz[]) AS event_at,
+        unnest(@worker_ids::text[]) AS worker_id,
+        unnest(@errors::text[]) AS error,
+        unnest(@results::text[]) AS result,
+        unnest(@ranks::int[]) AS rank
+) AS u
+WHERE r.id = u.id
+  AND r.status NOT IN ('CANCELLED', 'SKIPPED')
+  AND (
+      r.started_at IS NULL
+      OR u.started_at > r.started_at
+      OR (u.started_at = r.started_at AND (
+          u.rank > CASE r.status WHEN 'RUNNING' THEN 1 ELSE 2 END
+          OR (u.rank = 2 AND u.status = r.status)))
+  );
+
+-- name: RunGetByID :one
+SELECT * FROM job_schedule_runs WHERE id = @id;
+
+-- name: RunListBySchedule :many
+SELECT * FROM job_schedule_runs WHERE job_id = @schedule_id ORDER BY scheduled_for, id;
+
+-- name: RunCancel :one
+-- Marks a pending or running run cancelled; the caller cancels its River job.
+UPDATE job_schedule_runs SET status = 'CANCELLED', finished_at = now(),
+    error = COALESCE(NULLIF(@reason::text, ''), error)
+WHERE id = @id AND status IN ('PENDING', 'RUNNING')
+RETURNING *;
+
+-- name: RunCancelMany :exec
+UPDATE job_schedule_runs SET status = 'CANCELLED', finished_at = now(), error = @reason::text
+WHERE id = ANY(@ids::int[]) AND status IN ('PENDING', 'RUNNING');
+
+-- name: RunReconcile :many
+-- Repairs the ledger from River's job states: a run still PENDING or RUNNING
+-- whose River job has finished, moved on, or is gone (the design's "Service
+-- restart cleanup", applied only when River no longer runs or retries the job).
+WITH open AS (
+    SELECT r.id, r.status AS run_status, j.id AS river_id, j.state::text AS state,
+           j.attempt, j.attempted_at, j.finalized_at,
+           (j.errors[array_length(j.errors, 1)] ->> 'error') AS last_error
+    FROM job_schedule_runs r
+    LEFT JOIN river_job j ON j.id = r.river_job_id
+    WHERE r.status IN ('PENDING', 'RUNNING')
+      AND r.river_job_id IS NOT NULL
+      AND r.enqueued_at < @settled_before::timestamptz
+      AND (j.finalized_at IS NULL OR j.finalized_at < @settled_before::timestamptz)
+    ORDER BY r.id
+    LIMIT @max_rows
+    FOR UPDATE OF r SKIP LOCKED
+), target AS (
+    SELECT o.*,
+           CASE
+               WHEN o.river_id IS NULL THEN 'FAILED'
+               WHEN o.state = 'completed' THEN 'COMPLETED'
+               WHEN o.state = 'discarded' THEN 'FAILED'
+               WHEN o.state = 'cancelled' THEN 'CANCELLED'
+               WHEN o.state = 'running' THEN 'RUNNING'
+               ELSE 'PENDING'
+           END AS new_status
+    FROM open o
+)
+UPDATE job_schedule_runs r SET
+    status      = t.new_status,
+    attempt     = COALESCE(t.attempt, r.attempt),
+    started_at  = COALESCE(t.attempted_at, r.started_at),
+    finished_at = CASE
+                      WHEN t.river_id IS NULL THEN now()
+                      WHEN t.new_status IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN t.finalized_at
+                  END,
+    error       = CASE
+                      WHEN t.river_id IS NULL THEN 'Service restart cleanup: River job no longer exists'
+                      WHEN t.new_status = 'COMPLETED' THEN NULL
+                      ELSE COALESCE(t.last_error, r.error)
+                  END
+FROM target t
+WHERE r.id = t.id AND t.new_status <> t.run_status
+RETURNING r.id, r.job_id, r.status, r.error;
+
+-- name: RunResetStuck :execrows
+-- The design's stuck-run reset, for runs with no River job to consult.
+UPDATE job_schedule_runs SET status = 'FAILED', error = 'Service restart cleanup', finished_at = now()
+WHERE status = 'RUNNING' AND river_job_id IS NULL AND started_at < @started_before::timestamptz;
+
+-- name: RunDeleteOlderThan :execrows
+-- Retention, in batches; unfinished runs are kept.
+DELETE FROM job_schedule_runs WHERE id IN (
+    SELECT id FROM job_schedule_runs
+    WHERE enqueued_at < @before::timestamptz AND status NOT IN ('PENDING', 'RUNNING')
+    LIMIT @max_rows
+);
+
+-- name: RunStatusCounts :many
+SELECT status, count(*)::int AS runs FROM job_schedule_runs
+WHERE enqueued_at > @since::timestamptz
+GROUP BY status ORDER BY status;
+
+-- name: RunExecutionStats :one
+SELECT count(*)::int AS runs,
+       count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
+       count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+       COALESCE(avg(EXTRACT(EPOCH FROM finished_at - started_at)) FILTER (WHERE status = 'COMPLETED'), 0)::float8 AS avg_duration_s,
+       COALESCE(max(EXTRACT(EPOCH FROM finished_at - started_at)) FILTER (WHERE status = 'COMPLETED'), 0)::float8 AS max_duration_s
+FROM job_schedule_runs
+WHERE enqueued_at > @since::timestamptz;

@@ -1,0 +1,103 @@
+-- name: ScheduleCreate :one
+INSERT INTO job_schedules (
+    user_id, name, job_type, target, task_params, cron, enabled, next_run_at, timezone,
+    misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold,
+    jitter_seconds, remaining_runs, pause_on_failure
+) VALUES (
+    @user_id, @name, @job_type, @target, @task_params, @cron, @enabled, sqlc.narg('next_run_at'), @timezone,
+    sqlc.narg('misfire_grace_time'), sqlc.narg('catchup'), sqlc.narg('max_catchup'), sqlc.narg('overlap'),
+    sqlc.narg('max_instances'), @dst_gap, @dst_fold, @jitter_seconds, sqlc.narg('remaining_runs'), @pause_on_failure
+)
+RETURNING *;
+
+-- name: ScheduleGetByID :one
+SELECT * FROM job_schedules WHERE id = @id;
+
+-- name: ScheduleListUnplanned :many
+-- Enabled rows without next_run_at: new rows written by anyone, or edited ones.
+SELECT * FROM job_schedules
+WHERE enabled AND next_run_at IS NULL
+ORDER BY id
+LIMIT @max_rows
+FOR UPDATE SKIP LOCKED;
+
+-- name: ScheduleListDue :many
+-- Due rows this build can fire, locked so that no other scheduler fires them.
+SELECT * FROM job_schedules
+WHERE enabled AND next_run_at <= @now AND job_type = ANY(@job_types::text[])
+ORDER BY next_run_at
+LIMIT @max_rows
+FOR UPDATE SKIP LOCKED;
+
+-- name: ScheduleNextDueAt :one
+-- The earliest planned fire this build can run; no row when there is none.
+SELECT next_run_at FROM job_schedules
+WHERE enabled AND next_run_at IS NOT NULL AND job_type = ANY(@job_types::text[])
+ORDER BY next_run_at
+LIMIT 1;
+
+-- name: SchedulePlanMany :exec
+UPDATE job_schedules s SET next_run_at = u.next_run_at
+FROM (
+    SELECT unnest(@ids::int[]) AS id,
+        unnest(@next_run_ats::timestamptz[]) AS next_run_at
+) AS u
+WHERE s.id = u.id;
+
+-- name: ScheduleAdvanceMany :exec
+-- After a tick: the next fire, the last fire, runs left, and a pause when the
+-- run limit is reached (remaining_runs -1 means unlimited).
+UPDATE job_schedules s SET
+    next_run_at    = u.next_run_at,
+    last_run_at    = CASE WHEN u.fired THEN u.last_run_at ELSE s.last_run_at END,
+    remaining_runs = NULLIF(u.remaining_runs, -1),
+    enabled        = s.enabled AND u.remaining_runs <> 0,
+    paused_note    = CASE WHEN u.remaining_runs = 0 THEN 'run limit reached' ELSE s.paused_note END
+FROM (
+    SELECT unnest(@ids::int[]) AS id,
+        unnest(@next_run_ats::timestamptz[]) AS next_run_at,
+        unnest(@last_run_ats::timestamptz[]) AS last_run_at,
+        unnest(@fired::boolean[]) AS fired,
+        unnest(@remaining_runs::int[]) AS remaining_runs
+) AS u
+WHERE s.id = u.id;
+
+-- name: ScheduleDisableMany :exec
+-- Rows the scheduler cannot fire (bad cron, bad task_params) are disabled with the reason.
+UPDATE job_schedules s SET enabled = false, disabled_reason = u.reason, next_run_at = NULL
+FROM (
+    SELECT unnest(@ids::int[]) AS id,
+        unnest(@reasons::text[]) AS reason
+) AS u
+WHERE s.id = u.id;
+
+-- name: ScheduleMarkWaiting :execrows
+-- Enabled rows of job types this build has no worker for wait with a reason.
+UPDATE job_schedules
+SET wait_reason = 'no worker for job type ' || job_type || ' in this build'
+WHERE enabled AND NOT (job_type = ANY(@job_types::text[])) AND wait_reason IS NULL;
+
+-- name: ScheduleClearWaiting :execrows
+UPDATE job_schedules SET wait_reason = NULL
+WHERE job_type = ANY(@job_types::text[]) AND wait_reason IS NOT NULL;
+
+-- name: SchedulePause :one
+UPDATE job_schedules SET enabled = false, paused_note = @note
+WHERE id = @id
+RETURNING *;
+
+-- name: ScheduleResume :one
+UPDATE job_schedules SET enabled = true, paused_note = NULL, disabled_reason = NULL
+WHERE id = @id
+RETURNING *;
+
+-- name: SchedulePauseForFailure :exec
+UPDATE job_schedules SET enabled = false, paused_note = @note
+WHERE id = @id AND pause_on_failure AND enabled;
+
+-- name: ScheduleCounts :one
+SELECT count(*)::int AS total,
+       count(*) FILTER (WHERE enabled)::int AS enabled,
+       count(*) FILTER (WHERE disabled_reason IS NOT NULL)::int AS invalid,
+       count(*) FILTER (WHERE enabled AND wait_reason IS NOT NULL)::int AS waiting
+FROM job_schedules;
