@@ -347,6 +347,43 @@ func (q *Queries) RunListBySchedule(ctx context.Context, db DBTX, scheduleID *in
 	return items, nil
 }
 
+const runListFiresInRange = `-- name: RunListFiresInRange :many
+SELECT scheduled_for, status FROM job_schedule_runs
+WHERE job_id = $1 AND scheduled_for BETWEEN $2::timestamptz AND $3::timestamptz
+`
+
+type RunListFiresInRangeParams struct {
+	ScheduleID *int64    `json:"schedule_id"`
+	FromAt     time.Time `json:"from_at"`
+	ToAt       time.Time `json:"to_at"`
+}
+
+type RunListFiresInRangeRow struct {
+	ScheduledFor *time.Time `json:"scheduled_for"`
+	Status       string     `json:"status"`
+}
+
+// Existing runs of a schedule in [from, to], for backfill.
+func (q *Queries) RunListFiresInRange(ctx context.Context, db DBTX, arg RunListFiresInRangeParams) ([]RunListFiresInRangeRow, error) {
+	rows, err := db.Query(ctx, runListFiresInRange, arg.ScheduleID, arg.FromAt, arg.ToAt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunListFiresInRangeRow{}
+	for rows.Next() {
+		var i RunListFiresInRangeRow
+		if err := rows.Scan(&i.ScheduledFor, &i.Status); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const runListOpenBySchedules = `-- name: RunListOpenBySchedules :many
 SELECT id, job_id, status, river_job_id FROM job_schedule_runs
 WHERE job_id = ANY($1::bigint[]) AND status IN ('PENDING', 'RUNNING')

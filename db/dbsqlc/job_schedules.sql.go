@@ -240,6 +240,46 @@ func (q *Queries) ScheduleGetByID(ctx context.Context, db DBTX, id int32) (JobSc
 	return i, err
 }
 
+const scheduleGetForUpdate = `-- name: ScheduleGetForUpdate :one
+SELECT id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at FROM job_schedules WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) ScheduleGetForUpdate(ctx context.Context, db DBTX, id int32) (JobSchedule, error) {
+	row := db.QueryRow(ctx, scheduleGetForUpdate, id)
+	var i JobSchedule
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.JobType,
+		&i.Target,
+		&i.TaskParams,
+		&i.Cron,
+		&i.Enabled,
+		&i.NextRunAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Timezone,
+		&i.StateJson,
+		&i.Revision,
+		&i.MisfireGraceTime,
+		&i.Catchup,
+		&i.MaxCatchup,
+		&i.Overlap,
+		&i.MaxInstances,
+		&i.DstGap,
+		&i.DstFold,
+		&i.JitterSeconds,
+		&i.RemainingRuns,
+		&i.PauseOnFailure,
+		&i.PausedNote,
+		&i.DisabledReason,
+		&i.WaitReason,
+		&i.LastRunAt,
+	)
+	return i, err
+}
+
 const scheduleListDue = `-- name: ScheduleListDue :many
 SELECT id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at FROM job_schedules
 WHERE enabled AND next_run_at <= $1 AND job_type = ANY($2::text[])
@@ -455,21 +495,24 @@ func (q *Queries) SchedulePauseForFailure(ctx context.Context, db DBTX, arg Sche
 }
 
 const schedulePlanMany = `-- name: SchedulePlanMany :exec
-UPDATE job_schedules s SET next_run_at = u.next_run_at
+UPDATE job_schedules s SET next_run_at = u.next_run_at, wait_reason = NULLIF(u.wait_reason, '')
 FROM (
     SELECT unnest($1::int[]) AS id,
-        unnest($2::timestamptz[]) AS next_run_at
+        unnest($2::timestamptz[]) AS next_run_at,
+        unnest($3::text[]) AS wait_reason
 ) AS u
 WHERE s.id = u.id
 `
 
 type SchedulePlanManyParams struct {
-	Ids        []int32     `json:"ids"`
-	NextRunAts []time.Time `json:"next_run_ats"`
+	Ids         []int32     `json:"ids"`
+	NextRunAts  []time.Time `json:"next_run_ats"`
+	WaitReasons []string    `json:"wait_reasons"`
 }
 
+// Plans rows: next_run_at, and why a row waits (” = it does not).
 func (q *Queries) SchedulePlanMany(ctx context.Context, db DBTX, arg SchedulePlanManyParams) error {
-	_, err := db.Exec(ctx, schedulePlanMany, arg.Ids, arg.NextRunAts)
+	_, err := db.Exec(ctx, schedulePlanMany, arg.Ids, arg.NextRunAts, arg.WaitReasons)
 	return err
 }
 

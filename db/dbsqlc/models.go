@@ -193,6 +193,7 @@ type User struct {
 	MinIntervalSeconds *int32     `json:"min_interval_seconds"`
 	UnreachableAt      *time.Time `json:"unreachable_at"`
 	UnreachableReason  *string    `json:"unreachable_reason"`
+	WebhookUrl         *string    `json:"webhook_url"`
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
 }

@@ -10,17 +10,18 @@ import (
 )
 
 const userCreate = `-- name: UserCreate :one
-INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, created_at, updated_at
+INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status, webhook_url)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at
 `
 
 type UserCreateParams struct {
-	Name           string `json:"name"`
-	IsAdmin        bool   `json:"is_admin"`
-	TelegramUserID *int64 `json:"telegram_user_id"`
-	TelegramChatID *int64 `json:"telegram_chat_id"`
-	Status         string `json:"status"`
+	Name           string  `json:"name"`
+	IsAdmin        bool    `json:"is_admin"`
+	TelegramUserID *int64  `json:"telegram_user_id"`
+	TelegramChatID *int64  `json:"telegram_chat_id"`
+	Status         string  `json:"status"`
+	WebhookUrl     *string `json:"webhook_url"`
 }
 
 func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams) (User, error) {
@@ -30,6 +31,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		arg.TelegramUserID,
 		arg.TelegramChatID,
 		arg.Status,
+		arg.WebhookUrl,
 	)
 	var i User
 	err := row.Scan(
@@ -44,6 +46,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.MinIntervalSeconds,
 		&i.UnreachableAt,
 		&i.UnreachableReason,
+		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -51,7 +54,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 }
 
 const userGetByID = `-- name: UserGetByID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, created_at, updated_at FROM users WHERE id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, error) {
@@ -69,6 +72,7 @@ func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, err
 		&i.MinIntervalSeconds,
 		&i.UnreachableAt,
 		&i.UnreachableReason,
+		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -76,7 +80,7 @@ func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, err
 }
 
 const userGetByTelegramID = `-- name: UserGetByTelegramID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, created_at, updated_at FROM users WHERE telegram_user_id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at FROM users WHERE telegram_user_id = $1
 `
 
 func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUserID *int64) (User, error) {
@@ -94,6 +98,7 @@ func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUser
 		&i.MinIntervalSeconds,
 		&i.UnreachableAt,
 		&i.UnreachableReason,
+		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -101,7 +106,7 @@ func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUser
 }
 
 const userList = `-- name: UserList :many
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, created_at, updated_at FROM users ORDER BY id
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at FROM users ORDER BY id
 `
 
 func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
@@ -125,6 +130,7 @@ func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
 			&i.MinIntervalSeconds,
 			&i.UnreachableAt,
 			&i.UnreachableReason,
+			&i.WebhookUrl,
 			&i.CreatedAt,
 			&i.UpdatedAt,
 		); err != nil {

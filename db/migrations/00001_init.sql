@@ -15,6 +15,8 @@ CREATE TABLE users (
     min_interval_seconds INTEGER CHECK (min_interval_seconds >= 1),
     unreachable_at       TIMESTAMPTZ,
     unreachable_reason   TEXT,
+    -- Where webhook notifications go; NULL = no webhook channel.
+    webhook_url          TEXT,
     created_at           TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at           TIMESTAMPTZ NOT NULL DEFAULT now()
 );
@@ -138,7 +140,7 @@ CREATE INDEX msg_system_health_latest_idx ON msg_system_health (system, componen
 -- Delivery log of notifications: one row per message, updated on every attempt.
 CREATE TABLE notifications (
     id                  BIGSERIAL PRIMARY KEY,
-    message_id          UUID NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    message_id          UUID NOT NULL DEFAULT gen_random_uuid(),
     user_id             BIGINT,
     run_id              BIGINT,
     channel             TEXT NOT NULL,
@@ -153,7 +155,8 @@ CREATE TABLE notifications (
     river_job_id        BIGINT,
     created_at          TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at          TIMESTAMPTZ NOT NULL DEFAULT now(),
-    sent_at             TIMESTAMPTZ
+    sent_at             TIMESTAMPTZ,
+    CONSTRAINT notifications_message_channel_key UNIQUE (message_id, channel)
 );
 CREATE INDEX notifications_user_idx ON notifications (user_id, created_at DESC);
 CREATE INDEX notifications_status_idx ON notifications (status, created_at);

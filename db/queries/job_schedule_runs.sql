@@ -162,3 +162,8 @@ SELECT count(*)::int AS runs,
        COALESCE(max(EXTRACT(EPOCH FROM finished_at - started_at)) FILTER (WHERE status = 'COMPLETED'), 0)::float8 AS max_duration_s
 FROM job_schedule_runs
 WHERE enqueued_at > @since::timestamptz;
+
+-- name: RunListFiresInRange :many
+-- Existing runs of a schedule in [from, to], for backfill.
+SELECT scheduled_for, status FROM job_schedule_runs
+WHERE job_id = @schedule_id AND scheduled_for BETWEEN @from_at::timestamptz AND @to_at::timestamptz;

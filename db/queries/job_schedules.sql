@@ -37,10 +37,12 @@ ORDER BY next_run_at
 LIMIT 1;
 
 -- name: SchedulePlanMany :exec
-UPDATE job_schedules s SET next_run_at = u.next_run_at
+-- Plans rows: next_run_at, and why a row waits ('' = it does not).
+UPDATE job_schedules s SET next_run_at = u.next_run_at, wait_reason = NULLIF(u.wait_reason, '')
 FROM (
     SELECT unnest(@ids::int[]) AS id,
-        unnest(@next_run_ats::timestamptz[]) AS next_run_at
+        unnest(@next_run_ats::timestamptz[]) AS next_run_at,
+        unnest(@wait_reasons::text[]) AS wait_reason
 ) AS u
 WHERE s.id = u.id;
 
@@ -101,3 +103,6 @@ SELECT count(*)::int AS total,
        count(*) FILTER (WHERE disabled_reason IS NOT NULL)::int AS invalid,
        count(*) FILTER (WHERE enabled AND wait_reason IS NOT NULL)::int AS waiting
 FROM job_schedules;
+
+-- name: ScheduleGetForUpdate :one
+SELECT * FROM job_schedules WHERE id = @id FOR UPDATE;

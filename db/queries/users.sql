@@ -1,6 +1,6 @@
 -- name: UserCreate :one
-INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status)
-VALUES (@name, @is_admin, sqlc.narg('telegram_user_id'), sqlc.narg('telegram_chat_id'), @status)
+INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status, webhook_url)
+VALUES (@name, @is_admin, sqlc.narg('telegram_user_id'), sqlc.narg('telegram_chat_id'), @status, sqlc.narg('webhook_url'))
 RETURNING *;
 
 -- name: UserGetByID :one

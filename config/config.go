@@ -1,0 +1,167 @@
+// Package config holds vigil's settings: their defaults, the JSON file
+// (DefaultPath, the design's config/scheduler/scheduler.json), the environment
+// variables that override it, and validation across fields.
+//
+// Precedence is defaults < JSON file < environment. Table lists every setting
+// once, with its JSON key, environment variable, default and description;
+// Default, the environment layer, problem keys and the README all come from it.
+//
+// Config is read once in cmd/, validated, and passed down; there is no global
+// config. The package imports only the standard library: no pgx, River or
+// Telegram client, and it reads nothing but the file and variables Load is given.
+package config
+
+// Job types, as used everywhere for that type: job_type column, River kind
+// and queue, config key. See ARCHITECTURE.md "Names".
+const (
+	JobAlert          = "alert"
+	JobScreener       = "screener"
+	JobReport         = "report"
+	JobNotification   = "notification"
+	JobDataProcessing = "data_processing"
+	JobBackup         = "backup"
+)
+
+// JobTypes lists every job type in a fixed order. Treat it as read-only; the
+// package itself uses AllJobTypes, so changing it affects only the caller.
+var JobTypes = AllJobTypes()
+
+// AllJobTypes returns a new slice of every job type, in the order of JobTypes.
+func AllJobTypes() []string {
+	return []string{JobAlert, JobScreener, JobReport, JobNotification, JobDataProcessing, JobBackup}
+}
+
+// canonicalJobType maps the design's JOB_CONFIGS names to job types and
+// returns any other name unchanged.
+func canonicalJobType(name string) string {
+	switch name {
+	case "report_generation":
+		return JobReport
+	case "notifications":
+		return JobNotification
+	}
+	return name
+}
+
+// JobType is the per-type execution policy: timeouts, retries and concurrency.
+type JobType struct {
+	// MaxRuntime is how long one attempt may run before it is cancelled.
+	MaxRuntime Duration `json:"max_runtime"`
+	// RetryAttempts counts retries after the first attempt: River's
+	// MaxAttempts is RetryAttempts+1.
+	RetryAttempts int `json:"retry_attempts"`
+	// RetryDelay is the base of the exponential backoff between attempts.
+	RetryDelay Duration `json:"retry_delay"`
+	// Workers is River's MaxWorkers for this type's queue; 0 means
+	// Config.MaxWorkers (Config.Job applies that).
+	Workers int `json:"workers"`
+}
+
+// JobDefaults are the schedule policies applied to a schedule that does not
+// set its own (the design's APScheduler job_defaults, plus catch-up and
+// overlap policies).
+type JobDefaults struct {
+	// Coalesce is the design's APScheduler switch. In a file or the
+	// environment, coalesce=true without catchup means Catchup "coalesce";
+	// Catchup is what the scheduler reads.
+	Coalesce bool `json:"coalesce"`
+	// MaxInstances is how many runs of one schedule may be active at once.
+	MaxInstances int `json:"max_instances"`
+	// MisfireGraceTime is how late a fire may start and still run; later
+	// fires are recorded as SKIPPED. Mirrors Config.MisfireGraceTime.
+	MisfireGraceTime Duration `json:"misfire_grace_time"`
+	// Catchup decides what to do with fires missed while no scheduler ran:
+	// skip, coalesce, latest or all.
+	Catchup string `json:"catchup"`
+	// Overlap decides what to do when a fire comes while a run of the same
+	// schedule is active: skip, buffer_one, buffer_all, cancel_other or
+	// allow_all (bounded by MaxInstances).
+	Overlap string `json:"overlap"`
+	// MaxCatchup caps how many missed fires one catch-up enqueues.
+	MaxCatchup int `json:"max_catchup"`
+}
+
+// Config is every setting of the vigil process. Build it with Default or Load,
+// then call Validate.
+//
+// Four top-level fields from the design's SchedulerConfig mirror a more
+// specific setting, and Load keeps each pair equal (within one layer the
+// specific key wins): AlertTimeout = Jobs["alert"].MaxRuntime,
+// NotificationTimeout = Jobs["notification"].MaxRuntime, NotificationRetries =
+// Jobs["notification"].RetryAttempts and MisfireGraceTime =
+// JobDefaults.MisfireGraceTime. Code reads the specific one (Job, JobDefaults);
+// Validate reports a pair that disagrees.
+type Config struct {
+	// DatabaseURL is a postgres:// URL or key=value DSN; "" lets the caller
+	// fall back to its development default.
+	DatabaseURL string `json:"database_url"`
+	// MaxWorkers is the worker count of each job type's queue whose
+	// JobType.Workers is 0.
+	MaxWorkers int `json:"max_workers"`
+	// MisfireGraceTime mirrors JobDefaults.MisfireGraceTime.
+	MisfireGraceTime Duration `json:"misfire_grace_time"`
+	// AlertTimeout mirrors Jobs["alert"].MaxRuntime.
+	AlertTimeout Duration `json:"alert_timeout"`
+	// DataCacheTTL is how long fetched market data is reused.
+	DataCacheTTL Duration `json:"data_cache_ttl"`
+	// NotificationTimeout mirrors Jobs["notification"].MaxRuntime.
+	NotificationTimeout Duration `json:"notification_timeout"`
+	// NotificationRetries mirrors Jobs["notification"].RetryAttempts.
+	NotificationRetries int `json:"notification_retries"`
+	// StartupDelay is how long the process waits before it starts scheduling.
+	StartupDelay Duration `json:"startup_delay"`
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	// HealthCheckInterval is the period of the health heartbeat.
+	HealthCheckInterval Duration `json:"health_check_interval"`
+	// JobDefaults are the schedule policies used when a schedule sets none.
+	JobDefaults JobDefaults `json:"job_defaults"`
+	// Jobs holds the policy of each job type, keyed by job type. A file may
+	// also use the design's "report_generation" and "notifications" keys,
+	// under "jobs" or a top-level "job_configs"; Load stores them canonically.
+	Jobs map[string]JobType `json:"jobs"`
+
+	// LogFormat is text or json.
+	LogFormat string `json:"log_format"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `json:"log_level"`
+	// StatusAddr is the listen address of the health and metrics server; ""
+	// turns it off.
+	StatusAddr string `json:"status_addr"`
+	// APIAddr is the listen address of the HTTP API; "" turns it off.
+	APIAddr string `json:"api_addr"`
+	// RunRetention is how long job_schedule_runs rows are kept.
+	RunRetention Duration `json:"run_retention"`
+	// RiverCompletedRetention is River's CompletedJobRetentionPeriod.
+	RiverCompletedRetention Duration `json:"river_completed_retention"`
+	// RescueStuckJobsAfter is River's RescueStuckJobsAfter; it must exceed
+	// every MaxRuntime.
+	RescueStuckJobsAfter Duration `json:"rescue_stuck_jobs_after"`
+	// MinInterval is the smallest interval between fires of a non-admin
+	// user's schedule.
+	MinInterval Duration `json:"min_interval"`
+	// MaxSchedulesPerUser is how many schedules a non-admin user may own.
+	MaxSchedulesPerUser int `json:"max_schedules_per_user"`
+	// EnqueueBatchSize is how many due fires one enqueuer transaction takes.
+	EnqueueBatchSize int `json:"enqueue_batch_size"`
+	// FetchCooldown is River's FetchCooldown.
+	FetchCooldown Duration `json:"fetch_cooldown"`
+	// TelegramBotToken is the bot's token; "" disables Telegram.
+	TelegramBotToken string `json:"telegram_bot_token"`
+	// TelegramAPIEndpoint overrides the Telegram client library's API
+	// endpoint; "" keeps the library default.
+	TelegramAPIEndpoint string `json:"telegram_api_endpoint"`
+	// WebhookSecret is the HMAC key that signs webhook notifications.
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// Job returns the effective policy of jobType (a job type or one of the
+// design's aliases), with Workers 0 replaced by MaxWorkers. An unknown type
+// gets zero values apart from Workers.
+func (c Config) Job(jobType string) JobType {
+	j := c.Jobs[canonicalJobType(jobType)]
+	if j.Workers == 0 {
+		j.Workers = c.MaxWorkers
+	}
+	return j
+}

@@ -1,0 +1,173 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Setting describes one setting for documentation: `vigil validate-config
+// --list` and the README print Table.
+type Setting struct {
+	// Key is the JSON key path in the config file, such as
+	// "jobs.report.retry_attempts".
+	Key string
+	// Env names the environment variables that set Key, highest precedence
+	// first, separated by ", "; "" when only the file sets it.
+	Env string
+	// Default is the value used when neither file nor environment sets Key.
+	Default string
+	// Description says what the setting does.
+	Description string
+}
+
+// setting is one row of the table that drives Default, the environment layer
+// and Table.
+type setting struct {
+	Setting
+	envs   []string // variables that set Key, in precedence order (Env adds linked ones)
+	secret bool     // also read from <VAR>_FILE; hidden by Redacted
+}
+
+// Table returns every setting, in the order of the Config fields.
+func Table() []Setting {
+	rows := settings()
+	out := make([]Setting, len(rows))
+	for i, s := range rows {
+		out[i] = s.Setting
+	}
+	return out
+}
+
+// Default returns the configuration used when neither file nor environment
+// sets anything: the Default column of Table.
+func Default() Config {
+	c := Config{Jobs: make(map[string]JobType, len(JobTypes))}
+	for _, s := range settings() {
+		if err := setString(&c, s.Key, s.Default); err != nil {
+			panic(fmt.Sprintf("config: default of %s: %v", s.Key, err))
+		}
+	}
+	return c
+}
+
+// link ties a top-level setting of the design's SchedulerConfig to the
+// specific setting it stands for. Load keeps the two equal.
+type link struct{ general, specific string }
+
+func links() []link {
+	return []link{
+		{"misfire_grace_time", "job_defaults.misfire_grace_time"},
+		{"alert_timeout", "jobs.alert.max_runtime"},
+		{"notification_timeout", "jobs.notification.max_runtime"},
+		{"notification_retries", "jobs.notification.retry_attempts"},
+	}
+}
+
+// jobDefault returns the design's JOB_CONFIGS, extended to every job type:
+// max_runtime, retry_attempts and retry_delay of jobType.
+func jobDefault(jobType string) (maxRuntime, retryAttempts, retryDelay string) {
+	switch jobType {
+	case JobNotification:
+		return "30s", "5", "10s"
+	case JobDataProcessing:
+		return "600s", "2", "120s"
+	case JobBackup:
+		return "1800s", "2", "300s"
+	case JobAlert:
+		return "300s", "3", "10s"
+	}
+	return "300s", "3", "60s" // report, screener
+}
+
+func settings() []setting {
+	rows := []setting{
+		secret("database_url", "",
+			"PostgreSQL connection: a postgres:// or postgresql:// URL or a key=value DSN. Empty: the development default.",
+			"SCHEDULER_DATABASE_URL", "DATABASE_URL"),
+		row("max_workers", "10", "Workers per job type's queue when jobs.<type>.workers is 0.", "SCHEDULER_MAX_WORKERS"),
+		row("misfire_grace_time", "30s", "Same as job_defaults.misfire_grace_time.", "SCHEDULER_MISFIRE_GRACE_TIME"),
+		row("alert_timeout", "300s", "Same as jobs.alert.max_runtime.", "SCHEDULER_ALERT_TIMEOUT"),
+		row("data_cache_ttl", "60s", "How long fetched market data is reused.", "SCHEDULER_DATA_CACHE_TTL"),
+		row("notification_timeout", "30s", "Same as jobs.notification.max_runtime.", "SCHEDULER_NOTIFICATION_TIMEOUT"),
+		row("notification_retries", "5",
+			"Same as jobs.notification.retry_attempts (the design's JOB_CONFIGS value 5, not SchedulerConfig's 3).",
+			"SCHEDULER_NOTIFICATION_RETRIES"),
+		row("startup_delay", "10s", "Wait before scheduling starts (the dev Makefile sets 0).", "SCHEDULER_STARTUP_DELAY"),
+		row("shutdown_timeout", "30s", "Longest a graceful shutdown may take.", "SCHEDULER_SHUTDOWN_TIMEOUT"),
+		row("health_check_interval", "60s", "Period of the health heartbeat.", "SCHEDULER_HEALTH_CHECK_INTERVAL"),
+		row("job_defaults.coalesce", "false",
+			"The design's APScheduler coalesce; true without catchup means catchup \"coalesce\"."),
+		row("job_defaults.max_instances", "3", "Runs of one schedule that may be active at once.",
+			"VIGIL_JOB_DEFAULTS_MAX_INSTANCES"),
+		row("job_defaults.misfire_grace_time", "30s",
+			"How late a fire may start and still run; later fires are recorded as SKIPPED."),
+		row("job_defaults.catchup", "all", "Missed fires: skip, coalesce, latest or all.", "VIGIL_JOB_DEFAULTS_CATCHUP"),
+		row("job_defaults.overlap", "allow_all",
+			"Fire while a run is active: skip, buffer_one, buffer_all, cancel_other or allow_all.",
+			"VIGIL_JOB_DEFAULTS_OVERLAP"),
+		row("job_defaults.max_catchup", "100", "Most missed fires one catch-up enqueues.", "VIGIL_JOB_DEFAULTS_MAX_CATCHUP"),
+	}
+	for _, t := range AllJobTypes() {
+		maxRuntime, retryAttempts, retryDelay := jobDefault(t)
+		env := "VIGIL_JOB_" + strings.ToUpper(t) + "_"
+		key := "jobs." + t + "."
+		rows = append(rows,
+			row(key+"max_runtime", maxRuntime, "Longest one "+t+" attempt may run before it is cancelled.", env+"MAX_RUNTIME"),
+			row(key+"retry_attempts", retryAttempts, "Retries after the first attempt (River MaxAttempts is this + 1).", env+"RETRY_ATTEMPTS"),
+			row(key+"retry_delay", retryDelay, "Base of the exponential backoff between attempts.", env+"RETRY_DELAY"),
+			row(key+"workers", "0", "Concurrent "+t+" jobs per process (River MaxWorkers); 0 means max_workers.", env+"WORKERS"),
+		)
+	}
+	rows = append(rows,
+		row("log_format", "text", "Log format: text or json.", "VIGIL_LOG_FORMAT"),
+		row("log_level", "info", "Log level: debug, info, warn or error.", "VIGIL_LOG_LEVEL"),
+		row("status_addr", ":8002", "Listen address of the health and stats server (/health, /stats); empty turns it off.", "VIGIL_STATUS_ADDR"),
+		row("api_addr", ":8001", "Listen address of the HTTP API; empty turns it off.", "VIGIL_API_ADDR"),
+		row("run_retention", "720h", "How long job_schedule_runs rows are kept.", "VIGIL_RUN_RETENTION"),
+		row("river_completed_retention", "1h", "How long River keeps completed jobs.", "VIGIL_RIVER_COMPLETED_RETENTION"),
+		row("rescue_stuck_jobs_after", "1h",
+			"When River rescues a job still running; must exceed every jobs.<type>.max_runtime.",
+			"VIGIL_RESCUE_STUCK_JOBS_AFTER"),
+		row("min_interval", "1m", "Smallest interval between fires of a non-admin user's schedule.", "VIGIL_MIN_INTERVAL"),
+		row("max_schedules_per_user", "100", "Schedules a non-admin user may own.", "VIGIL_MAX_SCHEDULES_PER_USER"),
+		row("enqueue_batch_size", "1000", "Due fires one enqueuer transaction takes.", "VIGIL_ENQUEUE_BATCH_SIZE"),
+		row("fetch_cooldown", "10ms", "River's FetchCooldown: least time between fetches of new jobs.", "VIGIL_FETCH_COOLDOWN"),
+		secret("telegram_bot_token", "", "Telegram bot token; empty disables Telegram.", "TELEGRAM_BOT_TOKEN"),
+		row("telegram_api_endpoint", "", "Telegram API endpoint; empty keeps the client library's default.",
+			"TELEGRAM_API_ENDPOINT"),
+		secret("webhook_secret", "", "HMAC key that signs webhook notifications.", "VIGIL_WEBHOOK_SECRET"),
+	)
+	// The design's variables on the general side of a link also set the
+	// specific setting, so list them there too, after its own variables,
+	// which win. Loading reads only each row's own envs.
+	for _, l := range links() {
+		general, specific := find(rows, l.general), find(rows, l.specific)
+		names := append(append([]string(nil), specific.envs...), general.envs...)
+		specific.Env = strings.Join(names, ", ")
+	}
+	return rows
+}
+
+// find returns the row of key; the table is small enough to scan.
+func find(rows []setting, key string) *setting {
+	for i := range rows {
+		if rows[i].Key == key {
+			return &rows[i]
+		}
+	}
+	panic("config: no setting " + key)
+}
+
+func row(key, def, desc string, envs ...string) setting {
+	return setting{
+		Setting: Setting{Key: key, Env: strings.Join(envs, ", "), Default: def, Description: desc},
+		envs:    envs,
+	}
+}
+
+// secret is a row whose variables are also read from <VAR>_FILE.
+func secret(key, def, desc string, envs ...string) setting {
+	s := row(key, def, desc+" Each variable also has a _FILE variant naming a file that holds the value.", envs...)
+	s.secret = true
+	return s
+}

@@ -1,0 +1,161 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/notify"
+)
+
+// Deps are what the River client and its workers need.
+type Deps struct {
+	Pool     *pgxpool.Pool
+	Config   config.Config
+	Logger   *slog.Logger
+	Channels map[string]notify.Channel
+	// Work makes the client work the job queues (the worker role).
+	Work bool
+	// Maintenance makes the client run the maintenance queue and its periodic
+	// jobs (the scheduler role).
+	Maintenance bool
+	// ID names the client (worker_id in runs); default host-pid.
+	ID string
+	// Register adds more workers (tests register their own job workers).
+	Register func(*river.Workers)
+	// ExtraKinds are job types registered by Register that the enqueuer fires.
+	ExtraKinds []string
+}
+
+// Client is the River client with Vigil's ledger.
+type Client struct {
+	*river.Client[pgx.Tx]
+	Ledger *Ledger
+	// Kinds are the job types this build has workers for (the enqueuer fires
+	// only these).
+	Kinds []string
+	log        *slog.Logger
+	insertOnly bool
+}
+
+// Kinds returns the job types this build has workers for.
+func Kinds() []string { return []string{KindNotification} }
+
+// NewClient builds the River client: one queue per job type (worker count from
+// config), the maintenance queue, run tracking middleware and periodic upkeep.
+func NewClient(d Deps) (*Client, error) {
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := d.Config
+	ledger := NewLedger(d.Pool, log.With("component", "ledger"), 50*time.Millisecond, 2000)
+	ledger.onFailed = func(ctx context.Context, ids []int64) { pauseForFailure(ctx, d.Pool, log, ids) }
+
+	channels := d.Channels
+	if channels == nil {
+		channels = map[string]notify.Channel{}
+	}
+	if _, ok := channels[notify.ChannelLog]; !ok {
+		channels[notify.ChannelLog] = &notify.Log{Logger: log.With("component", "notify")}
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &NotifyWorker{Pool: d.Pool, Config: cfg, Channels: channels,
+		Logger: log.With("component", "notify")})
+	river.AddWorker(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "retention")})
+	river.AddWorker(workers, &RunReconcileWorker{Pool: d.Pool, Logger: log.With("component", "reconciler")})
+	if d.Register != nil {
+		d.Register(workers)
+	}
+	kinds := append(Kinds(), d.ExtraKinds...)
+
+	queues := map[string]river.QueueConfig{}
+	if d.Work {
+		for _, k := range AllKinds {
+			queues[k] = river.QueueConfig{MaxWorkers: max(cfg.Job(k).Workers, 1)}
+		}
+	}
+	var periodic []*river.PeriodicJob
+	if d.Maintenance {
+		queues[QueueMaintenance] = river.QueueConfig{MaxWorkers: 2}
+		periodic = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(30*time.Second),
+				func() (river.JobArgs, *river.InsertOpts) { return RunReconcileArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "vigil_run_reconcile", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return RunRetentionArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "vigil_run_retention", RunOnStart: true}),
+		}
+	}
+	if len(queues) == 0 {
+		queues = nil // insert-only client
+	}
+	id := d.ID
+	if id == "" {
+		host, _ := os.Hostname()
+		id = fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()%100000)
+	}
+	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{
+		ID:                          id,
+		Logger:                      log.With("component", "river"),
+		Queues:                      queues,
+		Workers:                     workers,
+		PeriodicJobs:                periodic,
+		FetchCooldown:               cfg.FetchCooldown.D(),
+		CompletedJobRetentionPeriod: cfg.RiverCompletedRetention.D(),
+		RescueStuckJobsAfter:        cfg.RescueStuckJobsAfter.D(),
+		JobTimeout:                  5 * time.Minute,
+		WorkerMiddleware: []rivertype.WorkerMiddleware{
+			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log.With("component", "tracking"), now: time.Now},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create river client: %w", err)
+	}
+	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, log: log, insertOnly: queues == nil}, nil
+}
+
+// Start starts the ledger and River.
+func (c *Client) Start(ctx context.Context) error {
+	go c.Ledger.Run(context.WithoutCancel(ctx))
+	if c.insertOnly {
+		return nil
+	}
+	if err := c.Client.Start(ctx); err != nil {
+		c.Ledger.Stop()
+		return fmt.Errorf("start river client: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops fetching, lets running jobs finish within timeout, then
+// cancels the rest (River retries them), and flushes the ledger.
+func (c *Client) Shutdown(ctx context.Context, timeout time.Duration) error {
+	defer c.Ledger.Stop()
+	if c.insertOnly {
+		return nil
+	}
+	softCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	err := c.Client.Stop(softCtx)
+	if err == nil {
+		return nil
+	}
+	c.log.Warn("jobs still running at shutdown timeout; cancelling them, River will retry", "timeout", timeout)
+	hardCtx, cancel2 := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel2()
+	if err := c.Client.StopAndCancel(hardCtx); err != nil {
+		return fmt.Errorf("stop river client: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,589 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/schedule"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// NotifyChannel is the channel the job_schedules trigger notifies.
+const NotifyChannel = "vigil_job_schedules"
+
+const (
+	// maxFiresPerTick bounds the fires one schedule contributes to one tick, so
+	// a long backlog (a per-second schedule after hours of downtime) is worked
+	// through in bounded chunks instead of one unbounded transaction.
+	maxFiresPerTick = 1000
+	// idleFloor is the shortest sleep between ticks that found nothing, so
+	// that several schedulers do not re-poll each other.
+	idleFloor = 10 * time.Millisecond
+	// idleCeiling is the longest sleep: a safety net for a lost notification.
+	idleCeiling = 30 * time.Second
+)
+
+// Enqueuer turns due job_schedules rows into River jobs, exactly once per
+// (schedule, fire time), on any number of processes. Schedules are not held in
+// memory: every tick reads the due rows from PostgreSQL.
+type Enqueuer struct {
+	pool      *pgxpool.Pool
+	client    *river.Client[pgx.Tx]
+	cfg       config.Config
+	validator *schemas.Validator
+	log       *slog.Logger
+	builders  map[string]argsBuilder
+	fireable  []string
+	batch     int
+
+	// NowFunc is the clock (tests move it).
+	NowFunc func() time.Time
+
+	mu  sync.Mutex
+	rnd *rand.Rand
+}
+
+// EnqueuerOpts configures NewEnqueuer.
+type EnqueuerOpts struct {
+	Pool      *pgxpool.Pool
+	Client    *river.Client[pgx.Tx]
+	Config    config.Config
+	Validator *schemas.Validator
+	Logger    *slog.Logger
+	// Kinds are the job types this build has workers for (Registry.Kinds).
+	Kinds []string
+}
+
+// NewEnqueuer builds an enqueuer.
+func NewEnqueuer(o EnqueuerOpts) (*Enqueuer, error) {
+	if o.Pool == nil || o.Client == nil || o.Validator == nil {
+		return nil, errors.New("enqueuer: pool, client and validator are required")
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Enqueuer{
+		pool: o.Pool, client: o.Client, cfg: o.Config, validator: o.Validator,
+		log:      log.With("component", "enqueuer"),
+		builders: map[string]argsBuilder{},
+		batch:    max(o.Config.EnqueueBatchSize, 1),
+		NowFunc:  time.Now,
+		rnd:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
+	}
+	for _, k := range o.Kinds {
+		b, ok := builderFor(k)
+		if !ok {
+			return nil, fmt.Errorf("enqueuer: no args builder for job type %q", k)
+		}
+		e.builders[k] = b
+		e.fireable = append(e.fireable, k)
+	}
+	slices.Sort(e.fireable)
+	return e, nil
+}
+
+// Fireable lists the job types this enqueuer fires.
+func (e *Enqueuer) Fireable() []string { return slices.Clone(e.fireable) }
+
+// TickStats says what one tick did.
+type TickStats struct {
+	Planned  int // rows given a next_run_at
+	Disabled int // rows disabled for a bad cron or task_params
+	Due      int // due rows locked
+	Runs     int // runs inserted (jobs enqueued)
+	Skipped  int // SKIPPED runs recorded
+	Full     bool
+}
+
+// Run ticks until ctx is done: it wakes on NOTIFY from the job_schedules
+// trigger and otherwise sleeps until the earliest next_run_at.
+func (e *Enqueuer) Run(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	go e.listen(ctx, wake)
+
+	if err := e.markWaiting(ctx); err != nil {
+		e.log.Warn("mark waiting schedules", "error", err)
+	}
+	failures := 0
+	for ctx.Err() == nil {
+		st, err := e.Tick(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			failures++
+			delay := min(time.Duration(failures)*time.Second, 30*time.Second)
+			e.log.Error("scheduler tick failed", "error", err, "retry_in", delay)
+			sleep(ctx, delay, wake)
+			continue
+		}
+		failures = 0
+		if st.Full {
+			continue
+		}
+		sleep(ctx, e.untilNext(ctx), wake)
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-wake:
+	}
+}
+
+func (e *Enqueuer) untilNext(ctx context.Context) time.Duration {
+	next, err := dbsqlc.New().ScheduleNextDueAt(ctx, e.pool, e.fireable)
+	if err != nil || next == nil {
+		return idleCeiling
+	}
+	return min(max(next.Sub(e.NowFunc()), idleFloor), idleCeiling)
+}
+
+// listen forwards NOTIFYs on NotifyChannel to wake, reconnecting on errors.
+func (e *Enqueuer) listen(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		err := e.listenOnce(ctx, wake)
+		if ctx.Err() != nil {
+			return
+		}
+		e.log.Warn("schedule listener lost, reconnecting", "error", err)
+		sleep(ctx, time.Second, nil)
+	}
+}
+
+func (e *Enqueuer) listenOnce(ctx context.Context, wake chan<- struct{}) error {
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+		return err
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *") }()
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return err
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// markWaiting records why rows of job types this build cannot run wait.
+func (e *Enqueuer) markWaiting(ctx context.Context) error {
+	q := dbsqlc.New()
+	if _, err := q.ScheduleClearWaiting(ctx, e.pool, e.fireable); err != nil {
+		return err
+	}
+	n, err := q.ScheduleMarkWaiting(ctx, e.pool, e.fireable)
+	if err == nil && n > 0 {
+		e.log.Warn("schedules wait: this build has no worker for their job type", "schedules", n, "fireable", e.fireable)
+	}
+	return err
+}
+
+// Tick plans new rows and fires due rows in one transaction.
+func (e *Enqueuer) Tick(ctx context.Context) (TickStats, error) {
+	var st TickStats
+	now := e.NowFunc()
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		return st, fmt.Errorf("begin tick: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "SET LOCAL vigil.scheduler = 'on'"); err != nil {
+		return st, fmt.Errorf("mark scheduler transaction: %w", err)
+	}
+	if err := e.plan(ctx, tx, now, &st); err != nil {
+		return st, err
+	}
+	if err := e.fire(ctx, tx, now, &st); err != nil {
+		return st, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return st, fmt.Errorf("commit tick: %w", err)
+	}
+	return st, nil
+}
+
+// parse checks a row's cron and task_params.
+func (e *Enqueuer) parse(row dbsqlc.JobSchedule) (*schedule.Schedule, error) {
+	s, err := schedule.Parse(row.Cron, row.Timezone, schedule.Options{
+		Gap: schedule.GapPolicy(row.DstGap), Fold: schedule.FoldPolicy(row.DstFold)})
+	if err != nil {
+		return nil, fmt.Errorf("invalid cron %q: %w", row.Cron, err)
+	}
+	if err := e.validator.Validate(row.JobType, row.TaskParams); err != nil {
+		return nil, fmt.Errorf("invalid task_params: %w", err)
+	}
+	return s, nil
+}
+
+func (e *Enqueuer) disable(ctx context.Context, tx pgx.Tx, bad map[int32]string) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	ids := make([]int32, 0, len(bad))
+	reasons := make([]string, 0, len(bad))
+	for id, r := range bad {
+		ids = append(ids, id)
+		reasons = append(reasons, r)
+		e.log.Warn("schedule disabled", "schedule_id", id, "reason", r)
+	}
+	if err := dbsqlc.New().ScheduleDisableMany(ctx, tx, dbsqlc.ScheduleDisableManyParams{Ids: ids, Reasons: reasons}); err != nil {
+		return fmt.Errorf("disable %d schedules: %w", len(ids), err)
+	}
+	for id, r := range bad {
+		if err := dbsqlc.New().HealthInsert(ctx, tx, dbsqlc.HealthInsertParams{
+			System: "scheduler", Component: "enqueuer", Status: "DEGRADED",
+			ErrorMessage: ptr(fmt.Sprintf("schedule %d disabled: %s", id, r)), Metadata: []byte(`{}`),
+		}); err != nil {
+			return fmt.Errorf("record health signal: %w", err)
+		}
+	}
+	return nil
+}
+
+// plan gives rows without next_run_at their next fire (or disables them).
+func (e *Enqueuer) plan(ctx context.Context, tx pgx.Tx, now time.Time, st *TickStats) error {
+	q := dbsqlc.New()
+	rows, err := q.ScheduleListUnplanned(ctx, tx, int32(e.batch))
+	if err != nil {
+		return fmt.Errorf("list unplanned schedules: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	bad := map[int32]string{}
+	var p dbsqlc.SchedulePlanManyParams
+	for _, row := range rows {
+		s, err := e.parse(row)
+		if err != nil {
+			bad[row.ID] = err.Error()
+			continue
+		}
+		next := s.Next(now)
+		if next.IsZero() {
+			bad[row.ID] = "cron never fires again"
+			continue
+		}
+		wait := ""
+		if _, ok := e.builders[row.JobType]; !ok {
+			wait = "no worker for job type " + row.JobType + " in this build"
+		}
+		p.Ids = append(p.Ids, row.ID)
+		p.NextRunAts = append(p.NextRunAts, next)
+		p.WaitReasons = append(p.WaitReasons, wait)
+	}
+	if err := e.disable(ctx, tx, bad); err != nil {
+		return err
+	}
+	if len(p.Ids) > 0 {
+		if err := q.SchedulePlanMany(ctx, tx, p); err != nil {
+			return fmt.Errorf("plan %d schedules: %w", len(p.Ids), err)
+		}
+	}
+	st.Planned, st.Disabled = len(p.Ids), len(bad)
+	if len(rows) == e.batch {
+		st.Full = true
+	}
+	return nil
+}
+
+// Policy returns a schedule's effective policy: its columns, defaulted from
+// config.
+func (e *Enqueuer) Policy(row dbsqlc.JobSchedule) Policy {
+	d := e.cfg.JobDefaults
+	p := Policy{
+		Catchup:       d.Catchup,
+		MisfireGrace:  d.MisfireGraceTime.D(),
+		MaxCatchup:    d.MaxCatchup,
+		Overlap:       d.Overlap,
+		MaxInstances:  d.MaxInstances,
+		Jitter:        time.Duration(row.JitterSeconds) * time.Second,
+		RemainingRuns: -1,
+	}
+	if p.Catchup == "" {
+		p.Catchup = CatchupAll
+	}
+	if p.Overlap == "" {
+		p.Overlap = OverlapAllowAll
+	}
+	if row.Catchup != nil {
+		p.Catchup = *row.Catchup
+	}
+	if row.MisfireGraceTime != nil {
+		p.MisfireGrace = time.Duration(*row.MisfireGraceTime) * time.Second
+	}
+	if row.MaxCatchup != nil {
+		p.MaxCatchup = int(*row.MaxCatchup)
+	}
+	if row.Overlap != nil {
+		p.Overlap = *row.Overlap
+	}
+	if row.MaxInstances != nil {
+		p.MaxInstances = int(*row.MaxInstances)
+	}
+	if row.RemainingRuns != nil {
+		p.RemainingRuns = int(*row.RemainingRuns)
+	}
+	return p
+}
+
+type plannedFire struct {
+	row      dbsqlc.JobSchedule
+	decision Decision
+	trigger  string
+}
+
+// fire decides and enqueues the due rows.
+func (e *Enqueuer) fire(ctx context.Context, tx pgx.Tx, now time.Time, st *TickStats) error {
+	q := dbsqlc.New()
+	rows, err := q.ScheduleListDue(ctx, tx, dbsqlc.ScheduleListDueParams{
+		Now: &now, JobTypes: e.fireable, MaxRows: int32(e.batch)})
+	if err != nil {
+		return fmt.Errorf("list due schedules: %w", err)
+	}
+	st.Due = len(rows)
+	if len(rows) == e.batch {
+		st.Full = true
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = int64(r.ID)
+	}
+	openRows, err := q.RunListOpenBySchedules(ctx, tx, ids)
+	if err != nil {
+		return fmt.Errorf("list open runs: %w", err)
+	}
+	open := map[int64][]dbsqlc.RunListOpenBySchedulesRow{}
+	for _, o := range openRows {
+		open[*o.JobID] = append(open[*o.JobID], o)
+	}
+
+	bad := map[int32]string{}
+	var fires []plannedFire
+	var cancel []dbsqlc.RunListOpenBySchedulesRow
+	var adv dbsqlc.ScheduleAdvanceManyParams
+	e.mu.Lock()
+	for _, row := range rows {
+		s, err := e.parse(row)
+		if err != nil {
+			bad[row.ID] = err.Error()
+			continue
+		}
+		from := row.NextRunAt.Add(-time.Nanosecond)
+		due := s.Between(from, now, maxFiresPerTick)
+		more := len(due) == maxFiresPerTick
+		p := e.Policy(row)
+		plan := Decide(p, due, now, len(open[int64(row.ID)]), more, e.rnd)
+		if plan.CancelOpen {
+			cancel = append(cancel, open[int64(row.ID)]...)
+		}
+		fired := false
+		var last time.Time
+		for _, d := range plan.Decisions {
+			fires = append(fires, plannedFire{row: row, decision: d, trigger: "cron"})
+			if d.Run {
+				fired, last = true, d.At
+			}
+		}
+		next := s.Next(now)
+		if len(due) > 0 {
+			next = s.Next(due[len(due)-1])
+		}
+		if next.IsZero() {
+			bad[row.ID] = "cron never fires again"
+			continue
+		}
+		adv.Ids = append(adv.Ids, row.ID)
+		adv.NextRunAts = append(adv.NextRunAts, next)
+		adv.LastRunAts = append(adv.LastRunAts, last)
+		adv.Fired = append(adv.Fired, fired)
+		adv.RemainingRuns = append(adv.RemainingRuns, int32(plan.RemainingRuns))
+	}
+	e.mu.Unlock()
+
+	if err := e.disable(ctx, tx, bad); err != nil {
+		return err
+	}
+	if err := e.cancelOpen(ctx, tx, cancel, "cancelled by a newer fire (overlap policy cancel_other)"); err != nil {
+		return err
+	}
+	runIDs, skipped, err := e.insertRuns(ctx, tx, fires)
+	if err != nil {
+		return err
+	}
+	st.Runs, st.Skipped = len(runIDs), skipped
+	if len(adv.Ids) > 0 {
+		if err := q.ScheduleAdvanceMany(ctx, tx, adv); err != nil {
+			return fmt.Errorf("advance %d schedules: %w", len(adv.Ids), err)
+		}
+	}
+	return nil
+}
+
+func (e *Enqueuer) cancelOpen(ctx context.Context, tx pgx.Tx, open []dbsqlc.RunListOpenBySchedulesRow, reason string) error {
+	if len(open) == 0 {
+		return nil
+	}
+	ids := make([]int32, len(open))
+	for i, o := range open {
+		ids[i] = o.ID
+	}
+	if err := dbsqlc.New().RunCancelMany(ctx, tx, dbsqlc.RunCancelManyParams{Ids: ids, Reason: reason}); err != nil {
+		return fmt.Errorf("cancel open runs: %w", err)
+	}
+	for _, o := range open {
+		if o.RiverJobID == nil {
+			continue
+		}
+		if _, err := e.client.JobCancelTx(ctx, tx, *o.RiverJobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("cancel river job %d: %w", *o.RiverJobID, err)
+		}
+	}
+	return nil
+}
+
+type fireKey struct {
+	schedule int32
+	at       int64
+}
+
+// insertFires records fires as runs and enqueues their jobs; it returns the
+// ids of the new runs that got a job.
+func (e *Enqueuer) insertFires(ctx context.Context, tx pgx.Tx, fires []plannedFire) ([]int64, error) {
+	ids, _, err := e.insertRuns(ctx, tx, fires)
+	return ids, err
+}
+
+// insertRuns records every decided fire as a run (SKIPPED or PENDING) and
+// enqueues the River jobs of those that were newly inserted. It returns the new
+// runs' ids and the number of SKIPPED rows.
+func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFire) (runIDs []int64, skipped int, err error) {
+	if len(fires) == 0 {
+		return nil, 0, nil
+	}
+	var p dbsqlc.RunInsertFiresParams
+	byKey := make(map[fireKey]plannedFire, len(fires))
+	for _, f := range fires {
+		status, reason := StatusPending, ""
+		if !f.decision.Run {
+			status, reason = StatusSkipped, f.decision.SkipReason
+		}
+		p.ScheduleIds = append(p.ScheduleIds, f.row.ID)
+		p.ScheduledFors = append(p.ScheduledFors, f.decision.At)
+		p.Statuses = append(p.Statuses, status)
+		p.Triggers = append(p.Triggers, f.trigger)
+		p.SkipReasons = append(p.SkipReasons, reason)
+		p.JitterMs = append(p.JitterMs, int32(f.decision.Jitter/time.Millisecond))
+		byKey[fireKey{f.row.ID, f.decision.At.UnixMicro()}] = f
+	}
+	inserted, err := dbsqlc.New().RunInsertFires(ctx, tx, p)
+	if err != nil {
+		return nil, 0, fmt.Errorf("insert %d runs: %w", len(fires), err)
+	}
+	byType := map[string][]Fire{}
+	for _, r := range inserted {
+		if r.Status == StatusSkipped {
+			skipped++
+			continue
+		}
+		f, ok := byKey[fireKey{int32(*r.JobID), r.ScheduledFor.UnixMicro()}]
+		if !ok {
+			return nil, 0, fmt.Errorf("inserted run %d matches no fire", r.ID)
+		}
+		byType[f.row.JobType] = append(byType[f.row.JobType], fireOf(f, r.ID))
+		runIDs = append(runIDs, int64(r.ID))
+	}
+	if _, err := e.enqueue(ctx, tx, byType); err != nil {
+		return nil, 0, err
+	}
+	return runIDs, skipped, nil
+}
+
+func fireOf(f plannedFire, runID int32) Fire {
+	overlap := ""
+	if f.row.Overlap != nil {
+		overlap = *f.row.Overlap
+	}
+	return Fire{
+		Run: RunRef{RunID: int64(runID), ScheduleID: int64(f.row.ID), ScheduledFor: f.decision.At,
+			Revision: f.row.Revision, UserID: int64(f.row.UserID), Overlap: overlap},
+		Target: f.row.Target,
+		Params: f.row.TaskParams,
+		Jitter: f.decision.Jitter,
+	}
+}
+
+// enqueue builds and inserts the River jobs for fires, then links runs to jobs.
+func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]Fire) (int, error) {
+	var params []river.InsertManyParams
+	var runsOf [][]RunRef
+	for _, jobType := range slices.Sorted(maps.Keys(byType)) {
+		fires := byType[jobType]
+		build, ok := e.builders[jobType]
+		if !ok {
+			return 0, fmt.Errorf("no worker for job type %q", jobType)
+		}
+		built, err := build(fires)
+		if err != nil {
+			return 0, fmt.Errorf("build %s jobs: %w", jobType, err)
+		}
+		for _, b := range built {
+			opts := InsertOpts(e.cfg, jobType)
+			if j := b.jitter; j > 0 {
+				opts.ScheduledAt = b.runs[0].ScheduledFor.Add(j)
+			}
+			params = append(params, river.InsertManyParams{Args: b.args, InsertOpts: opts})
+			runsOf = append(runsOf, b.runs)
+		}
+	}
+	if len(params) == 0 {
+		return 0, nil
+	}
+	results, err := e.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return 0, fmt.Errorf("insert %d river jobs: %w", len(params), err)
+	}
+	var link dbsqlc.RunSetRiverJobIDsParams
+	n := 0
+	for i, res := range results {
+		for _, r := range runsOf[i] {
+			link.Ids = append(link.Ids, int32(r.RunID))
+			link.RiverJobIds = append(link.RiverJobIds, res.Job.ID)
+			n++
+		}
+	}
+	if err := dbsqlc.New().RunSetRiverJobIDs(ctx, tx, link); err != nil {
+		return 0, fmt.Errorf("link runs to river jobs: %w", err)
+	}
+	return n, nil
+}
+
+func ptr[T any](v T) *T { return &v }

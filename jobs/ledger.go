@@ -1,0 +1,207 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigilhq/vigil/db/dbsqlc"
+)
+
+// Run statuses, upper case as in the design.
+const (
+	StatusPending   = "PENDING"
+	StatusRunning   = "RUNNING"
+	StatusCompleted = "COMPLETED"
+	StatusFailed    = "FAILED"
+	StatusCancelled = "CANCELLED"
+	StatusSkipped   = "SKIPPED"
+)
+
+// RunEvent is one step of one attempt of a run.
+type RunEvent struct {
+	RunID      int64
+	ScheduleID int64
+	Status     string
+	Attempt    int
+	StartedAt  time.Time // River's attempted_at: identifies the attempt
+	At         time.Time // when the step happened
+	WorkerID   string
+	Error      string
+	Result     json.RawMessage
+}
+
+func (e RunEvent) rank() int32 {
+	if e.Status == StatusRunning {
+		return 1
+	}
+	return 2
+}
+
+// Ledger writes run events to job_schedule_runs in batches: many run rows per
+// statement, so that tracking costs no per-job transaction (see
+// PERFORMANCE-NOTES.md). Writes are idempotent and only move a run forward, so
+// a lost batch is repaired by the job's retry or the reconciler.
+type Ledger struct {
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	interval time.Duration
+	maxBatch int
+
+	mu      sync.Mutex
+	pending map[int64]RunEvent
+	kick    chan struct{}
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+	// OnFailed is called after a batch with FAILED events (pause_on_failure).
+	onFailed func(ctx context.Context, scheduleIDs []int64)
+}
+
+// NewLedger makes a ledger that flushes every interval or maxBatch events.
+func NewLedger(pool *pgxpool.Pool, log *slog.Logger, interval time.Duration, maxBatch int) *Ledger {
+	if interval <= 0 {
+		interval = 50 * time.Millisecond
+	}
+	if maxBatch <= 0 {
+		maxBatch = 2000
+	}
+	return &Ledger{
+		pool: pool, log: log, interval: interval, maxBatch: maxBatch,
+		pending: make(map[int64]RunEvent),
+		kick:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+}
+
+// Record queues events; the newest step of each run wins.
+func (l *Ledger) Record(events ...RunEvent) {
+	l.mu.Lock()
+	for _, e := range events {
+		if old, ok := l.pending[e.RunID]; ok && (old.StartedAt.After(e.StartedAt) ||
+			(old.StartedAt.Equal(e.StartedAt) && old.rank() > e.rank())) {
+			continue
+		}
+		l.pending[e.RunID] = e
+	}
+	n := len(l.pending)
+	l.mu.Unlock()
+	if n >= l.maxBatch {
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Run flushes until Stop is called; it flushes once more before returning.
+func (l *Ledger) Run(ctx context.Context) {
+	defer close(l.stopped)
+	t := time.NewTicker(l.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.done:
+			l.flushAll(context.WithoutCancel(ctx))
+			return
+		case <-ctx.Done():
+			l.flushAll(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+		case <-l.kick:
+		}
+		l.flushAll(ctx)
+	}
+}
+
+// Stop flushes what is queued and stops Run.
+func (l *Ledger) Stop() {
+	l.once.Do(func() { close(l.done) })
+	<-l.stopped
+}
+
+func (l *Ledger) take() []RunEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) == 0 {
+		return nil
+	}
+	out := make([]RunEvent, 0, min(len(l.pending), l.maxBatch))
+	for id, e := range l.pending {
+		out = append(out, e)
+		delete(l.pending, id)
+		if len(out) == l.maxBatch {
+			break
+		}
+	}
+	return out
+}
+
+func (l *Ledger) flushAll(ctx context.Context) {
+	for {
+		batch := l.take()
+		if len(batch) == 0 {
+			return
+		}
+		if err := l.write(ctx, batch); err != nil {
+			// The rows are repaired by the job's retry or the reconciler.
+			l.log.Error("write run events", "error", err, "events", len(batch))
+			return
+		}
+	}
+}
+
+// Flush writes everything queued now (tests and shutdown).
+func (l *Ledger) Flush(ctx context.Context) error {
+	for {
+		batch := l.take()
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := l.write(ctx, batch); err != nil {
+			return err
+		}
+	}
+}
+
+func (l *Ledger) write(ctx context.Context, batch []RunEvent) error {
+	p := dbsqlc.RunApplyEventsParams{
+		Ids:        make([]int32, len(batch)),
+		Statuses:   make([]string, len(batch)),
+		Attempts:   make([]int32, len(batch)),
+		StartedAts: make([]time.Time, len(batch)),
+		EventAts:   make([]time.Time, len(batch)),
+		WorkerIds:  make([]string, len(batch)),
+		Errors:     make([]string, len(batch)),
+		Results:    make([]string, len(batch)),
+		Ranks:      make([]int32, len(batch)),
+	}
+	var failed []int64
+	for i, e := range batch {
+		p.Ids[i] = int32(e.RunID)
+		p.Statuses[i] = e.Status
+		p.Attempts[i] = int32(e.Attempt)
+		p.StartedAts[i] = e.StartedAt
+		p.EventAts[i] = e.At
+		p.WorkerIds[i] = e.WorkerID
+		p.Errors[i] = e.Error
+		p.Results[i] = string(e.Result)
+		p.Ranks[i] = e.rank()
+		if e.Status == StatusFailed && e.ScheduleID != 0 {
+			failed = append(failed, e.ScheduleID)
+		}
+	}
+	if err := dbsqlc.New().RunApplyEvents(ctx, l.pool, p); err != nil {
+		return fmt.Errorf("apply %d run events: %w", len(batch), err)
+	}
+	if len(failed) > 0 && l.onFailed != nil {
+		l.onFailed(ctx, failed)
+	}
+	return nil
+}

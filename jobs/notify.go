@@ -1,0 +1,235 @@
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/notify"
+)
+
+// NotifyArgs delivers one message to one user over their channels. Delivery is
+// at least once; MessageID is the idempotency key receivers can use.
+type NotifyArgs struct {
+	// Run is set when a notification schedule fired the job.
+	Run              *RunRef  `json:"run,omitempty"`
+	MessageID        string   `json:"message_id"`
+	UserID           int64    `json:"user_id"`
+	Message          string   `json:"message"`
+	Priority         string   `json:"priority"`
+	NotificationType string   `json:"notification_type"`
+	Channels         []string `json:"channels,omitempty"`
+}
+
+// Kind is the River kind: "notification".
+func (NotifyArgs) Kind() string { return KindNotification }
+
+// InsertOpts puts the job on its own queue with the priority's River priority.
+func (a NotifyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: KindNotification, Priority: RiverPriority(a.Priority)}
+}
+
+// RiverPriority maps a notification priority to River's (1 is first).
+func RiverPriority(p string) int {
+	switch p {
+	case notify.PriorityUrgent:
+		return 1
+	case notify.PriorityHigh:
+		return 2
+	default:
+		return 3
+	}
+}
+
+// NewNotifyArgs fills the defaults of a notification.
+func NewNotifyArgs(userID int64, message, priority, notificationType string) NotifyArgs {
+	return NotifyArgs{
+		MessageID: uuid.NewString(), UserID: userID, Message: message,
+		Priority:         cmp.Or(priority, notify.PriorityNormal),
+		NotificationType: cmp.Or(notificationType, notify.TypeAlert),
+	}
+}
+
+// buildNotifyArgs turns fires of notification schedules (task_params: the
+// design's notification request) into NotifyArgs.
+func buildNotifyArgs(fires []Fire) ([]argsWithRuns, error) {
+	out := make([]argsWithRuns, 0, len(fires))
+	for _, f := range fires {
+		var p struct {
+			UserID           int64    `json:"user_id"`
+			Message          string   `json:"message"`
+			Priority         string   `json:"priority"`
+			NotificationType string   `json:"notification_type"`
+			Channels         []string `json:"channels"`
+		}
+		if err := json.Unmarshal(f.Params, &p); err != nil {
+			return nil, fmt.Errorf("notification schedule %d task_params: %w", f.Run.ScheduleID, err)
+		}
+		a := NewNotifyArgs(cmp.Or(p.UserID, f.Run.UserID), p.Message, p.Priority, p.NotificationType)
+		run := f.Run
+		a.Run, a.Channels = &run, p.Channels
+		out = append(out, argsWithRuns{args: a, runs: []RunRef{f.Run}, jitter: f.Jitter})
+	}
+	return out, nil
+}
+
+// NotifyWorker delivers NotifyArgs over the user's channels and logs every
+// attempt in the notifications table. A user with no channel gets the message
+// recorded there (and in the log), so nothing is dropped.
+type NotifyWorker struct {
+	river.WorkerDefaults[NotifyArgs]
+	Pool     *pgxpool.Pool
+	Config   config.Config
+	Channels map[string]notify.Channel
+	Logger   *slog.Logger
+}
+
+// Timeout is the notification type's max_runtime.
+func (w *NotifyWorker) Timeout(*river.Job[NotifyArgs]) time.Duration {
+	return w.Config.Job(KindNotification).MaxRuntime.D()
+}
+
+// NextRetry backs off exponentially from the type's retry_delay.
+func (w *NotifyWorker) NextRetry(job *river.Job[NotifyArgs]) time.Time {
+	return nextRetry(time.Now(), w.Config.Job(KindNotification).RetryDelay.D(), job.Attempt)
+}
+
+// Work delivers the message on each channel not yet delivered.
+func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
+	a := job.Args
+	log := w.Logger.With("job_id", job.ID, "user_id", a.UserID, "message_id", a.MessageID)
+	q := dbsqlc.New()
+	msgID, err := uuid.Parse(a.MessageID)
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("notification message_id %q: %w", a.MessageID, err))
+	}
+	user, err := q.UserGetByID(ctx, w.Pool, a.UserID)
+	if err != nil {
+		if errors.Is(db.Translate(err), db.ErrNotFound) {
+			return river.JobCancel(fmt.Errorf("notify user %d: no such user", a.UserID))
+		}
+		return fmt.Errorf("load user %d: %w", a.UserID, err)
+	}
+	if user.UnreachableAt != nil {
+		return river.JobCancel(fmt.Errorf("notify user %d: unreachable since %s (%s)", a.UserID,
+			user.UnreachableAt.Format(time.RFC3339), deref(user.UnreachableReason)))
+	}
+	dest := notify.Destination{WebhookURL: deref(user.WebhookUrl), TelegramChatID: derefInt(user.TelegramChatID)}
+	channels := a.Channels
+	if len(channels) == 0 {
+		channels = w.defaultChannels(dest)
+	}
+	var runID *int64
+	if a.Run != nil {
+		runID = &a.Run.RunID
+	}
+	msg := notify.Message{MessageID: a.MessageID, UserID: a.UserID, Text: a.Message, Priority: a.Priority,
+		Type: a.NotificationType, Attempt: job.Attempt, CreatedAt: job.CreatedAt}
+
+	var firstErr error
+	sent := 0
+	for _, name := range channels {
+		ch, ok := w.Channels[name]
+		if !ok {
+			// A channel this deployment does not run: record, do not drop.
+			ch, name = w.Channels[notify.ChannelLog], notify.ChannelLog
+		}
+		row, err := q.NotificationBeginAttempt(ctx, w.Pool, dbsqlc.NotificationBeginAttemptParams{
+			MessageID: msgID, UserID: &a.UserID, RunID: runID, Channel: name, Priority: a.Priority,
+			NotificationType: a.NotificationType, Message: a.Message, RiverJobID: &job.ID})
+		if err != nil {
+			return fmt.Errorf("log notification attempt: %w", err)
+		}
+		if row.Status == "sent" || row.Status == "recorded" {
+			sent++
+			continue // delivered by an earlier attempt
+		}
+		receipt, sendErr := ch.Send(ctx, dest, msg)
+		status, errText := "sent", ""
+		if name == notify.ChannelLog {
+			status = "recorded"
+		}
+		if sendErr != nil {
+			errText = sendErr.Error()
+			switch {
+			case notify.IsPermanent(sendErr):
+				status = "failed"
+			case job.Attempt >= job.MaxAttempts:
+				status = "failed"
+			default:
+				status = "retrying"
+			}
+		}
+		if err := q.NotificationFinishAttempt(ctx, w.Pool, dbsqlc.NotificationFinishAttemptParams{
+			ID: row.ID, Status: status, Error: errText, ProviderMessageID: receipt.ProviderMessageID}); err != nil {
+			return fmt.Errorf("log notification outcome: %w", err)
+		}
+		if sendErr == nil {
+			sent++
+			log.Info("notification delivered", "channel", name, "attempt", job.Attempt)
+			continue
+		}
+		log.Warn("notification attempt failed", "channel", name, "attempt", job.Attempt, "error", sendErr)
+		if notify.IsUnreachable(sendErr) {
+			if err := q.UserMarkUnreachable(ctx, w.Pool, dbsqlc.UserMarkUnreachableParams{
+				ID: a.UserID, Reason: ptr(sendErr.Error())}); err != nil {
+				return fmt.Errorf("mark user %d unreachable: %w", a.UserID, err)
+			}
+		}
+		if firstErr == nil {
+			firstErr = sendErr
+		}
+	}
+	if firstErr == nil {
+		return nil
+	}
+	if d, ok := notify.RetryAfter(firstErr); ok {
+		return river.JobSnooze(d)
+	}
+	if notify.IsPermanent(firstErr) && sent == 0 {
+		return river.JobCancel(firstErr)
+	}
+	if notify.IsPermanent(firstErr) {
+		return nil // delivered on another channel; the failed one is logged
+	}
+	return firstErr
+}
+
+func (w *NotifyWorker) defaultChannels(dest notify.Destination) []string {
+	var out []string
+	if _, ok := w.Channels[notify.ChannelTelegram]; ok && dest.TelegramChatID != 0 {
+		out = append(out, notify.ChannelTelegram)
+	}
+	if _, ok := w.Channels[notify.ChannelWebhook]; ok && dest.WebhookURL != "" {
+		out = append(out, notify.ChannelWebhook)
+	}
+	if len(out) == 0 {
+		out = []string{notify.ChannelLog}
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefInt(v *int64) int64 {
+	if v == nil {
+		return 0
+	}
+	return *v
+}

@@ -1,0 +1,231 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+var validator = func() *schemas.Validator {
+	v, err := schemas.New()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}()
+
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("VIGIL_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func testConfig() config.Config {
+	cfg := config.Default()
+	cfg.FetchCooldown = config.Duration(10 * time.Millisecond)
+	cfg.StartupDelay = 0
+	cfg.ShutdownTimeout = config.Duration(5 * time.Second)
+	j := cfg.Jobs[KindReport]
+	j.RetryAttempts, j.RetryDelay = 2, config.Duration(10*time.Millisecond)
+	cfg.Jobs[KindReport] = j
+	return cfg
+}
+
+// reportBehaviour is what the test report worker does for a schedule.
+type reportBehaviour func(ctx context.Context, job *river.Job[ReportArgs]) error
+
+// testReportWorker works ReportArgs in tests with per-schedule behaviour
+// (block until released, fail, record), so that policies that depend on
+// running jobs can be exercised. It records every attempt.
+type testReportWorker struct {
+	river.WorkerDefaults[ReportArgs]
+	mu       sync.Mutex
+	behave   map[int64]reportBehaviour
+	attempts map[int64]int
+}
+
+func (w *testReportWorker) set(scheduleID int32, b reportBehaviour) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.behave[int64(scheduleID)] = b
+}
+
+func (w *testReportWorker) NextRetry(*river.Job[ReportArgs]) time.Time {
+	return time.Now().Add(10 * time.Millisecond)
+}
+
+func (w *testReportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) error {
+	w.mu.Lock()
+	b := w.behave[job.Args.Run.ScheduleID]
+	w.attempts[job.Args.Run.RunID]++
+	w.mu.Unlock()
+	if b != nil {
+		return b(ctx, job)
+	}
+	return SetResult(ctx, map[string]any{"report_type": "daily_summary", "run_id": job.Args.Run.RunID})
+}
+
+type bundle struct {
+	db     *dbtest.DB
+	pool   *pgxpool.Pool
+	cfg    config.Config
+	client *Client
+	enq    *Enqueuer
+	report *testReportWorker
+	userID int64
+	ctx    context.Context
+}
+
+type setupOpts struct {
+	noStart bool
+	cfg     func(*config.Config)
+}
+
+func setup(t *testing.T, opts ...setupOpts) *bundle {
+	t.Helper()
+	var o setupOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := dbtest.New(t)
+	cfg := testConfig()
+	if o.cfg != nil {
+		o.cfg(&cfg)
+	}
+	rw := &testReportWorker{behave: map[int64]reportBehaviour{}, attempts: map[int64]int{}}
+	client, err := NewClient(Deps{
+		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
+		Register:   func(w *river.Workers) { river.AddWorker(w, rw) },
+		ExtraKinds: []string{KindReport},
+	})
+	require.NoError(t, err)
+	if !o.noStart {
+		require.NoError(t, client.Start(ctx))
+		t.Cleanup(func() { _ = client.Shutdown(context.Background(), 5*time.Second) })
+	}
+	enq, err := NewEnqueuer(EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: cfg, Validator: validator,
+		Logger: testLogger(t), Kinds: client.Kinds})
+	require.NoError(t, err)
+	u, err := dbsqlc.New().UserCreate(ctx, d.Pool, dbsqlc.UserCreateParams{Name: "tester", Status: "verified"})
+	require.NoError(t, err)
+	return &bundle{db: d, pool: d.Pool, cfg: cfg, client: client, enq: enq, report: rw, userID: u.ID, ctx: ctx}
+}
+
+// scheduleOpts describe a schedule for newSchedule.
+type scheduleOpts struct {
+	jobType   string
+	cron      string
+	tz        string
+	params    any
+	nextRunAt *time.Time
+	catchup   string
+	overlap   string
+	maxInst   int32
+	grace     *int32
+	maxCatch  int32
+	remaining *int32
+	pauseFail bool
+}
+
+func (b *bundle) newSchedule(t *testing.T, o scheduleOpts) dbsqlc.JobSchedule {
+	t.Helper()
+	if o.jobType == "" {
+		o.jobType = KindReport
+	}
+	if o.tz == "" {
+		o.tz = "UTC"
+	}
+	if o.params == nil {
+		switch o.jobType {
+		case KindNotification:
+			o.params = map[string]any{"user_id": b.userID, "message": "hello"}
+		default:
+			o.params = map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL"}}}
+		}
+	}
+	params, err := json.Marshal(o.params)
+	require.NoError(t, err)
+	p := dbsqlc.ScheduleCreateParams{
+		UserID: int32(b.userID), Name: "s", JobType: o.jobType, Target: "AAPL", TaskParams: params,
+		Cron: o.cron, Enabled: true, NextRunAt: o.nextRunAt, Timezone: o.tz, DstGap: "shift", DstFold: "first",
+		MisfireGraceTime: o.grace, RemainingRuns: o.remaining, PauseOnFailure: o.pauseFail,
+	}
+	if o.catchup != "" {
+		p.Catchup = &o.catchup
+	}
+	if o.overlap != "" {
+		p.Overlap = &o.overlap
+	}
+	if o.maxInst > 0 {
+		p.MaxInstances = &o.maxInst
+	}
+	if o.maxCatch > 0 {
+		p.MaxCatchup = &o.maxCatch
+	}
+	s, err := dbsqlc.New().ScheduleCreate(b.ctx, b.pool, p)
+	require.NoError(t, err)
+	return s
+}
+
+func (b *bundle) runs(t *testing.T, scheduleID int32) []dbsqlc.JobScheduleRun {
+	t.Helper()
+	runs, err := dbsqlc.New().RunListBySchedule(b.ctx, b.pool, ptr(int64(scheduleID)))
+	require.NoError(t, err)
+	return runs
+}
+
+func (b *bundle) run(t *testing.T, id int32) dbsqlc.JobScheduleRun {
+	t.Helper()
+	r, err := dbsqlc.New().RunGetByID(b.ctx, b.pool, id)
+	require.NoError(t, err)
+	return r
+}
+
+// eventually polls cond until it holds (a bound on waiting, not a timing assertion).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for: %s", what)
+}
+
+func (b *bundle) tickAt(t *testing.T, now time.Time) TickStats {
+	t.Helper()
+	b.enq.NowFunc = func() time.Time { return now }
+	st, err := b.enq.Tick(b.ctx)
+	require.NoError(t, err)
+	return st
+}
+
+func statusCounts(runs []dbsqlc.JobScheduleRun) map[string]int {
+	m := map[string]int{}
+	for _, r := range runs {
+		k := r.Status
+		if r.SkipReason != nil {
+			k += ":" + *r.SkipReason
+		}
+		m[k]++
+	}
+	return m
+}

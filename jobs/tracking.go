@@ -1,0 +1,138 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/vigilhq/vigil/db/dbsqlc"
+)
+
+type resultKey struct{}
+
+type resultBox struct {
+	value       json.RawMessage
+	selfTracked bool
+}
+
+// SetResult stores a job's result JSON on its run(s) when the job completes.
+func SetResult(ctx context.Context, v any) error {
+	box, ok := ctx.Value(resultKey{}).(*resultBox)
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode job result: %w", err)
+	}
+	box.value = b
+	return nil
+}
+
+// MarkSelfTracked tells run tracking that the worker wrote its runs' outcome
+// itself, in the transaction that completed the job (river.JobCompleteTx).
+func MarkSelfTracked(ctx context.Context) {
+	if box, ok := ctx.Value(resultKey{}).(*resultBox); ok {
+		box.selfTracked = true
+	}
+}
+
+// trackingMiddleware keeps job_schedule_runs in step with River: RUNNING at
+// start, then COMPLETED, PENDING with the error while retries remain, FAILED
+// when River will discard the job, CANCELLED on cancel. Events go through the
+// batching Ledger.
+type trackingMiddleware struct {
+	river.MiddlewareDefaults
+	ledger *Ledger
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	if job.Queue == QueueMaintenance {
+		return doInner(ctx)
+	}
+	refs, err := runRefsOf(job.EncodedArgs)
+	if err != nil || len(refs) == 0 {
+		return doInner(ctx)
+	}
+	workerID := ""
+	if c := river.ClientFromContext[pgx.Tx](ctx); c != nil {
+		workerID = c.ID()
+	}
+	started := m.now()
+	if job.AttemptedAt != nil {
+		started = *job.AttemptedAt
+	}
+	event := func(ref RunRef, status string) RunEvent {
+		return RunEvent{RunID: ref.RunID, ScheduleID: ref.ScheduleID, Status: status, Attempt: job.Attempt,
+			StartedAt: started, At: m.now(), WorkerID: workerID}
+	}
+
+	// buffer_one / buffer_all: wait while another run of the schedule runs.
+	if ref := refs[0]; ref.ScheduleID != 0 && (ref.Overlap == OverlapBufferOne || ref.Overlap == OverlapBufferAll) {
+		running, err := dbsqlc.New().RunCountRunningForSchedule(ctx, m.pool, dbsqlc.RunCountRunningForScheduleParams{
+			ScheduleID: &ref.ScheduleID, ExceptID: int32(ref.RunID)})
+		if err == nil && running > 0 {
+			return river.JobSnooze(time.Second)
+		}
+	}
+
+	startEvents := make([]RunEvent, len(refs))
+	for i, ref := range refs {
+		startEvents[i] = event(ref, StatusRunning)
+	}
+	m.ledger.Record(startEvents...)
+
+	box := &resultBox{}
+	ctx = context.WithValue(ctx, resultKey{}, box)
+	workErr := doInner(ctx)
+	if box.selfTracked && workErr == nil {
+		return nil
+	}
+
+	status, msg := outcome(job, workErr)
+	events := make([]RunEvent, len(refs))
+	for i, ref := range refs {
+		e := event(ref, status)
+		e.Error = msg
+		if status == StatusCompleted {
+			e.Result = box.value
+		}
+		events[i] = e
+		if status == StatusFailed {
+			m.log.Warn("job failed and was discarded", "job_id", job.ID, "kind", job.Kind, "run_id", ref.RunID,
+				"schedule_id", ref.ScheduleID, "user_id", ref.UserID, "attempt", job.Attempt, "error", msg)
+		}
+	}
+	m.ledger.Record(events...)
+	return workErr
+}
+
+// outcome maps a worker's return to the run's status after this attempt.
+func outcome(job *rivertype.JobRow, err error) (string, string) {
+	if err == nil {
+		return StatusCompleted, ""
+	}
+	var snooze *rivertype.JobSnoozeError
+	if errors.As(err, &snooze) {
+		return StatusPending, ""
+	}
+	var cancel *rivertype.JobCancelError
+	if errors.As(err, &cancel) {
+		return StatusCancelled, err.Error()
+	}
+	if job.Attempt >= job.MaxAttempts {
+		return StatusFailed, err.Error()
+	}
+	return StatusPending, fmt.Sprintf("attempt %d of %d: %v", job.Attempt, job.MaxAttempts, err)
+}
