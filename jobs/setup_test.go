@@ -117,7 +117,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	require.NoError(t, err)
 	if !o.noStart {
 		require.NoError(t, client.Start(ctx))
-		t.Cleanup(func() { _ = client.Shutdown(context.Background(), 5*time.Second) })
+		t.Cleanup(func() { _ = client.Shutdown(context.Background(), time.Second) })
 	}
 	enq, err := NewEnqueuer(EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: cfg, Validator: validator,
 		Logger: testLogger(t), Kinds: client.Kinds})

@@ -80,8 +80,8 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 
 	// buffer_one / buffer_all: wait while another run of the schedule runs.
 	if ref := refs[0]; ref.ScheduleID != 0 && (ref.Overlap == OverlapBufferOne || ref.Overlap == OverlapBufferAll) {
-		running, err := dbsqlc.New().RunCountRunningForSchedule(ctx, m.pool, dbsqlc.RunCountRunningForScheduleParams{
-			ScheduleID: &ref.ScheduleID, ExceptID: int32(ref.RunID)})
+		running, err := dbsqlc.New().RiverCountOlderRunningForSchedule(ctx, m.pool, dbsqlc.RiverCountOlderRunningForScheduleParams{
+			Kind: job.Kind, JobID: job.ID, ScheduleID: ref.ScheduleID})
 		if err == nil && running > 0 {
 			return river.JobSnooze(time.Second)
 		}

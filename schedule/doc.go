@@ -25,8 +25,9 @@
 // `30 2 * * *`, `0 9 * * 1-5`, `@daily`) is a wall-clock schedule: a
 // wall-clock time skipped by a spring-forward gap fires once at the first
 // instant after the gap with GapShift (the default) or not at all with
-// GapSkip, and several skipped times collapse into that single instant
-// together with a regular fire at the same instant. A wall-clock time repeated
+// GapSkip. Several skipped times, and a regular fire at the end of the gap,
+// collapse into that single instant, reported with Shifted set and the
+// earliest skipped time as Nominal. A wall-clock time repeated
 // by a fall-back fold fires once at its first (earlier) occurrence with
 // FoldFirst (the default), or at both occurrences with FoldBoth.
 //

@@ -10,6 +10,28 @@ import (
 	"time"
 )
 
+const riverCountOlderRunningForSchedule = `-- name: RiverCountOlderRunningForSchedule :one
+SELECT count(*)::int FROM river_job
+WHERE state = 'running' AND kind = $1 AND id < $2
+  AND (args -> 'run' ->> 'schedule_id')::bigint = $3::bigint
+`
+
+type RiverCountOlderRunningForScheduleParams struct {
+	Kind       string `json:"kind"`
+	JobID      int64  `json:"job_id"`
+	ScheduleID int64  `json:"schedule_id"`
+}
+
+// Running River jobs of the same schedule that are older than this one: the
+// buffer overlap policies make a job wait for them (River's state, not the
+// batched ledger, so two jobs cannot both start).
+func (q *Queries) RiverCountOlderRunningForSchedule(ctx context.Context, db DBTX, arg RiverCountOlderRunningForScheduleParams) (int32, error) {
+	row := db.QueryRow(ctx, riverCountOlderRunningForSchedule, arg.Kind, arg.JobID, arg.ScheduleID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const runApplyEvents = `-- name: RunApplyEvents :exec
 UPDATE job_schedule_runs r SET
     status      = u.status,
@@ -126,23 +148,6 @@ type RunCancelManyParams struct {
 func (q *Queries) RunCancelMany(ctx context.Context, db DBTX, arg RunCancelManyParams) error {
 	_, err := db.Exec(ctx, runCancelMany, arg.Reason, arg.Ids)
 	return err
-}
-
-const runCountRunningForSchedule = `-- name: RunCountRunningForSchedule :one
-SELECT count(*)::int FROM job_schedule_runs
-WHERE job_id = $1 AND status = 'RUNNING' AND id <> $2
-`
-
-type RunCountRunningForScheduleParams struct {
-	ScheduleID *int64 `json:"schedule_id"`
-	ExceptID   int32  `json:"except_id"`
-}
-
-func (q *Queries) RunCountRunningForSchedule(ctx context.Context, db DBTX, arg RunCountRunningForScheduleParams) (int32, error) {
-	row := db.QueryRow(ctx, runCountRunningForSchedule, arg.ScheduleID, arg.ExceptID)
-	var column_1 int32
-	err := row.Scan(&column_1)
-	return column_1, err
 }
 
 const runDeleteOlderThan = `-- name: RunDeleteOlderThan :execrows

@@ -177,6 +177,7 @@ type RiverJob struct {
 	FinalizedAt *time.Time        `json:"finalized_at"`
 	ScheduledAt time.Time         `json:"scheduled_at"`
 	Errors      []json.RawMessage `json:"errors"`
+	Args        json.RawMessage   `json:"args"`
 	Kind        string            `json:"kind"`
 	Queue       string            `json:"queue"`
 }

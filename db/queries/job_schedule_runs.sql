@@ -35,9 +35,13 @@ SELECT id, job_id, status, river_job_id FROM job_schedule_runs
 WHERE job_id = ANY(@schedule_ids::bigint[]) AND status IN ('PENDING', 'RUNNING')
 ORDER BY job_id, id;
 
--- name: RunCountRunningForSchedule :one
-SELECT count(*)::int FROM job_schedule_runs
-WHERE job_id = @schedule_id AND status = 'RUNNING' AND id <> @except_id;
+-- name: RiverCountOlderRunningForSchedule :one
+-- Running River jobs of the same schedule that are older than this one: the
+-- buffer overlap policies make a job wait for them (River's state, not the
+-- batched ledger, so two jobs cannot both start).
+SELECT count(*)::int FROM river_job
+WHERE state = 'running' AND kind = @kind AND id < @job_id
+  AND (args -> 'run' ->> 'schedule_id')::bigint = @schedule_id::bigint;
 
 -- name: RunApplyEvents :exec
 -- Batched run tracking. Each event describes one attempt (started_at is River's

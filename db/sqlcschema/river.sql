@@ -15,6 +15,7 @@ CREATE TABLE river_job (
     finalized_at TIMESTAMPTZ,
     scheduled_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     errors       JSONB[],
+    args         JSONB NOT NULL DEFAULT '{}',
     kind         TEXT NOT NULL,
     queue        TEXT NOT NULL DEFAULT 'default'
 );
