@@ -42,7 +42,7 @@ type Client struct {
 	Ledger *Ledger
 	// Kinds are the job types this build has workers for (the enqueuer fires
 	// only these).
-	Kinds []string
+	Kinds      []string
 	log        *slog.Logger
 	insertOnly bool
 }

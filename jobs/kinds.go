@@ -47,7 +47,7 @@ type RunRef struct {
 // Fire is what the enqueuer hands to a job type's args builder: one run of one
 // schedule.
 type Fire struct {
-	Run      RunRef
+	Run    RunRef
 	Target string
 	Params json.RawMessage
 	// Jitter delays the job's start past the fire time.
