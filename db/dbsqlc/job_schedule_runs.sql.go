@@ -10,6 +10,27 @@ import (
 	"time"
 )
 
+const healthMetrics = `-- name: HealthMetrics :one
+SELECT
+    (SELECT count(*) FROM job_schedule_runs WHERE status = 'PENDING')::int AS pending_runs,
+    (SELECT count(*) FROM job_schedule_runs WHERE status = 'FAILED' AND started_at > now() - interval '24 hours')::int AS failed_runs_24h,
+    (SELECT COALESCE(avg(EXTRACT(EPOCH FROM finished_at - started_at)), 0) FROM job_schedule_runs
+        WHERE status = 'COMPLETED' AND started_at > now() - interval '1 hour')::float8 AS avg_execution_s
+`
+
+type HealthMetricsRow struct {
+	PendingRuns   int32   `json:"pending_runs"`
+	FailedRuns24h int32   `json:"failed_runs_24h"`
+	AvgExecutionS float64 `json:"avg_execution_s"`
+}
+
+func (q *Queries) HealthMetrics(ctx context.Context, db DBTX) (HealthMetricsRow, error) {
+	row := db.QueryRow(ctx, healthMetrics)
+	var i HealthMetricsRow
+	err := row.Scan(&i.PendingRuns, &i.FailedRuns24h, &i.AvgExecutionS)
+	return i, err
+}
+
 const riverCountOlderRunningForSchedule = `-- name: RiverCountOlderRunningForSchedule :one
 SELECT count(*)::int FROM river_job
 WHERE state = 'running' AND kind = $1 AND id < $2

@@ -171,3 +171,10 @@ WHERE enqueued_at > @since::timestamptz;
 -- Existing runs of a schedule in [from, to], for backfill.
 SELECT scheduled_for, status FROM job_schedule_runs
 WHERE job_id = @schedule_id AND scheduled_for BETWEEN @from_at::timestamptz AND @to_at::timestamptz;
+
+-- name: HealthMetrics :one
+SELECT
+    (SELECT count(*) FROM job_schedule_runs WHERE status = 'PENDING')::int AS pending_runs,
+    (SELECT count(*) FROM job_schedule_runs WHERE status = 'FAILED' AND started_at > now() - interval '24 hours')::int AS failed_runs_24h,
+    (SELECT COALESCE(avg(EXTRACT(EPOCH FROM finished_at - started_at)), 0) FROM job_schedule_runs
+        WHERE status = 'COMPLETED' AND started_at > now() - interval '1 hour')::float8 AS avg_execution_s;

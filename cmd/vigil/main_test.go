@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/db/dbtest"
+)
+
+// vigil runs the CLI in-process, as main does.
+func vigil(ctx context.Context, t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code := run(ctx, args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// These tests set environment variables, so they do not run in parallel.
+
+func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
+	d := dbtest.NewEmpty(t)
+	addr := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--demo"}, &bytes.Buffer{}, &errOut) }()
+
+	var health map[string]any
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		health = nil
+		return resp.StatusCode == 200 && json.NewDecoder(resp.Body).Decode(&health) == nil
+	}, 30*time.Second, 50*time.Millisecond, "serve answers /health")
+	require.Equal(t, "healthy", health["status"])
+	comps := health["components"].(map[string]any)
+	require.Equal(t, "connected", comps["database"])
+	require.Equal(t, "running", comps["scheduler"])
+	require.Equal(t, "operational", comps["job_store"])
+	require.Contains(t, health["metrics"], "active_jobs")
+
+	// The demo was seeded and planned.
+	require.Eventually(t, func() bool {
+		var planned int
+		_ = d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedules WHERE next_run_at IS NOT NULL").Scan(&planned)
+		return planned == 3
+	}, 10*time.Second, 50*time.Millisecond)
+	var waiting int
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedules WHERE wait_reason IS NOT NULL").Scan(&waiting))
+	require.Equal(t, 2, waiting, "report and alert demos wait for their workers")
+
+	cancel()
+	select {
+	case code := <-done:
+		require.Equal(t, 0, code, errOut.String())
+	case <-time.After(40 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	require.Contains(t, errOut.String(), "stopped cleanly")
+}
+
+func TestMigrateAndTestDB(t *testing.T) {
+	d := dbtest.NewEmpty(t)
+	ctx := context.Background()
+	env := map[string]string{"DATABASE_URL": d.URL}
+
+	out, _, code := vigil(ctx, t, env, "test-db")
+	require.Equal(t, 1, code, "test-db fails before migrations")
+
+	out, errOut, code := vigil(ctx, t, env, "migrate", "status")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "run `vigil migrate up`")
+
+	out, errOut, code = vigil(ctx, t, env, "migrate", "up")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "vigil migrations: 1 of 1 applied")
+
+	out, errOut, code = vigil(ctx, t, env, "test-db")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "server: PostgreSQL")
+	require.Contains(t, out, "ok: schema is current")
+
+	_, errOut, code = vigil(ctx, t, env, "migrate", "down")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = vigil(ctx, t, env, "test-db")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "migrations are not current")
+	_, _, code = vigil(ctx, t, env, "migrate", "up")
+	require.Equal(t, 0, code)
+}
+
+func TestTestDBExplainsUnreachableServer(t *testing.T) {
+	_, errOut, code := vigil(context.Background(), t, map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/nope?connect_timeout=2"}, "test-db")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "database server unreachable")
+}
+
+func TestUsersCreate(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	env := map[string]string{"DATABASE_URL": d.URL}
+	out, errOut, code := vigil(ctx, t, env, "users", "create", "--name", "ada", "--admin", "--telegram-id", "4242")
+	require.Equal(t, 0, code, errOut)
+	id, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	require.NoError(t, err, "prints the new user's id")
+	var admin bool
+	var tg int64
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT is_admin, telegram_user_id FROM users WHERE id = $1", id).Scan(&admin, &tg))
+	require.True(t, admin)
+	require.Equal(t, int64(4242), tg)
+
+	_, errOut, code = vigil(ctx, t, env, "users", "create", "--name", "bob", "--telegram-id", "4242")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "already exists")
+	_, errOut, code = vigil(ctx, t, env, "users", "create")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--name is required")
+}
+
+func TestValidateConfigListsEveryProblem(t *testing.T) {
+	_, errOut, code := vigil(context.Background(), t, map[string]string{
+		"VIGIL_LOG_FORMAT": "xml", "SCHEDULER_SHUTDOWN_TIMEOUT": "-5", "VIGIL_STATUS_ADDR": "nonsense",
+	}, "validate-config")
+	require.Equal(t, 1, code)
+	for _, key := range []string{"log_format", "shutdown_timeout", "status_addr"} {
+		require.Contains(t, errOut, key)
+	}
+	out, _, code := vigil(context.Background(), t, nil, "validate-config", "--list")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "SCHEDULER_MISFIRE_GRACE_TIME")
+}
+
+func TestSchedulesCLI(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	env := map[string]string{"DATABASE_URL": d.URL}
+	var uid, sid int64
+	require.NoError(t, d.Pool.QueryRow(ctx, "INSERT INTO users (name) VALUES ('u') RETURNING id").Scan(&uid))
+	require.NoError(t, d.Pool.QueryRow(ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron)
+		VALUES ($1, 'n', 'notification', 'x', $2, '0 * * * *') RETURNING id`, uid,
+		fmt.Sprintf(`{"user_id": %d, "message": "hi"}`, uid)).Scan(&sid))
+
+	out, errOut, code := vigil(ctx, t, env, "schedules", "trigger", fmt.Sprint(sid))
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "enqueued")
+
+	out, errOut, code = vigil(ctx, t, env, "schedules", "backfill", fmt.Sprint(sid), "--from", "2026-01-01T00:00:00Z", "--to", "2026-01-01T03:00:00Z", "--dry-run")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "4 fires, 0 enqueued")
+
+	_, errOut, code = vigil(ctx, t, env, "schedules", "pause", fmt.Sprint(sid), "--note", "holiday")
+	require.Equal(t, 0, code, errOut)
+	var enabled bool
+	var note string
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT enabled, paused_note FROM job_schedules WHERE id = $1", sid).Scan(&enabled, &note))
+	require.False(t, enabled)
+	require.Equal(t, "holiday", note)
+
+	out, errOut, code = vigil(ctx, t, env, "schedules", "preview", "--cron", "0 2,3 * * *", "--tz", "Europe/Berlin", "--n", "2")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "Europe/Berlin")
+	_, errOut, code = vigil(ctx, t, env, "schedules", "preview", "--cron", "0 0 30 2 *")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "never fires")
+
+	var audits int
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE entity_type = 'schedule'").Scan(&audits))
+	require.Equal(t, 2, audits, "trigger and pause are audited")
+}

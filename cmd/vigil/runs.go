@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/jobs"
+)
+
+func cmdRuns(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "cancel" {
+		fmt.Fprintln(e.stdout, "Usage: vigil runs cancel RUN_ID [--reason TEXT]")
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+			return errHelp
+		}
+		return fmt.Errorf("unknown runs action %q", args[0])
+	}
+	var c common
+	fs := newFlags(e, "runs cancel", "RUN_ID [--reason TEXT]", "Cancels a pending or running run and its River job.")
+	c.register(fs)
+	reason := fs.String("reason", "cancelled by an operator", "recorded on the run")
+	args = args[1:]
+	var pos []string
+	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := fs.Parse(append(pos, fs.Args()...)); err != nil {
+		return err
+	}
+	id, err := idArg(fs)
+	if err != nil {
+		return errors.New("expected one run id")
+	}
+	o, err := newOps(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer o.pool.Close()
+	var run dbsqlc.JobScheduleRun
+	err = pgx.BeginFunc(ctx, o.pool, func(tx pgx.Tx) error {
+		var err error
+		run, err = jobs.CancelRun(ctx, tx, o.client.Client, id, *reason)
+		if err != nil {
+			return fmt.Errorf("%w (only PENDING or RUNNING runs can be cancelled)", err)
+		}
+		return dbsqlc.New().AuditLogInsert(ctx, tx, dbsqlc.AuditLogInsertParams{Action: "run.cancel", EntityType: "run",
+			EntityID: fmt.Sprint(id), Details: []byte(`{"via":"cli"}`)})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "run %d cancelled\n", run.ID)
+	return nil
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/health"
+	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// roles says which parts a process runs.
+type roles struct {
+	scheduler bool // enqueuer + maintenance jobs
+	worker    bool // River workers
+	migrate   bool // run migrations first (serve)
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	return runRoles(ctx, e, args, "serve", "run every role in one process: migrate, then the scheduler, workers and the status listener (until Ctrl-C)",
+		roles{scheduler: true, worker: true, migrate: true})
+}
+
+func cmdScheduler(ctx context.Context, e *env, args []string) error {
+	return runRoles(ctx, e, args, "scheduler", "run the scheduler role: the cron enqueuer and the maintenance jobs (any number of schedulers may run)",
+		roles{scheduler: true})
+}
+
+func cmdWorker(ctx context.Context, e *env, args []string) error {
+	return runRoles(ctx, e, args, "worker", "run the worker role: River workers for every job type this build has",
+		roles{worker: true})
+}
+
+func runRoles(ctx context.Context, e *env, args []string, name, help string, r roles) error {
+	var c common
+	fs := newFlags(e, name, "[flags]", help)
+	c.register(fs)
+	demo := fs.Bool("demo", false, "seed a demo user and schedules once (make run uses it)")
+	statusAddr := fs.String("status-addr", "", "status listener address (overrides VIGIL_STATUS_ADDR; default :8002, \"off\" disables)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	if *statusAddr == "off" {
+		cfg.StatusAddr = ""
+	} else if *statusAddr != "" {
+		cfg.StatusAddr = *statusAddr
+	}
+	log := newLogger(e.stderr, cfg, "vigil").With("role", name)
+
+	validator, err := schemas.New()
+	if err != nil {
+		return fmt.Errorf("compile schemas: %w", err)
+	}
+	pool, err := openDB(ctx, cfg, log, r.migrate)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if r.migrate {
+		if err := db.MigrateUp(ctx, pool, log.With("component", "migrate")); err != nil {
+			return err
+		}
+	} else if err := requireMigrated(ctx, pool); err != nil {
+		return err
+	}
+	if *demo {
+		if err := seedDemo(ctx, pool, log); err != nil {
+			return err
+		}
+	}
+
+	if d := cfg.StartupDelay.D(); d > 0 {
+		log.Info("waiting before start (SCHEDULER_STARTUP_DELAY)", "delay", d)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(d):
+		}
+	}
+
+	channels := map[string]notify.Channel{}
+	if cfg.WebhookSecret != "" {
+		channels[notify.ChannelWebhook] = &notify.Webhook{Secret: []byte(cfg.WebhookSecret)}
+	} else {
+		channels[notify.ChannelWebhook] = &notify.Webhook{}
+	}
+	client, err := jobs.NewClient(jobs.Deps{Pool: pool, Config: cfg, Logger: log, Channels: channels,
+		Work: r.worker, Maintenance: r.scheduler})
+	if err != nil {
+		return err
+	}
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRun()
+	if err := client.Start(runCtx); err != nil {
+		return err
+	}
+
+	var schedulerState atomic.Value
+	schedulerState.Store("disabled")
+	enqCtx, stopEnq := context.WithCancel(runCtx)
+	defer stopEnq()
+	var wg sync.WaitGroup
+	if r.scheduler {
+		enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: client.Client, Config: cfg,
+			Validator: validator, Logger: log, Kinds: client.Kinds})
+		if err != nil {
+			return err
+		}
+		schedulerState.Store("running")
+		wg.Go(func() {
+			if err := enq.Run(enqCtx); err != nil {
+				log.Error("scheduler stopped", "error", err)
+			}
+			schedulerState.Store("stopped")
+		})
+		log.Info("scheduler started", "fires_job_types", enq.Fireable())
+	}
+	workers := "disabled"
+	if r.worker {
+		workers = "running"
+	}
+	components := func() map[string]string {
+		return map[string]string{"scheduler": schedulerState.Load().(string), "workers": workers, "river_client": "running"}
+	}
+	hb := &health.Heartbeat{Pool: pool, System: "scheduler", Component: name, Interval: cfg.HealthCheckInterval.D(), Logger: log,
+		Check: func(context.Context) (string, string, map[string]any) {
+			return "HEALTHY", "", map[string]any{"client_id": client.ID(), "role": name}
+		}}
+	wg.Go(func() { hb.Run(enqCtx) })
+
+	var srv *http.Server
+	if cfg.StatusAddr != "" {
+		status := &health.Status{Pool: pool, Components: components, Logger: log}
+		srv = &http.Server{Addr: cfg.StatusAddr, Handler: status.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		ln, err := net.Listen("tcp", cfg.StatusAddr)
+		if err != nil {
+			stopEnq()
+			_ = client.Shutdown(ctx, time.Second)
+			return fmt.Errorf("status listener on %s: %w", cfg.StatusAddr, err)
+		}
+		log.Info("status listener", "addr", ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/health")
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("status listener", "error", err)
+			}
+		}()
+	}
+	log.Info("vigil is up", "scheduler", r.scheduler, "worker", r.worker, "client_id", client.ID())
+
+	<-ctx.Done()
+	return shutdown(log, cfg.ShutdownTimeout.D(), stopEnq, &wg, client, srv)
+}
+
+// shutdown stops enqueuing, lets running jobs finish within the timeout, then
+// cancels what is left (River retries it), and stops the listener.
+func shutdown(log *slog.Logger, timeout time.Duration, stopEnq func(), wg *sync.WaitGroup, client *jobs.Client, srv *http.Server) error {
+	log.Info("shutting down", "timeout", timeout)
+	stopEnq()
+	wg.Wait()
+	err := client.Shutdown(context.Background(), timeout)
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("stopped cleanly")
+	return nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+)
+
+func cmdUsers(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]")
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+			return errHelp
+		}
+		return fmt.Errorf("unknown users action %q", args[0])
+	}
+	var c common
+	fs := newFlags(e, "users create", "--name NAME [--admin] [--telegram-id ID]",
+		"Creates a verified user and prints its id. The first admin is made this way.")
+	c.register(fs)
+	name := fs.String("name", "", "the user's name (required)")
+	admin := fs.Bool("admin", false, "make the user an admin")
+	telegramID := fs.Int64("telegram-id", 0, "the user's Telegram user id (also used as the chat id)")
+	webhook := fs.String("webhook-url", "", "deliver the user's notifications to this URL (signed with VIGIL_WEBHOOK_SECRET)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *name == "" {
+		return errors.New("--name is required")
+	}
+	if len(*name) > 255 {
+		return errors.New("--name: at most 255 characters")
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, cfg, "vigil").With("component", "users")
+	pool, err := openDB(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := requireMigrated(ctx, pool); err != nil {
+		return err
+	}
+	p := dbsqlc.UserCreateParams{Name: *name, IsAdmin: *admin, Status: "verified"}
+	if *telegramID != 0 {
+		p.TelegramUserID, p.TelegramChatID = telegramID, telegramID
+	}
+	if *webhook != "" {
+		p.WebhookUrl = webhook
+	}
+	u, err := dbsqlc.New().UserCreate(ctx, pool, p)
+	if err != nil {
+		if errors.Is(db.Translate(err), db.ErrConflict) {
+			return fmt.Errorf("a user with Telegram id %d already exists", *telegramID)
+		}
+		return fmt.Errorf("create user: %w", err)
+	}
+	if err := dbsqlc.New().AuditLogInsert(ctx, pool, dbsqlc.AuditLogInsertParams{Action: "user.create", EntityType: "user",
+		EntityID: fmt.Sprint(u.ID), Details: []byte(fmt.Sprintf(`{"admin":%t,"via":"cli"}`, u.IsAdmin))}); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	fmt.Fprintln(e.stdout, u.ID)
+	return nil
+}
