@@ -115,7 +115,7 @@ func NewClient(d Deps) (*Client, error) {
 		CompletedJobRetentionPeriod: cfg.RiverCompletedRetention.D(),
 		RescueStuckJobsAfter:        cfg.RescueStuckJobsAfter.D(),
 		JobTimeout:                  5 * time.Minute,
-		WorkerMiddleware: []rivertype.WorkerMiddleware{
+		Middleware: []rivertype.Middleware{
 			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log.With("component", "tracking"), now: time.Now},
 		},
 	})

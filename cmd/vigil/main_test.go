@@ -94,14 +94,14 @@ func TestMigrateAndTestDB(t *testing.T) {
 	ctx := context.Background()
 	env := map[string]string{"DATABASE_URL": d.URL}
 
-	out, _, code := vigil(ctx, t, env, "test-db")
+	_, _, code := vigil(ctx, t, env, "test-db")
 	require.Equal(t, 1, code, "test-db fails before migrations")
 
-	out, errOut, code := vigil(ctx, t, env, "migrate", "status")
+	_, errOut, code := vigil(ctx, t, env, "migrate", "status")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "run `vigil migrate up`")
 
-	out, errOut, code = vigil(ctx, t, env, "migrate", "up")
+	out, errOut, code := vigil(ctx, t, env, "migrate", "up")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "vigil migrations: 1 of 1 applied")
 

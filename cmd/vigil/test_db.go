@@ -42,7 +42,7 @@ func cmdTestDB(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("check river tables: %w", err)
 	}
 	if riverTables != 3 {
-		return fmt.Errorf("River's tables are missing (%d of 3 found): run `vigil migrate up`", riverTables)
+		return fmt.Errorf("the river tables are missing (%d of 3 found): run `vigil migrate up`", riverTables)
 	}
 	if !st.Current() {
 		return fmt.Errorf("migrations are not current: run `vigil migrate up`")

@@ -1,0 +1,167 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// Node roles.
+const (
+	RoleScheduler = "scheduler" // the enqueuer and River's maintenance queue
+	RoleWorker    = "worker"    // works the job queues (the probe)
+	RoleAll       = "all"       // both in one process
+)
+
+// Pool sizes for 2 cores (PERFORMANCE-NOTES #4): more connections made
+// things worse there. The probe writes through its own small pool so that
+// River's fetches do not queue behind it.
+const (
+	schedulerPoolSize = 8
+	workerPoolSize    = 10
+	probePoolSize     = 2
+	probeWorkers      = 200
+	nodeShutdown      = 10 * time.Second
+)
+
+// nodeConfig is config.Default tuned for the bench.
+func nodeConfig() config.Config {
+	cfg := config.Default()
+	cfg.FetchCooldown = config.Duration(10 * time.Millisecond)
+	cfg.StartupDelay = 0
+	cfg.EnqueueBatchSize = 5000
+	cfg.ShutdownTimeout = config.Duration(nodeShutdown)
+	// Long enough to count duplicate River jobs after a run of a few
+	// minutes, short enough that river_job does not grow for a day.
+	cfg.RiverCompletedRetention = config.Duration(15 * time.Minute)
+	// The smallest River accepts (its JobTimeout is 5 minutes): jobs of a
+	// killed worker are rescued within S4's second phase when it is long.
+	cfg.RescueStuckJobsAfter = config.Duration(5 * time.Minute)
+	j := cfg.Jobs[config.JobDataProcessing]
+	j.Workers = probeWorkers
+	cfg.Jobs[config.JobDataProcessing] = j
+	return cfg
+}
+
+func roleParts(role string) (scheduler, worker bool, err error) {
+	switch role {
+	case RoleScheduler:
+		return true, false, nil
+	case RoleWorker:
+		return false, true, nil
+	case RoleAll:
+		return true, true, nil
+	}
+	return false, false, fmt.Errorf("bench node: unknown role %q (want %s, %s or %s)", role, RoleScheduler, RoleWorker, RoleAll)
+}
+
+// RunNode is the body of the hidden subcommand `vigil bench node --role
+// scheduler|worker|all --database-url URL`: one bench node. A scheduler runs
+// the enqueuer and River's maintenance; a worker works data_processing jobs
+// with the probe. It registers itself in bench_nodes once started and runs
+// until ctx ends or SIGTERM/SIGINT, then shuts down gracefully.
+func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) error {
+	sched, work, err := roleParts(role)
+	if err != nil {
+		return err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "bench_node", "role", role)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Services run on base and are stopped in order after ctx ends.
+	base := context.WithoutCancel(ctx)
+
+	size := int32(0)
+	if sched {
+		size += schedulerPoolSize
+	}
+	if work {
+		size += workerPoolSize
+	}
+	pool, err := db.Open(ctx, databaseURL, size)
+	if err != nil {
+		return fmt.Errorf("bench node: %w", err)
+	}
+	defer pool.Close()
+
+	probe := &probeWorker{}
+	if work {
+		probePool, err := db.Open(ctx, databaseURL, probePoolSize)
+		if err != nil {
+			return fmt.Errorf("bench node: probe pool: %w", err)
+		}
+		defer probePool.Close()
+		probe.writer = newResultWriter(probePool, log, 25*time.Millisecond, 2000)
+		go probe.writer.Run(base)
+		defer probe.writer.Stop()
+	}
+
+	cfg := nodeConfig()
+	client, err := jobs.NewClient(jobs.Deps{
+		Pool: pool, Config: cfg, Logger: log, Work: work, Maintenance: sched,
+		Register:   func(w *river.Workers) { river.AddWorker(w, probe) },
+		ExtraKinds: []string{jobs.KindDataProcessing},
+	})
+	if err != nil {
+		return fmt.Errorf("bench node: %w", err)
+	}
+	if err := client.Start(base); err != nil {
+		return fmt.Errorf("bench node: %w", err)
+	}
+
+	var wg sync.WaitGroup
+	enqCtx, stopEnq := context.WithCancel(base)
+	defer stopEnq()
+	errc := make(chan error, 1)
+	if sched {
+		v, err := schemas.New()
+		if err != nil {
+			_ = client.Shutdown(base, nodeShutdown)
+			return fmt.Errorf("bench node: schemas: %w", err)
+		}
+		enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: client.Client, Config: cfg,
+			Validator: v, Logger: log, Kinds: client.Kinds})
+		if err != nil {
+			_ = client.Shutdown(base, nodeShutdown)
+			return fmt.Errorf("bench node: %w", err)
+		}
+		wg.Go(func() {
+			if err := enq.Run(enqCtx); err != nil {
+				errc <- fmt.Errorf("enqueuer: %w", err)
+			}
+		})
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO bench_nodes (role, pid) VALUES ($1, $2)`, role, os.Getpid()); err != nil {
+		log.Warn("register bench node", "error", err)
+	}
+	log.Info("bench node started", "pid", os.Getpid())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	stopEnq()
+	wg.Wait()
+	if err := client.Shutdown(base, nodeShutdown); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("bench node: %w", err))
+	}
+	log.Info("bench node stopped")
+	return runErr
+}
