@@ -278,10 +278,19 @@ func (e *Enqueuer) plan(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 	}
 	bad := map[int32]string{}
 	var p dbsqlc.SchedulePlanManyParams
-	for _, row := range rows {
+	for _, r := range rows {
+		row := r.JobSchedule
 		s, err := e.parse(row)
 		if err != nil {
 			bad[row.ID] = err.Error()
+			continue
+		}
+		minInterval := e.cfg.MinInterval.D()
+		if r.OwnerMinIntervalSeconds != nil {
+			minInterval = time.Duration(*r.OwnerMinIntervalSeconds) * time.Second
+		}
+		if err := schedule.ValidateFor(row.Cron, row.Timezone, r.OwnerIsAdmin, minInterval); err != nil {
+			bad[row.ID] = fmt.Sprintf("cron %q not allowed for this user: %v", row.Cron, err)
 			continue
 		}
 		next := s.Next(now)

@@ -78,6 +78,14 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	eventually(t, "bad task_params disabled", func() bool { return !get(badParams).Enabled })
 	require.Contains(t, *get(badParams).DisabledReason, "/report_type")
 
+	// A non-admin may not schedule per-second crons, even by writing the row directly.
+	var plainUser int64
+	var perSecond int32
+	require.NoError(t, b.pool.QueryRow(b.ctx, "INSERT INTO users (name) VALUES ('plain') RETURNING id").Scan(&plainUser))
+	require.NoError(t, b.pool.QueryRow(b.ctx, q, plainUser, "report", `{"report_type":"daily_summary"}`, "*/10 * * * * *").Scan(&perSecond))
+	eventually(t, "per-second cron of a non-admin disabled", func() bool { return !get(perSecond).Enabled })
+	require.Contains(t, *get(perSecond).DisabledReason, "not allowed for this user")
+
 	w := get(waiting)
 	require.True(t, w.Enabled)
 	require.NotNil(t, w.NextRunAt, "a waiting row is still planned, for display")
@@ -86,7 +94,7 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	var signals int
 	require.NoError(t, b.pool.QueryRow(b.ctx,
 		"SELECT count(*) FROM msg_system_health WHERE system = 'scheduler' AND status = 'DEGRADED'").Scan(&signals))
-	require.Equal(t, 2, signals, "each disabled row raises a health signal")
+	require.Equal(t, 3, signals, "each disabled row raises a health signal")
 
 	// Fixing the cron re-enables nothing by itself, but clears the reason when enabled again.
 	_, err := b.pool.Exec(b.ctx, "UPDATE job_schedules SET cron = '0 * * * *', enabled = true WHERE id = $1", badCron)

@@ -122,7 +122,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	enq, err := NewEnqueuer(EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: cfg, Validator: validator,
 		Logger: testLogger(t), Kinds: client.Kinds})
 	require.NoError(t, err)
-	u, err := dbsqlc.New().UserCreate(ctx, d.Pool, dbsqlc.UserCreateParams{Name: "tester", Status: "verified"})
+	u, err := dbsqlc.New().UserCreate(ctx, d.Pool, dbsqlc.UserCreateParams{Name: "tester", Status: "verified", IsAdmin: true})
 	require.NoError(t, err)
 	return &bundle{db: d, pool: d.Pool, cfg: cfg, client: client, enq: enq, report: rw, userID: u.ID, ctx: ctx}
 }

@@ -345,52 +345,63 @@ func (q *Queries) ScheduleListDue(ctx context.Context, db DBTX, arg ScheduleList
 }
 
 const scheduleListUnplanned = `-- name: ScheduleListUnplanned :many
-SELECT id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at FROM job_schedules
-WHERE enabled AND next_run_at IS NULL
-ORDER BY id
+SELECT s.id, s.user_id, s.name, s.job_type, s.target, s.task_params, s.cron, s.enabled, s.next_run_at, s.created_at, s.updated_at, s.timezone, s.state_json, s.revision, s.misfire_grace_time, s.catchup, s.max_catchup, s.overlap, s.max_instances, s.dst_gap, s.dst_fold, s.jitter_seconds, s.remaining_runs, s.pause_on_failure, s.paused_note, s.disabled_reason, s.wait_reason, s.last_run_at, u.is_admin AS owner_is_admin, u.min_interval_seconds AS owner_min_interval_seconds
+FROM job_schedules s
+JOIN users u ON u.id = s.user_id
+WHERE s.enabled AND s.next_run_at IS NULL
+ORDER BY s.id
 LIMIT $1
-FOR UPDATE SKIP LOCKED
+FOR UPDATE OF s SKIP LOCKED
 `
 
-// Enabled rows without next_run_at: new rows written by anyone, or edited ones.
-func (q *Queries) ScheduleListUnplanned(ctx context.Context, db DBTX, maxRows int32) ([]JobSchedule, error) {
+type ScheduleListUnplannedRow struct {
+	JobSchedule             JobSchedule `json:"job_schedule"`
+	OwnerIsAdmin            bool        `json:"owner_is_admin"`
+	OwnerMinIntervalSeconds *int32      `json:"owner_min_interval_seconds"`
+}
+
+// Enabled rows without next_run_at: new rows written by anyone, or edited
+// ones, with their owner's rights (cron limits depend on them).
+func (q *Queries) ScheduleListUnplanned(ctx context.Context, db DBTX, maxRows int32) ([]ScheduleListUnplannedRow, error) {
 	rows, err := db.Query(ctx, scheduleListUnplanned, maxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []JobSchedule{}
+	items := []ScheduleListUnplannedRow{}
 	for rows.Next() {
-		var i JobSchedule
+		var i ScheduleListUnplannedRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.Name,
-			&i.JobType,
-			&i.Target,
-			&i.TaskParams,
-			&i.Cron,
-			&i.Enabled,
-			&i.NextRunAt,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.Timezone,
-			&i.StateJson,
-			&i.Revision,
-			&i.MisfireGraceTime,
-			&i.Catchup,
-			&i.MaxCatchup,
-			&i.Overlap,
-			&i.MaxInstances,
-			&i.DstGap,
-			&i.DstFold,
-			&i.JitterSeconds,
-			&i.RemainingRuns,
-			&i.PauseOnFailure,
-			&i.PausedNote,
-			&i.DisabledReason,
-			&i.WaitReason,
-			&i.LastRunAt,
+			&i.JobSchedule.ID,
+			&i.JobSchedule.UserID,
+			&i.JobSchedule.Name,
+			&i.JobSchedule.JobType,
+			&i.JobSchedule.Target,
+			&i.JobSchedule.TaskParams,
+			&i.JobSchedule.Cron,
+			&i.JobSchedule.Enabled,
+			&i.JobSchedule.NextRunAt,
+			&i.JobSchedule.CreatedAt,
+			&i.JobSchedule.UpdatedAt,
+			&i.JobSchedule.Timezone,
+			&i.JobSchedule.StateJson,
+			&i.JobSchedule.Revision,
+			&i.JobSchedule.MisfireGraceTime,
+			&i.JobSchedule.Catchup,
+			&i.JobSchedule.MaxCatchup,
+			&i.JobSchedule.Overlap,
+			&i.JobSchedule.MaxInstances,
+			&i.JobSchedule.DstGap,
+			&i.JobSchedule.DstFold,
+			&i.JobSchedule.JitterSeconds,
+			&i.JobSchedule.RemainingRuns,
+			&i.JobSchedule.PauseOnFailure,
+			&i.JobSchedule.PausedNote,
+			&i.JobSchedule.DisabledReason,
+			&i.JobSchedule.WaitReason,
+			&i.JobSchedule.LastRunAt,
+			&i.OwnerIsAdmin,
+			&i.OwnerMinIntervalSeconds,
 		); err != nil {
 			return nil, err
 		}

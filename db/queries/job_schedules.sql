@@ -14,12 +14,15 @@ RETURNING *;
 SELECT * FROM job_schedules WHERE id = @id;
 
 -- name: ScheduleListUnplanned :many
--- Enabled rows without next_run_at: new rows written by anyone, or edited ones.
-SELECT * FROM job_schedules
-WHERE enabled AND next_run_at IS NULL
-ORDER BY id
+-- Enabled rows without next_run_at: new rows written by anyone, or edited
+-- ones, with their owner's rights (cron limits depend on them).
+SELECT sqlc.embed(s), u.is_admin AS owner_is_admin, u.min_interval_seconds AS owner_min_interval_seconds
+FROM job_schedules s
+JOIN users u ON u.id = s.user_id
+WHERE s.enabled AND s.next_run_at IS NULL
+ORDER BY s.id
 LIMIT @max_rows
-FOR UPDATE SKIP LOCKED;
+FOR UPDATE OF s SKIP LOCKED;
 
 -- name: ScheduleListDue :many
 -- Due rows this build can fire, locked so that no other scheduler fires them.

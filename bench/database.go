@@ -1,0 +1,196 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigilhq/vigil/db"
+)
+
+// benchParams are the task_params of every bench schedule (they pass the
+// data_processing schema).
+const benchParams = `{"data_source":"synthetic","symbols":["AAPL"],"operations":["fetch"]}`
+
+// withDatabase returns dbURL (a URL or a key=value DSN) naming database name.
+func withDatabase(dbURL, name string) (string, error) {
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			return "", fmt.Errorf("parse database url: %w", err)
+		}
+		u.Path = "/" + name
+		u.RawPath = ""
+		return u.String(), nil
+	}
+	if _, err := pgx.ParseConfig(dbURL); err != nil {
+		return "", fmt.Errorf("parse database dsn: %w", err)
+	}
+	// In a key=value DSN a later key wins.
+	return strings.TrimSpace(dbURL) + " dbname=" + name, nil
+}
+
+// adminConn connects to the server of serverURL: its own database, or the
+// postgres maintenance database when that does not exist.
+func adminConn(ctx context.Context, serverURL string) (*pgx.Conn, error) {
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err == nil {
+		return conn, nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" {
+		return nil, db.Explain(err)
+	}
+	maint, err2 := withDatabase(serverURL, "postgres")
+	if err2 != nil {
+		return nil, err2
+	}
+	conn, err = pgx.Connect(ctx, maint)
+	if err != nil {
+		return nil, db.Explain(err)
+	}
+	return conn, nil
+}
+
+// benchDB is the bench's own database.
+type benchDB struct {
+	name, url, serverURL string
+	pool                 *pgxpool.Pool
+	pgVersion            string
+}
+
+// createDB creates and migrates vigil_bench_<random> and the bench tables.
+func createDB(ctx context.Context, serverURL string, log *slog.Logger) (*benchDB, error) {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	d := &benchDB{name: "vigil_bench_" + hex.EncodeToString(b), serverURL: serverURL}
+	admin, err := adminConn(ctx, serverURL)
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	if err := admin.QueryRow(ctx, "SHOW server_version").Scan(&d.pgVersion); err != nil {
+		return nil, fmt.Errorf("read server version: %w", err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{d.name}.Sanitize()); err != nil {
+		return nil, fmt.Errorf("create bench database %s: %w", d.name, err)
+	}
+	if d.url, err = withDatabase(serverURL, d.name); err != nil {
+		return d, err
+	}
+	if d.pool, err = db.Open(ctx, d.url, 4); err != nil {
+		return d, err
+	}
+	if err := db.MigrateUp(ctx, d.pool, log); err != nil {
+		return d, fmt.Errorf("migrate bench database: %w", err)
+	}
+	if _, err := d.pool.Exec(ctx, benchTablesSQL); err != nil {
+		return d, fmt.Errorf("create bench tables: %w", err)
+	}
+	return d, nil
+}
+
+// drop drops the database, whoever is still connected.
+func (d *benchDB) drop(ctx context.Context) error {
+	if d.pool != nil {
+		d.pool.Close()
+	}
+	admin, err := adminConn(ctx, d.serverURL)
+	if err != nil {
+		return err
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{d.name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop bench database %s: %w", d.name, err)
+	}
+	return nil
+}
+
+// The bench's own tables: the probe's results (WORKLOAD's "results table")
+// and the nodes that started (their readiness).
+const benchTablesSQL = `
+CREATE TABLE bench_results (
+    run_id        bigint NOT NULL,
+    schedule_id   bigint NOT NULL,
+    scheduled_for timestamptz NOT NULL,
+    started_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE bench_nodes (
+    id       bigserial PRIMARY KEY,
+    role     text NOT NULL,
+    pid      integer NOT NULL,
+    ready_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO users (name, status) VALUES ('bench', 'verified');`
+
+// scheduleSet describes schedules to create with one INSERT ... SELECT.
+type scheduleSet struct {
+	N         int
+	Cron      string
+	NextRunAt time.Time
+	Grace     *int32 // misfire_grace_time; nil = the config default
+}
+
+const insertSchedulesSQL = `
+INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, timezone, next_run_at, misfire_grace_time)
+SELECT (SELECT min(id) FROM users), 'bench-' || g, 'data_processing', 'AAPL', $1::jsonb, $2, 'UTC', $3, $4
+FROM generate_series(1, $5::int) AS g
+RETURNING id`
+
+// insertSchedules creates the set and returns its first and last ids.
+func insertSchedules(ctx context.Context, pool *pgxpool.Pool, s scheduleSet) (first, last int64, err error) {
+	err = pool.QueryRow(ctx, `WITH ins AS (`+insertSchedulesSQL+`) SELECT min(id), max(id) FROM ins`,
+		benchParams, s.Cron, s.NextRunAt, s.Grace, s.N).Scan(&first, &last)
+	if err != nil {
+		return 0, 0, fmt.Errorf("create %d schedules: %w", s.N, err)
+	}
+	return first, last, nil
+}
+
+// analyze refreshes the planner's statistics after a bulk load
+// (PERFORMANCE-NOTES #5).
+func analyze(ctx context.Context, pool *pgxpool.Pool) error {
+	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
+
+// waitReady waits until count nodes registered after since.
+func waitReady(ctx context.Context, pool *pgxpool.Pool, since time.Time, count int, timeout time.Duration, nodes []Node) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		var n int
+		var last *time.Time
+		err := pool.QueryRow(ctx, `SELECT count(*), max(ready_at) FROM bench_nodes WHERE ready_at >= $1`, since).Scan(&n, &last)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("wait for nodes: %w", err)
+		}
+		if n >= count && last != nil {
+			return *last, nil
+		}
+		for _, nd := range nodes {
+			select {
+			case <-nd.Done():
+				return time.Time{}, fmt.Errorf("a bench node (pid %d) exited before it was ready", nd.PID())
+			default:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("wait for %d nodes, %d ready: %w", count, n, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
