@@ -166,19 +166,28 @@ func analyze(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// waitReady waits until count nodes registered after since.
-func waitReady(ctx context.Context, pool *pgxpool.Pool, since time.Time, count int, timeout time.Duration, nodes []Node) (time.Time, error) {
+// lastNodeID is the id of the newest bench_nodes row (0 when none).
+func lastNodeID(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var id int64
+	if err := pool.QueryRow(ctx, `SELECT COALESCE(max(id), 0) FROM bench_nodes`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("read bench nodes: %w", err)
+	}
+	return id, nil
+}
+
+// waitReady waits until count nodes registered after row afterID, failing
+// early when one of nodes exits, and returns when they were ready (this
+// process's clock).
+func waitReady(ctx context.Context, pool *pgxpool.Pool, afterID int64, count int, timeout time.Duration, nodes []Node) (time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		var n int
-		var last *time.Time
-		err := pool.QueryRow(ctx, `SELECT count(*), max(ready_at) FROM bench_nodes WHERE ready_at >= $1`, since).Scan(&n, &last)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("wait for nodes: %w", err)
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM bench_nodes WHERE id > $1`, afterID).Scan(&n); err != nil {
+			return time.Time{}, fmt.Errorf("wait for %d nodes: %w", count, err)
 		}
-		if n >= count && last != nil {
-			return *last, nil
+		if n >= count {
+			return time.Now(), nil
 		}
 		for _, nd := range nodes {
 			select {
@@ -190,7 +199,7 @@ func waitReady(ctx context.Context, pool *pgxpool.Pool, since time.Time, count i
 		select {
 		case <-ctx.Done():
 			return time.Time{}, fmt.Errorf("wait for %d nodes, %d ready: %w", count, n, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
