@@ -137,6 +137,19 @@ type JobScheduleRun struct {
 	JitterMs         int32           `json:"jitter_ms"`
 }
 
+type MarketBar struct {
+	Symbol    string    `json:"symbol"`
+	Timeframe string    `json:"timeframe"`
+	Ts        time.Time `json:"ts"`
+	Open      float64   `json:"open"`
+	High      float64   `json:"high"`
+	Low       float64   `json:"low"`
+	Close     float64   `json:"close"`
+	Volume    float64   `json:"volume"`
+	Provider  string    `json:"provider"`
+	FetchedAt time.Time `json:"fetched_at"`
+}
+
 type MsgSystemHealth struct {
 	ID             int64           `json:"id"`
 	System         string          `json:"system"`
