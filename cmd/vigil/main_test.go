@@ -197,3 +197,31 @@ func TestSchedulesCLI(t *testing.T) {
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE entity_type = 'schedule'").Scan(&audits))
 	require.Equal(t, 2, audits, "trigger and pause are audited")
 }
+
+// The scheduler and worker roles run as separate processes and cooperate
+// through PostgreSQL only.
+func TestSchedulerAndWorkerRoles(t *testing.T) {
+	d := dbtest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t.Setenv("DATABASE_URL", d.URL)
+	t.Setenv("SCHEDULER_STARTUP_DELAY", "0")
+	t.Setenv("SCHEDULER_SHUTDOWN_TIMEOUT", "2s")
+	var uid int64
+	require.NoError(t, d.Pool.QueryRow(ctx, "INSERT INTO users (name, is_admin) VALUES ('ops', true) RETURNING id").Scan(&uid))
+	_, err := d.Pool.Exec(ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron)
+		VALUES ($1, 'every second', 'notification', 'x', $2, '* * * * * *')`, uid, fmt.Sprintf(`{"user_id": %d, "message": "tick"}`, uid))
+	require.NoError(t, err)
+
+	done := make(chan int, 2)
+	go func() { done <- run(ctx, []string{"scheduler", "--status-addr", "off"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() { done <- run(ctx, []string{"worker", "--status-addr", "off"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	require.Eventually(t, func() bool {
+		var completed int
+		_ = d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedule_runs WHERE status = 'COMPLETED'").Scan(&completed)
+		return completed >= 2
+	}, 30*time.Second, 50*time.Millisecond, "runs fired by the scheduler process are completed by the worker process")
+	cancel()
+	require.Equal(t, 0, <-done)
+	require.Equal(t, 0, <-done)
+}
