@@ -216,7 +216,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	case S1:
 		res, err = h.fanOut(ctx, 1)
 	case S2:
-		res, err = h.tableScale(ctx)
+		res, err = h.fanOut(ctx, 1)
 	case S3:
 		res, err = h.fanOut(ctx, o.Nodes)
 	case S4:

@@ -10,12 +10,12 @@ import (
 // from /proc, and writes a progress line every progressEvery.
 type monitor struct {
 	h      *harness
-	phase  string
 	start  time.Time
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu    sync.Mutex
+	phase string
 	rss   map[string]int64 // role -> max VmRSS KiB
 	first map[int]uint64   // pid -> CPU ticks at its first sample
 	last  map[int]uint64   // pid -> CPU ticks at its last sample
@@ -95,6 +95,13 @@ func (m *monitor) progress(ctx context.Context) {
 	}}
 	m.mu.Unlock()
 	_ = writeLine(m.h.o.Out, line)
+}
+
+// setPhase names the phase in later progress lines.
+func (m *monitor) setPhase(p string) {
+	m.mu.Lock()
+	m.phase = p
+	m.mu.Unlock()
 }
 
 // stop ends sampling (with a last sample) and returns the window's length.

@@ -38,7 +38,7 @@ func commands() []command {
 		{name: "users", summary: "manage users (create)", run: cmdUsers},
 		{name: "schedules", summary: "inspect and operate schedules (preview, trigger, backfill, pause, resume)", run: cmdSchedules},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
-
+		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}
 }

@@ -214,7 +214,9 @@ func TestSchedulerAndWorkerRoles(t *testing.T) {
 	require.NoError(t, err)
 
 	done := make(chan int, 2)
-	go func() { done <- run(ctx, []string{"scheduler", "--status-addr", "off"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() {
+		done <- run(ctx, []string{"scheduler", "--status-addr", "off"}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
 	go func() { done <- run(ctx, []string{"worker", "--status-addr", "off"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
 	require.Eventually(t, func() bool {
 		var completed int

@@ -1,0 +1,206 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// createSchedules inserts the firing schedules (and S2's extra stored ones),
+// runs ANALYZE, and returns the firing set's id range and the time taken to
+// insert.
+func (h *harness) createSchedules(ctx context.Context, first time.Time, grace *int32) (span, time.Duration, error) {
+	o := h.o
+	var sp span
+	t0 := time.Now()
+	var err error
+	sp.FirstID, sp.LastID, err = insertSchedules(ctx, h.db.pool, scheduleSet{N: o.N, Cron: o.Cron, NextRunAt: first, Grace: grace})
+	if err != nil {
+		return sp, 0, err
+	}
+	if extra := o.Stored - o.N; o.Scenario == S2 && extra > 0 {
+		// Hourly, half an hour away from the window: stored, not firing.
+		hourly := fmt.Sprintf("%d * * * *", (first.Minute()+30)%60)
+		s, err := cronEvery(hourly)
+		if err != nil {
+			return sp, 0, err
+		}
+		if _, _, err := insertSchedules(ctx, h.db.pool, scheduleSet{N: extra, Cron: hourly, NextRunAt: fireAtOrAfter(s, time.Now())}); err != nil {
+			return sp, 0, err
+		}
+	}
+	took := time.Since(t0)
+	if err := analyze(ctx, h.db.pool); err != nil {
+		return sp, 0, err
+	}
+	h.log.Info("schedules created", "n", o.N, "stored", max(o.Stored, o.N), "seconds", took.Seconds())
+	return sp, took, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// fanOut runs S1 (one scheduler process), S2 (one scheduler, N per-minute
+// schedules) and S3 (several schedulers), each with one worker process:
+// warm-up, a measured window, the settle wait, then the measurement.
+func (h *harness) fanOut(ctx context.Context, schedulers int) (Result, error) {
+	o := h.o
+	res := Result{Scenario: o.Scenario, N: o.N, SchedulerNodes: schedulers, WorkerNodes: 1}
+	warm := o.Warmup
+	if o.Scenario == S1 || o.Scenario == S3 {
+		warm = time.Second // the first fire; the warm-up proper follows the nodes' start
+	}
+	first := fireAtOrAfter(h.cron, time.Now().Add(warm))
+	sp, took, err := h.createSchedules(ctx, first, nil)
+	if err != nil {
+		return res, err
+	}
+	if o.Scenario == S2 {
+		s := round(took.Seconds(), 3)
+		res.CreateS, res.Stored = &s, max(o.Stored, o.N)
+	}
+	roles := append(slices.Repeat([]string{RoleScheduler}, schedulers), RoleWorker)
+	ready, err := h.startNodes(ctx, roles...)
+	if err != nil {
+		return res, err
+	}
+	sp.From = fireAtOrAfter(h.cron, later(ready.Add(o.Warmup), first))
+	sp.To = sp.From.Add(o.Duration)
+	res.WindowStart, res.WindowEnd = sp.From, sp.To
+	h.log.Info("warming up", "window_start", sp.From, "window_end", sp.To)
+	if err := sleepUntil(ctx, sp.From); err != nil {
+		return res, err
+	}
+	mon := h.watch(ctx, "window")
+	if o.Scenario == S3 {
+		killed := 0
+		res.Nodes, res.Killed = schedulers, &killed
+		if !o.NoKill {
+			if err := sleepUntil(ctx, sp.From.Add(o.Duration/2)); err != nil {
+				mon.stop()
+				return res, err
+			}
+			if err := h.replaceScheduler(ctx); err != nil {
+				mon.stop()
+				return res, err
+			}
+			killed = 1
+		}
+	}
+	if err := sleepUntil(ctx, sp.To); err != nil {
+		mon.stop()
+		return res, err
+	}
+	wall := mon.stop()
+	res.SchedulerCPUPct, res.WorkerCPUPct = mon.cpuPct(RoleScheduler, wall), mon.cpuPct(RoleWorker, wall)
+	res.RSSMiB, res.WorkerRSSMiB = mon.rssMiB(RoleScheduler), mon.rssMiB(RoleWorker)
+
+	expected := int64(o.N) * firesIn(h.cron, sp.From, sp.To)
+	last := lastFireBefore(h.cron, sp.From, sp.To)
+	if err := h.settle(ctx, sp, expected, last, last.Add(o.Settle)); err != nil {
+		return res, err
+	}
+	st, err := h.finish(ctx, sp, period(h.cron, sp.From))
+	if err != nil {
+		return res, err
+	}
+	summary(&res, st, expected, o.Duration, false, period(h.cron, sp.From))
+	return res, nil
+}
+
+// replaceScheduler SIGKILLs the oldest scheduler node and starts another.
+func (h *harness) replaceScheduler(ctx context.Context) error {
+	for _, n := range h.current() {
+		if n.role != RoleScheduler {
+			continue
+		}
+		h.log.Info("killing a scheduler node", "pid", n.PID())
+		if err := h.killNodes(n.Node); err != nil {
+			return err
+		}
+		_, err := h.startNodes(ctx, RoleScheduler)
+		return err
+	}
+	return nil
+}
+
+// finish stops the nodes gracefully (their ledgers flush) and measures sp.
+func (h *harness) finish(ctx context.Context, sp span, lateAfter time.Duration) (runStats, error) {
+	if err := h.stopNodes(); err != nil {
+		h.log.Warn("stop bench nodes", "error", err)
+	}
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), measureBudget)
+	defer cancel()
+	return measure(mctx, h.db.pool, sp, lateAfter)
+}
+
+// downtime runs S4: one scheduler and one worker process for Duration,
+// SIGKILL both, wait Down, restart them, run Duration more, then count
+// every fire since the first: lost (no row at all), SKIPPED by reason, runs
+// started later than the misfire grace, duplicates.
+func (h *harness) downtime(ctx context.Context) (Result, error) {
+	o := h.o
+	res := Result{Scenario: o.Scenario, N: o.N, SchedulerNodes: 1, WorkerNodes: 1, DownS: o.Down.Seconds()}
+	grace := int32(graceSeconds)
+	first := fireAtOrAfter(h.cron, time.Now().Add(time.Second))
+	sp, _, err := h.createSchedules(ctx, first, &grace)
+	if err != nil {
+		return res, err
+	}
+	ready, err := h.startNodes(ctx, RoleScheduler, RoleWorker)
+	if err != nil {
+		return res, err
+	}
+	mon := h.watch(ctx, "phase 1")
+	stopMon := func() { mon.stop() }
+	if err := sleepUntil(ctx, ready.Add(o.Duration)); err != nil {
+		stopMon()
+		return res, err
+	}
+	var all []Node
+	for _, n := range h.current() {
+		all = append(all, n.Node)
+	}
+	h.log.Info("killing every node", "down", o.Down)
+	if err := h.killNodes(all...); err != nil {
+		stopMon()
+		return res, err
+	}
+	_ = writeLine(o.Out, map[string]any{"progress": map[string]any{"scenario": o.Scenario, "phase": "down", "killed": len(all)}})
+	if err := sleepUntil(ctx, time.Now().Add(o.Down)); err != nil {
+		stopMon()
+		return res, err
+	}
+	ready, err = h.startNodes(ctx, RoleScheduler, RoleWorker)
+	if err != nil {
+		stopMon()
+		return res, err
+	}
+	mon.setPhase("phase 2")
+	if err := sleepUntil(ctx, ready.Add(o.Duration)); err != nil {
+		stopMon()
+		return res, err
+	}
+	mon.stop()
+	res.RSSMiB, res.WorkerRSSMiB = mon.rssMiB(RoleScheduler), mon.rssMiB(RoleWorker)
+
+	sp.From, sp.To = first, ready.Add(o.Duration)
+	res.WindowStart, res.WindowEnd = sp.From, sp.To
+	expected := int64(o.N) * firesIn(h.cron, sp.From, sp.To)
+	last := lastFireBefore(h.cron, sp.From, sp.To)
+	if err := h.settle(ctx, sp, expected, last, last.Add(o.Settle)); err != nil {
+		return res, err
+	}
+	st, err := h.finish(ctx, sp, graceSeconds*time.Second)
+	if err != nil {
+		return res, err
+	}
+	summary(&res, st, expected, sp.To.Sub(sp.From), true, 0)
+	res.RunsLate = &st.Late
+	return res, nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/vigilhq/vigil/bench"
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbtest"
+)
+
+func cmdBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "node" {
+		return benchNode(ctx, e, args[1:])
+	}
+	fs := newFlags(e, "bench", "--scenario S1|S2|S3|S4 [flags]",
+		"Runs a benchmark scenario of shared/bench/WORKLOAD.md in its own database (created and dropped on the server)\n"+
+			"and prints JSON lines; the last line is the result.")
+	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime)")
+	n := fs.Int("n", 0, "number of schedules (default per scenario)")
+	duration := fs.Duration("duration", 0, "measured window (default per scenario)")
+	nodes := fs.Int("nodes", 0, "S3: scheduler processes (2 or 4)")
+	down := fs.Duration("down", 0, "S4: downtime (default 3m)")
+	url := fs.String("database-url", "", "server to benchmark on (default TEST_DATABASE_URL or the local server); a fresh database is created there")
+	keep := fs.Bool("keep", false, "keep the benchmark database")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	server := *url
+	if server == "" {
+		server = dbtest.ServerURL()
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, config.Default(), "vigil-bench")
+	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Down: *down,
+		ServerURL: server, Keep: *keep, Exe: exe, Out: e.stdout, Log: log})
+}
+
+func benchNode(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench node", "--role scheduler|worker|all --database-url URL", "A benchmark node process (started by vigil bench).")
+	role := fs.String("role", "all", "scheduler, worker or all")
+	url := fs.String("database-url", "", "the benchmark database")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *url == "" {
+		return errors.New("--database-url is required")
+	}
+	log := newLogger(e.stderr, config.Default(), "vigil-bench-node").With("role", *role)
+	return bench.RunNode(ctx, *role, *url, log)
+}
