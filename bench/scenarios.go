@@ -131,9 +131,11 @@ func (h *harness) replaceScheduler(ctx context.Context) error {
 
 // finish stops the nodes gracefully (their ledgers flush) and measures sp.
 func (h *harness) finish(ctx context.Context, sp span, lateAfter time.Duration) (runStats, error) {
+	t0 := time.Now()
 	if err := h.stopNodes(); err != nil {
 		h.log.Warn("stop bench nodes", "error", err)
 	}
+	h.log.Info("nodes stopped; measuring", "stop_seconds", round(time.Since(t0).Seconds(), 1))
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), measureBudget)
 	defer cancel()
 	return measure(mctx, h.db.pool, sp, lateAfter)

@@ -68,3 +68,34 @@ func TestHeartbeatWritesRows(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestStats(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	_, err := d.Pool.Exec(ctx, `INSERT INTO users (id, name) VALUES (1, 'u');
+		INSERT INTO job_schedules (user_id, name, job_type, target, cron) VALUES (1, 'a', 'report', 'x', '* * * * *');
+		INSERT INTO job_schedule_runs (job_type, status, started_at, finished_at, error) VALUES
+			('report', 'RUNNING', now(), NULL, NULL),
+			('report', 'COMPLETED', now() - interval '10 seconds', now() - interval '6 seconds', NULL),
+			('report', 'COMPLETED', now() - interval '10 seconds', now() - interval '8 seconds', NULL),
+			('report', 'FAILED', now(), now(), 'Data unavailable'), ('report', 'FAILED', now(), now(), 'Data unavailable'),
+			('report', 'FAILED', now(), now(), 'Timeout')`)
+	require.NoError(t, err)
+	s := &Status{Pool: d.Pool, Logger: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/stats")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	var st Stats
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	require.Equal(t, JobCounts{TotalSchedules: 1, EnabledSchedules: 1, ActiveJobs: 1}, st.JobCounts)
+	require.Equal(t, 6, st.ExecutionStats.Runs24h)
+	require.InDelta(t, 0.4, st.ExecutionStats.SuccessRate, 1e-9)
+	require.InDelta(t, 3.0, st.ExecutionStats.AvgDuration, 0.01)
+	require.InDelta(t, 4.0, st.ExecutionStats.MaxDuration, 0.01)
+	require.Equal(t, 3, st.ErrorStats.FailedRuns24h)
+	require.Equal(t, []string{"Data unavailable: 2", "Timeout: 1"}, st.ErrorStats.CommonErrors)
+}

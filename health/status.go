@@ -42,16 +42,23 @@ type Status struct {
 	Logger     *slog.Logger
 	// CacheFor is how long metrics are reused (default 5s).
 	CacheFor time.Duration
+	// Metrics serves /metrics (Prometheus) when set.
+	Metrics http.Handler
 
 	mu       sync.Mutex
 	cached   Metrics
 	cachedAt time.Time
 }
 
-// Handler returns the status listener's mux: GET /health.
+// Handler returns the status listener's mux: GET /health, GET /stats and,
+// when Metrics is set, GET /metrics.
 func (s *Status) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.serveHealth)
+	mux.HandleFunc("GET /stats", s.serveStats)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
 	return mux
 }
 

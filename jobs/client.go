@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
 
@@ -34,6 +35,8 @@ type Deps struct {
 	Register func(*river.Workers)
 	// ExtraKinds are job types registered by Register that the enqueuer fires.
 	ExtraKinds []string
+	// Metrics observes jobs and notifications; nil disables.
+	Metrics *metrics.Metrics
 }
 
 // Client is the River client with Vigil's ledger.
@@ -71,7 +74,7 @@ func NewClient(d Deps) (*Client, error) {
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &NotifyWorker{Pool: d.Pool, Config: cfg, Channels: channels,
-		Logger: log.With("component", "notify")})
+		Logger: log.With("component", "notify"), Metrics: d.Metrics})
 	river.AddWorker(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "retention")})
 	river.AddWorker(workers, &RunReconcileWorker{Pool: d.Pool, Logger: log.With("component", "reconciler")})
 	if d.Register != nil {
@@ -83,6 +86,7 @@ func NewClient(d Deps) (*Client, error) {
 	if d.Work {
 		for _, k := range AllKinds {
 			queues[k] = river.QueueConfig{MaxWorkers: max(cfg.Job(k).Workers, 1)}
+			d.Metrics.SetMaxWorkers(k, max(cfg.Job(k).Workers, 1))
 		}
 	}
 	var periodic []*river.PeriodicJob
@@ -116,7 +120,8 @@ func NewClient(d Deps) (*Client, error) {
 		RescueStuckJobsAfter:        cfg.RescueStuckJobsAfter.D(),
 		JobTimeout:                  5 * time.Minute,
 		Middleware: []rivertype.Middleware{
-			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log.With("component", "tracking"), now: time.Now},
+			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log.With("component", "tracking"), now: time.Now,
+				metrics: d.Metrics},
 		},
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/schedule"
 	"github.com/vigilhq/vigil/schemas"
 )
@@ -48,6 +49,7 @@ type Enqueuer struct {
 	builders  map[string]argsBuilder
 	fireable  []string
 	batch     int
+	metrics   *metrics.Metrics
 
 	// NowFunc is the clock (tests move it).
 	NowFunc func() time.Time
@@ -65,6 +67,8 @@ type EnqueuerOpts struct {
 	Logger    *slog.Logger
 	// Kinds are the job types this build has workers for (Registry.Kinds).
 	Kinds []string
+	// Metrics counts fires; nil disables.
+	Metrics *metrics.Metrics
 }
 
 // NewEnqueuer builds an enqueuer.
@@ -81,6 +85,7 @@ func NewEnqueuer(o EnqueuerOpts) (*Enqueuer, error) {
 		log:      log.With("component", "enqueuer"),
 		builders: map[string]argsBuilder{},
 		batch:    max(o.Config.EnqueueBatchSize, 1),
+		metrics:  o.Metrics,
 		NowFunc:  time.Now,
 		rnd:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
 	}
@@ -449,6 +454,8 @@ func (e *Enqueuer) fire(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 		return err
 	}
 	st.Runs, st.Skipped = len(runIDs), skipped
+	e.metrics.Fires("run", st.Runs)
+	e.metrics.Fires("skipped", skipped)
 	if len(adv.Ids) > 0 {
 		if err := q.ScheduleAdvanceMany(ctx, tx, adv); err != nil {
 			return fmt.Errorf("advance %d schedules: %w", len(adv.Ids), err)

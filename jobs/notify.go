@@ -16,6 +16,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
 
@@ -93,6 +94,7 @@ type NotifyWorker struct {
 	Config   config.Config
 	Channels map[string]notify.Channel
 	Logger   *slog.Logger
+	Metrics  *metrics.Metrics
 }
 
 // Timeout is the notification type's max_runtime.
@@ -175,6 +177,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			ID: row.ID, Status: status, Error: errText, ProviderMessageID: receipt.ProviderMessageID}); err != nil {
 			return fmt.Errorf("log notification outcome: %w", err)
 		}
+		w.Metrics.Notification(name, status)
 		if sendErr == nil {
 			sent++
 			log.Info("notification delivered", "channel", name, "attempt", job.Attempt)

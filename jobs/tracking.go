@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/metrics"
 )
 
 type resultKey struct{}
@@ -53,14 +54,17 @@ type trackingMiddleware struct {
 	river.MiddlewareDefaults
 	ledger *Ledger
 	pool   *pgxpool.Pool
-	log    *slog.Logger
-	now    func() time.Time
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics.Metrics
 }
 
 func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
 	if job.Queue == QueueMaintenance {
 		return doInner(ctx)
 	}
+	m.metrics.WorkerBusy(job.Kind, 1)
+	defer m.metrics.WorkerBusy(job.Kind, -1)
 	refs, err := runRefsOf(job.EncodedArgs)
 	if err != nil || len(refs) == 0 {
 		return doInner(ctx)
@@ -90,17 +94,22 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 	startEvents := make([]RunEvent, len(refs))
 	for i, ref := range refs {
 		startEvents[i] = event(ref, StatusRunning)
+		if job.Attempt == 1 && !ref.ScheduledFor.IsZero() {
+			m.metrics.ObserveFireLag(started.Sub(ref.ScheduledFor))
+		}
 	}
 	m.ledger.Record(startEvents...)
 
 	box := &resultBox{}
 	ctx = context.WithValue(ctx, resultKey{}, box)
+	workStart := time.Now()
 	workErr := doInner(ctx)
+	status, msg := outcome(job, workErr)
+	m.metrics.ObserveJob(job.Kind, outcomeLabel(status, workErr), time.Since(workStart))
 	if box.selfTracked && workErr == nil {
 		return nil
 	}
 
-	status, msg := outcome(job, workErr)
 	events := make([]RunEvent, len(refs))
 	for i, ref := range refs {
 		e := event(ref, status)
@@ -116,6 +125,25 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 	}
 	m.ledger.Record(events...)
 	return workErr
+}
+
+// outcomeLabel names an attempt's outcome for metrics.
+func outcomeLabel(status string, err error) string {
+	switch {
+	case status == StatusCompleted:
+		return "completed"
+	case status == StatusFailed:
+		return "failed"
+	case status == StatusCancelled:
+		return "cancelled"
+	case err == nil:
+		return "completed"
+	}
+	var snooze *rivertype.JobSnoozeError
+	if errors.As(err, &snooze) {
+		return "snoozed"
+	}
+	return "retry"
 }
 
 // outcome maps a worker's return to the run's status after this attempt.

@@ -79,6 +79,16 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedules WHERE wait_reason IS NOT NULL").Scan(&waiting))
 	require.Equal(t, 2, waiting, "report and alert demos wait for their workers")
 
+	for path, want := range map[string]string{"/stats": `"job_counts"`, "/metrics": "vigil_workers_max"} {
+		resp, err := http.Get("http://" + addr + path)
+		require.NoError(t, err)
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode, path)
+		require.Contains(t, body.String(), want, path)
+	}
+
 	cancel()
 	select {
 	case code := <-done:

@@ -14,6 +14,7 @@ import (
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/health"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
 )
@@ -97,8 +98,9 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	} else {
 		channels[notify.ChannelWebhook] = &notify.Webhook{}
 	}
+	m := metrics.New(pool)
 	client, err := jobs.NewClient(jobs.Deps{Pool: pool, Config: cfg, Logger: log, Channels: channels,
-		Work: r.worker, Maintenance: r.scheduler})
+		Work: r.worker, Maintenance: r.scheduler, Metrics: m})
 	if err != nil {
 		return err
 	}
@@ -115,7 +117,7 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	var wg sync.WaitGroup
 	if r.scheduler {
 		enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: client.Client, Config: cfg,
-			Validator: validator, Logger: log, Kinds: client.Kinds})
+			Validator: validator, Logger: log, Kinds: client.Kinds, Metrics: m})
 		if err != nil {
 			return err
 		}
@@ -143,7 +145,7 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 
 	var srv *http.Server
 	if cfg.StatusAddr != "" {
-		status := &health.Status{Pool: pool, Components: components, Logger: log}
+		status := &health.Status{Pool: pool, Components: components, Logger: log, Metrics: m.Handler()}
 		srv = &http.Server{Addr: cfg.StatusAddr, Handler: status.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		ln, err := net.Listen("tcp", cfg.StatusAddr)
 		if err != nil {

@@ -171,6 +171,44 @@ func (q *Queries) RunCancelMany(ctx context.Context, db DBTX, arg RunCancelManyP
 	return err
 }
 
+const runCommonErrors = `-- name: RunCommonErrors :many
+SELECT COALESCE(split_part(error, E'\n', 1), '(no message)')::text AS message, count(*)::int AS runs
+FROM job_schedule_runs
+WHERE status = 'FAILED' AND enqueued_at > $1::timestamptz
+GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2
+`
+
+type RunCommonErrorsParams struct {
+	Since   time.Time `json:"since"`
+	MaxRows int32     `json:"max_rows"`
+}
+
+type RunCommonErrorsRow struct {
+	Message string `json:"message"`
+	Runs    int32  `json:"runs"`
+}
+
+// The most frequent errors of failed runs since a time, for /stats.
+func (q *Queries) RunCommonErrors(ctx context.Context, db DBTX, arg RunCommonErrorsParams) ([]RunCommonErrorsRow, error) {
+	rows, err := db.Query(ctx, runCommonErrors, arg.Since, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunCommonErrorsRow{}
+	for rows.Next() {
+		var i RunCommonErrorsRow
+		if err := rows.Scan(&i.Message, &i.Runs); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const runDeleteOlderThan = `-- name: RunDeleteOlderThan :execrows
 DELETE FROM job_schedule_runs WHERE id IN (
     SELECT id FROM job_schedule_runs

@@ -178,3 +178,10 @@ SELECT
     (SELECT count(*) FROM job_schedule_runs WHERE status = 'FAILED' AND started_at > now() - interval '24 hours')::int AS failed_runs_24h,
     (SELECT COALESCE(avg(EXTRACT(EPOCH FROM finished_at - started_at)), 0) FROM job_schedule_runs
         WHERE status = 'COMPLETED' AND started_at > now() - interval '1 hour')::float8 AS avg_execution_s;
+
+-- name: RunCommonErrors :many
+-- The most frequent errors of failed runs since a time, for /stats.
+SELECT COALESCE(split_part(error, E'\n', 1), '(no message)')::text AS message, count(*)::int AS runs
+FROM job_schedule_runs
+WHERE status = 'FAILED' AND enqueued_at > @since::timestamptz
+GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT @max_rows;
