@@ -52,8 +52,8 @@ func MarkSelfTracked(ctx context.Context) {
 // batching Ledger.
 type trackingMiddleware struct {
 	river.MiddlewareDefaults
-	ledger *Ledger
-	pool   *pgxpool.Pool
+	ledger  *Ledger
+	pool    *pgxpool.Pool
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics.Metrics
