@@ -52,6 +52,9 @@ func nodeConfig() config.Config {
 	cfg.RescueStuckJobsAfter = config.Duration(5 * time.Minute)
 	j := cfg.Jobs[config.JobDataProcessing]
 	j.Workers = probeWorkers
+	if v := os.Getenv("XBENCH_WORKERS"); v != "" {
+		fmt.Sscan(v, &j.Workers)
+	}
 	cfg.Jobs[config.JobDataProcessing] = j
 	return cfg
 }

@@ -138,7 +138,14 @@ func (h *harness) finish(ctx context.Context, sp span, lateAfter time.Duration) 
 	h.log.Info("nodes stopped; measuring", "stop_seconds", round(time.Since(t0).Seconds(), 1))
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), measureBudget)
 	defer cancel()
-	return measure(mctx, h.db.pool, sp, lateAfter)
+	// Fresh statistics, or the measuring joins plan for empty tables.
+	if _, err := h.db.pool.Exec(mctx, "ANALYZE job_schedule_runs, bench_results, river_job"); err != nil {
+		return runStats{}, fmt.Errorf("analyze before measuring: %w", err)
+	}
+	t0 = time.Now()
+	st, err := measure(mctx, h.db.pool, sp, lateAfter)
+	h.log.Info("measured", "seconds", round(time.Since(t0).Seconds(), 1))
+	return st, err
 }
 
 // downtime runs S4: one scheduler and one worker process for Duration,

@@ -50,10 +50,12 @@ func (q *Queries) ScheduleAdvanceMany(ctx context.Context, db DBTX, arg Schedule
 }
 
 const scheduleClearWaiting = `-- name: ScheduleClearWaiting :execrows
-UPDATE job_schedules SET wait_reason = NULL
+UPDATE job_schedules SET wait_reason = NULL, next_run_at = NULL
 WHERE job_type = ANY($1::text[]) AND wait_reason IS NOT NULL
 `
 
+// Rows that waited for a worker this build now has are planned afresh from now
+// (the fires they missed while waiting are not caught up).
 func (q *Queries) ScheduleClearWaiting(ctx context.Context, db DBTX, jobTypes []string) (int64, error) {
 	result, err := db.Exec(ctx, scheduleClearWaiting, jobTypes)
 	if err != nil {

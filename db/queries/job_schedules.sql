@@ -83,7 +83,9 @@ SET wait_reason = 'no worker for job type ' || job_type || ' in this build'
 WHERE enabled AND NOT (job_type = ANY(@job_types::text[])) AND wait_reason IS NULL;
 
 -- name: ScheduleClearWaiting :execrows
-UPDATE job_schedules SET wait_reason = NULL
+-- Rows that waited for a worker this build now has are planned afresh from now
+-- (the fires they missed while waiting are not caught up).
+UPDATE job_schedules SET wait_reason = NULL, next_run_at = NULL
 WHERE job_type = ANY(@job_types::text[]) AND wait_reason IS NOT NULL;
 
 -- name: SchedulePause :one
