@@ -415,6 +415,47 @@ func (q *Queries) ScheduleListUnplanned(ctx context.Context, db DBTX, maxRows in
 	return items, nil
 }
 
+const scheduleLockStates = `-- name: ScheduleLockStates :many
+SELECT id, user_id, enabled, state_json FROM job_schedules
+WHERE id = ANY($1::int[])
+ORDER BY id
+FOR UPDATE
+`
+
+type ScheduleLockStatesRow struct {
+	ID        int32           `json:"id"`
+	UserID    int32           `json:"user_id"`
+	Enabled   bool            `json:"enabled"`
+	StateJson json.RawMessage `json:"state_json"`
+}
+
+// Alert schedules of one alert job, locked so that concurrent evaluations of
+// the same alert serialise on its state.
+func (q *Queries) ScheduleLockStates(ctx context.Context, db DBTX, ids []int32) ([]ScheduleLockStatesRow, error) {
+	rows, err := db.Query(ctx, scheduleLockStates, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScheduleLockStatesRow{}
+	for rows.Next() {
+		var i ScheduleLockStatesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Enabled,
+			&i.StateJson,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const scheduleMarkWaiting = `-- name: ScheduleMarkWaiting :execrows
 UPDATE job_schedules
 SET wait_reason = 'no worker for job type ' || job_type || ' in this build'
@@ -569,4 +610,22 @@ func (q *Queries) ScheduleResume(ctx context.Context, db DBTX, id int32) (JobSch
 		&i.LastRunAt,
 	)
 	return i, err
+}
+
+const scheduleSetStates = `-- name: ScheduleSetStates :exec
+UPDATE job_schedules s SET state_json = u.state_json::jsonb
+FROM (
+    SELECT unnest($1::int[]) AS id, unnest($2::text[]) AS state_json
+) AS u
+WHERE s.id = u.id
+`
+
+type ScheduleSetStatesParams struct {
+	Ids    []int32  `json:"ids"`
+	States []string `json:"states"`
+}
+
+func (q *Queries) ScheduleSetStates(ctx context.Context, db DBTX, arg ScheduleSetStatesParams) error {
+	_, err := db.Exec(ctx, scheduleSetStates, arg.Ids, arg.States)
+	return err
 }

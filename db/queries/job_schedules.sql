@@ -111,3 +111,18 @@ FROM job_schedules;
 
 -- name: ScheduleGetForUpdate :one
 SELECT * FROM job_schedules WHERE id = @id FOR UPDATE;
+
+-- name: ScheduleLockStates :many
+-- Alert schedules of one alert job, locked so that concurrent evaluations of
+-- the same alert serialise on its state.
+SELECT id, user_id, enabled, state_json FROM job_schedules
+WHERE id = ANY(@ids::int[])
+ORDER BY id
+FOR UPDATE;
+
+-- name: ScheduleSetStates :exec
+UPDATE job_schedules s SET state_json = u.state_json::jsonb
+FROM (
+    SELECT unnest(@ids::int[]) AS id, unnest(@states::text[]) AS state_json
+) AS u
+WHERE s.id = u.id;
