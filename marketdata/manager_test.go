@@ -1,0 +1,385 @@
+package marketdata
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/db/dbtest"
+)
+
+// testClock is the synthetic provider's clock, moved by tests in step with
+// the now they pass to Manager.Bars.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// testProvider wraps a provider to fail or block on demand.
+type testProvider struct {
+	Provider
+	name string // overrides Provider.Name when set
+
+	mu    sync.Mutex
+	err   error
+	block chan struct{} // when set, Bars waits for it to close
+}
+
+func (p *testProvider) Name() string {
+	if p.name != "" {
+		return p.name
+	}
+	return p.Provider.Name()
+}
+
+func (p *testProvider) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
+	p.mu.Lock()
+	err, block := p.err, p.block
+	p.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.Provider.Bars(ctx, symbol, tf, from, to)
+}
+
+func (p *testProvider) fail(err error) { p.mu.Lock(); p.err = err; p.mu.Unlock() }
+
+func (p *testProvider) blockUntil(ch chan struct{}) { p.mu.Lock(); p.block = ch; p.mu.Unlock() }
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+type managerBundle struct {
+	m     *Manager
+	prov  *testProvider
+	clock *testClock
+	logs  *syncBuffer
+	now   time.Time
+}
+
+func setup(t *testing.T, ttl time.Duration, pool *pgxpool.Pool) *managerBundle {
+	t.Helper()
+	clk := &testClock{t: fixedNow}
+	prov := &testProvider{Provider: &Synthetic{Now: clk.Now}}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	return &managerBundle{m: NewManager(prov, pool, ttl, log), prov: prov, clock: clk, logs: logs, now: fixedNow}
+}
+
+func TestManagerCacheHit(t *testing.T) {
+	t.Parallel()
+	b := setup(t, time.Minute, nil)
+	ctx := context.Background()
+
+	first, err := b.m.Bars(ctx, "AAPL", bars.H1, 50, b.now)
+	require.NoError(t, err)
+	require.Len(t, first, 50)
+	last, _ := first.Last()
+	require.Equal(t, bars.H1.Open(b.now), last.Time, "the open bar comes last")
+	require.EqualValues(t, 1, b.m.Fetches())
+
+	first[0].Close = -1 // the caller's copy
+	again, err := b.m.Bars(ctx, " aapl", bars.H1, 20, b.now.Add(10*time.Second))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, b.m.Fetches(), "a hit within the TTL")
+	require.Len(t, again, 20)
+	require.Equal(t, first[30:], again)
+	require.Positive(t, again[0].Close)
+
+	_, err = b.m.Bars(ctx, "AAPL", bars.D1, 20, b.now)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, b.m.Fetches(), "another timeframe is another key")
+}
+
+func TestManagerExpiryAndNewBar(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 30*time.Second, nil)
+	ctx := context.Background()
+	now := time.Date(2027, 3, 17, 13, 59, 40, 0, time.UTC)
+	b.clock.Set(now)
+
+	_, err := b.m.Bars(ctx, "AAPL", bars.H1, 10, now)
+	require.NoError(t, err)
+	_, err = b.m.Bars(ctx, "AAPL", bars.H1, 10, now.Add(15*time.Second))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, b.m.Fetches())
+
+	// 14:00:05 is within the TTL but in a new bar: fetch, so 13:00 is final.
+	next := now.Add(25 * time.Second)
+	b.clock.Set(next)
+	s, err := b.m.Bars(ctx, "AAPL", bars.H1, 10, next)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, b.m.Fetches())
+	last, _ := s.Last()
+	require.Equal(t, time.Date(2027, 3, 17, 14, 0, 0, 0, time.UTC), last.Time)
+
+	// The TTL runs out inside the bar.
+	later := next.Add(30 * time.Second)
+	b.clock.Set(later)
+	_, err = b.m.Bars(ctx, "AAPL", bars.H1, 10, later)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, b.m.Fetches())
+
+	// More bars than cached.
+	_, err = b.m.Bars(ctx, "AAPL", bars.H1, 11, later)
+	require.NoError(t, err)
+	require.EqualValues(t, 4, b.m.Fetches())
+}
+
+func TestManagerCoalesces(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0, nil) // no cache: only coalescing can save fetches
+	release := make(chan struct{})
+	b.prov.blockUntil(release)
+	const callers = 1000
+
+	results := make([]bars.Series, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			results[i], errs[i] = b.m.Bars(context.Background(), "AAPL", bars.M5, 100, b.now)
+		})
+	}
+	k := cacheKey{"AAPL", bars.M5}
+	require.Eventually(t, func() bool {
+		b.m.mu.Lock()
+		defer b.m.mu.Unlock()
+		c := b.m.inflight[k]
+		return c != nil && c.waiters == callers
+	}, 10*time.Second, time.Millisecond, "every caller waits on the one fetch")
+	close(release)
+	wg.Wait()
+
+	require.EqualValues(t, 1, b.m.Fetches())
+	for i := range callers {
+		require.NoError(t, errs[i])
+		require.Len(t, results[i], 100)
+		require.Equal(t, results[0], results[i])
+	}
+}
+
+func TestManagerWaiterGivesUp(t *testing.T) {
+	t.Parallel()
+	b := setup(t, time.Minute, nil)
+	release := make(chan struct{})
+	b.prov.blockUntil(release)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	leaderDone := make(chan error, 1)
+	go func() {
+		_, err := b.m.Bars(ctx, "AAPL", bars.H1, 10, b.now)
+		leaderDone <- err
+	}()
+	otherDone := make(chan bars.Series, 1)
+	go func() {
+		s, err := b.m.Bars(context.Background(), "AAPL", bars.H1, 10, b.now)
+		if err != nil {
+			t.Error(err)
+		}
+		otherDone <- s
+	}()
+	require.Eventually(t, func() bool {
+		b.m.mu.Lock()
+		defer b.m.mu.Unlock()
+		c := b.m.inflight[cacheKey{"AAPL", bars.H1}]
+		return c != nil && c.waiters == 2
+	}, 10*time.Second, time.Millisecond)
+
+	cancel()
+	require.ErrorIs(t, <-leaderDone, context.Canceled, "the caller that started the fetch may leave")
+	close(release)
+	require.Len(t, <-otherDone, 10, "the fetch carries on for the others")
+	require.EqualValues(t, 1, b.m.Fetches())
+}
+
+func TestManagerFallsBackToMemory(t *testing.T) {
+	t.Parallel()
+	b := setup(t, time.Minute, nil)
+	ctx := context.Background()
+	cached, err := b.m.Bars(ctx, "AAPL", bars.H1, 24, b.now)
+	require.NoError(t, err)
+
+	b.prov.fail(errors.New("yahoo AAPL: HTTP 502: bad gateway"))
+	later := b.now.Add(2 * time.Minute)
+	got, err := b.m.Bars(ctx, "AAPL", bars.H1, 24, later)
+	require.NoError(t, err)
+	require.Equal(t, cached, got)
+	require.EqualValues(t, 2, b.m.Fetches(), "the provider was asked first")
+	logs := b.logs.String()
+	require.Contains(t, logs, "level=WARN")
+	require.Contains(t, logs, `msg="Market data unavailable for AAPL, using cached data"`)
+	require.Contains(t, logs, "source=memory")
+	require.Contains(t, logs, "HTTP 502")
+}
+
+func TestManagerUnavailable(t *testing.T) {
+	t.Parallel()
+	b := setup(t, time.Minute, nil)
+	cause := errors.New("yahoo AAPL: HTTP 502: bad gateway")
+	b.prov.fail(cause)
+	_, err := b.m.Bars(context.Background(), "AAPL", bars.H1, 24, b.now)
+	require.ErrorIs(t, err, ErrDataUnavailable)
+	require.ErrorIs(t, err, cause)
+	require.EqualError(t, err, "data unavailable for AAPL 1h: yahoo AAPL: HTTP 502: bad gateway")
+	require.NotContains(t, b.logs.String(), "using cached data")
+
+	b.prov.fail(&RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: time.Minute})
+	_, err = b.m.Bars(context.Background(), "AAPL", bars.H1, 24, b.now)
+	require.ErrorIs(t, err, ErrDataUnavailable)
+	var rl *RateLimitError
+	require.ErrorAs(t, err, &rl, "callers can still read Retry-After")
+}
+
+func TestManagerUnknownSymbol(t *testing.T) {
+	t.Parallel()
+	b := setup(t, time.Minute, nil)
+	ctx := context.Background()
+	b.prov.fail(fmt.Errorf("yahoo NOPE: HTTP 404: %w", ErrUnknownSymbol))
+	_, err := b.m.Bars(ctx, "NOPE", bars.D1, 5, b.now)
+	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.NotErrorIs(t, err, ErrDataUnavailable, "permanent: not worth a retry")
+
+	_, err = b.m.Bars(ctx, "", bars.D1, 5, b.now)
+	require.ErrorIs(t, err, ErrUnknownSymbol)
+	_, err = b.m.Bars(ctx, "AAPL", bars.Timeframe("2h"), 5, b.now)
+	require.ErrorContains(t, err, "must be one of")
+	_, err = b.m.Bars(ctx, "AAPL", bars.D1, 0, b.now)
+	require.ErrorContains(t, err, "want 1 to 10000")
+	require.EqualValues(t, 1, b.m.Fetches())
+}
+
+// sessionProvider keeps only bars of a weekday session, 14:00-21:00 UTC.
+type sessionProvider struct{ Provider }
+
+func (p sessionProvider) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
+	s, err := p.Provider.Bars(ctx, symbol, tf, from, to)
+	var out bars.Series
+	for _, b := range s {
+		if wd := b.Time.Weekday(); wd != time.Saturday && wd != time.Sunday && b.Time.Hour() >= 14 && b.Time.Hour() < 21 {
+			out = append(out, b)
+		}
+	}
+	return out, err
+}
+
+func TestManagerWidensOverClosedMarkets(t *testing.T) {
+	t.Parallel()
+	clk := &testClock{t: fixedNow}
+	m := NewManager(sessionProvider{&Synthetic{Now: clk.Now}}, nil, time.Minute, nil)
+	s, err := m.Bars(context.Background(), "AAPL", bars.H1, 200, fixedNow)
+	require.NoError(t, err)
+	require.Len(t, s, 200)
+	require.LessOrEqual(t, m.Fetches(), int64(maxAttempts))
+	require.Greater(t, m.Fetches(), int64(1))
+}
+
+func TestManagerStore(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	b := setup(t, time.Minute, d.Pool)
+
+	fetched, err := b.m.Bars(ctx, "AAPL", bars.H1, 24, b.now)
+	require.NoError(t, err)
+	var rows int
+	var provider string
+	require.NoError(t, d.Pool.QueryRow(ctx,
+		"SELECT count(*), min(provider) FROM market_bars WHERE symbol = 'AAPL' AND timeframe = '1h'").Scan(&rows, &provider))
+	require.Equal(t, 24, rows, "written through")
+	require.Equal(t, "synthetic", provider)
+	var closeAt float64
+	require.NoError(t, d.Pool.QueryRow(ctx,
+		"SELECT close FROM market_bars WHERE symbol = 'AAPL' AND timeframe = '1h' AND ts = $1", fetched[10].Time).Scan(&closeAt))
+	require.Equal(t, fetched[10].Close, closeAt)
+
+	// A fresh Manager (another process, or after a restart) whose provider is
+	// down serves market_bars.
+	down := setup(t, time.Minute, d.Pool)
+	down.prov.fail(errors.New("synthetic is down"))
+	got, err := down.m.Bars(ctx, "aapl", bars.H1, 24, b.now.Add(5*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, fetched, got)
+	require.Contains(t, down.logs.String(), `msg="Market data unavailable for AAPL, using cached data"`)
+	require.Contains(t, down.logs.String(), "source=market_bars")
+
+	// The next call is served from the copy the first one loaded.
+	got, err = down.m.Bars(ctx, "AAPL", bars.H1, 24, b.now.Add(6*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, fetched, got)
+	require.Equal(t, 2, strings.Count(down.logs.String(), "using cached data"))
+
+	// Another provider's bars are never passed off as this one's.
+	other := setup(t, time.Minute, d.Pool)
+	other.prov.name = "yahoo"
+	other.prov.fail(errors.New("yahoo is down"))
+	_, err = other.m.Bars(ctx, "AAPL", bars.H1, 24, b.now)
+	require.ErrorIs(t, err, ErrDataUnavailable)
+}
+
+func TestManagerCoalescedFailureFallsBack(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	writer := setup(t, time.Minute, d.Pool)
+	_, err := writer.m.Bars(ctx, "MSFT", bars.D1, 30, writer.now)
+	require.NoError(t, err)
+
+	b := setup(t, time.Minute, d.Pool)
+	release := make(chan struct{})
+	b.prov.fail(errors.New("down"))
+	b.prov.blockUntil(release)
+	const callers = 50
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			s, err := b.m.Bars(ctx, "MSFT", bars.D1, 30, b.now)
+			if err != nil {
+				t.Error(err)
+			}
+			if len(s) != 30 {
+				t.Errorf("got %d bars", len(s))
+			}
+		})
+	}
+	require.Eventually(t, func() bool {
+		b.m.mu.Lock()
+		defer b.m.mu.Unlock()
+		c := b.m.inflight[cacheKey{"MSFT", bars.D1}]
+		return c != nil && c.waiters == callers
+	}, 10*time.Second, time.Millisecond)
+	close(release)
+	wg.Wait()
+	require.EqualValues(t, 1, b.m.Fetches())
+}
