@@ -153,6 +153,11 @@ type Config struct {
 	TelegramAPIEndpoint string `json:"telegram_api_endpoint"`
 	// WebhookSecret is the HMAC key that signs webhook notifications.
 	WebhookSecret string `json:"webhook_secret"`
+	// MarketDataProvider is where bars come from: synthetic (deterministic,
+	// offline), csv, yahoo or binance.
+	MarketDataProvider string `json:"market_data_provider"`
+	// MarketDataCSVDir is the directory of OHLCV files of the csv provider.
+	MarketDataCSVDir string `json:"market_data_csv_dir"`
 }
 
 // Job returns the effective policy of jobType (a job type or one of the

@@ -136,6 +136,9 @@ func settings() []setting {
 		row("telegram_api_endpoint", "", "Telegram API endpoint; empty keeps the client library's default.",
 			"TELEGRAM_API_ENDPOINT"),
 		secret("webhook_secret", "", "HMAC key that signs webhook notifications.", "VIGIL_WEBHOOK_SECRET"),
+		row("market_data_provider", "synthetic",
+			"Market data: synthetic (deterministic, offline), csv, yahoo or binance.", "VIGIL_MARKET_DATA_PROVIDER"),
+		row("market_data_csv_dir", "", "Directory of <SYMBOL>.csv OHLCV files for the csv provider.", "VIGIL_MARKET_DATA_CSV_DIR"),
 	)
 	// The design's variables on the general side of a link also set the
 	// specific setting, so list them there too, after its own variables,

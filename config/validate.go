@@ -83,6 +83,10 @@ func (c Config) Validate() error {
 	v.jobs(c)
 
 	v.oneOf("log_format", c.LogFormat, "text", "json")
+	v.oneOf("market_data_provider", c.MarketDataProvider, "synthetic", "csv", "yahoo", "binance")
+	if c.MarketDataProvider == "csv" && c.MarketDataCSVDir == "" {
+		v.add("market_data_csv_dir", "is required when market_data_provider is csv")
+	}
 	v.oneOf("log_level", c.LogLevel, "debug", "info", "warn", "error")
 	v.addr("status_addr", c.StatusAddr)
 	v.addr("api_addr", c.APIAddr)

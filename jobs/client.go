@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +17,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
@@ -37,6 +41,9 @@ type Deps struct {
 	ExtraKinds []string
 	// Metrics observes jobs and notifications; nil disables.
 	Metrics *metrics.Metrics
+	// Market serves bars to alert jobs; nil builds one from config
+	// (market_data_provider, data_cache_ttl) with the market_bars store.
+	Market *marketdata.Manager
 }
 
 // Client is the River client with Vigil's ledger.
@@ -51,7 +58,28 @@ type Client struct {
 }
 
 // Kinds returns the job types this build has workers for.
-func Kinds() []string { return []string{KindNotification} }
+func Kinds() []string { return []string{KindAlert, KindNotification, KindDataProcessing} }
+
+// newManagers returns a function giving one market-data manager per data
+// source, created on first use and shared (one cache per source).
+func newManagers(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) func(string) (*marketdata.Manager, error) {
+	var mu sync.Mutex
+	byName := map[string]*marketdata.Manager{}
+	return func(name string) (*marketdata.Manager, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if m, ok := byName[name]; ok {
+			return m, nil
+		}
+		p, err := marketdata.NewProvider(name, marketdata.ProviderOptions{CSVDir: cfg.MarketDataCSVDir})
+		if err != nil {
+			return nil, fmt.Errorf("market data provider %q: %w", name, err)
+		}
+		m := marketdata.NewManager(p, pool, cfg.DataCacheTTL.D(), log.With("component", "marketdata"))
+		byName[name] = m
+		return m, nil
+	}
+}
 
 // NewClient builds the River client: one queue per job type (worker count from
 // config), the maintenance queue, run tracking middleware and periodic upkeep.
@@ -72,15 +100,51 @@ func NewClient(d Deps) (*Client, error) {
 		channels[notify.ChannelLog] = &notify.Log{Logger: log.With("component", "notify")}
 	}
 
+	managers := newManagers(d.Pool, cfg, log)
+	market := d.Market
+	if market == nil {
+		m, err := managers(cfg.MarketDataProvider)
+		if err != nil {
+			return nil, err
+		}
+		market = m
+	}
+
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &NotifyWorker{Pool: d.Pool, Config: cfg, Channels: channels,
-		Logger: log.With("component", "notify"), Metrics: d.Metrics})
-	river.AddWorker(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "retention")})
-	river.AddWorker(workers, &RunReconcileWorker{Pool: d.Pool, Logger: log.With("component", "reconciler")})
+	// Workers registered by the caller (tests, benchmarks) take precedence.
 	if d.Register != nil {
 		d.Register(workers)
 	}
-	kinds := append(Kinds(), d.ExtraKinds...)
+	for _, add := range []func() error{
+		func() error {
+			return river.AddWorkerSafely(workers, &NotifyWorker{Pool: d.Pool, Config: cfg, Channels: channels,
+				Logger: log.With("component", "notify"), Metrics: d.Metrics})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &AlertWorker{Pool: d.Pool, Config: cfg, Market: market,
+				Logger: log.With("component", "alerts"), Metrics: d.Metrics})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &DataProcessingWorker{Config: cfg, Managers: managers,
+				Logger: log.With("component", "data_processing")})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "retention")})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &RunReconcileWorker{Pool: d.Pool, Logger: log.With("component", "reconciler")})
+		},
+	} {
+		if err := add(); err != nil && !strings.Contains(err.Error(), "already registered") {
+			return nil, fmt.Errorf("register worker: %w", err)
+		}
+	}
+	kinds := Kinds()
+	for _, k := range d.ExtraKinds {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
 
 	queues := map[string]river.QueueConfig{}
 	if d.Work {

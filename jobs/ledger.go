@@ -171,6 +171,19 @@ func (l *Ledger) Flush(ctx context.Context) error {
 }
 
 func (l *Ledger) write(ctx context.Context, batch []RunEvent) error {
+	failed, err := writeEvents(ctx, l.pool, batch)
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 && l.onFailed != nil {
+		l.onFailed(ctx, failed)
+	}
+	return nil
+}
+
+// writeEvents applies events in one statement and returns the schedules of
+// FAILED runs.
+func writeEvents(ctx context.Context, db dbsqlc.DBTX, batch []RunEvent) ([]int64, error) {
 	p := dbsqlc.RunApplyEventsParams{
 		Ids:        make([]int32, len(batch)),
 		Statuses:   make([]string, len(batch)),
@@ -197,11 +210,8 @@ func (l *Ledger) write(ctx context.Context, batch []RunEvent) error {
 			failed = append(failed, e.ScheduleID)
 		}
 	}
-	if err := dbsqlc.New().RunApplyEvents(ctx, l.pool, p); err != nil {
-		return fmt.Errorf("apply %d run events: %w", len(batch), err)
+	if err := dbsqlc.New().RunApplyEvents(ctx, db, p); err != nil {
+		return nil, fmt.Errorf("apply %d run events: %w", len(batch), err)
 	}
-	if len(failed) > 0 && l.onFailed != nil {
-		l.onFailed(ctx, failed)
-	}
-	return nil
+	return failed, nil
 }

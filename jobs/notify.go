@@ -143,8 +143,9 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	sent := 0
 	for _, name := range channels {
 		ch, ok := w.Channels[name]
-		if !ok {
-			// A channel this deployment does not run: record, do not drop.
+		if !ok || !hasDestination(name, dest) {
+			// A channel this deployment does not run, or one the user has no
+			// address on: record the message, do not drop it.
 			ch, name = w.Channels[notify.ChannelLog], notify.ChannelLog
 		}
 		row, err := q.NotificationBeginAttempt(ctx, w.Pool, dbsqlc.NotificationBeginAttemptParams{
@@ -221,6 +222,16 @@ func (w *NotifyWorker) defaultChannels(dest notify.Destination) []string {
 		out = []string{notify.ChannelLog}
 	}
 	return out
+}
+
+func hasDestination(channel string, dest notify.Destination) bool {
+	switch channel {
+	case notify.ChannelTelegram:
+		return dest.TelegramChatID != 0
+	case notify.ChannelWebhook:
+		return dest.WebhookURL != ""
+	}
+	return true
 }
 
 func deref(s *string) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -93,6 +94,11 @@ type bundle struct {
 type setupOpts struct {
 	noStart bool
 	cfg     func(*config.Config)
+	market  *marketdata.Manager
+	// beforeCommit is installed as the alert worker's test hook.
+	beforeCommit func() error
+	// alertNow is the alert worker's clock.
+	alertNow func() time.Time
 }
 
 func setup(t *testing.T, opts ...setupOpts) *bundle {
@@ -111,8 +117,15 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	rw := &testReportWorker{behave: map[int64]reportBehaviour{}, attempts: map[int64]int{}}
 	client, err := NewClient(Deps{
 		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Register:   func(w *river.Workers) { river.AddWorker(w, rw) },
+		Register: func(w *river.Workers) {
+			river.AddWorker(w, rw)
+			if o.beforeCommit != nil || o.alertNow != nil {
+				river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: o.market, Logger: testLogger(t),
+					beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
+			}
+		},
 		ExtraKinds: []string{KindReport},
+		Market:     o.market,
 	})
 	require.NoError(t, err)
 	if !o.noStart {

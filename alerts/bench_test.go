@@ -1,0 +1,56 @@
+package alerts
+
+import (
+	"testing"
+	"time"
+)
+
+// BenchmarkEvaluate measures the design's example (rsi(14) > 70 and close >
+// 150) on 300 hourly bars, and a heavier rule for comparison.
+func BenchmarkEvaluate(b *testing.B) {
+	series := walk(300, 1)
+	for _, bb := range []struct {
+		name, doc string
+	}{
+		{"Design", design},
+		{"CrossBollingerMACD", withRule(`{"operator": "and", "conditions": [
+			{"indicator": "close", "operator": "crosses_above", "right": {"indicator": "sma", "period": 50}},
+			{"indicator": "close", "operator": "inside_channel", "lower": {"indicator": "bollinger", "output": "lower"}, "upper": {"indicator": "bollinger", "output": "upper"}},
+			{"indicator": "macd", "output": "histogram", "operator": ">", "value": 0}]}`)},
+	} {
+		cfg := mustParse(b, bb.doc)
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := cfg.Evaluate(series); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	data := []byte(design)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStep(b *testing.B) {
+	cfg := mustParse(b, design)
+	ev, err := cfg.Evaluate(walk(300, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := NewState()
+	now := ev.Bar.Time.Add(time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		state = cfg.Step(state, ev, now).State
+	}
+}

@@ -1,0 +1,349 @@
+package alerts
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilhq/vigil/bars"
+)
+
+// Evaluation errors. Evaluate wraps one of them; on ErrMissingValue the
+// returned Evaluation is still filled in (Matched false).
+var (
+	// ErrNotEnoughData: the series is shorter than MinBars.
+	ErrNotEnoughData = errors.New("not enough data")
+	// ErrMissingValue: an operand the outcome depends on has no value
+	// (NaN) on a bar it needs, because of missing data or a warm-up that
+	// leading gaps made longer.
+	ErrMissingValue = errors.New("missing value")
+	// ErrBarOrder: bar times are not strictly ascending.
+	ErrBarOrder = errors.New("bars out of order")
+)
+
+// Evaluation is the outcome of a rule on the latest bar of a series.
+type Evaluation struct {
+	// Matched reports whether the rule holds on the latest bar.
+	Matched bool
+	// Value is the main condition's left operand on the latest bar (for
+	// change_pct, the percent change); NaN when it has no value. The main
+	// condition is the rule's first condition, depth first.
+	Value float64
+	// Level is what the main condition compares Value with: its right
+	// operand (for change_pct, +value up or -value down); NaN for channel
+	// conditions or when it has no value.
+	Level float64
+	// Price is the latest close.
+	Price float64
+	// Bar is the latest bar, the one evaluated.
+	Bar bars.Bar
+	// Condition is the rule for people, e.g. "close > 150".
+	Condition string
+	// Details holds every non-constant operand's latest value by label
+	// (Operand.Label), e.g. {"rsi(14)": 71.3, "close": 151.2}, plus
+	// change_pct(<operand>,<bars>) for change_pct conditions. Operands with
+	// no value are left out and listed in Missing.
+	Details map[string]float64
+	// Missing says which operands had no value where needed, e.g. "rsi(14)
+	// has no value on the latest bar". A condition with a missing operand
+	// is unknown: it never matches, and not(unknown) is unknown too.
+	Missing []string
+}
+
+// Evaluate runs the rule on the latest bar of series (oldest first). It is
+// pure. It returns an error wrapping ErrBarOrder for unsorted bars,
+// ErrNotEnoughData when len(series) < MinBars ("not enough data: need 51
+// bars, have 10"), and ErrMissingValue when the rule's outcome cannot be
+// decided because an operand it needs is NaN; an and/or whose outcome the
+// other conditions decide is not an error.
+//
+// Bars are taken per index: the previous bar is the bar before the latest
+// one in the slice however far back in time it is, so gaps (missing bars)
+// are tolerated and never interpolated.
+func (c *Config) Evaluate(series bars.Series) (Evaluation, error) {
+	ev := Evaluation{Value: math.NaN(), Level: math.NaN(), Price: math.NaN(), Condition: c.Rule.String(), Details: map[string]float64{}}
+	if last, ok := series.Last(); ok {
+		ev.Bar, ev.Price = last, last.Close
+	}
+	for i := 1; i < len(series); i++ {
+		if !series[i].Time.After(series[i-1].Time) {
+			return ev, fmt.Errorf("%w: bar %d at %s is not after bar %d at %s", ErrBarOrder,
+				i, series[i].Time.UTC().Format(time.RFC3339), i-1, series[i-1].Time.UTC().Format(time.RFC3339))
+		}
+	}
+	if need := c.MinBars(); len(series) < need {
+		return ev, fmt.Errorf("%w: need %d bars, have %d", ErrNotEnoughData, need, len(series))
+	}
+
+	e := &evaluator{calc: newCalc(series), i: len(series) - 1, ev: &ev}
+	e.main, _ = c.Rule.main()
+	result := e.node(&c.Rule)
+	if e.err != nil {
+		return ev, e.err
+	}
+	ev.Matched = result == yes
+	if result == unknown {
+		return ev, fmt.Errorf("%w: %s", ErrMissingValue, strings.Join(ev.Missing, "; "))
+	}
+	return ev, nil
+}
+
+// EvaluateAt is Evaluate for a series fetched at now: with frequency
+// once_per_bar_close it first drops the bars still open at now (see
+// ClosedBars), so that the rule runs on the last closed bar.
+func (c *Config) EvaluateAt(series bars.Series, now time.Time) (Evaluation, error) {
+	if c.Frequency == FrequencyOncePerBarClose {
+		series = c.ClosedBars(series, now)
+	}
+	return c.Evaluate(series)
+}
+
+// ClosedBars returns series without its trailing bars that are still open at
+// now. A bar is closed once now >= its open time plus the timeframe's
+// duration (a 1d bar opened at 00:00 UTC closes at the next 00:00 UTC).
+func (c *Config) ClosedBars(series bars.Series, now time.Time) bars.Series {
+	n := len(series)
+	for n > 0 && !c.barClosed(series[n-1].Time, now) {
+		n--
+	}
+	return series[:n]
+}
+
+func (c *Config) barClosed(open, now time.Time) bool {
+	return !now.Before(open.Add(c.Timeframe.Duration()))
+}
+
+// truth is a three-valued logic value: a condition with a missing operand is
+// unknown.
+type truth int8
+
+const (
+	unknown truth = iota
+	no
+	yes
+)
+
+func truthOf(b bool) truth {
+	if b {
+		return yes
+	}
+	return no
+}
+
+type evaluator struct {
+	calc *calc
+	i    int // the latest bar
+	ev   *Evaluation
+	main *Node
+	err  error
+}
+
+func (e *evaluator) node(n *Node) truth {
+	if !n.IsGroup() {
+		return e.leaf(n)
+	}
+	results := make([]truth, len(n.Conditions))
+	for i := range n.Conditions {
+		results[i] = e.node(&n.Conditions[i])
+	}
+	switch n.Operator {
+	case OpNot:
+		if len(results) != 1 {
+			return unknown
+		}
+		switch results[0] {
+		case yes:
+			return no
+		case no:
+			return yes
+		}
+		return unknown
+	case OpAnd:
+		switch {
+		case slices.Contains(results, no):
+			return no
+		case slices.Contains(results, unknown):
+			return unknown
+		}
+		return yes
+	default: // or
+		switch {
+		case slices.Contains(results, yes):
+			return yes
+		case slices.Contains(results, unknown):
+			return unknown
+		}
+		return no
+	}
+}
+
+// value returns o on bar i, recording its latest value in Details and a
+// missing value in Missing.
+func (e *evaluator) value(o *Operand, i int) float64 {
+	if o == nil {
+		return math.NaN()
+	}
+	v, err := e.calc.at(o, i)
+	if err != nil {
+		if e.err == nil {
+			e.err = err
+		}
+		return math.NaN()
+	}
+	if o.IsConst() {
+		return v
+	}
+	if math.IsNaN(v) {
+		e.missing(o.Label(), i)
+	} else if i == e.i {
+		e.ev.Details[o.Label()] = v
+	}
+	return v
+}
+
+func (e *evaluator) missing(label string, i int) {
+	var where string
+	switch e.i - i {
+	case 0:
+		where = "on the latest bar"
+	case 1:
+		where = "on the previous bar"
+	default:
+		where = strconv.Itoa(e.i-i) + " bars back"
+	}
+	e.note(label + " has no value " + where)
+}
+
+// note adds a line to Missing once.
+func (e *evaluator) note(msg string) {
+	if !slices.Contains(e.ev.Missing, msg) {
+		e.ev.Missing = append(e.ev.Missing, msg)
+	}
+}
+
+func (e *evaluator) leaf(n *Node) truth {
+	i := e.i
+	x := e.value(&n.Left, i)
+	var result truth
+	level := math.NaN()
+	switch {
+	case slices.Contains(comparisonOps, n.Operator):
+		r := e.value(n.Right, i)
+		level = r
+		if math.IsNaN(x) || math.IsNaN(r) {
+			break
+		}
+		cmp := compare(x, r)
+		switch n.Operator {
+		case OpGreater:
+			result = truthOf(cmp > 0)
+		case OpGreaterOrEqual:
+			result = truthOf(cmp >= 0)
+		case OpLess:
+			result = truthOf(cmp < 0)
+		case OpLessOrEqual:
+			result = truthOf(cmp <= 0)
+		case OpEqual:
+			result = truthOf(cmp == 0)
+		default:
+			result = truthOf(cmp != 0)
+		}
+
+	case slices.Contains(crossOps, n.Operator):
+		r := e.value(n.Right, i)
+		px, pr := e.value(&n.Left, i-1), e.value(n.Right, i-1)
+		level = r
+		if math.IsNaN(x) || math.IsNaN(r) || math.IsNaN(px) || math.IsNaN(pr) {
+			break
+		}
+		now, before := compare(x, r), compare(px, pr)
+		up := before <= 0 && now > 0   // from at-or-below to above
+		down := before >= 0 && now < 0 // from at-or-above to below
+		switch n.Operator {
+		case OpCrossesAbove:
+			result = truthOf(up)
+		case OpCrossesBelow:
+			result = truthOf(down)
+		default:
+			result = truthOf(up || down)
+		}
+
+	case slices.Contains(channelOps, n.Operator):
+		lo, hi := e.value(n.Lower, i), e.value(n.Upper, i)
+		if math.IsNaN(x) || math.IsNaN(lo) || math.IsNaN(hi) {
+			break
+		}
+		inside := compare(x, lo) >= 0 && compare(x, hi) <= 0
+		switch n.Operator {
+		case OpInsideChannel:
+			result = truthOf(inside)
+		case OpOutsideChannel:
+			result = truthOf(!inside)
+		default:
+			px, plo, phi := e.value(&n.Left, i-1), e.value(n.Lower, i-1), e.value(n.Upper, i-1)
+			if math.IsNaN(px) || math.IsNaN(plo) || math.IsNaN(phi) {
+				break
+			}
+			was := compare(px, plo) >= 0 && compare(px, phi) <= 0
+			if n.Operator == OpEnteringChannel {
+				result = truthOf(!was && inside)
+			} else {
+				result = truthOf(was && !inside)
+			}
+		}
+
+	case n.Operator == OpChangePct:
+		base := e.value(&n.Left, i-n.Bars)
+		pct := math.NaN()
+		label := "change_pct(" + n.Left.Label() + "," + strconv.Itoa(n.Bars) + ")"
+		switch {
+		case math.IsNaN(x) || math.IsNaN(base):
+		case base == 0:
+			e.note(label + " is undefined: the value " + strconv.Itoa(n.Bars) + " bars back is 0")
+		default:
+			pct = 100 * (x - base) / math.Abs(base)
+			e.ev.Details[label] = pct
+		}
+		x = pct
+		if n.Right != nil {
+			level = n.Right.Value
+			if n.Direction == DirectionDown {
+				level = -level
+			}
+		}
+		if math.IsNaN(pct) {
+			break
+		}
+		if n.Direction == DirectionDown {
+			result = truthOf(compare(pct, level) <= 0)
+		} else {
+			result = truthOf(compare(pct, level) >= 0)
+		}
+
+	default:
+		if e.err == nil {
+			e.err = fmt.Errorf("evaluate: unknown operator %q", n.Operator)
+		}
+	}
+	if n == e.main {
+		e.ev.Value, e.ev.Level = x, level
+	}
+	return result
+}
+
+// compare orders a and b, treating values within a relative 1e-9 of each
+// other as equal so that float rounding in indicators does not decide "exactly
+// at the level".
+func compare(a, b float64) int {
+	switch {
+	case a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b)):
+		return 0
+	case a < b:
+		return -1
+	}
+	return 1
+}

@@ -1,0 +1,261 @@
+package alerts
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Decision is the outcome of Step.
+type Decision struct {
+	// Fire reports whether to send the alert now.
+	Fire bool
+	// State is the state to store, whether or not the alert fired.
+	State State
+	// Reason says why it fired or did not: "fired", "condition false",
+	// "cooldown until 2027-01-02T15:09:00Z", "waiting for hysteresis
+	// re-arm: ...", "persistence 2/3", "already fired this bar", "expired",
+	// ...
+	Reason string
+}
+
+// Step runs the re-arm state machine: given the stored state, a fresh
+// evaluation and the current time, it decides whether the alert fires and
+// returns the state to store. It is pure. Call it only with an Evaluation
+// that Evaluate returned without error; on an error keep the stored state,
+// so that missing data neither fires nor re-arms the alert.
+//
+// See the package documentation for the rules.
+func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
+	s := prev.normalised()
+	if s.Status != StatusTriggered && s.Status != StatusCooldown {
+		s.Status = StatusArmed
+	}
+	now = now.UTC()
+	bar := ev.Bar.Time.UTC()
+
+	if c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
+		return Decision{State: s, Reason: "expired"}
+	}
+	if s.LastBar != nil && bar.Before(*s.LastBar) {
+		return Decision{State: s, Reason: fmt.Sprintf("stale bar %s: already evaluated the bar of %s", formatTime(bar), formatTime(*s.LastBar))}
+	}
+	if c.Frequency == FrequencyOncePerBarClose && !c.barClosed(bar, now) {
+		return Decision{State: s, Reason: "bar still open until " + formatTime(bar.Add(c.Timeframe.Duration()))}
+	}
+
+	// Bookkeeping: streak per bar, value and side.
+	if s.LastBar == nil || bar.After(*s.LastBar) {
+		s.StreakBeforeBar = s.ConsecutiveTrue
+	}
+	if ev.Matched {
+		s.ConsecutiveTrue = s.StreakBeforeBar + 1
+	} else {
+		s.ConsecutiveTrue = 0
+	}
+	s.LastBar, s.LastEvaluatedAt = &bar, &now
+	s.EvaluationCount++
+	s.LastMatched = ev.Matched
+	if finite(ev.Value) {
+		v := ev.Value
+		s.LastValue = &v
+	}
+	prevSide := s.Side
+	if side := sideOf(ev.Value, ev.Level); side != "" {
+		s.Side = side
+	}
+	crossed := prevSide != "" && s.Side != prevSide
+	if s.ArmedAt == nil && s.Status == StatusArmed {
+		s.ArmedAt = &now
+	}
+
+	if c.Frequency == FrequencyOnce && s.TriggerCount > 0 {
+		s.Status = StatusTriggered
+		return Decision{State: s, Reason: "already fired (frequency once)"}
+	}
+
+	// Re-arm, then the cooldown gate.
+	if s.Status == StatusTriggered && c.rearmed(ev, crossed) {
+		s.Status = StatusArmed
+		s.ArmedAt = &now
+	}
+	until, cooling := c.cooldownUntil(s, now)
+	if s.Status != StatusTriggered {
+		if cooling {
+			s.Status = StatusCooldown
+		} else if s.Status == StatusCooldown {
+			s.Status = StatusArmed
+			s.ArmedAt = &now
+		}
+	}
+
+	var reason string
+	switch {
+	case !ev.Matched:
+		reason = "condition false"
+	case s.Status == StatusTriggered:
+		reason = c.waitReason(ev)
+	case s.Status == StatusCooldown:
+		reason = "cooldown until " + formatTime(until)
+	case c.rearmType() == RearmCrossing && !crossed:
+		if prevSide == "" {
+			reason = "waiting for a side change (first side seen: " + sideName(s.Side) + ")"
+		} else {
+			reason = "no side change (still " + sideName(s.Side) + ")"
+		}
+	case s.ConsecutiveTrue < c.persistenceBars():
+		reason = fmt.Sprintf("persistence %d/%d", s.ConsecutiveTrue, c.persistenceBars())
+	case c.Frequency != FrequencyEveryTime && s.LastTriggerBar != nil && s.LastTriggerBar.Equal(bar):
+		reason = "already fired this bar"
+	}
+	if reason != "" {
+		return Decision{State: s, Reason: reason}
+	}
+
+	s.TriggerCount++
+	s.LastTriggeredAt, s.LastTriggerBar = &now, &bar
+	if finite(ev.Value) {
+		v := ev.Value
+		s.LastTriggerValue = &v
+	}
+	s.Status = c.statusAfterFire()
+	if s.Status == StatusArmed {
+		s.ArmedAt = &now
+	}
+	return Decision{Fire: true, State: s, Reason: "fired"}
+}
+
+// rearmType is the configured rearm type, "" for none.
+func (c *Config) rearmType() string {
+	if c.Rearm == nil {
+		return ""
+	}
+	return c.Rearm.Type
+}
+
+func (c *Config) persistenceBars() int {
+	if c.Rearm == nil {
+		return 0
+	}
+	return c.Rearm.Bars
+}
+
+// rearmed reports whether a TRIGGERED alert re-arms on this evaluation.
+func (c *Config) rearmed(ev Evaluation, crossed bool) bool {
+	switch c.rearmType() {
+	case "":
+		return c.Frequency == FrequencyEveryTime || !ev.Matched
+	case RearmSimple, RearmCooldown:
+		return true
+	case RearmHysteresis:
+		up, ok := c.hysteresisUp()
+		if !ok {
+			return !ev.Matched
+		}
+		bound := c.hysteresisBound(ev.Level, up)
+		if math.IsNaN(ev.Value) || math.IsNaN(bound) {
+			return false
+		}
+		if up {
+			return compare(ev.Value, bound) <= 0
+		}
+		return compare(ev.Value, bound) >= 0
+	case RearmCrossing:
+		return crossed
+	}
+	return !ev.Matched // persistence: edge
+}
+
+// hysteresisUp reports whether the main condition fires above its level
+// (so re-arming needs the value to fall), taking not into account.
+func (c *Config) hysteresisUp() (up, ok bool) {
+	main, negated := c.Rule.main()
+	if main == nil {
+		return false, false
+	}
+	up, ok = main.upward()
+	return up != negated, ok
+}
+
+// hysteresisBound is the value the main condition must move back to:
+// level - |level|·threshold for an upward condition, level + |level|·threshold
+// for a downward one.
+func (c *Config) hysteresisBound(level float64, up bool) float64 {
+	band := math.Abs(level) * c.Rearm.Threshold
+	if up {
+		return level - band
+	}
+	return level + band
+}
+
+func (c *Config) waitReason(ev Evaluation) string {
+	switch c.rearmType() {
+	case RearmHysteresis:
+		up, ok := c.hysteresisUp()
+		if !ok {
+			break
+		}
+		main, _ := c.Rule.main()
+		bound := c.hysteresisBound(ev.Level, up)
+		if up {
+			return fmt.Sprintf("waiting for hysteresis re-arm: %s (%s) must fall to <= %s", main.Left.Label(), formatValue(ev.Value), formatValue(bound))
+		}
+		return fmt.Sprintf("waiting for hysteresis re-arm: %s (%s) must rise to >= %s", main.Left.Label(), formatValue(ev.Value), formatValue(bound))
+	case RearmCrossing:
+		return "waiting for the value to cross back (still " + sideName(sideOf(ev.Value, ev.Level)) + ")"
+	}
+	return "waiting for the condition to turn false before re-arming"
+}
+
+// cooldownUntil returns the end of the cooldown after the last trigger and
+// whether now is before it.
+func (c *Config) cooldownUntil(s State, now time.Time) (time.Time, bool) {
+	cd := c.CooldownDuration()
+	if cd <= 0 || s.LastTriggeredAt == nil {
+		return time.Time{}, false
+	}
+	until := s.LastTriggeredAt.Add(cd)
+	return until, now.Before(until)
+}
+
+// statusAfterFire is the status right after a trigger.
+func (c *Config) statusAfterFire() string {
+	switch t := c.rearmType(); {
+	case c.Frequency == FrequencyOnce:
+		return StatusTriggered
+	case t == RearmSimple, t == "" && c.Frequency == FrequencyEveryTime:
+		if c.CooldownDuration() > 0 {
+			return StatusCooldown
+		}
+		return StatusArmed
+	case t == RearmCooldown:
+		return StatusCooldown
+	}
+	return StatusTriggered
+}
+
+// sideOf places value relative to level; "" when either is NaN or they are
+// equal (a value exactly at the level keeps the previous side).
+func sideOf(value, level float64) string {
+	if math.IsNaN(value) || math.IsNaN(level) {
+		return ""
+	}
+	switch compare(value, level) {
+	case 1:
+		return SideAbove
+	case -1:
+		return SideBelow
+	}
+	return ""
+}
+
+func sideName(side string) string {
+	if side == "" {
+		return "at the level"
+	}
+	return side + " the level"
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,258 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/notify"
+)
+
+// AlertResult is stored in each alert run's result.
+type AlertResult struct {
+	Symbol    string             `json:"symbol"`
+	Timeframe string             `json:"timeframe"`
+	Matched   bool               `json:"matched"`
+	Fired     bool               `json:"fired"`
+	Reason    string             `json:"reason"`
+	Condition string             `json:"condition"`
+	Value     *float64           `json:"value,omitempty"`
+	Price     float64            `json:"price"`
+	BarTime   time.Time          `json:"bar_time"`
+	Details   map[string]float64 `json:"details,omitempty"`
+	Missing   []string           `json:"missing,omitempty"`
+	State     string             `json:"state"`
+	MessageID string             `json:"message_id,omitempty"`
+}
+
+// AlertWorker evaluates a group of alerts (same symbol, timeframe and fire
+// time) with one market-data fetch, and commits every alert's new state, the
+// notifications it causes, every run's outcome and the job's completion in
+// one transaction (river.JobCompleteTx): a retried or crashed evaluation never
+// notifies twice and never loses a trigger.
+type AlertWorker struct {
+	river.WorkerDefaults[AlertArgs]
+	Pool    *pgxpool.Pool
+	Config  config.Config
+	Market  *marketdata.Manager
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	// NowFunc is the clock (nil: time.Now).
+	NowFunc func() time.Time
+	// beforeCommit is a test hook called after every write, before commit.
+	beforeCommit func() error
+}
+
+// Timeout is the alert type's max_runtime (SCHEDULER_ALERT_TIMEOUT).
+func (w *AlertWorker) Timeout(*river.Job[AlertArgs]) time.Duration {
+	return w.Config.Job(KindAlert).MaxRuntime.D()
+}
+
+// NextRetry backs off exponentially from the type's retry_delay.
+func (w *AlertWorker) NextRetry(job *river.Job[AlertArgs]) time.Time {
+	return nextRetry(time.Now(), w.Config.Job(KindAlert).RetryDelay.D(), job.Attempt)
+}
+
+func (w *AlertWorker) now() time.Time {
+	if w.NowFunc != nil {
+		return w.NowFunc()
+	}
+	return time.Now()
+}
+
+type alertItem struct {
+	AlertItem
+	cfg *alerts.Config
+	err error
+}
+
+// Work evaluates the group.
+func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error {
+	a := job.Args
+	now := w.now()
+	log := w.Logger.With("job_id", job.ID, "symbol", a.Symbol, "timeframe", a.Timeframe)
+	items := make([]alertItem, len(a.Alerts))
+	lookback := 0
+	for i, it := range a.Alerts {
+		items[i].AlertItem = it
+		items[i].cfg, items[i].err = alerts.Parse(it.Params)
+		if items[i].err == nil {
+			lookback = max(lookback, items[i].cfg.Lookback())
+		}
+	}
+	var series bars.Series
+	var dataErr error
+	if lookback > 0 {
+		tf, err := bars.ParseTimeframe(a.Timeframe)
+		if err != nil {
+			dataErr = err
+		} else {
+			series, dataErr = w.Market.Bars(ctx, a.Symbol, tf, lookback, now)
+		}
+		if dataErr != nil && !errors.Is(dataErr, marketdata.ErrUnknownSymbol) {
+			// Data unavailable: nothing is written; River retries the whole group.
+			return fmt.Errorf("alert %s %s: %w", a.Symbol, a.Timeframe, dataErr)
+		}
+	}
+
+	workerID := ""
+	if c := river.ClientFromContext[pgx.Tx](ctx); c != nil {
+		workerID = c.ID()
+	}
+	started := now
+	if job.AttemptedAt != nil {
+		started = *job.AttemptedAt
+	}
+	err := pgx.BeginFunc(ctx, w.Pool, func(tx pgx.Tx) error {
+		q := dbsqlc.New()
+		ids := make([]int32, len(items))
+		for i, it := range items {
+			ids[i] = int32(it.Run.ScheduleID)
+		}
+		rows, err := q.ScheduleLockStates(ctx, tx, ids)
+		if err != nil {
+			return fmt.Errorf("lock alert states: %w", err)
+		}
+		byID := make(map[int32]dbsqlc.ScheduleLockStatesRow, len(rows))
+		for _, r := range rows {
+			byID[r.ID] = r
+		}
+		var states dbsqlc.ScheduleSetStatesParams
+		var notes []river.InsertManyParams
+		events := make([]RunEvent, 0, len(items))
+		for _, it := range items {
+			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
+				At: now, WorkerID: workerID, Status: StatusCompleted}
+			res, newState, note, err := w.evaluate(it, byID, series, dataErr, now)
+			if err != nil {
+				ev.Status, ev.Error = StatusFailed, err.Error()
+				log.Warn("alert run failed", "run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID, "user_id", it.Run.UserID, "error", err)
+			} else {
+				b, _ := json.Marshal(res)
+				ev.Result = b
+				if newState != nil {
+					states.Ids = append(states.Ids, int32(it.Run.ScheduleID))
+					states.States = append(states.States, string(newState))
+				}
+				if note != nil {
+					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: notifyInsertOpts(w.Config, *note)})
+					log.Info("alert triggered", "run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
+						"user_id", it.Run.UserID, "condition", res.Condition, "value", res.Value, "price", res.Price)
+				}
+			}
+			events = append(events, ev)
+		}
+		if len(states.Ids) > 0 {
+			if err := q.ScheduleSetStates(ctx, tx, states); err != nil {
+				return fmt.Errorf("write alert states: %w", err)
+			}
+		}
+		if len(notes) > 0 {
+			client := river.ClientFromContext[pgx.Tx](ctx)
+			if _, err := client.InsertManyTx(ctx, tx, notes); err != nil {
+				return fmt.Errorf("enqueue %d notifications: %w", len(notes), err)
+			}
+		}
+		if err := applyEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		if w.beforeCommit != nil {
+			if err := w.beforeCommit(); err != nil {
+				return err
+			}
+		}
+		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+			return fmt.Errorf("complete alert job: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	MarkSelfTracked(ctx)
+	return nil
+}
+
+// evaluate runs one alert of the group. It returns the run result, the new
+// state JSON (nil: unchanged), the notification to send (nil: none), or an
+// error that fails this alert's run only.
+func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockStatesRow, series bars.Series,
+	dataErr error, now time.Time) (*AlertResult, []byte, *NotifyArgs, error) {
+	if it.err != nil {
+		return nil, nil, nil, fmt.Errorf("alert config: %w", it.err)
+	}
+	row, ok := rows[int32(it.Run.ScheduleID)]
+	if !ok {
+		return nil, nil, nil, errors.New("the alert's schedule no longer exists")
+	}
+	if dataErr != nil {
+		return nil, nil, nil, dataErr
+	}
+	cfg := it.cfg
+	ev, err := cfg.EvaluateAt(series, now)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("evaluate %s: %w", ev.Condition, err)
+	}
+	prev, err := alerts.LoadState(row.StateJson)
+	if err != nil {
+		prev = alerts.NewState() // a corrupt state re-arms rather than blocking the alert forever
+	}
+	d := cfg.Step(prev, ev, now)
+	state, err := json.Marshal(d.State)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("encode alert state: %w", err)
+	}
+	res := &AlertResult{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Matched: ev.Matched, Fired: d.Fire,
+		Reason: d.Reason, Condition: ev.Condition, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details,
+		Missing: ev.Missing, State: d.State.Status}
+	if !math.IsNaN(ev.Value) {
+		v := ev.Value
+		res.Value = &v
+	}
+	var note *NotifyArgs
+	if d.Fire {
+		n := NewNotifyArgs(int64(row.UserID), cfg.Message(ev, now), notify.PriorityHigh, notify.TypeAlert)
+		n.Channels = cfg.Notify.Channels
+		res.MessageID = n.MessageID
+		note = &n
+	}
+	return res, state, note, nil
+}
+
+// notifyInsertOpts are a notification's insert options.
+func notifyInsertOpts(cfg config.Config, n NotifyArgs) *river.InsertOpts {
+	o := InsertOpts(cfg, KindNotification)
+	o.Priority = RiverPriority(n.Priority)
+	return o
+}
+
+// applyEvents writes run events in tx (the batched ledger's statement) and
+// pauses schedules with pause_on_failure whose run failed.
+func applyEvents(ctx context.Context, tx pgx.Tx, events []RunEvent) error {
+	failed, err := writeEvents(ctx, tx, events)
+	if err != nil {
+		return err
+	}
+	for _, id := range failed {
+		if err := dbsqlc.New().SchedulePauseForFailure(ctx, tx, dbsqlc.SchedulePauseForFailureParams{
+			ID: int32(id), Note: ptr("paused after a failed run (pause_on_failure)")}); err != nil {
+			return fmt.Errorf("pause schedule %d after failure: %w", id, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,220 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/marketdata"
+)
+
+// priceProvider serves a series whose last close is the current price: a
+// test-controlled market.
+type priceProvider struct {
+	mu    sync.Mutex
+	price float64
+}
+
+func (p *priceProvider) set(v float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.price = v
+}
+
+func (p *priceProvider) Name() string { return "test" }
+
+func (p *priceProvider) Bars(_ context.Context, _ string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
+	p.mu.Lock()
+	price := p.price
+	p.mu.Unlock()
+	var s bars.Series
+	for t := tf.Open(from); t.Before(to); t = t.Add(tf.Duration()) {
+		s = append(s, bars.Bar{Time: t, Open: 100, High: 100, Low: 100, Close: 100, Volume: 1000})
+	}
+	if len(s) > 0 {
+		last := &s[len(s)-1]
+		last.Close, last.High, last.Low = price, max(price, 100), min(price, 100)
+	}
+	return s, nil
+}
+
+func (p *priceProvider) Quote(context.Context, string) (marketdata.Quote, error) {
+	return marketdata.Quote{Price: p.price}, nil
+}
+
+func (b *bundle) notificationJobs(t *testing.T) []NotifyArgs {
+	t.Helper()
+	rows, err := b.pool.Query(b.ctx, "SELECT args FROM river_job WHERE kind = 'notification' ORDER BY id")
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []NotifyArgs
+	for rows.Next() {
+		var raw []byte
+		require.NoError(t, rows.Scan(&raw))
+		var a NotifyArgs
+		require.NoError(t, json.Unmarshal(raw, &a))
+		out = append(out, a)
+	}
+	return out
+}
+
+func alertResult(t *testing.T, r dbsqlc.JobScheduleRun) AlertResult {
+	t.Helper()
+	var res AlertResult
+	require.NoError(t, json.Unmarshal(r.Result, &res), "run %d result %s (error %v)", r.ID, r.Result, r.Error)
+	return res
+}
+
+// An alert fires through the scheduler, triggers once, enqueues exactly one
+// notification, re-arms when its condition turns false and triggers again.
+func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 110}
+	mgr := marketdata.NewManager(market, nil, 0, slog.New(slog.DiscardHandler))
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	var evalAt atomic.Int64 // the fire being evaluated: each evaluation sees a new 1m bar
+	b := setup(t, setupOpts{market: mgr, alertNow: func() time.Time { return time.Unix(0, evalAt.Load()) }})
+	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &t0,
+		params: map[string]any{"ticker": "AAPL", "timeframe": "1m",
+			"rule":   map[string]any{"indicator": "close", "operator": ">", "value": 100},
+			"notify": map[string]any{"channels": []string{"telegram"}, "message_template": "{ticker} above 100 at {price}"}},
+		grace: ptr(int32(1 << 30))})
+
+	prices := []float64{110, 112, 90, 105}
+	wantFired := []bool{true, false, false, true}
+	for i, price := range prices {
+		market.set(price)
+		at := t0.Add(time.Duration(i) * time.Minute)
+		evalAt.Store(at.Add(30 * time.Second).UnixNano())
+		b.tickAt(t, at)
+		eventually(t, "alert evaluation done", func() bool {
+			return statusCounts(b.runs(t, s.ID))[StatusCompleted] == i+1
+		})
+		runs := b.runs(t, s.ID)
+		res := alertResult(t, runs[len(runs)-1])
+		require.Equal(t, wantFired[i], res.Fired, "evaluation %d at price %v: %s", i, price, res.Reason)
+		require.Equal(t, price > 100, res.Matched)
+	}
+	notes := b.notificationJobs(t)
+	require.Len(t, notes, 2, "one notification per trigger, none while the condition stays true")
+	require.Equal(t, "AAPL above 100 at 110.00", notes[0].Message)
+	require.Equal(t, []string{"telegram"}, notes[0].Channels)
+	require.Equal(t, b.userID, notes[0].UserID)
+
+	var state map[string]any
+	got, err := dbsqlc.New().ScheduleGetByID(b.ctx, b.pool, s.ID)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(got.StateJson, &state))
+	require.Equal(t, "TRIGGERED", state["status"], "state persisted in job_schedules.state_json")
+}
+
+// A crash after the state write but before the commit (simulated by an error
+// there) rolls everything back; the retry notifies exactly once.
+func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 150}
+	mgr := marketdata.NewManager(market, nil, 0, slog.New(slog.DiscardHandler))
+	var failures atomic.Int32
+	b := setup(t, setupOpts{market: mgr, beforeCommit: func() error {
+		if failures.Add(1) == 1 {
+			return errors.New("worker killed between evaluation and completion")
+		}
+		return nil
+	}})
+	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "0 * * * *",
+		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
+	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
+	require.NoError(t, err)
+	eventually(t, "completed on retry", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
+	r := b.run(t, int32(runID))
+	require.Equal(t, int32(2), r.Attempt)
+	require.True(t, alertResult(t, r).Fired)
+	require.Len(t, b.notificationJobs(t), 1, "the rolled-back attempt enqueued nothing")
+}
+
+// A row written by psql in the design's short form, with next_run_at NULL, is
+// planned and evaluated on the default synthetic market data.
+func TestShortFormRowFromPsqlIsEvaluated(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var id int32
+	require.NoError(t, b.pool.QueryRow(b.ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron)
+		VALUES ($1, 'aapl', 'alert', 'AAPL', '{"symbol": "AAPL", "condition": "price_above", "threshold": 1, "notification_channels": ["telegram"]}', '* * * * *')
+		RETURNING id`, b.userID).Scan(&id))
+	now := time.Now()
+	b.tickAt(t, now) // plans
+	s, err := dbsqlc.New().ScheduleGetByID(b.ctx, b.pool, id)
+	require.NoError(t, err)
+	require.NotNil(t, s.NextRunAt)
+	b.tickAt(t, *s.NextRunAt)
+	eventually(t, "evaluated", func() bool { return statusCounts(b.runs(t, id))[StatusCompleted] == 1 })
+	res := alertResult(t, b.runs(t, id)[0])
+	require.True(t, res.Fired, "synthetic AAPL trades above 1: %s", res.Reason)
+	require.Equal(t, "close > 1", res.Condition)
+	require.Len(t, b.notificationJobs(t), 1)
+}
+
+// 1,000 alerts on one symbol due at one time are one River job and one fetch.
+func TestThousandAlertsOneJobOneFetch(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 150}
+	mgr := marketdata.NewManager(market, nil, time.Minute, slog.New(slog.DiscardHandler))
+	b := setup(t, setupOpts{market: mgr})
+	at := time.Now().Truncate(time.Minute)
+	params, _ := json.Marshal(map[string]any{"symbol": "MSFT", "condition": "price_above", "threshold": 120, "timeframe": "1h"})
+	_, err := b.pool.Exec(b.ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, next_run_at)
+		SELECT $1, 'a' || g, 'alert', 'MSFT', $2, '* * * * *', $3 FROM generate_series(1, 1000) g`, b.userID, params, at)
+	require.NoError(t, err)
+	st := b.tickAt(t, at)
+	require.Equal(t, 1000, st.Runs)
+	var alertJobs int
+	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT count(*) FROM river_job WHERE kind = 'alert'").Scan(&alertJobs))
+	require.Equal(t, 1, alertJobs, "one job evaluates the group")
+	eventually(t, "every alert run completed", func() bool {
+		var done int
+		require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT count(*) FROM job_schedule_runs WHERE status = 'COMPLETED'").Scan(&done))
+		return done == 1000
+	})
+	require.Equal(t, int64(1), mgr.Fetches(), "one market-data fetch for the whole group")
+	require.Len(t, b.notificationJobs(t), 1000, "each alert keeps its own outcome")
+}
+
+// One alert's bad config fails its own run, not its neighbours'.
+func TestBadAlertFailsOnlyItsRun(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 150}
+	mgr := marketdata.NewManager(market, nil, time.Minute, slog.New(slog.DiscardHandler))
+	b := setup(t, setupOpts{market: mgr, noStart: true})
+	at := time.Now().Truncate(time.Minute)
+	params := map[string]any{"symbol": "IBM", "condition": "price_above", "threshold": 120, "timeframe": "1h"}
+	good := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &at, params: params})
+	bad := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &at, params: params})
+	b.tickAt(t, at)
+	// Corrupt the second alert's params inside the queued group job, as a
+	// buggy writer could, then let the worker run.
+	_, err := b.pool.Exec(b.ctx, `UPDATE river_job SET args = jsonb_set(args, '{alerts,1,params}',
+		'{"ticker": "IBM", "timeframe": "1h", "rule": {"operator": "xor", "conditions": []}}') WHERE kind = 'alert'`)
+	require.NoError(t, err)
+	require.NoError(t, b.client.Start(b.ctx))
+	t.Cleanup(func() { _ = b.client.Shutdown(context.Background(), time.Second) })
+
+	eventually(t, "both runs finished", func() bool {
+		return len(b.runs(t, good.ID)) == 1 && b.runs(t, good.ID)[0].Status != StatusPending &&
+			b.runs(t, good.ID)[0].Status != StatusRunning && len(b.runs(t, bad.ID)) == 1 &&
+			b.runs(t, bad.ID)[0].Status == StatusFailed
+	})
+	g := b.runs(t, good.ID)[0]
+	require.Equal(t, StatusCompleted, g.Status)
+	require.True(t, alertResult(t, g).Fired)
+	require.Contains(t, *b.runs(t, bad.ID)[0].Error, "alert config")
+	require.Len(t, b.notificationJobs(t), 1)
+}
