@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -52,6 +53,27 @@ type Evaluation struct {
 	// has no value on the latest bar". A condition with a missing operand
 	// is unknown: it never matches, and not(unknown) is unknown too.
 	Missing []string
+}
+
+// MarshalJSON writes the evaluation for a run result: snake_case keys, the
+// bar's open time as bar_time, and NaN or infinite numbers as null.
+func (ev Evaluation) MarshalJSON() ([]byte, error) {
+	num := func(v float64) *float64 {
+		if !finite(v) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		Matched   bool               `json:"matched"`
+		Value     *float64           `json:"value"`
+		Level     *float64           `json:"level"`
+		Price     *float64           `json:"price"`
+		BarTime   time.Time          `json:"bar_time"`
+		Condition string             `json:"condition"`
+		Details   map[string]float64 `json:"details,omitempty"`
+		Missing   []string           `json:"missing,omitempty"`
+	}{ev.Matched, num(ev.Value), num(ev.Level), num(ev.Price), ev.Bar.Time.UTC(), ev.Condition, ev.Details, ev.Missing})
 }
 
 // Evaluate runs the rule on the latest bar of series (oldest first). It is
@@ -306,7 +328,12 @@ func (e *evaluator) leaf(n *Node) truth {
 			e.note(label + " is undefined: the value " + strconv.Itoa(n.Bars) + " bars back is 0")
 		default:
 			pct = 100 * (x - base) / math.Abs(base)
-			e.ev.Details[label] = pct
+			if finite(pct) {
+				e.ev.Details[label] = pct
+			} else {
+				e.note(label + " overflows")
+				pct = math.NaN()
+			}
 		}
 		x = pct
 		if n.Right != nil {

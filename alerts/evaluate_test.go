@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"testing"
@@ -419,4 +420,20 @@ func TestClosedBars(t *testing.T) {
 	wk := bars.Series{{Time: t0, Close: 2}}
 	require.Empty(t, weekly.ClosedBars(wk, t0.Add(6*24*time.Hour)))
 	require.Len(t, weekly.ClosedBars(wk, t0.Add(7*24*time.Hour)), 1)
+}
+
+func TestEvaluation_MarshalJSON(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, withRule(`{"operator": "or", "conditions": [`+closeVs(">", 150)+`, {"indicator": "volume", "operator": ">", "value": 10}]}`))
+	ev, err := cfg.Evaluate(flat(nan))
+	require.NoError(t, err)
+	data, err := json.Marshal(ev)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"matched": true, "value": null, "level": 150, "price": null, "bar_time": "2027-01-04T00:00:00Z",
+		"condition": "close > 150 or volume > 10", "details": {"volume": 1000},
+		"missing": ["close has no value on the latest bar"]}`, string(data))
+
+	cfg = mustParse(t, withRule(`{"indicator": "close", "operator": "change_pct", "bars": 1, "direction": "up", "value": 1}`))
+	_, err = cfg.Evaluate(flat(1e-300, 1e300))
+	require.EqualError(t, err, "missing value: change_pct(close,1) overflows")
 }

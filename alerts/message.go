@@ -13,7 +13,7 @@ import (
 // e.g. "🔔 AAPL 1h: close > 150 (price 151.20) at 2027-01-02 15:04 UTC".
 const DefaultTemplate = "🔔 {ticker} {timeframe}: {condition} (price {price}) at {triggered_at}"
 
-// Placeholders lists the names a message template may use in braces:
+// Placeholders returns the names a message template may use in braces:
 //
 //	{ticker}        the ticker
 //	{timeframe}     the timeframe, e.g. 1h
@@ -25,7 +25,9 @@ const DefaultTemplate = "🔔 {ticker} {timeframe}: {condition} (price {price}) 
 //
 // "{{" and "}}" write literal braces. Any other name in braces is an error
 // at Parse.
-var Placeholders = []string{"ticker", "timeframe", "price", "value", "level", "condition", "triggered_at"}
+func Placeholders() []string { return slices.Clone(placeholders) }
+
+var placeholders = []string{"ticker", "timeframe", "price", "value", "level", "condition", "triggered_at"}
 
 // ValidateTemplate reports the first problem in a message template: an
 // unknown placeholder or an unclosed brace.
@@ -89,8 +91,8 @@ func render(tmpl string, value func(name string) string) (string, error) {
 				return "", fmt.Errorf("unclosed { at byte %d (write {{ for a literal brace)", i)
 			}
 			name := tmpl[i+1 : i+1+end]
-			if !slices.Contains(Placeholders, name) {
-				return "", fmt.Errorf("unknown placeholder {%s} (known: %s; write {{ for a literal brace)", name, "{"+strings.Join(Placeholders, "}, {")+"}")
+			if !slices.Contains(placeholders, name) {
+				return "", fmt.Errorf("unknown placeholder {%s} (known: %s; write {{ for a literal brace)", name, "{"+strings.Join(placeholders, "}, {")+"}")
 			}
 			sb.WriteString(value(name))
 			i += end + 2

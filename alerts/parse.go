@@ -16,52 +16,6 @@ import (
 	"github.com/vigilhq/vigil/bars"
 )
 
-// ErrInvalidConfig is wrapped by every *ParseError.
-var ErrInvalidConfig = errors.New("invalid alert config")
-
-// Problem is one thing wrong with an alert config.
-type Problem struct {
-	// Path is the JSON pointer (RFC 6901) of the offending value, e.g.
-	// /rule/conditions/0/indicator; "" for the document itself. For a
-	// missing or unknown property it points at that property.
-	Path string
-	// Message says what is wrong, e.g. `unknown indicator "rsx" (did you
-	// mean "rsi"?)`.
-	Message string
-}
-
-// String renders the problem as "path: message".
-func (p Problem) String() string {
-	if p.Path == "" {
-		return p.Message
-	}
-	return p.Path + ": " + p.Message
-}
-
-// ParseError lists every problem Parse found, sorted by path. It wraps
-// ErrInvalidConfig.
-type ParseError struct {
-	Problems []Problem
-}
-
-// Error joins the problems: "invalid alert config: /timeframe: must be one
-// of ...; /rule/operator: ...".
-func (e *ParseError) Error() string {
-	var sb strings.Builder
-	sb.WriteString(ErrInvalidConfig.Error())
-	sb.WriteString(": ")
-	for i, p := range e.Problems {
-		if i > 0 {
-			sb.WriteString("; ")
-		}
-		sb.WriteString(p.String())
-	}
-	return sb.String()
-}
-
-// Unwrap returns ErrInvalidConfig.
-func (e *ParseError) Unwrap() error { return ErrInvalidConfig }
-
 // Short-form conditions (design section 6, "Alert Jobs").
 const (
 	ShortPriceAbove    = "price_above"
@@ -76,8 +30,8 @@ var shortConditions = []string{ShortPriceAbove, ShortPriceBelow, ShortVolumeSpik
 // Notification channels an alert may name.
 var channelNames = []string{"telegram", "email", "webhook"}
 
-// DefaultChannels is used when a config names no channel.
-var DefaultChannels = []string{"telegram"}
+// defaultChannels is used when a config names no channel.
+var defaultChannels = []string{"telegram"}
 
 // Limits shared with schemas/alert.v1.json.
 const (
@@ -168,11 +122,11 @@ func (p *parser) parse(data []byte) *Config {
 func (p *parser) short(root map[string]any) *Config {
 	p.keys("", root, shortKeys)
 	cfg := &Config{Frequency: FrequencyOncePerBar, Timeframe: bars.D1}
-	cfg.Ticker = p.ticker("/symbol", root["symbol"], root)
+	cfg.Ticker = p.ticker(root, "symbol")
 	if v, ok := root["timeframe"]; ok {
 		cfg.Timeframe = p.timeframe("/timeframe", v)
 	}
-	cfg.Notify.Channels = slices.Clone(DefaultChannels)
+	cfg.Notify.Channels = slices.Clone(defaultChannels)
 	if v, ok := root["notification_channels"]; ok {
 		cfg.Notify.Channels = p.channels("/notification_channels", v)
 	}
@@ -235,7 +189,7 @@ func (p *parser) short(root map[string]any) *Config {
 func (p *parser) full(root map[string]any) *Config {
 	p.keys("", root, fullKeys)
 	cfg := &Config{Frequency: FrequencyOncePerBar}
-	cfg.Ticker = p.ticker("/ticker", root["ticker"], root)
+	cfg.Ticker = p.ticker(root, "ticker")
 	if v, ok := root["timeframe"]; ok {
 		cfg.Timeframe = p.timeframe("/timeframe", v)
 	} else {
@@ -249,7 +203,7 @@ func (p *parser) full(root map[string]any) *Config {
 	if v, ok := root["rearm"]; ok {
 		cfg.Rearm = p.rearm("/rearm", v, &cfg.Rule)
 	}
-	cfg.Notify.Channels = slices.Clone(DefaultChannels)
+	cfg.Notify.Channels = slices.Clone(defaultChannels)
 	if v, ok := root["notify"]; ok {
 		cfg.Notify = p.notify("/notify", v)
 	}
@@ -274,12 +228,13 @@ func (p *parser) full(root map[string]any) *Config {
 
 var rfc3339RE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`)
 
-func (p *parser) ticker(path string, v any, root map[string]any) string {
-	if v == nil {
-		if _, present := root[path[1:]]; !present {
-			p.addf(path, "missing required property %q", path[1:])
-			return ""
-		}
+// ticker reads the required ticker property key of root.
+func (p *parser) ticker(root map[string]any, key string) string {
+	path := "/" + key
+	v, ok := root[key]
+	if !ok {
+		p.addf(path, "missing required property %q", key)
+		return ""
 	}
 	s, ok := p.str(path, v)
 	if !ok {
@@ -335,7 +290,7 @@ func (p *parser) channels(path string, v any) []string {
 }
 
 func (p *parser) notify(path string, v any) Notify {
-	n := Notify{Channels: slices.Clone(DefaultChannels)}
+	n := Notify{Channels: slices.Clone(defaultChannels)}
 	m, ok := p.object(path, v)
 	if !ok {
 		return n
@@ -786,83 +741,4 @@ func (p *parser) integer(path string, v any, lo, hi int) (int, bool) {
 		return 0, false
 	}
 	return int(f), true
-}
-
-// jsonType names the JSON type of a decoded value.
-func jsonType(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number:
-		if _, err := v.Int64(); err == nil {
-			return "integer"
-		}
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-// escape encodes one JSON pointer token.
-func escape(tok string) string { return pointerEscaper.Replace(tok) }
-
-// comparePaths orders pointers token by token, numerically where both tokens
-// are array indexes.
-func comparePaths(a, b string) int {
-	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
-	for i := 0; i < len(ta) && i < len(tb); i++ {
-		if ta[i] == tb[i] {
-			continue
-		}
-		na, errA := strconv.Atoi(ta[i])
-		nb, errB := strconv.Atoi(tb[i])
-		if errA == nil && errB == nil {
-			return na - nb
-		}
-		return strings.Compare(ta[i], tb[i])
-	}
-	return len(ta) - len(tb)
-}
-
-// suggest returns the allowed name closest to name when it looks like a typo:
-// at most 2 edits, and fewer than half of name's length.
-func suggest(name string, allowed []string) (string, bool) {
-	best, bestDist := "", 3
-	for _, a := range allowed {
-		if d := editDistance(strings.ToLower(name), a); d < bestDist {
-			best, bestDist = a, d
-		}
-	}
-	return best, best != "" && 2*bestDist < len([]rune(name))
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -78,8 +78,10 @@ type State struct {
 func NewState() State { return State{Version: StateVersion, Status: StatusArmed} }
 
 // LoadState decodes job_schedules.state_json. Empty input, null and {} give
-// a fresh armed state; unknown keys are ignored. A status, side or version
-// this package does not know is an error wrapping ErrInvalidState.
+// a fresh armed state; unknown keys are ignored. Malformed JSON, or a status,
+// side or version this package does not know, is an error wrapping
+// ErrInvalidState, returned with a fresh state that a caller may store to
+// reset the alert.
 func LoadState(stateJSON []byte) (State, error) {
 	data := bytes.TrimSpace(stateJSON)
 	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
