@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,9 +14,11 @@ import (
 )
 
 // seedDemo creates, once, a demo admin and a few schedules so that a fresh
-// `make run` has something to fire: a per-minute notification to the demo user
-// (recorded in the notifications table and the log, as the user has no
-// channel), and report and alert schedules that wait until their workers exist.
+// `make run` has something to fire: four alerts on the synthetic market
+// (evaluated every 15 s, each firing within a minute), a per-minute
+// notification to the demo user (recorded in the notifications table and the
+// log, as the user has no channel), and a report schedule that waits until
+// the report worker exists.
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var exists bool
@@ -39,8 +42,6 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 				map[string]any{"user_id": u.ID, "message": "Vigil demo: the scheduler fired this notification", "priority": "normal", "notification_type": "system"}},
 			{"demo: daily summary (waits for the report worker)", "report", "AAPL,MSFT", "0 18 * * 1-5", "America/New_York",
 				map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL", "MSFT"}, "timeframe": "1d", "include_charts": true}}},
-			{"demo: AAPL above 150 (waits for the alert worker)", "alert", "AAPL", "*/5 * * * *", "UTC",
-				map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 150.0, "notification_channels": []string{"telegram"}}},
 		} {
 			params, _ := json.Marshal(d.params)
 			if _, err := q.ScheduleCreate(ctx, tx, dbsqlc.ScheduleCreateParams{UserID: int32(u.ID), Name: d.name, JobType: d.jobType,
@@ -48,7 +49,19 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 				return fmt.Errorf("create demo schedule %q: %w", d.name, err)
 			}
 		}
-		log.Info("seeded the demo: user 'demo' (admin) and 3 schedules", "user_id", u.ID)
+		alertsDemo, err := demoAlerts(ctx, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, d := range alertsDemo {
+			params, _ := json.Marshal(d.params)
+			if _, err := q.ScheduleCreate(ctx, tx, dbsqlc.ScheduleCreateParams{UserID: int32(u.ID), Name: d.name, JobType: "alert",
+				Target: d.params["ticker"].(string), TaskParams: params, Cron: "*/15 * * * * *", Enabled: true, Timezone: "UTC",
+				DstGap: "shift", DstFold: "first"}); err != nil {
+				return fmt.Errorf("create demo alert %q: %w", d.name, err)
+			}
+		}
+		log.Info("seeded the demo: user 'demo' (admin), 4 alerts on synthetic data and 2 schedules", "user_id", u.ID)
 		return nil
 	})
 }

@@ -73,11 +73,22 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	require.Eventually(t, func() bool {
 		var planned int
 		_ = d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedules WHERE next_run_at IS NOT NULL").Scan(&planned)
-		return planned == 3
+		return planned == 6
 	}, 10*time.Second, 50*time.Millisecond)
 	var waiting int
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedules WHERE wait_reason IS NOT NULL").Scan(&waiting))
-	require.Equal(t, 2, waiting, "report and alert demos wait for their workers")
+	require.Equal(t, 1, waiting, "the report demo waits for its worker")
+
+	// Each demo alert fires (and queues its notification) within a minute.
+	require.Eventually(t, func() bool {
+		var firedAlerts int
+		_ = d.Pool.QueryRow(ctx, `SELECT count(DISTINCT s.id) FROM job_schedules s JOIN job_schedule_runs r ON r.job_id = s.id
+			WHERE s.job_type = 'alert' AND r.status = 'COMPLETED' AND (r.result->>'fired')::boolean`).Scan(&firedAlerts)
+		return firedAlerts == 4
+	}, 60*time.Second, 200*time.Millisecond, "every demo alert fires within 60 s of start")
+	var queued int
+	require.NoError(t, d.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notification' AND args->>'notification_type' = 'alert'`).Scan(&queued))
+	require.GreaterOrEqual(t, queued, 4, "each firing queued a notification")
 
 	for path, want := range map[string]string{"/stats": `"job_counts"`, "/metrics": "vigil_workers_max"} {
 		resp, err := http.Get("http://" + addr + path)
