@@ -48,8 +48,9 @@ type Options struct {
 	// "* * * * *"); tests use per-second crons for S4.
 	Cron string
 	// Stored is S2's total number of stored schedules: Stored − N hourly
-	// schedules that do not fire during the run are added (WORKLOAD's "1M
-	// stored, 100k firing"). 0 or ≤ N adds none.
+	// schedules are added that fire half an hour away from the window and
+	// are not measured (WORKLOAD's "1M stored, 100k firing": N 100000,
+	// Stored 1000000). 0 or ≤ N adds none. create_s then covers all of them.
 	Stored int
 	// NoKill keeps S3 from SIGKILLing one scheduler midway (it starts a
 	// replacement at once).
@@ -192,6 +193,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	d, err := createDB(ctx, o.ServerURL, o.Log)
 	h := &harness{o: o, log: o.Log, db: d, cron: cron}
 	defer func() {
+		cancel()
+		h.bg.Wait()
 		if stopErr := h.stopNodes(); stopErr != nil {
 			o.Log.Warn("stop bench nodes", "error", stopErr)
 		}
@@ -213,9 +216,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	var res Result
 	switch o.Scenario {
-	case S1:
-		res, err = h.fanOut(ctx, 1)
-	case S2:
+	case S1, S2:
 		res, err = h.fanOut(ctx, 1)
 	case S3:
 		res, err = h.fanOut(ctx, o.Nodes)
@@ -239,6 +240,7 @@ type harness struct {
 	db   *benchDB
 	cron *schedule.Schedule
 
+	bg    sync.WaitGroup // background work, done before the database goes
 	mu    sync.Mutex
 	nodes []roleNode
 }

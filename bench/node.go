@@ -33,8 +33,12 @@ const (
 	schedulerPoolSize = 8
 	workerPoolSize    = 10
 	probePoolSize     = 2
-	probeWorkers      = 200
-	nodeShutdown      = 10 * time.Second
+	// probeWorkers are the probe's worker slots: a probe job mostly waits
+	// for its batch to commit, so slots are cheap, and with 200 River
+	// fetched 1000 simultaneous fires in five rounds (S1 p99 0.59 s against
+	// 0.22 s with 1000).
+	probeWorkers = 1000
+	nodeShutdown = 10 * time.Second
 )
 
 // nodeConfig is config.Default tuned for the bench.
@@ -52,9 +56,6 @@ func nodeConfig() config.Config {
 	cfg.RescueStuckJobsAfter = config.Duration(5 * time.Minute)
 	j := cfg.Jobs[config.JobDataProcessing]
 	j.Workers = probeWorkers
-	if v := os.Getenv("XBENCH_WORKERS"); v != "" {
-		fmt.Sscan(v, &j.Workers)
-	}
 	cfg.Jobs[config.JobDataProcessing] = j
 	return cfg
 }

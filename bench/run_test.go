@@ -133,7 +133,8 @@ func TestRunS4Processes(t *testing.T) {
 
 // TestScenarioFromEnv runs a full scenario with node processes when
 // VIGIL_BENCH_SCENARIO is set (e.g. S1), printing its output: `vigil bench`
-// before cmd/ wires it. VIGIL_BENCH_N and VIGIL_BENCH_DURATION override.
+// before cmd/ wires it. VIGIL_BENCH_N, _STORED, _NODES, _DURATION, _DOWN
+// override; VIGIL_BENCH_KEEP keeps the database.
 func TestScenarioFromEnv(t *testing.T) {
 	scenario := os.Getenv("VIGIL_BENCH_SCENARIO")
 	if scenario == "" {
@@ -160,5 +161,6 @@ func TestScenarioFromEnv(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
+	o.Keep = os.Getenv("VIGIL_BENCH_KEEP") != ""
 	require.NoError(t, Run(context.Background(), o))
 }

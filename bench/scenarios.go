@@ -70,6 +70,7 @@ func (h *harness) fanOut(ctx context.Context, schedulers int) (Result, error) {
 		return res, err
 	}
 	sp.From = fireAtOrAfter(h.cron, later(ready.Add(o.Warmup), first))
+	h.bg.Go(func() { h.analyzeAt(ctx, later(ready, first).Add(2*time.Second)) })
 	sp.To = sp.From.Add(o.Duration)
 	res.WindowStart, res.WindowEnd = sp.From, sp.To
 	h.log.Info("warming up", "window_start", sp.From, "window_end", sp.To)
@@ -111,6 +112,19 @@ func (h *harness) fanOut(ctx context.Context, schedulers int) (Result, error) {
 	}
 	summary(&res, st, expected, o.Duration, false, period(h.cron, sp.From))
 	return res, nil
+}
+
+// analyzeAt runs ANALYZE at t, once the first fires have filled River's and
+// the ledger's tables: statistics taken while they were empty make River's
+// fetch and the ledger's updates scan them in full, slower and slower as they
+// grow, until autovacuum catches up a minute later (PERFORMANCE-NOTES #5).
+func (h *harness) analyzeAt(ctx context.Context, t time.Time) {
+	if sleepUntil(ctx, t) != nil {
+		return
+	}
+	if _, err := h.db.pool.Exec(ctx, "ANALYZE river_job, job_schedule_runs, bench_results"); err != nil && ctx.Err() == nil {
+		h.log.Warn("analyze after the first fires", "error", err)
+	}
 }
 
 // replaceScheduler SIGKILLs the oldest scheduler node and starts another.
@@ -167,6 +181,7 @@ func (h *harness) downtime(ctx context.Context) (Result, error) {
 	}
 	mon := h.watch(ctx, "phase 1")
 	stopMon := func() { mon.stop() }
+	h.bg.Go(func() { h.analyzeAt(ctx, later(ready, first).Add(2*time.Second)) })
 	if err := sleepUntil(ctx, ready.Add(o.Duration)); err != nil {
 		stopMon()
 		return res, err

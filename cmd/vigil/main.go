@@ -28,14 +28,16 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{name: "serve", summary: "run every role in one process: migrations, scheduler, workers, status listener", run: cmdServe},
+		{name: "serve", summary: "run every role in one process: migrations, scheduler, workers, API, status listener", run: cmdServe},
 		{name: "scheduler", summary: "run the scheduler role: the cron enqueuer and maintenance jobs", run: cmdScheduler},
 		{name: "worker", summary: "run the worker role: River workers for every job type", run: cmdWorker},
+		{name: "api", summary: "run the HTTP API alone (huma, OpenAPI docs, riverui)", run: cmdAPI},
 		{name: "migrate", summary: "apply or roll back database migrations (up, down, status)", run: cmdMigrate},
 		{name: "validate-config", summary: "check the configuration and list every problem", run: cmdValidateConfig},
 		{name: "validate-schemas", summary: "check the task_params JSON schemas and their examples", run: cmdValidateSchemas},
 		{name: "test-db", summary: "check the database connection, server version and migrations", run: cmdTestDB},
 		{name: "users", summary: "manage users (create)", run: cmdUsers},
+		{name: "tokens", summary: "manage API tokens (create, revoke, list)", run: cmdTokens},
 		{name: "schedules", summary: "inspect and operate schedules (preview, trigger, backfill, pause, resume)", run: cmdSchedules},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},

@@ -44,7 +44,8 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	addr := freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr}
+	apiAddr := freePort(t)
+	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr, "VIGIL_API_ADDR": apiAddr}
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
@@ -90,8 +91,10 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	require.NoError(t, d.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notification' AND args->>'notification_type' = 'alert'`).Scan(&queued))
 	require.GreaterOrEqual(t, queued, 4, "each firing queued a notification")
 
-	for path, want := range map[string]string{"/stats": `"job_counts"`, "/metrics": "vigil_workers_max"} {
-		resp, err := http.Get("http://" + addr + path)
+	for url, want := range map[string]string{"http://" + addr + "/stats": `"job_counts"`, "http://" + addr + "/metrics": "vigil_workers_max",
+		"http://" + apiAddr + "/openapi.json": `"openapi"`, "http://" + apiAddr + "/docs": "swagger-ui"} {
+		path := url
+		resp, err := http.Get(url)
 		require.NoError(t, err)
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(resp.Body)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vigilhq/vigil/api"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/health"
 	"github.com/vigilhq/vigil/jobs"
@@ -23,12 +24,13 @@ import (
 type roles struct {
 	scheduler bool // enqueuer + maintenance jobs
 	worker    bool // River workers
+	api       bool // the HTTP API listener
 	migrate   bool // run migrations first (serve)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	return runRoles(ctx, e, args, "serve", "run every role in one process: migrate, then the scheduler, workers and the status listener (until Ctrl-C)",
-		roles{scheduler: true, worker: true, migrate: true})
+		roles{scheduler: true, worker: true, api: true, migrate: true})
 }
 
 func cmdScheduler(ctx context.Context, e *env, args []string) error {
@@ -47,12 +49,18 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	c.register(fs)
 	demo := fs.Bool("demo", false, "seed a demo user and schedules once (make run uses it)")
 	statusAddr := fs.String("status-addr", "", "status listener address (overrides VIGIL_STATUS_ADDR; default :8002, \"off\" disables)")
+	apiAddr := fs.String("api-addr", "", "API listener address when serving the API (overrides VIGIL_API_ADDR; default :8001, \"off\" disables)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := c.load()
 	if err != nil {
 		return err
+	}
+	if *apiAddr == "off" {
+		cfg.APIAddr = ""
+	} else if *apiAddr != "" {
+		cfg.APIAddr = *apiAddr
 	}
 	if *statusAddr == "off" {
 		cfg.StatusAddr = ""
@@ -110,17 +118,39 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 		return err
 	}
 
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: client.Client, Config: cfg,
+		Validator: validator, Logger: log, Kinds: client.Kinds, Metrics: m})
+	if err != nil {
+		return err
+	}
+	var apiSrv *http.Server
+	if r.api && cfg.APIAddr != "" {
+		server, err := api.New(api.Options{Pool: pool, Client: client, Enqueuer: enq, Config: cfg,
+			Validator: validator, Logger: log, Metrics: m})
+		if err != nil {
+			return err
+		}
+		defer server.Close()
+		ln, err := net.Listen("tcp", cfg.APIAddr)
+		if err != nil {
+			_ = client.Shutdown(ctx, time.Second)
+			return fmt.Errorf("api listener on %s: %w", cfg.APIAddr, err)
+		}
+		apiSrv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		log.Info("api listener", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
+		go func() {
+			if err := apiSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("api listener", "error", err)
+			}
+		}()
+	}
+
 	var schedulerState atomic.Value
 	schedulerState.Store("disabled")
 	enqCtx, stopEnq := context.WithCancel(runCtx)
 	defer stopEnq()
 	var wg sync.WaitGroup
 	if r.scheduler {
-		enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: client.Client, Config: cfg,
-			Validator: validator, Logger: log, Kinds: client.Kinds, Metrics: m})
-		if err != nil {
-			return err
-		}
 		schedulerState.Store("running")
 		wg.Go(func() {
 			if err := enq.Run(enqCtx); err != nil {
@@ -163,17 +193,24 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	log.Info("vigil is up", "scheduler", r.scheduler, "worker", r.worker, "client_id", client.ID())
 
 	<-ctx.Done()
-	return shutdown(log, cfg.ShutdownTimeout.D(), stopEnq, &wg, client, srv)
+	return shutdown(log, cfg.ShutdownTimeout.D(), stopEnq, &wg, client, srv, apiSrv)
 }
 
 // shutdown stops enqueuing, lets running jobs finish within the timeout, then
 // cancels what is left (River retries it), and stops the listener.
-func shutdown(log *slog.Logger, timeout time.Duration, stopEnq func(), wg *sync.WaitGroup, client *jobs.Client, srv *http.Server) error {
+func shutdown(log *slog.Logger, timeout time.Duration, stopEnq func(), wg *sync.WaitGroup, client *jobs.Client, srvs ...*http.Server) error {
 	log.Info("shutting down", "timeout", timeout)
+	for _, s := range srvs[1:] { // the API stops taking requests first
+		if s != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = s.Shutdown(sctx)
+			cancel()
+		}
+	}
 	stopEnq()
 	wg.Wait()
 	err := client.Shutdown(context.Background(), timeout)
-	if srv != nil {
+	if srv := srvs[0]; srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)

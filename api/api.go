@@ -1,0 +1,185 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"riverqueue.com/riverui"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// Version is the API version in the OpenAPI document.
+const Version = "1.0.0"
+
+// bearerScheme names the security scheme of the OpenAPI document.
+const bearerScheme = "bearer"
+
+// Options are what the API needs.
+type Options struct {
+	// Pool is the database.
+	Pool *pgxpool.Pool
+	// Client inserts jobs (an insert-only client is enough) and backs the River UI.
+	Client *jobs.Client
+	// Enqueuer triggers and backfills schedules (it need not Run).
+	Enqueuer *jobs.Enqueuer
+	// Config supplies quotas (MinInterval, MaxSchedulesPerUser), per-type
+	// insert options and the heartbeat interval.
+	Config config.Config
+	// Validator checks task_params.
+	Validator *schemas.Validator
+	// Logger logs unexpected errors; nil discards.
+	Logger *slog.Logger
+	// Metrics, when set, gets the API's request metrics.
+	Metrics *metrics.Metrics
+	// NowFunc is the clock; nil means time.Now.
+	NowFunc func() time.Time
+}
+
+// Server is the API as an http.Handler. It listens on nothing itself.
+type Server struct {
+	mux     *http.ServeMux
+	riverUI *riverui.Handler
+	stop    context.CancelFunc
+}
+
+// handler holds what every operation needs.
+type handler struct {
+	pool      *pgxpool.Pool
+	client    *jobs.Client
+	enq       *jobs.Enqueuer
+	cfg       config.Config
+	validator *schemas.Validator
+	log       *slog.Logger
+	q         *dbsqlc.Queries
+	now       func() time.Time
+	// fireable are the job types this build has workers for.
+	fireable map[string]bool
+}
+
+// New builds the API and starts the River UI's background services (Close
+// stops them).
+func New(o Options) (*Server, error) {
+	if o.Pool == nil || o.Client == nil || o.Enqueuer == nil || o.Validator == nil {
+		return nil, errors.New("api: pool, client, enqueuer and validator are required")
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "api")
+	now := o.NowFunc
+	if now == nil {
+		now = time.Now
+	}
+	h := &handler{
+		pool: o.Pool, client: o.Client, enq: o.Enqueuer, cfg: o.Config, validator: o.Validator,
+		log: log, q: dbsqlc.New(), now: now, fireable: map[string]bool{},
+	}
+	for _, k := range o.Enqueuer.Fireable() {
+		h.fireable[k] = true
+	}
+
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("Vigil API", Version)
+	cfg.Info.Description = "Schedules, runs, notifications and platform health of Vigil. " +
+		"Every /api/ operation needs `Authorization: Bearer <token>` (`vigil tokens create --user ID`)."
+	cfg.DocsPath = "" // huma's docs page loads scripts from a CDN; /docs is served from the binary
+	// No $schema links in bodies: responses keep the design's shapes.
+	cfg.CreateHooks = nil
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {Type: "http", Scheme: "bearer", Description: "An API token: `vgl_` followed by 43 characters."},
+	}
+	hapi := humago.New(mux, cfg)
+	hapi.UseMiddleware(newRequestMetrics(o.Metrics, log).middleware)
+	hapi.UseMiddleware(h.authMiddleware(hapi))
+	h.register(hapi)
+
+	mountDocs(mux)
+	ctx, stop := context.WithCancel(context.Background())
+	ui, err := h.mountRiverUI(ctx, mux)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return &Server{mux: mux, riverUI: ui, stop: stop}, nil
+}
+
+// Handler serves the API, the docs and the River UI.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Close stops the River UI's background services.
+func (s *Server) Close() { s.stop() }
+
+// register adds every operation of the API.
+func (h *handler) register(api huma.API) {
+	// Schedules.
+	op(api, "create-schedule", http.MethodPost, "/api/schedules", "Create a schedule", "schedules", http.StatusCreated, h.createSchedule,
+		http.StatusForbidden, http.StatusUnprocessableEntity)
+	op(api, "list-schedules", http.MethodGet, "/api/schedules", "List schedules", "schedules", 0, h.listSchedules,
+		http.StatusBadRequest)
+	op(api, "get-schedule", http.MethodGet, "/api/schedules/{id}", "Get a schedule", "schedules", 0, h.getSchedule,
+		http.StatusNotFound)
+	op(api, "replace-schedule", http.MethodPut, "/api/schedules/{id}", "Replace a schedule (needs If-Match)", "schedules", 0, h.replaceSchedule,
+		http.StatusForbidden, http.StatusNotFound, http.StatusPreconditionFailed, http.StatusPreconditionRequired, http.StatusUnprocessableEntity)
+	op(api, "delete-schedule", http.MethodDelete, "/api/schedules/{id}", "Delete a schedule (cancels its open runs)", "schedules", http.StatusNoContent, h.deleteSchedule,
+		http.StatusNotFound, http.StatusPreconditionFailed)
+	op(api, "trigger-schedule", http.MethodPost, "/api/schedules/{id}/trigger", "Run a schedule now", "schedules", http.StatusAccepted, h.triggerSchedule,
+		http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity)
+	op(api, "pause-schedule", http.MethodPost, "/api/schedules/{id}/pause", "Pause a schedule", "schedules", 0, h.pauseSchedule,
+		http.StatusNotFound)
+	op(api, "resume-schedule", http.MethodPost, "/api/schedules/{id}/resume", "Resume a schedule, planned from now", "schedules", 0, h.resumeSchedule,
+		http.StatusNotFound, http.StatusUnprocessableEntity)
+	op(api, "preview-schedule", http.MethodGet, "/api/schedules/{id}/preview", "Next fire times of a schedule", "schedules", 0, h.previewSchedule,
+		http.StatusNotFound, http.StatusUnprocessableEntity)
+	op(api, "backfill-schedule", http.MethodPost, "/api/schedules/{id}/backfill", "Run every past fire in a range that has no run", "schedules", 0, h.backfillSchedule,
+		http.StatusNotFound, http.StatusUnprocessableEntity)
+
+	// Runs.
+	op(api, "get-run-stats", http.MethodGet, "/api/runs/stats", "Run statistics (the design's get_run_statistics)", "runs", 0, h.runStats)
+	op(api, "list-runs", http.MethodGet, "/api/runs", "List runs", "runs", 0, h.listRuns,
+		http.StatusBadRequest)
+	op(api, "get-run", http.MethodGet, "/api/runs/{id}", "Get a run", "runs", 0, h.getRun,
+		http.StatusNotFound)
+	op(api, "cancel-run", http.MethodDelete, "/api/runs/{id}", "Cancel a pending or running run", "runs", 0, h.cancelRun,
+		http.StatusNotFound, http.StatusConflict)
+
+	// Notifications.
+	op(api, "notify", http.MethodPost, "/api/notify", "Queue a notification", "notifications", http.StatusAccepted, h.notify,
+		http.StatusForbidden, http.StatusUnprocessableEntity)
+	op(api, "create-notification", http.MethodPost, "/api/notifications", "Queue a notification (same as /api/notify)", "notifications", http.StatusAccepted, h.notify,
+		http.StatusForbidden, http.StatusUnprocessableEntity)
+
+	// Platform health.
+	op(api, "get-health", http.MethodGet, "/api/v1/health", "Overall platform health", "health", 0, h.health)
+	op(api, "list-health-systems", http.MethodGet, "/api/v1/health/systems", "Health of every system", "health", 0, h.healthSystems)
+	op(api, "get-health-system", http.MethodGet, "/api/v1/health/system/{system_name}", "Health of one system", "health", 0, h.healthSystem,
+		http.StatusNotFound)
+	op(api, "list-health-unhealthy", http.MethodGet, "/api/v1/health/unhealthy", "Systems with a component that is not healthy", "health", 0, h.healthUnhealthy)
+}
+
+// op registers one authenticated operation. errs are the documented error
+// statuses beyond 401, 403 (blocked user) and 500, which every operation has.
+func op[I, O any](api huma.API, id, method, path, summary, tag string, status int,
+	fn func(context.Context, *I) (*O, error), errs ...int) {
+	huma.Register(api, huma.Operation{
+		OperationID:   id,
+		Method:        method,
+		Path:          path,
+		Summary:       summary,
+		Tags:          []string{tag},
+		DefaultStatus: status,
+		Security:      []map[string][]string{{bearerScheme: {}}},
+		Errors:        append([]int{http.StatusUnauthorized, http.StatusForbidden}, errs...),
+	}, fn)
+}

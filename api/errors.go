@@ -1,0 +1,157 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/schedule"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// requestError is a problem a handler found with a request: its status,
+// where (a huma location such as body.cron or query.cursor; "" for none) and
+// what.
+type requestError struct {
+	status   int
+	location string
+	msg      string
+	detail   string // the problem's detail; msg when ""
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(status int, location, msg string) error {
+	return &requestError{status: status, location: location, msg: msg}
+}
+
+// notFoundError is an entity the caller cannot see: missing, or not theirs.
+type notFoundError struct {
+	what string
+	id   any
+}
+
+func (e *notFoundError) Error() string { return fmt.Sprintf("%s %v not found", e.what, e.id) }
+
+// notFound turns db.ErrNotFound into a notFoundError for what/id and returns
+// any other error unchanged (nil stays nil).
+func notFound(err error, what string, id any) error {
+	if err != nil && errors.Is(db.Translate(err), db.ErrNotFound) {
+		return &notFoundError{what: what, id: id}
+	}
+	return err
+}
+
+// located says where in the request the data an error is about came from:
+// "body" for the request body, "" for stored data (a schedule's own cron).
+type located struct {
+	base string
+	err  error
+}
+
+func (l *located) Error() string { return l.err.Error() }
+func (l *located) Unwrap() error { return l.err }
+
+func at(base string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &located{base: base, err: err}
+}
+
+func join(base, field string) string {
+	if base == "" {
+		return field
+	}
+	return base + "." + field
+}
+
+// problem maps an error to the HTTP problem the client sees. Expected
+// errors name the field at fault; anything unexpected is logged and answered
+// with a bare 500.
+func (h *handler) problem(err error) error {
+	if err == nil {
+		return nil
+	}
+	base := ""
+	var loc *located
+	if errors.As(err, &loc) {
+		base = loc.base
+	}
+	var (
+		re   *requestError
+		nf   *notFoundError
+		ae   *authError
+		ve   *schemas.ValidationError
+		ce   *schedule.Error
+		stat huma.StatusError
+	)
+	switch {
+	case errors.As(err, &stat):
+		return stat
+	case errors.As(err, &re):
+		detail := re.detail
+		if detail == "" {
+			detail = re.msg
+		}
+		if re.location == "" {
+			return huma.NewError(re.status, detail)
+		}
+		return huma.NewError(re.status, detail, &huma.ErrorDetail{Location: re.location, Message: re.msg})
+	case errors.As(err, &nf):
+		return huma.Error404NotFound(nf.Error())
+	case errors.As(err, &ae):
+		return huma.NewError(ae.status, ae.msg)
+	case errors.Is(err, jobs.ErrOverlap):
+		return huma.Error409Conflict(jobs.ErrOverlap.Error())
+	case errors.Is(err, jobs.ErrNotFireable):
+		return huma.Error422UnprocessableEntity(jobs.ErrNotFireable.Error(),
+			&huma.ErrorDetail{Location: join(base, "job_type"), Message: jobs.ErrNotFireable.Error()})
+	case errors.As(err, &ve):
+		details := make([]error, 0, len(ve.Problems))
+		for _, p := range ve.Problems {
+			details = append(details, &huma.ErrorDetail{Location: join(base, "task_params") + p.Pointer, Message: p.Message})
+		}
+		return huma.Error422UnprocessableEntity(fmt.Sprintf("invalid task_params for job type %s", ve.JobType), details...)
+	case errors.Is(err, schemas.ErrInvalidJSON):
+		return huma.Error422UnprocessableEntity("invalid task_params",
+			&huma.ErrorDetail{Location: join(base, "task_params"), Message: err.Error()})
+	case errors.As(err, &ce):
+		field := "cron"
+		switch ce.Field {
+		case schedule.FieldTimezone:
+			field = "timezone"
+		case schedule.FieldOptions:
+			field = "dst_gap"
+			if ce.Value == "first" || ce.Value == "both" {
+				field = "dst_fold"
+			}
+		}
+		title := "invalid cron expression"
+		switch {
+		case errors.Is(ce, schedule.ErrNotAllowed):
+			title = "cron expression not allowed for this user"
+		case ce.Field == schedule.FieldTimezone:
+			title = "invalid time zone"
+		}
+		return huma.Error422UnprocessableEntity(title, &huma.ErrorDetail{Location: join(base, field), Message: ce.Error(), Value: ce.Value})
+	case errors.Is(err, db.ErrNotFound):
+		return huma.Error404NotFound("not found")
+	case errors.Is(err, db.ErrConflict):
+		return huma.Error409Conflict("conflict with the current state of the resource")
+	case errors.Is(err, context.Canceled):
+		return huma.NewError(499, "request cancelled")
+	}
+	h.log.Error("request failed", "error", err)
+	return huma.Error500InternalServerError("internal server error")
+}
+
+// forbidden is a 403 naming the field that asks for more than the caller may.
+func forbidden(location, msg string) error {
+	return &requestError{status: http.StatusForbidden, location: location, msg: msg}
+}

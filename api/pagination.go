@@ -1,0 +1,47 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Pagination is cursor based over id descending: a page holds the newest
+// rows after the cursor, and next_cursor (opaque) asks for the following page.
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+	cursorPrefix = "id:"
+)
+
+// encodeCursor returns the opaque cursor that continues after id.
+func encodeCursor(id int32) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(int64(id), 10)))
+}
+
+// decodeCursor reads a cursor; "" means the first page (nil).
+func decodeCursor(c string) (*int32, error) {
+	if c == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && strings.HasPrefix(string(b), cursorPrefix) {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(string(b), cursorPrefix), 10, 32); err == nil && id > 0 {
+			v := int32(id)
+			return &v, nil
+		}
+	}
+	return nil, badRequest(http.StatusBadRequest, "query.cursor", "invalid cursor: pass next_cursor of the previous page as it is")
+}
+
+// page trims rows fetched with limit+1 to limit and returns the next cursor
+// ("" on the last page).
+func page[T any](rows []T, limit int, id func(T) int32) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, encodeCursor(id(rows[len(rows)-1]))
+}

@@ -1,0 +1,153 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRunGetListCancel(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("ann", userOpts{})
+	other := b.user("bob", userOpts{})
+	admin := b.user("root", userOpts{admin: true})
+	s1 := b.schedule(u, notifySchedule(u.id, "0 9 * * *"))
+	s2 := b.schedule(u, notifySchedule(u.id, "0 10 * * *"))
+	r1, r2, r3 := b.run(u, s1), b.run(u, s1), b.run(u, s2)
+	theirs := b.run(other, b.schedule(other, notifySchedule(other.id, "0 9 * * *")))
+
+	run := b.must(http.StatusOK, b.do(http.MethodGet, fmt.Sprintf("/api/runs/%d", r1), u.token, nil))
+	require.Equal(t, "PENDING", run["status"])
+	require.Equal(t, "notification", run["job_type"])
+	require.Equal(t, float64(u.id), run["user_id"])
+	require.Equal(t, float64(s1), run["schedule_id"])
+	require.NotEmpty(t, run["run_id"])
+	require.Contains(t, run, "job_snapshot")
+
+	ids := func(m map[string]any) []int64 {
+		var out []int64
+		for _, it := range m["items"].([]any) {
+			out = append(out, int64(it.(map[string]any)["id"].(float64)))
+		}
+		return out
+	}
+	list := func(token, query string) []int64 {
+		return ids(b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs"+query, token, nil)))
+	}
+	require.Equal(t, []int64{r3, r2, r1}, list(u.token, ""))
+	require.Equal(t, []int64{r2, r1}, list(u.token, fmt.Sprintf("?schedule_id=%d", s1)))
+	require.Equal(t, []int64{r3, r2, r1}, list(u.token, "?job_type=notification&status=PENDING"))
+	require.Empty(t, list(u.token, "?status=FAILED"))
+	require.Empty(t, list(u.token, "?job_type=report"))
+	require.Empty(t, list(u.token, fmt.Sprintf("?schedule_id=%d", s1+100)))
+	require.Equal(t, []int64{theirs}, list(other.token, ""))
+	require.Equal(t, []int64{theirs, r3, r2, r1}, list(admin.token, ""), "admins see every run")
+	require.Equal(t, []int64{theirs}, list(admin.token, fmt.Sprintf("?user_id=%d", other.id)))
+
+	hour := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	require.Empty(t, list(u.token, "?from="+url.QueryEscape(hour)))
+	require.Equal(t, []int64{r3, r2, r1}, list(u.token, "?to="+url.QueryEscape(hour)))
+	r := b.do(http.MethodGet, "/api/runs?from=tomorrow", u.token, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, r.status)
+	require.Equal(t, []string{"query.from"}, r.errLocations(t))
+	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, "/api/runs?status=DONE", u.token, nil).status)
+	require.Equal(t, http.StatusBadRequest, b.do(http.MethodGet, "/api/runs?cursor=%21", u.token, nil).status)
+
+	// Cursor pagination.
+	first := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs?limit=2", u.token, nil))
+	require.Equal(t, []int64{r3, r2}, ids(first))
+	second := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs?limit=2&cursor="+first["next_cursor"].(string), u.token, nil))
+	require.Equal(t, []int64{r1}, ids(second))
+	require.NotContains(t, second, "next_cursor")
+
+	// Cancel a pending run: the run and its River job are cancelled.
+	c := b.must(http.StatusOK, b.do(http.MethodDelete, fmt.Sprintf("/api/runs/%d?reason=changed+my+mind", r1), u.token, nil))
+	require.Equal(t, "CANCELLED", c["status"])
+	require.Equal(t, "changed my mind", c["error"])
+	require.NotNil(t, c["finished_at"])
+	var state string
+	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT state FROM river_job WHERE id = $1", int64(c["river_job_id"].(float64))).Scan(&state))
+	require.Equal(t, "cancelled", state)
+	require.Equal(t, 1, b.count("SELECT count(*) FROM audit_log WHERE action = 'run.cancel' AND entity_id = $1 AND actor_user_id = $2",
+		fmt.Sprint(r1), u.id))
+
+	// A finished run cannot be cancelled.
+	r = b.do(http.MethodDelete, fmt.Sprintf("/api/runs/%d", r1), u.token, nil)
+	require.Equal(t, http.StatusConflict, r.status, string(r.raw))
+	require.Contains(t, string(r.raw), "is CANCELLED; only PENDING or RUNNING runs can be cancelled")
+	b.exec("UPDATE job_schedule_runs SET status = 'COMPLETED', finished_at = now() WHERE id = $1", r2)
+	require.Equal(t, http.StatusConflict, b.do(http.MethodDelete, fmt.Sprintf("/api/runs/%d", r2), u.token, nil).status)
+	// A running one can; an admin may cancel anyone's.
+	b.exec("UPDATE job_schedule_runs SET status = 'RUNNING', started_at = now() WHERE id = $1", theirs)
+	require.Equal(t, "CANCELLED", b.must(http.StatusOK, b.do(http.MethodDelete, fmt.Sprintf("/api/runs/%d", theirs), admin.token, nil))["status"])
+
+	require.Equal(t, http.StatusNotFound, b.do(http.MethodGet, "/api/runs/999999", u.token, nil).status)
+	require.Equal(t, http.StatusNotFound, b.do(http.MethodDelete, "/api/runs/999999", u.token, nil).status)
+}
+
+func TestRunStats(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("ann", userOpts{})
+	other := b.user("bob", userOpts{})
+	admin := b.user("root", userOpts{admin: true})
+	insert := func(userID int64, jobType, status string, age, took time.Duration) {
+		b.exec(`INSERT INTO job_schedule_runs (job_type, user_id, status, enqueued_at, started_at, finished_at, skip_reason)
+			VALUES ($1, $2, $3, now() - $4::interval, now() - $4::interval,
+			        CASE WHEN $3 IN ('COMPLETED', 'FAILED') THEN now() - $4::interval + $5::interval END,
+			        CASE WHEN $3 = 'SKIPPED' THEN 'misfire' END)`,
+			jobType, userID, status, age.String(), took.String())
+	}
+	insert(u.id, "report", "COMPLETED", time.Hour, 2*time.Second)
+	insert(u.id, "report", "COMPLETED", 26*time.Hour, 4*time.Second)
+	insert(u.id, "report", "FAILED", time.Hour, time.Second)
+	insert(u.id, "alert", "COMPLETED", time.Hour, 10*time.Second)
+	insert(u.id, "alert", "SKIPPED", time.Hour, 0)
+	insert(u.id, "report", "COMPLETED", 10*24*time.Hour, time.Second) // outside 7 days
+	insert(other.id, "report", "FAILED", time.Hour, time.Second)
+
+	st := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs/stats?job_type=report&days=7", u.token, nil))
+	require.Equal(t, float64(u.id), st["user_id"])
+	require.Equal(t, "report", st["job_type"])
+	require.Equal(t, float64(3), st["total"])
+	byStatus := st["by_status"].(map[string]any)
+	require.Equal(t, float64(2), byStatus["COMPLETED"])
+	require.Equal(t, float64(1), byStatus["FAILED"])
+	require.Equal(t, float64(0), byStatus["PENDING"])
+	require.InDelta(t, 2.0/3.0, st["success_rate"], 1e-9)
+	require.InDelta(t, 3.0, st["avg_duration"], 1e-6)
+	require.InDelta(t, 4.0, st["max_duration"], 1e-6)
+	perDay := st["per_day"].([]any)
+	require.NotEmpty(t, perDay)
+	days := 0.0
+	for _, d := range perDay {
+		days += d.(map[string]any)["total"].(float64)
+	}
+	require.Equal(t, 3.0, days, "the days add up to the total")
+
+	all := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs/stats", u.token, nil))
+	require.Equal(t, float64(5), all["total"])
+	require.Equal(t, float64(1), all["by_status"].(map[string]any)["SKIPPED"])
+	require.Equal(t, float64(6), b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs/stats?days=30", u.token, nil))["total"])
+
+	// Admins see every user's runs, or one user's.
+	adm := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs/stats?job_type=report", admin.token, nil))
+	require.Nil(t, adm["user_id"])
+	require.Equal(t, float64(4), adm["total"])
+	require.Equal(t, float64(1),
+		b.must(http.StatusOK, b.do(http.MethodGet, fmt.Sprintf("/api/runs/stats?user_id=%d", other.id), admin.token, nil))["total"])
+	// A user's user_id does not widen the view.
+	require.Equal(t, float64(5),
+		b.must(http.StatusOK, b.do(http.MethodGet, fmt.Sprintf("/api/runs/stats?user_id=%d", other.id), u.token, nil))["total"])
+
+	empty := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs/stats?job_type=backup", u.token, nil))
+	require.Nil(t, empty["success_rate"])
+	require.Equal(t, float64(0), empty["total"])
+	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, "/api/runs/stats?days=0", u.token, nil).status)
+	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, "/api/runs/stats?job_type=x", u.token, nil).status)
+}
