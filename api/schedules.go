@@ -530,13 +530,17 @@ func (h *handler) triggerSchedule(ctx context.Context, in *triggerScheduleInput)
 	if _, err := h.q.ScheduleGetScoped(ctx, h.pool, dbsqlc.ScheduleGetScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin}); err != nil {
 		return nil, h.problem(notFound(err, "schedule", in.ID))
 	}
-	// Trigger runs its own transaction, so the audit row follows it.
-	runID, err := h.enq.Trigger(ctx, in.ID, force)
+	// The run, its job and the audit row commit together.
+	var runID int64
+	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
+		var err error
+		if runID, err = h.enq.TriggerTx(ctx, tx, in.ID, force); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p.actor(), "schedule.trigger", "schedule", in.ID, map[string]any{"run_id": runID, "force": force})
+	})
 	if err != nil {
 		return nil, h.problem(notFound(err, "schedule", in.ID))
-	}
-	if err := audit(ctx, h.pool, p.actor(), "schedule.trigger", "schedule", in.ID, map[string]any{"run_id": runID, "force": force}); err != nil {
-		return nil, h.problem(err)
 	}
 	run, err := h.q.RunGetScoped(ctx, h.pool, dbsqlc.RunGetScopedParams{ID: int32(runID), UserID: p.UserID, IsAdmin: p.IsAdmin})
 	if err != nil {
@@ -706,23 +710,28 @@ func (h *handler) backfillSchedule(ctx context.Context, in *backfillScheduleInpu
 		return nil, h.problem(badRequest(http.StatusUnprocessableEntity, "body.from",
 			fmt.Sprintf("the range has more than %d fires; split it", jobs.MaxBackfill)))
 	}
-	// Backfill runs its own transaction, so the audit row follows it.
-	fires, err := h.enq.Backfill(ctx, in.ID, from, to, in.Body.DryRun)
+	// The runs, their jobs and the audit row commit together.
+	var out Backfill
+	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
+		fires, err := h.enq.BackfillTx(ctx, tx, in.ID, from, to, in.Body.DryRun)
+		if err != nil {
+			return err
+		}
+		out = Backfill{ScheduleID: in.ID, From: from, To: to, DryRun: in.Body.DryRun, Total: len(fires), Fires: make([]BackfillFire, len(fires))}
+		for i, f := range fires {
+			out.Fires[i] = BackfillFire{At: f.At.UTC(), Existing: f.Existing, Enqueued: f.Enqueued}
+			if f.Enqueued {
+				out.Enqueued++
+			}
+		}
+		if in.Body.DryRun {
+			return nil
+		}
+		return audit(ctx, tx, p.actor(), "schedule.backfill", "schedule", in.ID,
+			map[string]any{"from": from, "to": to, "enqueued": out.Enqueued})
+	})
 	if err != nil {
 		return nil, h.problem(notFound(err, "schedule", in.ID))
-	}
-	out := Backfill{ScheduleID: in.ID, From: from, To: to, DryRun: in.Body.DryRun, Total: len(fires), Fires: make([]BackfillFire, len(fires))}
-	for i, f := range fires {
-		out.Fires[i] = BackfillFire{At: f.At.UTC(), Existing: f.Existing, Enqueued: f.Enqueued}
-		if f.Enqueued {
-			out.Enqueued++
-		}
-	}
-	if !in.Body.DryRun {
-		if err := audit(ctx, h.pool, p.actor(), "schedule.backfill", "schedule", in.ID,
-			map[string]any{"from": from, "to": to, "enqueued": out.Enqueued}); err != nil {
-			return nil, h.problem(err)
-		}
 	}
 	return &backfillScheduleOutput{Body: out}, nil
 }

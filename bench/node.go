@@ -51,8 +51,8 @@ func nodeConfig() config.Config {
 	// Long enough to count duplicate River jobs after a run of a few
 	// minutes, short enough that river_job does not grow for a day.
 	cfg.RiverCompletedRetention = config.Duration(15 * time.Minute)
-	// The smallest River accepts (its JobTimeout is 5 minutes): jobs of a
-	// killed worker are rescued within S4's second phase when it is long.
+	// The smallest River accepts (its JobTimeout is 5 minutes): jobs a
+	// SIGKILLed worker held (S4) are retried 5 minutes after they started.
 	cfg.RescueStuckJobsAfter = config.Duration(5 * time.Minute)
 	j := cfg.Jobs[config.JobDataProcessing]
 	j.Workers = probeWorkers

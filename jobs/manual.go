@@ -24,6 +24,18 @@ var ErrNotFireable = errors.New("this build has no worker for the schedule's job
 func (e *Enqueuer) Trigger(ctx context.Context, scheduleID int32, force bool) (int64, error) {
 	var runID int64
 	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		var err error
+		runID, err = e.TriggerTx(ctx, tx, scheduleID, force)
+		return err
+	})
+	return runID, err
+}
+
+// TriggerTx is Trigger inside the caller's transaction (so that, e.g., an
+// audit row commits with the run).
+func (e *Enqueuer) TriggerTx(ctx context.Context, tx pgx.Tx, scheduleID int32, force bool) (int64, error) {
+	var runID int64
+	err := func() error {
 		q := dbsqlc.New()
 		row, err := q.ScheduleGetForUpdate(ctx, tx, scheduleID)
 		if err != nil {
@@ -68,7 +80,7 @@ func (e *Enqueuer) Trigger(ctx context.Context, scheduleID int32, force bool) (i
 		}
 		runID = ids[0]
 		return nil
-	})
+	}()
 	return runID, err
 }
 
@@ -88,6 +100,20 @@ const MaxBackfill = 10000
 // (trigger "backfill"). With dryRun it only lists the fires, marking those that
 // already have a run.
 func (e *Enqueuer) Backfill(ctx context.Context, scheduleID int32, from, to time.Time, dryRun bool) ([]BackfillFire, error) {
+	var out []BackfillFire
+	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = e.BackfillTx(ctx, tx, scheduleID, from, to, dryRun)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BackfillTx is Backfill inside the caller's transaction.
+func (e *Enqueuer) BackfillTx(ctx context.Context, tx pgx.Tx, scheduleID int32, from, to time.Time, dryRun bool) ([]BackfillFire, error) {
 	if !to.After(from) {
 		return nil, fmt.Errorf("backfill: to (%s) must be after from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
@@ -95,7 +121,7 @@ func (e *Enqueuer) Backfill(ctx context.Context, scheduleID int32, from, to time
 		return nil, fmt.Errorf("backfill: to (%s) is in the future; backfill covers past fires", to.Format(time.RFC3339))
 	}
 	var out []BackfillFire
-	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+	err := func() error {
 		q := dbsqlc.New()
 		row, err := q.ScheduleGetForUpdate(ctx, tx, scheduleID)
 		if err != nil {
@@ -135,7 +161,7 @@ func (e *Enqueuer) Backfill(ctx context.Context, scheduleID int32, from, to time
 		}
 		_, err = e.insertFires(ctx, tx, todo)
 		return err
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
