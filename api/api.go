@@ -145,6 +145,9 @@ func (h *handler) register(api huma.API) {
 	op(api, "backfill-schedule", http.MethodPost, "/api/schedules/{id}/backfill", "Run every past fire in a range that has no run", "schedules", 0, h.backfillSchedule,
 		http.StatusNotFound, http.StatusUnprocessableEntity)
 
+	// Alerts.
+	h.registerAlerts(api)
+
 	// Runs.
 	op(api, "get-run-stats", http.MethodGet, "/api/runs/stats", "Run statistics (the design's get_run_statistics)", "runs", 0, h.runStats)
 	op(api, "list-runs", http.MethodGet, "/api/runs", "List runs", "runs", 0, h.listRuns,

@@ -52,7 +52,9 @@ type Client struct {
 	Ledger *Ledger
 	// Kinds are the job types this build has workers for (the enqueuer fires
 	// only these).
-	Kinds      []string
+	Kinds []string
+	// Market is the market-data manager the alert worker uses (shared cache).
+	Market     *marketdata.Manager
 	log        *slog.Logger
 	insertOnly bool
 }
@@ -191,7 +193,7 @@ func NewClient(d Deps) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
-	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, log: log, insertOnly: queues == nil}, nil
+	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, Market: market, log: log, insertOnly: queues == nil}, nil
 }
 
 // Start starts the ledger and River.

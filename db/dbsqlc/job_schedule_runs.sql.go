@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -268,6 +269,68 @@ SELECT id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at
 
 func (q *Queries) RunGetByID(ctx context.Context, db DBTX, id int32) (JobScheduleRun, error) {
 	row := db.QueryRow(ctx, runGetByID, id)
+	var i JobScheduleRun
+	err := row.Scan(
+		&i.ID,
+		&i.RunID,
+		&i.JobType,
+		&i.JobID,
+		&i.UserID,
+		&i.Status,
+		&i.ScheduledFor,
+		&i.EnqueuedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.JobSnapshot,
+		&i.Result,
+		&i.Error,
+		&i.WorkerID,
+		&i.RiverJobID,
+		&i.Attempt,
+		&i.ScheduleRevision,
+		&i.Trigger,
+		&i.SkipReason,
+		&i.JitterMs,
+	)
+	return i, err
+}
+
+const runInsertAdhoc = `-- name: RunInsertAdhoc :one
+INSERT INTO job_schedule_runs (job_type, user_id, status, scheduled_for, started_at, finished_at,
+    job_snapshot, result, error, trigger, attempt, worker_id)
+VALUES ($1, $2, $3, $4, $5, $6,
+    $7, $8, $9, 'adhoc', 1, $10)
+RETURNING id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at, started_at, finished_at, job_snapshot, result, error, worker_id, river_job_id, attempt, schedule_revision, trigger, skip_reason, jitter_ms
+`
+
+type RunInsertAdhocParams struct {
+	JobType      string          `json:"job_type"`
+	UserID       *int64          `json:"user_id"`
+	Status       string          `json:"status"`
+	ScheduledFor *time.Time      `json:"scheduled_for"`
+	StartedAt    *time.Time      `json:"started_at"`
+	FinishedAt   *time.Time      `json:"finished_at"`
+	JobSnapshot  json.RawMessage `json:"job_snapshot"`
+	Result       json.RawMessage `json:"result"`
+	Error        *string         `json:"error"`
+	WorkerID     *string         `json:"worker_id"`
+}
+
+// A run not tied to a schedule (job_id NULL), recorded finished: e.g. an alert
+// evaluated now through the API.
+func (q *Queries) RunInsertAdhoc(ctx context.Context, db DBTX, arg RunInsertAdhocParams) (JobScheduleRun, error) {
+	row := db.QueryRow(ctx, runInsertAdhoc,
+		arg.JobType,
+		arg.UserID,
+		arg.Status,
+		arg.ScheduledFor,
+		arg.StartedAt,
+		arg.FinishedAt,
+		arg.JobSnapshot,
+		arg.Result,
+		arg.Error,
+		arg.WorkerID,
+	)
 	var i JobScheduleRun
 	err := row.Scan(
 		&i.ID,

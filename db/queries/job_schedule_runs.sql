@@ -185,3 +185,12 @@ SELECT COALESCE(split_part(error, E'\n', 1), '(no message)')::text AS message, c
 FROM job_schedule_runs
 WHERE status = 'FAILED' AND enqueued_at > @since::timestamptz
 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT @max_rows;
+
+-- name: RunInsertAdhoc :one
+-- A run not tied to a schedule (job_id NULL), recorded finished: e.g. an alert
+-- evaluated now through the API.
+INSERT INTO job_schedule_runs (job_type, user_id, status, scheduled_for, started_at, finished_at,
+    job_snapshot, result, error, trigger, attempt, worker_id)
+VALUES (@job_type, @user_id, @status, @scheduled_for, @started_at, @finished_at,
+    @job_snapshot, @result, sqlc.narg('error'), 'adhoc', 1, @worker_id)
+RETURNING *;
