@@ -24,6 +24,11 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	down := fs.Duration("down", 0, "S4: downtime (default 3m)")
 	url := fs.String("database-url", "", "server to benchmark on (default TEST_DATABASE_URL or the local server); a fresh database is created there")
 	keep := fs.Bool("keep", false, "keep the benchmark database")
+	warmup := fs.Duration("warmup", 0, "time before the measured window (default 5s; S2: to the next minute)")
+	settle := fs.Duration("settle", 0, "wait after the window for late runs (default 5s; S2 60s)")
+	cron := fs.String("cron", "", "replace the scenario's cron expression")
+	stored := fs.Int("stored", 0, "S2: total stored schedules (the extra ones fire hourly, outside the window)")
+	noKill := fs.Bool("no-kill", false, "S3: do not SIGKILL and replace a scheduler midway")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +42,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e.stderr, config.Default(), "vigil-bench")
 	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Down: *down,
+		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill,
 		ServerURL: server, Keep: *keep, Exe: exe, Out: e.stdout, Log: log})
 }
 
