@@ -56,6 +56,12 @@ type Enqueuer struct {
 
 	mu  sync.Mutex
 	rnd *rand.Rand
+
+	cronMu sync.Mutex
+	crons  map[cronKey]*schedule.Schedule
+	// parallel is how many tick loops Run runs (rows are shared out by
+	// FOR UPDATE SKIP LOCKED).
+	parallel int
 }
 
 // EnqueuerOpts configures NewEnqueuer.
@@ -69,12 +75,18 @@ type EnqueuerOpts struct {
 	Kinds []string
 	// Metrics counts fires; nil disables.
 	Metrics *metrics.Metrics
+	// Parallel is how many tick loops run at once (default 2): a burst of due
+	// rows is shared out between them by FOR UPDATE SKIP LOCKED.
+	Parallel int
 }
 
 // NewEnqueuer builds an enqueuer.
 func NewEnqueuer(o EnqueuerOpts) (*Enqueuer, error) {
 	if o.Pool == nil || o.Client == nil || o.Validator == nil {
 		return nil, errors.New("enqueuer: pool, client and validator are required")
+	}
+	if o.Parallel == 0 {
+		o.Parallel = 2
 	}
 	log := o.Logger
 	if log == nil {
@@ -86,6 +98,8 @@ func NewEnqueuer(o EnqueuerOpts) (*Enqueuer, error) {
 		builders: map[string]argsBuilder{},
 		batch:    max(o.Config.EnqueueBatchSize, 1),
 		metrics:  o.Metrics,
+		crons:    map[cronKey]*schedule.Schedule{},
+		parallel: max(o.Parallel, 1),
 		NowFunc:  time.Now,
 		rnd:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
 	}
@@ -123,6 +137,16 @@ func (e *Enqueuer) Run(ctx context.Context) error {
 	if err := e.markWaiting(ctx); err != nil {
 		e.log.Warn("mark waiting schedules", "error", err)
 	}
+	var wg sync.WaitGroup
+	for range e.parallel {
+		wg.Go(func() { e.loop(ctx, wake) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// loop ticks until ctx is done.
+func (e *Enqueuer) loop(ctx context.Context, wake chan struct{}) {
 	failures := 0
 	for ctx.Err() == nil {
 		st, err := e.Tick(ctx)
@@ -138,11 +162,15 @@ func (e *Enqueuer) Run(ctx context.Context) error {
 		}
 		failures = 0
 		if st.Full {
+			// More is due: tell a sleeping loop too.
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
 			continue
 		}
 		sleep(ctx, e.untilNext(ctx), wake)
 	}
-	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
@@ -233,12 +261,43 @@ func (e *Enqueuer) Tick(ctx context.Context) (TickStats, error) {
 	return st, nil
 }
 
-// parse checks a row's cron and task_params.
-func (e *Enqueuer) parse(row dbsqlc.JobSchedule) (*schedule.Schedule, error) {
+// cronKey identifies a parsed cron expression.
+type cronKey struct{ expr, tz, gap, fold string }
+
+// maxCronCache bounds the parsed-expression cache (expressions, not
+// schedules: many rows share an expression).
+const maxCronCache = 10000
+
+// cron parses a row's cron expression, reusing earlier parses.
+func (e *Enqueuer) cron(row dbsqlc.JobSchedule) (*schedule.Schedule, error) {
+	k := cronKey{row.Cron, row.Timezone, row.DstGap, row.DstFold}
+	e.cronMu.Lock()
+	s, ok := e.crons[k]
+	e.cronMu.Unlock()
+	if ok {
+		return s, nil
+	}
 	s, err := schedule.Parse(row.Cron, row.Timezone, schedule.Options{
 		Gap: schedule.GapPolicy(row.DstGap), Fold: schedule.FoldPolicy(row.DstFold)})
 	if err != nil {
 		return nil, fmt.Errorf("invalid cron %q: %w", row.Cron, err)
+	}
+	e.cronMu.Lock()
+	if len(e.crons) >= maxCronCache {
+		clear(e.crons)
+	}
+	e.crons[k] = s
+	e.cronMu.Unlock()
+	return s, nil
+}
+
+// parse checks a row's cron and task_params. The planner validates every new
+// or edited row this way (an edit clears next_run_at); fires then only parse
+// the cron.
+func (e *Enqueuer) parse(row dbsqlc.JobSchedule) (*schedule.Schedule, error) {
+	s, err := e.cron(row)
+	if err != nil {
+		return nil, err
 	}
 	if err := e.validator.Validate(row.JobType, row.TaskParams); err != nil {
 		return nil, fmt.Errorf("invalid task_params: %w", err)
@@ -406,7 +465,7 @@ func (e *Enqueuer) fire(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 	var adv dbsqlc.ScheduleAdvanceManyParams
 	e.mu.Lock()
 	for _, row := range rows {
-		s, err := e.parse(row)
+		s, err := e.cron(row)
 		if err != nil {
 			bad[row.ID] = err.Error()
 			continue
@@ -557,6 +616,16 @@ func fireOf(f plannedFire, runID int32) Fire {
 	}
 }
 
+// failFire fails a run whose schedule's task_params cannot become a job, and
+// disables the schedule with the reason.
+func (e *Enqueuer) failFire(ctx context.Context, tx pgx.Tx, f Fire, cause error) error {
+	reason := fmt.Sprintf("invalid task_params: %v", cause)
+	if err := dbsqlc.New().RunFailMany(ctx, tx, dbsqlc.RunFailManyParams{Ids: []int32{int32(f.Run.RunID)}, Reason: reason}); err != nil {
+		return fmt.Errorf("fail run %d: %w", f.Run.RunID, err)
+	}
+	return e.disable(ctx, tx, map[int32]string{int32(f.Run.ScheduleID): reason})
+}
+
 // enqueue builds and inserts the River jobs for fires, then links runs to jobs.
 func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]Fire) (int, error) {
 	var params []river.InsertManyParams
@@ -569,10 +638,25 @@ func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]F
 		}
 		built, err := build(fires)
 		if err != nil {
-			return 0, fmt.Errorf("build %s jobs: %w", jobType, err)
+			// One bad row must not block the others: build fire by fire and
+			// fail (and disable) the ones that cannot become a job.
+			built = built[:0]
+			for _, f := range fires {
+				one, err := build([]Fire{f})
+				if err != nil {
+					if ferr := e.failFire(ctx, tx, f, err); ferr != nil {
+						return 0, ferr
+					}
+					continue
+				}
+				built = append(built, one...)
+			}
 		}
 		for _, b := range built {
 			opts := InsertOpts(e.cfg, jobType)
+			if a, ok := b.args.(interface{ InsertOpts() river.InsertOpts }); ok {
+				opts.Priority = a.InsertOpts().Priority
+			}
 			if j := b.jitter; j > 0 {
 				opts.ScheduledAt = b.runs[0].ScheduledFor.Add(j)
 			}

@@ -150,3 +150,25 @@ func TestConcurrentEnqueuersFireExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// A row whose task_params cannot become a job (written by psql with
+// next_run_at already set, so the planner never validated it) fails its run
+// and is disabled; the other rows of the tick still fire.
+func TestUnbuildableRowDoesNotBlockTheTick(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{noStart: true})
+	at := time.Date(2027, 5, 3, 12, 0, 0, 0, time.UTC)
+	good := b.newSchedule(t, scheduleOpts{jobType: KindNotification, cron: "* * * * *", nextRunAt: &at})
+	var bad int32
+	require.NoError(t, b.pool.QueryRow(b.ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, next_run_at)
+		VALUES ($1, 'bad', 'notification', 'x', '{"user_id": "not a number", "message": "hi"}', '* * * * *', $2) RETURNING id`,
+		b.userID, at).Scan(&bad))
+	st := b.tickAt(t, at)
+	require.Equal(t, 1, st.Runs-statusCounts(b.runs(t, bad))[StatusFailed])
+	require.Equal(t, map[string]int{"PENDING": 1}, statusCounts(b.runs(t, good.ID)))
+	require.Equal(t, map[string]int{"FAILED": 1}, statusCounts(b.runs(t, bad)))
+	s, err := dbsqlc.New().ScheduleGetByID(b.ctx, b.pool, bad)
+	require.NoError(t, err)
+	require.False(t, s.Enabled)
+	require.Contains(t, *s.DisabledReason, "invalid task_params")
+}

@@ -263,6 +263,23 @@ func (q *Queries) RunExecutionStats(ctx context.Context, db DBTX, since time.Tim
 	return i, err
 }
 
+const runFailMany = `-- name: RunFailMany :exec
+UPDATE job_schedule_runs SET status = 'FAILED', finished_at = now(), error = $1::text
+WHERE id = ANY($2::int[]) AND status = 'PENDING'
+`
+
+type RunFailManyParams struct {
+	Reason string  `json:"reason"`
+	Ids    []int32 `json:"ids"`
+}
+
+// Runs that could not be enqueued (their schedule's task_params could not be
+// turned into a job) fail at once with the reason.
+func (q *Queries) RunFailMany(ctx context.Context, db DBTX, arg RunFailManyParams) error {
+	_, err := db.Exec(ctx, runFailMany, arg.Reason, arg.Ids)
+	return err
+}
+
 const runGetByID = `-- name: RunGetByID :one
 SELECT id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at, started_at, finished_at, job_snapshot, result, error, worker_id, river_job_id, attempt, schedule_revision, trigger, skip_reason, jitter_ms FROM job_schedule_runs WHERE id = $1
 `

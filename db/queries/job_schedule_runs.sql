@@ -194,3 +194,9 @@ INSERT INTO job_schedule_runs (job_type, user_id, status, scheduled_for, started
 VALUES (@job_type, @user_id, @status, @scheduled_for, @started_at, @finished_at,
     @job_snapshot, @result, sqlc.narg('error'), 'adhoc', 1, @worker_id)
 RETURNING *;
+
+-- name: RunFailMany :exec
+-- Runs that could not be enqueued (their schedule's task_params could not be
+-- turned into a job) fail at once with the reason.
+UPDATE job_schedule_runs SET status = 'FAILED', finished_at = now(), error = @reason::text
+WHERE id = ANY(@ids::int[]) AND status = 'PENDING';
