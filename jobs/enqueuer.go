@@ -558,48 +558,114 @@ func (e *Enqueuer) insertFires(ctx context.Context, tx pgx.Tx, fires []plannedFi
 }
 
 // insertRuns records every decided fire as a run (SKIPPED or PENDING) and
-// enqueues the River jobs of those that were newly inserted. It returns the new
-// runs' ids and the number of SKIPPED rows.
+// enqueues the River jobs of those that run. Run ids are reserved first so
+// that each job carries its run and each run row is written once, with its
+// River job id (no second update of the run). It returns the new runs' ids
+// and the number of SKIPPED rows.
 func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFire) (runIDs []int64, skipped int, err error) {
 	if len(fires) == 0 {
 		return nil, 0, nil
 	}
-	var p dbsqlc.RunInsertFiresParams
-	byKey := make(map[fireKey]plannedFire, len(fires))
+	q := dbsqlc.New()
+	// A fire that already has a run is not recorded again. Every writer of
+	// runs holds its schedule row locked, so none can appear until commit.
+	var ex dbsqlc.RunExistingFiresParams
 	for _, f := range fires {
+		ex.ScheduleIds = append(ex.ScheduleIds, int64(f.row.ID))
+		ex.ScheduledFors = append(ex.ScheduledFors, f.decision.At)
+	}
+	existing, err := q.RunExistingFires(ctx, tx, ex)
+	if err != nil {
+		return nil, 0, fmt.Errorf("look up existing runs: %w", err)
+	}
+	if len(existing) > 0 {
+		have := make(map[fireKey]bool, len(existing))
+		for _, r := range existing {
+			have[fireKey{int32(*r.JobID), r.ScheduledFor.UnixMicro()}] = true
+		}
+		fires = slices.DeleteFunc(slices.Clone(fires), func(f plannedFire) bool {
+			return have[fireKey{f.row.ID, f.decision.At.UnixMicro()}]
+		})
+	}
+
+	ids := make([]int32, len(fires))
+	jobIDs := make([]int64, len(fires))
+	var failures []fireFailure
+	var toRun []int
+	for i, f := range fires {
+		if f.decision.Run {
+			toRun = append(toRun, i)
+		}
+	}
+	if len(toRun) > 0 {
+		reserved, err := q.RunReserveIDs(ctx, tx, int32(len(toRun)))
+		if err != nil {
+			return nil, 0, fmt.Errorf("reserve %d run ids: %w", len(toRun), err)
+		}
+		byType := map[string][]Fire{}
+		index := make(map[int64]int, len(toRun))
+		for k, i := range toRun {
+			ids[i] = reserved[k]
+			index[int64(reserved[k])] = i
+			f := fires[i]
+			byType[f.row.JobType] = append(byType[f.row.JobType], fireOf(f, reserved[k]))
+		}
+		links, failed, err := e.enqueue(ctx, tx, byType)
+		if err != nil {
+			return nil, 0, err
+		}
+		for runID, jobID := range links {
+			jobIDs[index[runID]] = jobID
+		}
+		failures = failed
+	}
+
+	var p dbsqlc.RunInsertFiresParams
+	for i, f := range fires {
 		status, reason := StatusPending, ""
 		if !f.decision.Run {
 			status, reason = StatusSkipped, f.decision.SkipReason
 		}
+		p.Ids = append(p.Ids, ids[i])
 		p.ScheduleIds = append(p.ScheduleIds, f.row.ID)
 		p.ScheduledFors = append(p.ScheduledFors, f.decision.At)
 		p.Statuses = append(p.Statuses, status)
 		p.Triggers = append(p.Triggers, f.trigger)
 		p.SkipReasons = append(p.SkipReasons, reason)
 		p.JitterMs = append(p.JitterMs, int32(f.decision.Jitter/time.Millisecond))
-		byKey[fireKey{f.row.ID, f.decision.At.UnixMicro()}] = f
+		p.RiverJobIds = append(p.RiverJobIds, jobIDs[i])
 	}
-	inserted, err := dbsqlc.New().RunInsertFires(ctx, tx, p)
+	inserted, err := q.RunInsertFires(ctx, tx, p)
 	if err != nil {
 		return nil, 0, fmt.Errorf("insert %d runs: %w", len(fires), err)
 	}
-	byType := map[string][]Fire{}
+	if len(inserted) != len(fires) {
+		// Only a writer that does not lock the schedule row (an operator's
+		// INSERT) can get here; roll back so its jobs are not left behind.
+		return nil, 0, fmt.Errorf("insert runs: %d of %d fires got a run concurrently; retrying", len(fires)-len(inserted), len(fires))
+	}
 	for _, r := range inserted {
 		if r.Status == StatusSkipped {
 			skipped++
-			continue
 		}
-		f, ok := byKey[fireKey{int32(*r.JobID), r.ScheduledFor.UnixMicro()}]
-		if !ok {
-			return nil, 0, fmt.Errorf("inserted run %d matches no fire", r.ID)
-		}
-		byType[f.row.JobType] = append(byType[f.row.JobType], fireOf(f, r.ID))
-		runIDs = append(runIDs, int64(r.ID))
 	}
-	if _, err := e.enqueue(ctx, tx, byType); err != nil {
-		return nil, 0, err
+	for _, i := range toRun {
+		if jobIDs[i] != 0 {
+			runIDs = append(runIDs, int64(ids[i]))
+		}
+	}
+	for _, ff := range failures {
+		if err := e.failFire(ctx, tx, ff.fire, ff.err); err != nil {
+			return nil, 0, err
+		}
 	}
 	return runIDs, skipped, nil
+}
+
+// fireFailure is a fire that could not become a job.
+type fireFailure struct {
+	fire Fire
+	err  error
 }
 
 func fireOf(f plannedFire, runID int32) Fire {
@@ -626,15 +692,18 @@ func (e *Enqueuer) failFire(ctx context.Context, tx pgx.Tx, f Fire, cause error)
 	return e.disable(ctx, tx, map[int32]string{int32(f.Run.ScheduleID): reason})
 }
 
-// enqueue builds and inserts the River jobs for fires, then links runs to jobs.
-func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]Fire) (int, error) {
+// enqueue builds and inserts the River jobs for fires (whose runs have
+// reserved ids) and returns each run's job id, and the fires that could not
+// become a job.
+func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]Fire) (map[int64]int64, []fireFailure, error) {
 	var params []river.InsertManyParams
 	var runsOf [][]RunRef
+	var failures []fireFailure
 	for _, jobType := range slices.Sorted(maps.Keys(byType)) {
 		fires := byType[jobType]
 		build, ok := e.builders[jobType]
 		if !ok {
-			return 0, fmt.Errorf("no worker for job type %q", jobType)
+			return nil, nil, fmt.Errorf("no worker for job type %q", jobType)
 		}
 		built, err := build(fires)
 		if err != nil {
@@ -644,9 +713,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]F
 			for _, f := range fires {
 				one, err := build([]Fire{f})
 				if err != nil {
-					if ferr := e.failFire(ctx, tx, f, err); ferr != nil {
-						return 0, ferr
-					}
+					failures = append(failures, fireFailure{fire: f, err: err})
 					continue
 				}
 				built = append(built, one...)
@@ -664,26 +731,20 @@ func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]F
 			runsOf = append(runsOf, b.runs)
 		}
 	}
+	links := map[int64]int64{}
 	if len(params) == 0 {
-		return 0, nil
+		return links, failures, nil
 	}
 	results, err := e.client.InsertManyTx(ctx, tx, params)
 	if err != nil {
-		return 0, fmt.Errorf("insert %d river jobs: %w", len(params), err)
+		return nil, nil, fmt.Errorf("insert %d river jobs: %w", len(params), err)
 	}
-	var link dbsqlc.RunSetRiverJobIDsParams
-	n := 0
 	for i, res := range results {
 		for _, r := range runsOf[i] {
-			link.Ids = append(link.Ids, int32(r.RunID))
-			link.RiverJobIds = append(link.RiverJobIds, res.Job.ID)
-			n++
+			links[r.RunID] = res.Job.ID
 		}
 	}
-	if err := dbsqlc.New().RunSetRiverJobIDs(ctx, tx, link); err != nil {
-		return 0, fmt.Errorf("link runs to river jobs: %w", err)
-	}
-	return n, nil
+	return links, failures, nil
 }
 
 func ptr[T any](v T) *T { return &v }

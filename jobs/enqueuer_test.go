@@ -164,7 +164,7 @@ func TestUnbuildableRowDoesNotBlockTheTick(t *testing.T) {
 		VALUES ($1, 'bad', 'notification', 'x', '{"user_id": "not a number", "message": "hi"}', '* * * * *', $2) RETURNING id`,
 		b.userID, at).Scan(&bad))
 	st := b.tickAt(t, at)
-	require.Equal(t, 1, st.Runs-statusCounts(b.runs(t, bad))[StatusFailed])
+	require.Equal(t, 1, st.Runs, "the good row got its job")
 	require.Equal(t, map[string]int{"PENDING": 1}, statusCounts(b.runs(t, good.ID)))
 	require.Equal(t, map[string]int{"FAILED": 1}, statusCounts(b.runs(t, bad)))
 	s, err := dbsqlc.New().ScheduleGetByID(b.ctx, b.pool, bad)

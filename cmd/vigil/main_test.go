@@ -127,7 +127,7 @@ func TestMigrateAndTestDB(t *testing.T) {
 
 	out, errOut, code := vigil(ctx, t, env, "migrate", "up")
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "vigil migrations: 3 of 3 applied")
+	require.Contains(t, out, "vigil migrations: 4 of 4 applied")
 
 	out, errOut, code = vigil(ctx, t, env, "test-db")
 	require.Equal(t, 0, code, errOut)

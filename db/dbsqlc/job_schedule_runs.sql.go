@@ -263,6 +263,44 @@ func (q *Queries) RunExecutionStats(ctx context.Context, db DBTX, since time.Tim
 	return i, err
 }
 
+const runExistingFires = `-- name: RunExistingFires :many
+SELECT r.job_id, r.scheduled_for FROM job_schedule_runs r
+JOIN (
+    SELECT unnest($1::bigint[]) AS job_id, unnest($2::timestamptz[]) AS scheduled_for
+) AS u ON r.job_id = u.job_id AND r.scheduled_for = u.scheduled_for
+`
+
+type RunExistingFiresParams struct {
+	ScheduleIds   []int64     `json:"schedule_ids"`
+	ScheduledFors []time.Time `json:"scheduled_fors"`
+}
+
+type RunExistingFiresRow struct {
+	JobID        *int64     `json:"job_id"`
+	ScheduledFor *time.Time `json:"scheduled_for"`
+}
+
+// Fires among the given ones that already have a run.
+func (q *Queries) RunExistingFires(ctx context.Context, db DBTX, arg RunExistingFiresParams) ([]RunExistingFiresRow, error) {
+	rows, err := db.Query(ctx, runExistingFires, arg.ScheduleIds, arg.ScheduledFors)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunExistingFiresRow{}
+	for rows.Next() {
+		var i RunExistingFiresRow
+		if err := rows.Scan(&i.JobID, &i.ScheduledFor); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const runFailMany = `-- name: RunFailMany :exec
 UPDATE job_schedule_runs SET status = 'FAILED', finished_at = now(), error = $1::text
 WHERE id = ANY($2::int[]) AND status = 'PENDING'
@@ -376,19 +414,23 @@ func (q *Queries) RunInsertAdhoc(ctx context.Context, db DBTX, arg RunInsertAdho
 
 const runInsertFires = `-- name: RunInsertFires :many
 INSERT INTO job_schedule_runs (
-    job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
-    trigger, skip_reason, jitter_ms, finished_at
+    id, job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
+    trigger, skip_reason, jitter_ms, finished_at, river_job_id
 )
-SELECT s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
+SELECT COALESCE(NULLIF(u.id, 0), nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int),
+       s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
        u.trigger, NULLIF(u.skip_reason, ''), u.jitter_ms,
-       CASE WHEN u.status = 'SKIPPED' THEN now() END
+       CASE WHEN u.status = 'SKIPPED' THEN now() END,
+       NULLIF(u.river_job_id, 0)
 FROM (
-    SELECT unnest($1::int[]) AS schedule_id,
-        unnest($2::timestamptz[]) AS scheduled_for,
-        unnest($3::text[]) AS status,
-        unnest($4::text[]) AS trigger,
-        unnest($5::text[]) AS skip_reason,
-        unnest($6::int[]) AS jitter_ms
+    SELECT unnest($1::int[]) AS id,
+        unnest($2::int[]) AS schedule_id,
+        unnest($3::timestamptz[]) AS scheduled_for,
+        unnest($4::text[]) AS status,
+        unnest($5::text[]) AS trigger,
+        unnest($6::text[]) AS skip_reason,
+        unnest($7::int[]) AS jitter_ms,
+        unnest($8::bigint[]) AS river_job_id
 ) AS u
 JOIN job_schedules s ON s.id = u.schedule_id
 ON CONFLICT (job_id, scheduled_for) DO NOTHING
@@ -396,12 +438,14 @@ RETURNING id, job_id, scheduled_for, status
 `
 
 type RunInsertFiresParams struct {
+	Ids           []int32     `json:"ids"`
 	ScheduleIds   []int32     `json:"schedule_ids"`
 	ScheduledFors []time.Time `json:"scheduled_fors"`
 	Statuses      []string    `json:"statuses"`
 	Triggers      []string    `json:"triggers"`
 	SkipReasons   []string    `json:"skip_reasons"`
 	JitterMs      []int32     `json:"jitter_ms"`
+	RiverJobIds   []int64     `json:"river_job_ids"`
 }
 
 type RunInsertFiresRow struct {
@@ -412,16 +456,20 @@ type RunInsertFiresRow struct {
 }
 
 // Inserts one run per (schedule, fire time), copying the schedule's type, owner,
-// revision and task_params snapshot; a fire that already has a run is left alone,
-// which is what makes a fire happen exactly once on any number of schedulers.
+// revision and task_params snapshot. Runs that have a job come with the id
+// reserved for them (RunReserveIDs) and their River job id; skipped fires get
+// a fresh id (0). A fire that already has a run is left alone: with the unique
+// constraint this makes a fire happen exactly once on any number of schedulers.
 func (q *Queries) RunInsertFires(ctx context.Context, db DBTX, arg RunInsertFiresParams) ([]RunInsertFiresRow, error) {
 	rows, err := db.Query(ctx, runInsertFires,
+		arg.Ids,
 		arg.ScheduleIds,
 		arg.ScheduledFors,
 		arg.Statuses,
 		arg.Triggers,
 		arg.SkipReasons,
 		arg.JitterMs,
+		arg.RiverJobIds,
 	)
 	if err != nil {
 		return nil, err
@@ -651,6 +699,33 @@ func (q *Queries) RunReconcile(ctx context.Context, db DBTX, arg RunReconcilePar
 	return items, nil
 }
 
+const runReserveIDs = `-- name: RunReserveIDs :many
+SELECT nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int AS id
+FROM generate_series(1, $1::int)
+`
+
+// Reserves run ids, so that River jobs can carry their run before the run
+// rows are written in the same transaction.
+func (q *Queries) RunReserveIDs(ctx context.Context, db DBTX, n int32) ([]int32, error) {
+	rows, err := db.Query(ctx, runReserveIDs, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int32{}
+	for rows.Next() {
+		var id int32
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const runResetStuck = `-- name: RunResetStuck :execrows
 UPDATE job_schedule_runs SET status = 'FAILED', error = 'Service restart cleanup', finished_at = now()
 WHERE status = 'RUNNING' AND river_job_id IS NULL AND started_at < $1::timestamptz
@@ -663,25 +738,6 @@ func (q *Queries) RunResetStuck(ctx context.Context, db DBTX, startedBefore time
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const runSetRiverJobIDs = `-- name: RunSetRiverJobIDs :exec
-UPDATE job_schedule_runs r SET river_job_id = u.river_job_id
-FROM (
-    SELECT unnest($1::int[]) AS id,
-        unnest($2::bigint[]) AS river_job_id
-) AS u
-WHERE r.id = u.id
-`
-
-type RunSetRiverJobIDsParams struct {
-	Ids         []int32 `json:"ids"`
-	RiverJobIds []int64 `json:"river_job_ids"`
-}
-
-func (q *Queries) RunSetRiverJobIDs(ctx context.Context, db DBTX, arg RunSetRiverJobIDsParams) error {
-	_, err := db.Exec(ctx, runSetRiverJobIDs, arg.Ids, arg.RiverJobIds)
-	return err
 }
 
 const runStatusCounts = `-- name: RunStatusCounts :many

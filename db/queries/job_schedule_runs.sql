@@ -1,33 +1,44 @@
 -- name: RunInsertFires :many
 -- Inserts one run per (schedule, fire time), copying the schedule's type, owner,
--- revision and task_params snapshot; a fire that already has a run is left alone,
--- which is what makes a fire happen exactly once on any number of schedulers.
+-- revision and task_params snapshot. Runs that have a job come with the id
+-- reserved for them (RunReserveIDs) and their River job id; skipped fires get
+-- a fresh id (0). A fire that already has a run is left alone: with the unique
+-- constraint this makes a fire happen exactly once on any number of schedulers.
 INSERT INTO job_schedule_runs (
-    job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
-    trigger, skip_reason, jitter_ms, finished_at
+    id, job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
+    trigger, skip_reason, jitter_ms, finished_at, river_job_id
 )
-SELECT s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
+SELECT COALESCE(NULLIF(u.id, 0), nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int),
+       s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
        u.trigger, NULLIF(u.skip_reason, ''), u.jitter_ms,
-       CASE WHEN u.status = 'SKIPPED' THEN now() END
+       CASE WHEN u.status = 'SKIPPED' THEN now() END,
+       NULLIF(u.river_job_id, 0)
 FROM (
-    SELECT unnest(@schedule_ids::int[]) AS schedule_id,
+    SELECT unnest(@ids::int[]) AS id,
+        unnest(@schedule_ids::int[]) AS schedule_id,
         unnest(@scheduled_fors::timestamptz[]) AS scheduled_for,
         unnest(@statuses::text[]) AS status,
         unnest(@triggers::text[]) AS trigger,
         unnest(@skip_reasons::text[]) AS skip_reason,
-        unnest(@jitter_ms::int[]) AS jitter_ms
+        unnest(@jitter_ms::int[]) AS jitter_ms,
+        unnest(@river_job_ids::bigint[]) AS river_job_id
 ) AS u
 JOIN job_schedules s ON s.id = u.schedule_id
 ON CONFLICT (job_id, scheduled_for) DO NOTHING
 RETURNING id, job_id, scheduled_for, status;
 
--- name: RunSetRiverJobIDs :exec
-UPDATE job_schedule_runs r SET river_job_id = u.river_job_id
-FROM (
-    SELECT unnest(@ids::int[]) AS id,
-        unnest(@river_job_ids::bigint[]) AS river_job_id
-) AS u
-WHERE r.id = u.id;
+-- name: RunExistingFires :many
+-- Fires among the given ones that already have a run.
+SELECT r.job_id, r.scheduled_for FROM job_schedule_runs r
+JOIN (
+    SELECT unnest(@schedule_ids::bigint[]) AS job_id, unnest(@scheduled_fors::timestamptz[]) AS scheduled_for
+) AS u ON r.job_id = u.job_id AND r.scheduled_for = u.scheduled_for;
+
+-- name: RunReserveIDs :many
+-- Reserves run ids, so that River jobs can carry their run before the run
+-- rows are written in the same transaction.
+SELECT nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int AS id
+FROM generate_series(1, @n::int);
 
 -- name: RunListOpenBySchedules :many
 -- Unfinished runs of the given schedules, for the overlap policy.
