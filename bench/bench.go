@@ -21,6 +21,7 @@ const (
 	S2 = "S2" // table scale: N per-minute schedules
 	S3 = "S3" // many scheduler processes
 	S4 = "S4" // downtime: kill every node, restart
+	A1 = "A1" // alert pipeline: N alerts on M symbols
 )
 
 // Options configure Run. Zero values take the scenario's defaults.
@@ -55,6 +56,8 @@ type Options struct {
 	// NoKill keeps S3 from SIGKILLing one scheduler midway (it starts a
 	// replacement at once).
 	NoKill bool
+	// Symbols is A1's number of distinct symbols (default 500).
+	Symbols int
 	// ServerURL is a PostgreSQL URL on the server to use (db.DevURL); the
 	// bench creates and drops its own database vigil_bench_<random> there.
 	ServerURL string
@@ -98,8 +101,13 @@ func (o Options) withDefaults() (Options, error) {
 		n, dur = 1000, 30*time.Second
 	case S4:
 		n, dur, cron = 100, 2*time.Minute, cronEveryMinute
+	case A1:
+		n, dur, cron = 10000, time.Minute, cronEveryMinute
+		if o.Symbols == 0 {
+			o.Symbols = 500
+		}
 	default:
-		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3 or S4)", o.Scenario)
+		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4 or A1)", o.Scenario)
 	}
 	if o.N == 0 {
 		o.N = n
@@ -222,6 +230,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		res, err = h.fanOut(ctx, o.Nodes)
 	case S4:
 		res, err = h.downtime(ctx)
+	case A1:
+		res, err = h.alertPipeline(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", o.Scenario, err)

@@ -39,6 +39,9 @@ const (
 	// 0.22 s with 1000).
 	probeWorkers = 1000
 	nodeShutdown = 10 * time.Second
+	// alertWorkers evaluate alert groups (A1); a group is CPU and one
+	// transaction, so a few per core.
+	alertWorkers = 8
 )
 
 // nodeConfig is config.Default tuned for the bench.
@@ -57,6 +60,9 @@ func nodeConfig() config.Config {
 	j := cfg.Jobs[config.JobDataProcessing]
 	j.Workers = probeWorkers
 	cfg.Jobs[config.JobDataProcessing] = j
+	a := cfg.Jobs[config.JobAlert]
+	a.Workers = alertWorkers
+	cfg.Jobs[config.JobAlert] = a
 	return cfg
 }
 

@@ -75,6 +75,19 @@ type Result struct {
 	RunsLate *int64  `json:"runs_late,omitempty"`
 	DownS    float64 `json:"down_s,omitempty"`
 
+	// A1: alert evaluations per second (workers' span: first start to last
+	// finish of the wave), notifications enqueued per second, p99 evaluation
+	// latency (finished_at - scheduled_for, ms), River's own no-op
+	// throughput measured in the same run and the ratio to it.
+	EvalsPerS         *float64 `json:"evals_per_s,omitempty"`
+	NotificationsPerS *float64 `json:"notifications_per_s,omitempty"`
+	EvalP99Ms         *float64 `json:"eval_p99_ms,omitempty"`
+	RiverNoopPerS     *float64 `json:"river_noop_per_s,omitempty"`
+	RatioToRiver      *float64 `json:"ratio_to_river,omitempty"`
+	Symbols           int      `json:"symbols,omitempty"`
+	AlertJobs         int64    `json:"alert_jobs,omitempty"`
+	Notifications     int64    `json:"notifications,omitempty"`
+
 	// Database is the bench database when it was kept.
 	Database string `json:"database,omitempty"`
 }

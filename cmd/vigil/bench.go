@@ -17,7 +17,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench", "--scenario S1|S2|S3|S4 [flags]",
 		"Runs a benchmark scenario of shared/bench/WORKLOAD.md in its own database (created and dropped on the server)\n"+
 			"and prints JSON lines; the last line is the result.")
-	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime)")
+	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime), A1 (alert pipeline)")
 	n := fs.Int("n", 0, "number of schedules (default per scenario)")
 	duration := fs.Duration("duration", 0, "measured window (default per scenario)")
 	nodes := fs.Int("nodes", 0, "S3: scheduler processes (2 or 4)")
@@ -29,6 +29,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	cron := fs.String("cron", "", "replace the scenario's cron expression")
 	stored := fs.Int("stored", 0, "S2: total stored schedules (the extra ones fire hourly, outside the window)")
 	noKill := fs.Bool("no-kill", false, "S3: do not SIGKILL and replace a scheduler midway")
+	symbols := fs.Int("symbols", 0, "A1: distinct symbols (default 500)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e.stderr, config.Default(), "vigil-bench")
 	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Down: *down,
-		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill,
+		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill, Symbols: *symbols,
 		ServerURL: server, Keep: *keep, Exe: exe, Out: e.stdout, Log: log})
 }
 
