@@ -46,6 +46,10 @@ func MarkSelfTracked(ctx context.Context) {
 	}
 }
 
+// selfTrackedKinds write their runs' outcome themselves, atomically with the
+// job's completion (river.JobCompleteTx).
+var selfTrackedKinds = map[string]bool{KindAlert: true}
+
 // trackingMiddleware keeps job_schedule_runs in step with River: RUNNING at
 // start, then COMPLETED, PENDING with the error while retries remain, FAILED
 // when River will discard the job, CANCELLED on cancel. Events go through the
@@ -98,7 +102,13 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 			m.metrics.ObserveFireLag(started.Sub(ref.ScheduledFor))
 		}
 	}
-	m.ledger.Record(startEvents...)
+	// Kinds that write their runs' outcome in their own transaction (alerts)
+	// get no RUNNING event from the batched ledger: its update would race
+	// with theirs on the same run rows (a deadlock); their runs go from
+	// PENDING to their outcome, with started_at, in one commit.
+	if !selfTrackedKinds[job.Kind] {
+		m.ledger.Record(startEvents...)
+	}
 
 	box := &resultBox{}
 	ctx = context.WithValue(ctx, resultKey{}, box)

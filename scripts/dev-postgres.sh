@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if command -v pg_isready >/dev/null && pg_isready -q -h localhost -p 5432; then
+# VIGIL_DEV_PG_FORCE=1 skips the check (to try the throwaway cluster).
+if [ -z "${VIGIL_DEV_PG_FORCE:-}" ] && command -v pg_isready >/dev/null && pg_isready -q -h localhost -p 5432; then
   exit 0 # the dev default (postgres://localhost:5432/vigil) works; print nothing
 fi
 
