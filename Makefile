@@ -45,7 +45,7 @@ generate: $(SQLC) ## regenerate db/dbsqlc from db/queries and db/migrations
 	$(SQLC) generate
 
 .PHONY: verify
-verify: $(SQLC) ## fail if db/dbsqlc is stale
+verify: $(SQLC) verify-client ## fail if db/dbsqlc or api/client is stale
 	$(SQLC) diff
 
 .PHONY: lint
@@ -67,3 +67,32 @@ build: ## build bin/vigil
 .PHONY: bench
 bench: build ## run benchmark scenario S1 at N=1000 (SCENARIO=S2 N=10000 ... to change)
 	./bin/vigil bench --scenario $${SCENARIO:-S1} $${N:+--n $$N}
+
+# OpenAPI: lint the API's documents with Redocly CLI (from the npm registry,
+# run by npx) and keep the generated Go client api/client in step with the API.
+# api/cmd/openapi-dump writes the documents without a database.
+REDOCLY_VERSION := 2.77.0
+# oapi-codegen's version is pinned once: in the go:generate line of api/client/doc.go.
+OAPI_CODEGEN_VERSION = $(shell sed -n 's/.*oapi-codegen@\(v[0-9][0-9.]*\) .*/\1/p' api/client/doc.go)
+
+.PHONY: openapi-lint
+openapi-lint: ## lint the OpenAPI 3.1 and 3.0 documents (Redocly CLI, rules in api/redocly.yaml)
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) run ./api/cmd/openapi-dump -o "$$tmp/openapi.json" -o30 "$$tmp/openapi-3.0.json" && \
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint --config api/redocly.yaml "$$tmp/openapi.json" "$$tmp/openapi-3.0.json"
+
+.PHONY: generate-client
+generate-client: ## regenerate api/client (the Go client) from the API's OpenAPI 3.0 document
+	$(GO) generate ./api/client/
+
+.PHONY: verify-client
+verify-client: ## fail if api/client is stale (regenerates it into a temporary directory)
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	test -n "$(OAPI_CODEGEN_VERSION)" || { echo "no oapi-codegen@version in api/client/doc.go"; exit 1; }; \
+	$(GO) run ./api/cmd/openapi-dump -o30 "$$tmp/openapi-3.0.json" && cp api/client/oapi-codegen.yaml "$$tmp/" && \
+	(cd "$$tmp" && $(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$(OAPI_CODEGEN_VERSION) \
+		-config oapi-codegen.yaml openapi-3.0.json) && \
+	for f in openapi-3.0.json client.gen.go; do \
+		diff -u "api/client/$$f" "$$tmp/$$f" >/dev/null || { echo "api/client/$$f is stale: run make generate-client"; exit 1; }; \
+	done

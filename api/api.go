@@ -91,16 +91,7 @@ func New(o Options) (*Server, error) {
 	}
 
 	mux := http.NewServeMux()
-	cfg := huma.DefaultConfig("Vigil API", Version)
-	cfg.Info.Description = "Schedules, runs, notifications and platform health of Vigil. " +
-		"Every /api/ operation needs `Authorization: Bearer <token>` (`vigil tokens create --user ID`)."
-	cfg.DocsPath = "" // huma's docs page loads scripts from a CDN; /docs is served from the binary
-	// No $schema links in bodies: responses keep the design's shapes.
-	cfg.CreateHooks = nil
-	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		bearerScheme: {Type: "http", Scheme: "bearer", Description: "An API token: `vgl_` followed by 43 characters."},
-	}
-	hapi := humago.New(mux, cfg)
+	hapi := humago.New(mux, newConfig())
 	hapi.UseMiddleware(newRequestMetrics(o.Metrics, log).middleware)
 	hapi.UseMiddleware(h.authMiddleware(hapi))
 	h.register(hapi)

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+)
+
+// newConfig is the huma configuration New serves the API with: the OpenAPI
+// document's info, server, tags and security scheme.
+func newConfig() huma.Config {
+	cfg := huma.DefaultConfig("Vigil API", Version)
+	cfg.Info.Description = "Schedules, runs, notifications and platform health of Vigil. " +
+		"Every /api/ operation needs `Authorization: Bearer <token>` (`vigil tokens create --user ID`)."
+	// A relative server: requests go to the host that served the document
+	// (the /docs page's "try it out" included), whatever its address.
+	cfg.Servers = []*huma.Server{{URL: "/", Description: "The Vigil API that serves this document (api_addr, default :8001)"}}
+	cfg.Tags = []*huma.Tag{
+		{Name: "schedules", Description: "Cron schedules of jobs: create, read, replace, delete, trigger, pause, resume, preview, backfill."},
+		{Name: "runs", Description: "Runs of schedules (and ad-hoc runs): list, read, cancel, statistics."},
+		{Name: "alerts", Description: "Evaluate an alert config now, without a schedule."},
+		{Name: "notifications", Description: "Queue a notification for a user."},
+		{Name: "health", Description: "Platform health: the latest report of every system and component."},
+	}
+	cfg.DocsPath = "" // huma's docs page loads scripts from a CDN; /docs is served from the binary
+	// No $schema links in bodies: responses keep the design's shapes.
+	cfg.CreateHooks = nil
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {Type: "http", Scheme: "bearer", Description: "An API token: `vgl_` followed by 43 characters."},
+	}
+	return cfg
+}
+
+// OpenAPI returns the API's OpenAPI 3.1 document (what /openapi.json serves)
+// without a database: the operations are registered on a handler that never
+// runs. OpenAPI().Downgrade() is the 3.0 form (/openapi-3.0.json).
+func OpenAPI() *huma.OpenAPI {
+	hapi := humago.New(http.NewServeMux(), newConfig())
+	(&handler{}).register(hapi)
+	return hapi.OpenAPI()
+}
