@@ -158,6 +158,9 @@ type Config struct {
 	MarketDataProvider string `json:"market_data_provider"`
 	// MarketDataCSVDir is the directory of OHLCV files of the csv provider.
 	MarketDataCSVDir string `json:"market_data_csv_dir"`
+	// BackupDirectory is where backup jobs write their dumps unless a
+	// schedule names another directory.
+	BackupDirectory string `json:"backup_directory"`
 }
 
 // Job returns the effective policy of jobType (a job type or one of the

@@ -139,6 +139,7 @@ func settings() []setting {
 		row("market_data_provider", "synthetic",
 			"Market data: synthetic (deterministic, offline), csv, yahoo or binance.", "VIGIL_MARKET_DATA_PROVIDER"),
 		row("market_data_csv_dir", "", "Directory of <SYMBOL>.csv OHLCV files for the csv provider.", "VIGIL_MARKET_DATA_CSV_DIR"),
+		row("backup_directory", "backups", "Where backup jobs write pg_dump files (custom format) unless a schedule names a directory.", "VIGIL_BACKUP_DIR"),
 	)
 	// The design's variables on the general side of a link also set the
 	// specific setting, so list them there too, after its own variables,

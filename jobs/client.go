@@ -60,7 +60,9 @@ type Client struct {
 }
 
 // Kinds returns the job types this build has workers for.
-func Kinds() []string { return []string{KindAlert, KindNotification, KindDataProcessing} }
+func Kinds() []string {
+	return []string{KindAlert, KindNotification, KindDataProcessing, KindBackup}
+}
 
 // newManagers returns a function giving one market-data manager per data
 // source, created on first use and shared (one cache per source).
@@ -129,6 +131,9 @@ func NewClient(d Deps) (*Client, error) {
 		func() error {
 			return river.AddWorkerSafely(workers, &DataProcessingWorker{Config: cfg, Managers: managers,
 				Logger: log.With("component", "data_processing")})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &BackupWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "backup")})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "retention")})

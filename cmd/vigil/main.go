@@ -40,6 +40,7 @@ func commands() []command {
 		{name: "tokens", summary: "manage API tokens (create, revoke, list)", run: cmdTokens},
 		{name: "schedules", summary: "inspect and operate schedules (preview, trigger, backfill, pause, resume)", run: cmdSchedules},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
+		{name: "backup", summary: "dump the database (pg_dump) or restore a dump into an empty database", run: cmdBackup},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}

@@ -251,3 +251,34 @@ func TestSchedulerAndWorkerRoles(t *testing.T) {
 	require.Equal(t, 0, <-done)
 	require.Equal(t, 0, <-done)
 }
+
+// A dump restored into an empty database passes test-db and has the schedules.
+func TestBackupDumpAndRestore(t *testing.T) {
+	src := dbtest.New(t)
+	ctx := context.Background()
+	_, err := src.Pool.Exec(ctx, `INSERT INTO users (id, name) VALUES (1, 'u');
+		INSERT INTO job_schedules (user_id, name, job_type, target, cron) VALUES (1, 'keep me', 'report', 'AAPL', '0 9 * * 1-5')`)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	out, errOut, code := vigil(ctx, t, map[string]string{"DATABASE_URL": src.URL}, "backup", "dump", "--dir", dir)
+	require.Equal(t, 0, code, errOut)
+	var res struct {
+		File   string `json:"file"`
+		SHA256 string `json:"sha256"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+
+	dst := dbtest.NewEmpty(t)
+	_, errOut, code = vigil(ctx, t, map[string]string{"DATABASE_URL": dst.URL}, "backup", "restore", res.File, "--sha256", res.SHA256)
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code = vigil(ctx, t, map[string]string{"DATABASE_URL": dst.URL}, "test-db")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "ok: schema is current")
+	var name string
+	require.NoError(t, dst.Pool.QueryRow(ctx, "SELECT name FROM job_schedules").Scan(&name))
+	require.Equal(t, "keep me", name)
+
+	_, errOut, code = vigil(ctx, t, map[string]string{"DATABASE_URL": dst.URL}, "backup", "restore", res.File)
+	require.Equal(t, 1, code, "restoring into a database that has tables is refused")
+	require.Contains(t, errOut, "not empty")
+}
