@@ -58,7 +58,7 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	require.NoError(t, b.pool.QueryRow(b.ctx, q, b.userID, "report", `{"report_type":"daily_summary"}`, "0 9 * * 1-5").Scan(&good))
 	require.NoError(t, b.pool.QueryRow(b.ctx, q, b.userID, "report", `{"report_type":"daily_summary"}`, "61 * * * *").Scan(&badCron))
 	require.NoError(t, b.pool.QueryRow(b.ctx, q, b.userID, "report", `{"report_type":"weekly_gossip"}`, "0 9 * * *").Scan(&badParams))
-	require.NoError(t, b.pool.QueryRow(b.ctx, q, b.userID, "backup", `{}`, "0 3 * * *").Scan(&waiting))
+	require.NoError(t, b.pool.QueryRow(b.ctx, q, b.userID, "screener", `{"screener_set": "sp500", "filter_criteria": {"max_pe_ratio": 25}}`, "0 3 * * *").Scan(&waiting))
 
 	get := func(id int32) dbsqlc.JobSchedule {
 		s, err := dbsqlc.New().ScheduleGetByID(b.ctx, b.pool, id)
@@ -89,7 +89,8 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	w := get(waiting)
 	require.True(t, w.Enabled)
 	require.NotNil(t, w.NextRunAt, "a waiting row is still planned, for display")
-	require.Equal(t, "no worker for job type backup in this build", *w.WaitReason)
+	require.NotNil(t, w.WaitReason)
+	require.Equal(t, "no worker for job type screener in this build", *w.WaitReason)
 
 	var signals int
 	require.NoError(t, b.pool.QueryRow(b.ctx,
