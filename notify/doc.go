@@ -1,9 +1,10 @@
 // Package notify defines the delivery channels for user notifications
-// (webhook, log; Telegram comes later) and the classification of delivery
-// errors that the notification worker acts on.
+// (telegram, webhook, log) and the classification of delivery errors that
+// the notification worker acts on.
 //
-// It is a leaf package: it imports no database driver, job queue, HTTP API
-// framework or Telegram library, and holds no global state. The River worker
+// It is a leaf package: it imports no database driver, job queue or HTTP API
+// framework, and holds no global state. Only the Telegram channel imports a
+// Telegram library (go-telegram-bot-api, its Bot API client). The River worker
 // that renders, splits and sends notifications lives in jobs/ and calls a
 // Channel once per attempt; retries, snoozes and bookkeeping are its job.
 //
@@ -24,5 +25,24 @@
 //     context cancellation): retry with backoff.
 //
 // Delivery is at least once. Message.MessageID is stable across attempts so
-// that receivers can drop duplicates.
+// that receivers can drop duplicates. Telegram has no idempotency key: a
+// reply lost after Telegram delivered means the retry delivers a duplicate.
+//
+// # Telegram flood limits
+//
+// Telegram limits each bot (token), not each process or connection: about
+// 30 messages per second overall, 1 per second in one chat and 20 per
+// minute in one group (Bots FAQ). The Telegram channel waits for a
+// TelegramLimiter before every request so that it stays within them rather
+// than collecting 429s. A limiter only paces the process it lives in, so:
+//
+//   - within a process, everything that sends as the bot (the notification
+//     channel and the bot's replies to commands) shares one limiter
+//     (Telegram.Limiter, WithTelegramLimiter);
+//   - across processes the limits hold because only the process running the
+//     telegram role works the notification queue and runs the bot; other
+//     processes only enqueue NotifyArgs. Run one such process per bot token.
+//
+// Should a 429 come anyway (another client of the same token, Telegram
+// tightening limits), Send returns *RetryAfterError and the worker snoozes.
 package notify

@@ -1,0 +1,577 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Telegram parse modes for WithTelegramParseMode.
+const (
+	TelegramPlainText  = ""           // no parse_mode: the text is shown as is (the default)
+	TelegramHTML       = "HTML"       // parse_mode HTML
+	TelegramMarkdownV2 = "MarkdownV2" // parse_mode MarkdownV2
+)
+
+// Telegram limits and defaults.
+const (
+	// TelegramCaptionLimit is the maximum length of a photo caption, in
+	// UTF-16 code units after entity parsing.
+	TelegramCaptionLimit = 1024
+	// DefaultTelegramTimeout bounds one Bot API request, reply included.
+	DefaultTelegramTimeout = 30 * time.Second
+	// DefaultTelegramEndpoint is go-telegram-bot-api's endpoint format.
+	DefaultTelegramEndpoint = tgbotapi.APIEndpoint
+)
+
+// Telegram's flood limits for bots (Bots FAQ, "My bot is hitting limits, how
+// do I avoid this?"), which TelegramLimiter keeps to.
+const (
+	TelegramMessagesPerSecond      = 30 // all chats together
+	TelegramChatMessagesPerSecond  = 1  // one chat
+	TelegramGroupMessagesPerMinute = 20 // one group chat (negative chat id)
+)
+
+// Telegram delivers messages with the Telegram Bot API through
+// go-telegram-bot-api, to Destination.TelegramChatID.
+//
+// Send treats Message.Text as plain text. It cuts text longer than
+// TelegramTextLimit into parts with SplitUTF16 (on line boundaries where it
+// can) and sends the parts in order; a retry after a failed part sends every
+// part again, so a user can see early parts twice. In the HTML and
+// MarkdownV2 parse modes each part is escaped, so the user sees the text
+// verbatim either way. Before each request it waits, honouring ctx, for its
+// TelegramLimiter.
+//
+// The outcome of a request is classified as the package documentation
+// describes:
+//
+//   - 429 Too Many Requests: *RetryAfterError with parameters.retry_after
+//     (DefaultRetryAfter when absent);
+//   - 403 Forbidden ("bot was blocked by the user", "user is deactivated",
+//     "bot was kicked from the group chat", ...) and 400 "Bad Request: chat
+//     not found": Unreachable;
+//   - 401 Unauthorized and 404 Not Found: transient. They mean the bot token
+//     or the endpoint is wrong, a deployment problem; retrying keeps the
+//     messages until it is fixed;
+//   - other 4xx: Permanent;
+//   - 5xx, replies that are not Bot API JSON, network errors, timeouts and
+//     cancellation: transient.
+//
+// Error messages name the method and chat id and never contain the token.
+type Telegram struct {
+	token     string
+	bot       *tgbotapi.BotAPI
+	client    *http.Client
+	limiter   *TelegramLimiter
+	parseMode string
+	timeout   time.Duration
+}
+
+var _ Channel = (*Telegram)(nil)
+
+// TelegramOption configures NewTelegram.
+type TelegramOption func(*Telegram)
+
+// WithTelegramHTTPClient sets the HTTP client; its Timeout, if any, applies
+// on top of the per-request timeout. The default is a plain http.Client.
+func WithTelegramHTTPClient(c *http.Client) TelegramOption {
+	return func(t *Telegram) { t.client = c }
+}
+
+// WithTelegramLimiter makes the channel wait for l, to share one bot's
+// limits with the other senders of the process (the bot's replies). The
+// default is a limiter of the channel's own.
+func WithTelegramLimiter(l *TelegramLimiter) TelegramOption {
+	return func(t *Telegram) { t.limiter = l }
+}
+
+// WithTelegramParseMode sets the parse mode: TelegramPlainText (the
+// default), TelegramHTML or TelegramMarkdownV2.
+func WithTelegramParseMode(mode string) TelegramOption {
+	return func(t *Telegram) { t.parseMode = mode }
+}
+
+// WithTelegramTimeout bounds each Bot API request; the default is
+// DefaultTelegramTimeout.
+func WithTelegramTimeout(d time.Duration) TelegramOption {
+	return func(t *Telegram) { t.timeout = d }
+}
+
+// NewTelegram returns a Telegram channel for the bot with token.
+// apiEndpoint is config's TelegramAPIEndpoint: "" for the library's default
+// (DefaultTelegramEndpoint), a format with two %s for the token and method
+// like the default, or a base URL such as "http://127.0.0.1:8081", to which
+// "/bot%s/%s" is added. It makes no request; see Check.
+func NewTelegram(token, apiEndpoint string, opts ...TelegramOption) (*Telegram, error) {
+	if strings.TrimSpace(token) == "" || strings.ContainsAny(token, " \t\r\n/") {
+		return nil, errors.New("telegram: the bot token is empty or malformed")
+	}
+	endpoint, err := telegramEndpoint(apiEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	t := &Telegram{token: token, timeout: DefaultTelegramTimeout}
+	for _, opt := range opts {
+		opt(t)
+	}
+	switch t.parseMode {
+	case TelegramPlainText, TelegramHTML, TelegramMarkdownV2:
+	default:
+		return nil, fmt.Errorf("telegram: unsupported parse mode %q", t.parseMode)
+	}
+	if t.timeout <= 0 {
+		t.timeout = DefaultTelegramTimeout
+	}
+	if t.client == nil {
+		t.client = &http.Client{}
+	}
+	if t.limiter == nil {
+		t.limiter = NewTelegramLimiter()
+	}
+	// Built by hand rather than with tgbotapi.NewBotAPI*, which calls getMe
+	// without a context: constructing the channel must not need Telegram up.
+	t.bot = &tgbotapi.BotAPI{Token: token, Client: t.client, Buffer: 100}
+	t.bot.SetAPIEndpoint(endpoint)
+	return t, nil
+}
+
+// telegramEndpoint turns config's TelegramAPIEndpoint into the library's
+// endpoint format.
+func telegramEndpoint(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return DefaultTelegramEndpoint, nil
+	}
+	if n := strings.Count(raw, "%"); n > 0 {
+		if n != 2 || strings.Count(raw, "%s") != 2 {
+			return "", fmt.Errorf("telegram: API endpoint %q must hold exactly two %%s (token, method) or none", raw)
+		}
+	} else {
+		raw = strings.TrimRight(raw, "/") + "/bot%s/%s"
+	}
+	u, err := url.Parse(strings.ReplaceAll(raw, "%s", "x"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("telegram: API endpoint %q is not an http(s) URL", raw)
+	}
+	return raw, nil
+}
+
+// Name returns "telegram".
+func (t *Telegram) Name() string { return ChannelTelegram }
+
+// Limiter returns the limiter the channel waits for, to share with the other
+// senders of the same bot.
+func (t *Telegram) Limiter() *TelegramLimiter { return t.limiter }
+
+// Check calls getMe and returns the bot's username: a start-up check of the
+// token and endpoint.
+func (t *Telegram) Check(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	bot, _ := t.botFor(ctx)
+	me, err := bot.GetMe()
+	if err != nil {
+		return "", t.classify("telegram getMe", err, 0)
+	}
+	return me.UserName, nil
+}
+
+// Send delivers m to dest.TelegramChatID, in parts if it is long. The
+// Receipt holds the Telegram message ids, comma-separated.
+func (t *Telegram) Send(ctx context.Context, dest Destination, m Message) (Receipt, error) {
+	chatID := dest.TelegramChatID
+	if chatID == 0 {
+		return Receipt{}, Permanent(fmt.Errorf("telegram: %w: no chat id", ErrNoDestination))
+	}
+	parts := telegramParts(m.Text, TelegramTextLimit)
+	if len(parts) == 0 {
+		return Receipt{}, Permanent(fmt.Errorf("telegram sendMessage to chat %d: message %s has no text", chatID, m.MessageID))
+	}
+	ids := make([]string, 0, len(parts))
+	for i, part := range parts {
+		msg := tgbotapi.NewMessage(chatID, t.format(part))
+		msg.ParseMode = t.parseMode
+		sent, err := t.do(ctx, chatID, "sendMessage", msg)
+		if err != nil {
+			if len(parts) > 1 {
+				err = fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
+			}
+			return Receipt{}, err
+		}
+		ids = append(ids, strconv.Itoa(sent.MessageID))
+	}
+	return Receipt{ProviderMessageID: strings.Join(ids, ",")}, nil
+}
+
+// SendPhoto sends an image (a PNG chart) to chatID with a caption, plain
+// text like Message.Text. A caption over TelegramCaptionLimit follows the
+// photo as text messages instead. Errors are classified as for Send.
+func (t *Telegram) SendPhoto(ctx context.Context, chatID int64, png []byte, caption string) (Receipt, error) {
+	if chatID == 0 {
+		return Receipt{}, Permanent(fmt.Errorf("telegram: %w: no chat id", ErrNoDestination))
+	}
+	if len(png) == 0 {
+		return Receipt{}, Permanent(fmt.Errorf("telegram sendPhoto to chat %d: no image", chatID))
+	}
+	photo := tgbotapi.NewPhoto(chatID, tgbotapi.FileBytes{Name: "chart.png", Bytes: png})
+	var rest []string
+	if parts := telegramParts(caption, TelegramCaptionLimit); len(parts) == 1 {
+		photo.Caption = t.format(parts[0])
+		photo.ParseMode = t.parseMode
+	} else if len(parts) > 1 {
+		rest = telegramParts(caption, TelegramTextLimit)
+	}
+	sent, err := t.do(ctx, chatID, "sendPhoto", photo)
+	if err != nil {
+		return Receipt{}, err
+	}
+	ids := []string{strconv.Itoa(sent.MessageID)}
+	for i, part := range rest {
+		msg := tgbotapi.NewMessage(chatID, t.format(part))
+		msg.ParseMode = t.parseMode
+		sent, err := t.do(ctx, chatID, "sendMessage", msg)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("caption part %d of %d: %w", i+1, len(rest), err)
+		}
+		ids = append(ids, strconv.Itoa(sent.MessageID))
+	}
+	return Receipt{ProviderMessageID: strings.Join(ids, ",")}, nil
+}
+
+// telegramParts splits text into parts of at most limit UTF-16 code units,
+// dropping parts that are only white space (Telegram refuses them).
+func telegramParts(text string, limit int) []string {
+	var parts []string
+	for _, p := range SplitUTF16(text, limit) {
+		if strings.TrimSpace(p) != "" {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
+
+// format escapes a plain-text part for the parse mode.
+func (t *Telegram) format(part string) string {
+	switch t.parseMode {
+	case TelegramHTML:
+		return EscapeTelegramHTML(part)
+	case TelegramMarkdownV2:
+		return EscapeTelegramMarkdownV2(part)
+	}
+	return part
+}
+
+// do makes one request within the limits and classifies its error.
+func (t *Telegram) do(ctx context.Context, chatID int64, method string, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+	what := fmt.Sprintf("telegram %s to chat %d", method, chatID)
+	if err := ctx.Err(); err != nil {
+		return tgbotapi.Message{}, fmt.Errorf("%s: %w", what, err)
+	}
+	done, err := t.limiter.Wait(ctx, chatID)
+	if err != nil {
+		return tgbotapi.Message{}, fmt.Errorf("%s: wait for the rate limit: %w", what, err)
+	}
+	defer done()
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	bot, client := t.botFor(ctx)
+	msg, err := bot.Send(c)
+	if err != nil {
+		return tgbotapi.Message{}, t.classify(what, err, client.status)
+	}
+	return msg, nil
+}
+
+// botFor returns a copy of the bot whose requests carry ctx (the library
+// makes requests without one), and the client that records the reply status.
+func (t *Telegram) botFor(ctx context.Context) (*tgbotapi.BotAPI, *ctxClient) {
+	client := &ctxClient{ctx: ctx, client: t.client}
+	bot := *t.bot
+	bot.Client = client
+	return &bot, client
+}
+
+// ctxClient puts a context on the library's requests and remembers the
+// HTTP status of the reply.
+type ctxClient struct {
+	ctx    context.Context
+	client *http.Client
+	status int
+}
+
+func (c *ctxClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.client.Do(req.WithContext(c.ctx))
+	if resp != nil {
+		c.status = resp.StatusCode
+	}
+	return resp, err
+}
+
+// classify wraps a request's error in its class (see Telegram). status is
+// the reply's HTTP status, 0 when there was none.
+func (t *Telegram) classify(what string, err error, status int) error {
+	if apiErr, ok := errors.AsType[*tgbotapi.Error](err); ok {
+		e := t.redact(fmt.Errorf("%s: %w", what, err))
+		code := apiErr.Code
+		if code == 0 {
+			// The library leaves Code unset for multipart requests
+			// (sendPhoto); the status or the description tells.
+			code = status
+			if code == 0 || code == http.StatusOK {
+				code = telegramCodeFromDescription(apiErr.Message, apiErr.RetryAfter)
+			}
+		}
+		switch {
+		case code == http.StatusTooManyRequests:
+			after := time.Duration(apiErr.RetryAfter) * time.Second
+			if after <= 0 {
+				after = DefaultRetryAfter
+			}
+			return &RetryAfterError{After: min(after, MaxRetryAfter), Err: e}
+		case code == http.StatusForbidden:
+			return Unreachable(e)
+		case code == http.StatusBadRequest && strings.Contains(apiErr.Message, "chat not found"):
+			return Unreachable(e)
+		case code == http.StatusUnauthorized, code == http.StatusNotFound:
+			return e
+		case code >= 400 && code <= 499:
+			return Permanent(e)
+		default:
+			return e
+		}
+	}
+	err = unwrapURLError(err)
+	if status >= 400 {
+		// A reply that was not Bot API JSON, e.g. a proxy's 502 page.
+		e := t.redact(fmt.Errorf("%s: HTTP %d %s: %w", what, status, http.StatusText(status), err))
+		if status == http.StatusTooManyRequests {
+			return &RetryAfterError{After: DefaultRetryAfter, Err: e}
+		}
+		return e
+	}
+	return t.redact(fmt.Errorf("%s: %w", what, err))
+}
+
+// telegramCodeFromDescription infers the error code from a Bot API
+// description ("Bad Request: ...", "Forbidden: ...").
+func telegramCodeFromDescription(desc string, retryAfter int) int {
+	prefix, _, _ := strings.Cut(desc, ":")
+	switch {
+	case retryAfter > 0 || prefix == "Too Many Requests":
+		return http.StatusTooManyRequests
+	case prefix == "Bad Request":
+		return http.StatusBadRequest
+	case prefix == "Unauthorized":
+		return http.StatusUnauthorized
+	case prefix == "Forbidden":
+		return http.StatusForbidden
+	case prefix == "Not Found":
+		return http.StatusNotFound
+	case prefix == "Conflict":
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// redact hides the bot token should an error message contain it.
+func (t *Telegram) redact(err error) error {
+	if t.token != "" && strings.Contains(err.Error(), t.token) {
+		return &redactedError{err: err, token: t.token}
+	}
+	return err
+}
+
+type redactedError struct {
+	err   error
+	token string
+}
+
+func (e *redactedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.token, "<token>") }
+func (e *redactedError) Unwrap() error { return e.err }
+
+var telegramHTMLEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// EscapeTelegramHTML escapes s for parse_mode HTML, replacing the four
+// characters the Bot API requires (& < > and, for attribute values, ") with
+// the named entities it supports.
+func EscapeTelegramHTML(s string) string { return telegramHTMLEscaper.Replace(s) }
+
+// EscapeTelegramMarkdownV2 escapes s for parse_mode MarkdownV2: each of
+// _ * [ ] ( ) ~ ` > # + - = | { } . ! and \ gets a preceding backslash.
+func EscapeTelegramMarkdownV2(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for _, r := range s {
+		if strings.ContainsRune("_*[]()~`>#+-=|{}.!\\", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// TelegramLimiter paces the messages of one bot to Telegram's flood limits:
+// TelegramMessagesPerSecond overall, TelegramChatMessagesPerSecond per chat
+// and TelegramGroupMessagesPerMinute per group chat (a negative chat id).
+// The limits are per bot (token), so every sender of a bot in a process
+// must share one limiter; see the package documentation for several
+// processes.
+//
+// A message counts from when its request completed, not when it started, so
+// a slow request cannot make two messages arrive at Telegram closer than a
+// limit allows. The zero value is not usable; use NewTelegramLimiter.
+type TelegramLimiter struct {
+	now func() time.Time
+
+	mu      sync.Mutex
+	global  []*telegramSlot           // the last second's messages, and those in flight
+	chats   map[int64][]*telegramSlot // per chat: the last second's (a minute's for groups)
+	changed chan struct{}             // closed and replaced when a message in flight completes
+}
+
+// telegramSlot is one message: in flight, or completed at at.
+type telegramSlot struct {
+	at      time.Time
+	pending bool
+}
+
+// NewTelegramLimiter returns a limiter with no messages sent.
+func NewTelegramLimiter() *TelegramLimiter {
+	return &TelegramLimiter{now: time.Now, chats: map[int64][]*telegramSlot{}, changed: make(chan struct{})}
+}
+
+// Wait blocks until a message to chatID keeps within the limits, or ctx is
+// done, and reserves a place for it. The caller must call done once the
+// request has completed, whatever its outcome; the message counts from then.
+func (l *TelegramLimiter) Wait(ctx context.Context, chatID int64) (done func(), err error) {
+	for {
+		l.mu.Lock()
+		slot, wait, changed := l.reserveLocked(chatID)
+		l.mu.Unlock()
+		if slot != nil {
+			var once sync.Once
+			return func() { once.Do(func() { l.complete(slot) }) }, nil
+		}
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if wait > 0 {
+			timer = time.NewTimer(wait)
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return nil, ctx.Err()
+		case <-fire:
+		case <-changed:
+			if timer != nil {
+				timer.Stop()
+			}
+		}
+	}
+}
+
+func (l *TelegramLimiter) complete(s *telegramSlot) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s.pending, s.at = false, l.now()
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// reserveLocked reserves a slot for a message to chat now if every limit
+// allows it. Otherwise it returns how long until one frees (0 when only a
+// message in flight can free it) and the channel that signals completions.
+func (l *TelegramLimiter) reserveLocked(chat int64) (*telegramSlot, time.Duration, <-chan struct{}) {
+	now := l.now()
+	chatWindow := time.Second
+	if chat < 0 {
+		chatWindow = time.Minute
+	}
+	l.global = pruneSlots(l.global, now, time.Second)
+	chatSlots := pruneSlots(l.chats[chat], now, chatWindow)
+	if len(chatSlots) == 0 {
+		delete(l.chats, chat)
+	} else {
+		l.chats[chat] = chatSlots
+	}
+	if len(l.chats) > 4096 {
+		for id, slots := range l.chats {
+			window := time.Second
+			if id < 0 {
+				window = time.Minute
+			}
+			if kept := pruneSlots(slots, now, window); len(kept) == 0 {
+				delete(l.chats, id)
+			} else {
+				l.chats[id] = kept
+			}
+		}
+	}
+
+	var wait time.Duration
+	blocked := false
+	// full reports whether slots hold n messages within window, and when the
+	// earliest completed one leaves it.
+	full := func(slots []*telegramSlot, n int, window time.Duration) {
+		if len(slots) < n {
+			return
+		}
+		blocked = true
+		var free time.Duration
+		for _, s := range slots {
+			if !s.pending {
+				if d := s.at.Add(window).Sub(now); free == 0 || d < free {
+					free = d
+				}
+			}
+		}
+		wait = max(wait, free)
+	}
+	// Per chat: the latest message, with no other in flight.
+	if n := len(chatSlots); n > 0 {
+		last := chatSlots[n-1]
+		for _, s := range chatSlots {
+			if s.pending {
+				last = s
+			}
+		}
+		if last.pending || now.Sub(last.at) < time.Second {
+			full([]*telegramSlot{last}, TelegramChatMessagesPerSecond, time.Second)
+		}
+	}
+	if chat < 0 {
+		full(chatSlots, TelegramGroupMessagesPerMinute, time.Minute)
+	}
+	full(l.global, TelegramMessagesPerSecond, time.Second)
+	if blocked {
+		return nil, wait, l.changed
+	}
+	s := &telegramSlot{pending: true}
+	l.global = append(l.global, s)
+	l.chats[chat] = append(chatSlots, s)
+	return s, 0, nil
+}
+
+// pruneSlots drops the completed slots that left the window.
+func pruneSlots(slots []*telegramSlot, now time.Time, window time.Duration) []*telegramSlot {
+	kept := slots[:0]
+	for _, s := range slots {
+		if s.pending || now.Sub(s.at) < window {
+			kept = append(kept, s)
+		}
+	}
+	clear(slots[len(kept):])
+	return kept
+}
