@@ -56,6 +56,9 @@ type Options struct {
 	// NoKill keeps S3 from SIGKILLing one scheduler midway (it starts a
 	// replacement at once).
 	NoKill bool
+	// Spread (S2) gives each per-minute schedule its own second of the
+	// minute instead of all firing at second 0.
+	Spread bool
 	// Symbols is A1's number of distinct symbols (default 500).
 	Symbols int
 	// ServerURL is a PostgreSQL URL on the server to use (db.DevURL); the

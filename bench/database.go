@@ -139,18 +139,23 @@ type scheduleSet struct {
 	Cron      string
 	NextRunAt time.Time
 	Grace     *int32 // misfire_grace_time; nil = the config default
+	// Spread gives per-minute schedules a second of the minute each
+	// ("<g mod 60> * * * * *"): still one fire a minute per schedule, but
+	// spread over the minute instead of all at second 0.
+	Spread bool
 }
 
 const insertSchedulesSQL = `
 INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, timezone, next_run_at, misfire_grace_time)
-SELECT (SELECT min(id) FROM users), 'bench-' || g, 'data_processing', 'AAPL', $1::jsonb, $2, 'UTC', $3, $4
+SELECT (SELECT min(id) FROM users), 'bench-' || g, 'data_processing', 'AAPL', $1::jsonb,
+       CASE WHEN $6::boolean THEN ((g % 60)::text || ' * * * * *') ELSE $2 END, 'UTC', $3, $4
 FROM generate_series(1, $5::int) AS g
 RETURNING id`
 
 // insertSchedules creates the set and returns its first and last ids.
 func insertSchedules(ctx context.Context, pool *pgxpool.Pool, s scheduleSet) (first, last int64, err error) {
 	err = pool.QueryRow(ctx, `WITH ins AS (`+insertSchedulesSQL+`) SELECT min(id), max(id) FROM ins`,
-		benchParams, s.Cron, s.NextRunAt, s.Grace, s.N).Scan(&first, &last)
+		benchParams, s.Cron, s.NextRunAt, s.Grace, s.N, s.Spread).Scan(&first, &last)
 	if err != nil {
 		return 0, 0, fmt.Errorf("create %d schedules: %w", s.N, err)
 	}

@@ -41,7 +41,7 @@ const (
 	nodeShutdown = 10 * time.Second
 	// alertWorkers evaluate alert groups (A1); a group is CPU and one
 	// transaction, so a few per core.
-	alertWorkers = 8
+	alertWorkers = 24
 )
 
 // nodeConfig is config.Default tuned for the bench.

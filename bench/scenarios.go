@@ -15,7 +15,8 @@ func (h *harness) createSchedules(ctx context.Context, first time.Time, grace *i
 	var sp span
 	t0 := time.Now()
 	var err error
-	sp.FirstID, sp.LastID, err = insertSchedules(ctx, h.db.pool, scheduleSet{N: o.N, Cron: o.Cron, NextRunAt: first, Grace: grace})
+	sp.FirstID, sp.LastID, err = insertSchedules(ctx, h.db.pool, scheduleSet{N: o.N, Cron: o.Cron, NextRunAt: first, Grace: grace,
+		Spread: o.Spread && o.Scenario == S2})
 	if err != nil {
 		return sp, 0, err
 	}

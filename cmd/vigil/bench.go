@@ -30,6 +30,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	stored := fs.Int("stored", 0, "S2: total stored schedules (the extra ones fire hourly, outside the window)")
 	noKill := fs.Bool("no-kill", false, "S3: do not SIGKILL and replace a scheduler midway")
 	symbols := fs.Int("symbols", 0, "A1: distinct symbols (default 500)")
+	spread := fs.Bool("spread", false, "S2: spread the per-minute schedules over the seconds of the minute (\"S * * * * *\")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	}
 	log := newLogger(e.stderr, config.Default(), "vigil-bench")
 	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Down: *down,
-		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill, Symbols: *symbols,
+		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill, Symbols: *symbols, Spread: *spread,
 		ServerURL: server, Keep: *keep, Exe: exe, Out: e.stdout, Log: log})
 }
 
