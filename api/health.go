@@ -31,7 +31,7 @@ func worse(a, b string) string {
 // ComponentHealth is the latest report of one component.
 type ComponentHealth struct {
 	Component      string          `json:"component"`
-	Status         string          `json:"status" enum:"HEALTHY,DEGRADED,DOWN,UNKNOWN" doc:"As last reported, but UNKNOWN for a healthy report gone stale"`
+	Status         string          `json:"status" enum:"HEALTHY,DEGRADED,DOWN,UNKNOWN" doc:"As last reported, but DOWN when the heartbeat has gone stale"`
 	Reported       string          `json:"reported_status" doc:"The status in the last report"`
 	Stale          bool            `json:"stale" doc:"No report for three heartbeat intervals"`
 	ResponseTimeMs *int32          `json:"response_time_ms"`
@@ -67,9 +67,10 @@ type SystemList struct {
 	Systems []SystemHealth `json:"systems"`
 }
 
-// staleAfter is how old a report may be before it counts as UNKNOWN.
+// staleAfter is how old a heartbeat may be before its component counts as
+// DOWN: three missed beats.
 func (h *handler) staleAfter() time.Duration {
-	return max(3*h.cfg.HealthCheckInterval.D(), 3*time.Minute)
+	return 3 * h.cfg.HealthCheckInterval.D()
 }
 
 // systems groups the latest rows per component into systems, in name order.
@@ -84,7 +85,7 @@ func (h *handler) systems(rows []dbsqlc.MsgSystemHealth) []SystemHealth {
 			ErrorMessage: r.ErrorMessage, Metadata: r.Metadata, CheckedAt: r.CheckedAt}
 		if now.Sub(r.CheckedAt) > h.staleAfter() {
 			c.Stale = true
-			c.Status = worse(c.Status, healthUnknown)
+			c.Status = healthDown
 		}
 		s := &out[len(out)-1]
 		s.Components = append(s.Components, c)

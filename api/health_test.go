@@ -32,8 +32,8 @@ func TestHealth(t *testing.T) {
 	beat("notifier", "webhook", "HEALTHY", "1 second")
 	beat("trading_bot", "broker", "HEALTHY", "1 hour") // stale
 	h = b.must(http.StatusOK, b.do(http.MethodGet, "/api/v1/health", u.token, nil))
-	require.Equal(t, "DEGRADED", h["status"], "the worst system")
-	require.Equal(t, map[string]any{"HEALTHY": float64(2), "DEGRADED": float64(1), "UNKNOWN": float64(1)}, h["counts"])
+	require.Equal(t, "DOWN", h["status"], "the worst system: a stale heartbeat reads as DOWN")
+	require.Equal(t, map[string]any{"HEALTHY": float64(2), "DEGRADED": float64(1), "DOWN": float64(1)}, h["counts"])
 	beat("database", "pool", "DOWN", "1 second")
 	require.Equal(t, "DOWN", b.must(http.StatusOK, b.do(http.MethodGet, "/api/v1/health", u.token, nil))["status"])
 
@@ -49,7 +49,7 @@ func TestHealth(t *testing.T) {
 	require.Equal(t, "telegram", tg["component"])
 	require.Equal(t, "trouble", tg["error_message"])
 	tb := b.must(http.StatusOK, b.do(http.MethodGet, "/api/v1/health/system/trading_bot", u.token, nil))
-	require.Equal(t, "UNKNOWN", tb["status"])
+	require.Equal(t, "DOWN", tb["status"])
 	broker := tb["components"].([]any)[0].(map[string]any)
 	require.Equal(t, true, broker["stale"])
 	require.Equal(t, "HEALTHY", broker["reported_status"])

@@ -42,7 +42,7 @@ func TestDefault(t *testing.T) {
 	require.Equal(t, 5, c.NotificationRetries)
 	require.Equal(t, sec(10), c.StartupDelay)
 	require.Equal(t, sec(30), c.ShutdownTimeout)
-	require.Equal(t, sec(60), c.HealthCheckInterval)
+	require.Equal(t, sec(30), c.HealthCheckInterval)
 	require.Equal(t, "text", c.LogFormat)
 	require.Equal(t, "info", c.LogLevel)
 	require.Equal(t, ":8002", c.StatusAddr)

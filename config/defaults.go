@@ -94,7 +94,7 @@ func settings() []setting {
 			"SCHEDULER_NOTIFICATION_RETRIES"),
 		row("startup_delay", "10s", "Wait before scheduling starts (the dev Makefile sets 0).", "SCHEDULER_STARTUP_DELAY"),
 		row("shutdown_timeout", "30s", "Longest a graceful shutdown may take.", "SCHEDULER_SHUTDOWN_TIMEOUT"),
-		row("health_check_interval", "60s", "Period of the health heartbeat.", "SCHEDULER_HEALTH_CHECK_INTERVAL"),
+		row("health_check_interval", "30s", "Period of the heartbeat every service writes to msg_system_health (the design: every 30-60 s); three missed beats read as DOWN.", "SCHEDULER_HEALTH_CHECK_INTERVAL"),
 		row("job_defaults.coalesce", "false",
 			"The design's APScheduler coalesce; true without catchup means catchup \"coalesce\"."),
 		row("job_defaults.max_instances", "3", "Runs of one schedule that may be active at once.",

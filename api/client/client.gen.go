@@ -545,11 +545,11 @@ type ComponentHealth struct {
 	// Stale No report for three heartbeat intervals
 	Stale bool `json:"stale"`
 
-	// Status As last reported, but UNKNOWN for a healthy report gone stale
+	// Status As last reported, but DOWN when the heartbeat has gone stale
 	Status ComponentHealthStatus `json:"status"`
 }
 
-// ComponentHealthStatus As last reported, but UNKNOWN for a healthy report gone stale
+// ComponentHealthStatus As last reported, but DOWN when the heartbeat has gone stale
 type ComponentHealthStatus string
 
 // DayStats defines model for DayStats.

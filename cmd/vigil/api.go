@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/vigilhq/vigil/api"
@@ -84,7 +85,8 @@ func cmdAPI(ctx context.Context, e *env, args []string) error {
 			log.Error("api listener", "error", err)
 		}
 	}()
-	hb := &health.Heartbeat{Pool: pool, System: "api", Component: "api", Interval: cfg.HealthCheckInterval.D(), Logger: log,
+	host, _ := os.Hostname()
+	hb := &health.Heartbeat{Pool: pool, System: "api", Component: host, Interval: cfg.HealthCheckInterval.D(), Logger: log,
 		Check: func(context.Context) (string, string, map[string]any) {
 			return "HEALTHY", "", map[string]any{"addr": ln.Addr().String()}
 		}}

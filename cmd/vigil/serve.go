@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,11 +168,30 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	components := func() map[string]string {
 		return map[string]string{"scheduler": schedulerState.Load().(string), "workers": workers, "river_client": "running"}
 	}
-	hb := &health.Heartbeat{Pool: pool, System: "scheduler", Component: name, Interval: cfg.HealthCheckInterval.D(), Logger: log,
-		Check: func(context.Context) (string, string, map[string]any) {
-			return "HEALTHY", "", map[string]any{"client_id": client.ID(), "role": name}
-		}}
-	wg.Go(func() { hb.Run(enqCtx) })
+	// One heartbeat per role this process runs (system = the role,
+	// component = the host), every health_check_interval.
+	host, _ := os.Hostname()
+	beat := func(system string, state func() string) {
+		hb := &health.Heartbeat{Pool: pool, System: system, Component: host, Interval: cfg.HealthCheckInterval.D(), Logger: log,
+			Check: func(context.Context) (string, string, map[string]any) {
+				st := state()
+				status := "HEALTHY"
+				if st != "running" {
+					status = "DOWN"
+				}
+				return status, "", map[string]any{"client_id": client.ID(), "process": name, "state": st, "pid": os.Getpid()}
+			}}
+		wg.Go(func() { hb.Run(enqCtx) })
+	}
+	if r.scheduler {
+		beat("scheduler", func() string { return schedulerState.Load().(string) })
+	}
+	if r.worker {
+		beat("worker", func() string { return "running" })
+	}
+	if apiSrv != nil {
+		beat("api", func() string { return "running" })
+	}
 
 	var srv *http.Server
 	if cfg.StatusAddr != "" {
