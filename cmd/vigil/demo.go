@@ -13,6 +13,11 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
+// demoChatID is the demo user's Telegram chat on the local stand-in.
+const demoChatID = 1001
+
+func ptrInt64(v int64) *int64 { return &v }
+
 // seedDemo creates, once, a demo admin and a few schedules so that a fresh
 // `make run` has something to fire: four alerts on the synthetic market
 // (evaluated every 15 s, each firing within a minute), a per-minute
@@ -29,7 +34,9 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 			return nil
 		}
 		q := dbsqlc.New()
-		u, err := q.UserCreate(ctx, tx, dbsqlc.UserCreateParams{Name: "demo", IsAdmin: true, Status: "verified"})
+		// Chat 1001 on the local Bot API stand-in: http://localhost:8001/dev/chat?chat_id=1001
+		u, err := q.UserCreate(ctx, tx, dbsqlc.UserCreateParams{Name: "demo", IsAdmin: true, Status: "verified",
+			TelegramUserID: ptrInt64(demoChatID), TelegramChatID: ptrInt64(demoChatID)})
 		if err != nil {
 			return fmt.Errorf("create demo user: %w", err)
 		}

@@ -90,6 +90,22 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	var queued int
 	require.NoError(t, d.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notification' AND args->>'notification_type' = 'alert'`).Scan(&queued))
 	require.GreaterOrEqual(t, queued, 4, "each firing queued a notification")
+	// Without a bot token they are delivered to the local Bot API stand-in,
+	// readable on the dev chat page.
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + apiAddr + "/dev/chat/messages?chat_id=1001")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var m struct {
+			Messages []map[string]any `json:"messages"`
+		}
+		return json.NewDecoder(resp.Body).Decode(&m) == nil && len(m.Messages) >= 4
+	}, 30*time.Second, 200*time.Millisecond, "alert notifications arrive on the stand-in")
+	var sent int
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM notifications WHERE channel = 'telegram' AND status = 'sent'").Scan(&sent))
+	require.GreaterOrEqual(t, sent, 4)
 
 	for url, want := range map[string]string{"http://" + addr + "/stats": `"job_counts"`, "http://" + addr + "/metrics": "vigil_workers_max",
 		"http://" + apiAddr + "/openapi.json": `"openapi"`, "http://" + apiAddr + "/docs": "swagger-ui"} {

@@ -19,6 +19,7 @@ import (
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
 // roles says which parts a process runs.
@@ -107,6 +108,20 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	} else {
 		channels[notify.ChannelWebhook] = &notify.Webhook{}
 	}
+	var standIn *telegramtest.Server
+	if r.worker {
+		tg, stand, err := telegramChannel(ctx, cfg, r.api, log)
+		if err != nil {
+			return err
+		}
+		standIn = stand
+		if stand != nil {
+			defer stand.Close()
+		}
+		if tg != nil {
+			channels[notify.ChannelTelegram] = tg
+		}
+	}
 	m := metrics.New(pool)
 	client, err := jobs.NewClient(jobs.Deps{Pool: pool, Config: cfg, Logger: log, Channels: channels,
 		Work: r.worker, Maintenance: r.scheduler, Metrics: m})
@@ -137,7 +152,18 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 			_ = client.Shutdown(ctx, time.Second)
 			return fmt.Errorf("api listener on %s: %w", cfg.APIAddr, err)
 		}
-		apiSrv = &http.Server{Handler: server.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		handler := server.Handler()
+		if standIn != nil {
+			// Without a bot token, a person can chat with the local stand-in.
+			mux := http.NewServeMux()
+			mux.Handle("/dev/chat", http.StripPrefix("/dev/chat", standIn.ChatPage()))
+			mux.Handle("/dev/chat/", http.StripPrefix("/dev/chat", standIn.ChatPage()))
+			mux.Handle("/", handler)
+			handler = mux
+			log.Info("no TELEGRAM_BOT_TOKEN: notifications go to the local Bot API stand-in",
+				"chat", "http://"+cfg.APIAddr+"/dev/chat", "stand_in", standIn.URL())
+		}
+		apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 		log.Info("api listener", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
 		go func() {
 			if err := apiSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
