@@ -64,10 +64,13 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	} else if *apiAddr != "" {
 		cfg.APIAddr = *apiAddr
 	}
-	if *statusAddr == "off" {
+	if *statusAddr == "off" || (*statusAddr == "" && r.api && !r.scheduler && !r.worker) {
 		cfg.StatusAddr = ""
 	} else if *statusAddr != "" {
 		cfg.StatusAddr = *statusAddr
+	}
+	if r.api && cfg.APIAddr == "" && !r.scheduler && !r.worker {
+		return errors.New("api_addr is empty: set VIGIL_API_ADDR or --api-addr")
 	}
 	log := newLogger(e.stderr, cfg, "vigil").With("role", name)
 
