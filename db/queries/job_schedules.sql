@@ -26,9 +26,11 @@ FOR UPDATE OF s SKIP LOCKED;
 
 -- name: ScheduleListDue :many
 -- Due rows this build can fire, locked so that no other scheduler fires them.
+-- Ordered by target within a fire time, so that alerts on one symbol land in
+-- one batch and so in one group job.
 SELECT * FROM job_schedules
 WHERE enabled AND next_run_at <= @now AND job_type = ANY(@job_types::text[])
-ORDER BY next_run_at
+ORDER BY next_run_at, target
 LIMIT @max_rows
 FOR UPDATE SKIP LOCKED;
 
