@@ -26,11 +26,11 @@ FOR UPDATE OF s SKIP LOCKED;
 
 -- name: ScheduleListDue :many
 -- Due rows this build can fire, locked so that no other scheduler fires them.
--- Ordered by target within a fire time, so that alerts on one symbol land in
--- one batch and so in one group job.
+-- (Ordering by target as well would keep a symbol's alerts in one batch, but
+-- the sort costs the per-second fan-out its tail latency: S1 p99 0.3 s → 1 s.)
 SELECT * FROM job_schedules
 WHERE enabled AND next_run_at <= @now AND job_type = ANY(@job_types::text[])
-ORDER BY next_run_at, target
+ORDER BY next_run_at
 LIMIT @max_rows
 FOR UPDATE SKIP LOCKED;
 
