@@ -107,6 +107,22 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM notifications WHERE channel = 'telegram' AND status = 'sent'").Scan(&sent))
 	require.GreaterOrEqual(t, sent, 4)
 
+	// The bot answers on the stand-in: a person types /start on the dev chat page.
+	form := strings.NewReader("chat_id=555&user_id=555&text=%2Fstart")
+	resp, err := http.Post("http://"+apiAddr+"/dev/chat/send", "application/x-www-form-urlencoded", form)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Eventually(t, func() bool {
+		var n int
+		_ = d.Pool.QueryRow(ctx, "SELECT count(*) FROM users WHERE telegram_user_id = 555 AND status = 'pending'").Scan(&n)
+		return n == 1
+	}, 30*time.Second, 100*time.Millisecond, "/start registers a pending user through the bot")
+
+	invite, inviteErr, inviteCode := vigil(ctx, t, nil, "users", "invite")
+	require.Equal(t, 0, inviteCode, inviteErr)
+	require.NotEmpty(t, strings.TrimSpace(invite), "prints a one-time code")
+
 	for url, want := range map[string]string{"http://" + addr + "/stats": `"job_counts"`, "http://" + addr + "/metrics": "vigil_workers_max",
 		"http://" + apiAddr + "/openapi.json": `"openapi"`, "http://" + apiAddr + "/docs": "swagger-ui"} {
 		path := url
@@ -143,7 +159,7 @@ func TestMigrateAndTestDB(t *testing.T) {
 
 	out, errOut, code := vigil(ctx, t, env, "migrate", "up")
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "vigil migrations: 4 of 4 applied")
+	require.Contains(t, out, "vigil migrations: 5 of 5 applied")
 
 	out, errOut, code = vigil(ctx, t, env, "test-db")
 	require.Equal(t, 0, code, errOut)

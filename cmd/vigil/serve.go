@@ -27,12 +27,13 @@ type roles struct {
 	scheduler bool // enqueuer + maintenance jobs
 	worker    bool // River workers
 	api       bool // the HTTP API listener
+	telegram  bool // the Telegram bot
 	migrate   bool // run migrations first (serve)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	return runRoles(ctx, e, args, "serve", "run every role in one process: migrate, then the scheduler, workers and the status listener (until Ctrl-C)",
-		roles{scheduler: true, worker: true, api: true, migrate: true})
+		roles{scheduler: true, worker: true, api: true, telegram: true, migrate: true})
 }
 
 func cmdScheduler(ctx context.Context, e *env, args []string) error {
@@ -68,6 +69,12 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 		cfg.StatusAddr = ""
 	} else if *statusAddr != "" {
 		cfg.StatusAddr = *statusAddr
+	}
+	if r.telegram && !r.worker && cfg.TelegramBotToken == "" {
+		return errors.New("TELEGRAM_BOT_TOKEN is not set: the bot needs a token from @BotFather (vigil serve runs a local stand-in instead)")
+	}
+	if r.telegram && !r.worker && *statusAddr == "" {
+		cfg.StatusAddr = ""
 	}
 	if r.api && cfg.APIAddr == "" && !r.scheduler && !r.worker {
 		return errors.New("api_addr is empty: set VIGIL_API_ADDR or --api-addr")
@@ -220,6 +227,15 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	}
 	if apiSrv != nil {
 		beat("api", func() string { return "running" })
+	}
+	if r.telegram {
+		running, err := startBot(enqCtx, &wg, cfg, pool, validator, channels, standIn, log)
+		if err != nil {
+			return err
+		}
+		if running {
+			beat("telegram", func() string { return "running" })
+		}
 	}
 
 	var srv *http.Server

@@ -4,11 +4,51 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/telegram/bot"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
+
+func cmdTelegram(ctx context.Context, e *env, args []string) error {
+	return runRoles(ctx, e, args, "telegram",
+		"run the Telegram bot: long polling with the update offset in PostgreSQL (needs TELEGRAM_BOT_TOKEN)",
+		roles{telegram: true})
+}
+
+// startBot starts the bot on the real Bot API (TELEGRAM_BOT_TOKEN) or on the
+// local stand-in; it reports whether a bot runs.
+func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *pgxpool.Pool, v *schemas.Validator,
+	channels map[string]notify.Channel, standIn *telegramtest.Server, log *slog.Logger) (bool, error) {
+	token, endpoint := cfg.TelegramBotToken, cfg.TelegramAPIEndpoint
+	if standIn != nil {
+		token, endpoint = standIn.Token(), standIn.Endpoint()
+	}
+	if token == "" {
+		log.Info("no TELEGRAM_BOT_TOKEN: the Telegram bot is not started")
+		return false, nil
+	}
+	var lim *notify.TelegramLimiter
+	if tg, ok := channels[notify.ChannelTelegram].(*notify.Telegram); ok {
+		lim = tg.Limiter() // replies and notifications share the bot's limits
+	}
+	b, err := bot.New(bot.Options{Pool: pool, Token: token, Endpoint: endpoint, Config: cfg, Validator: v,
+		Logger: log.With("component", "telegram_bot"), Limiter: lim})
+	if err != nil {
+		return false, fmt.Errorf("telegram bot: %w", err)
+	}
+	wg.Go(func() {
+		if err := b.Run(ctx); err != nil {
+			log.Error("telegram bot stopped", "error", err)
+		}
+	})
+	return true, nil
+}
 
 // telegramChannel returns the telegram notification channel: the real Bot API
 // when TELEGRAM_BOT_TOKEN is set (TELEGRAM_API_ENDPOINT for a self-hosted

@@ -7,11 +7,15 @@ import (
 
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/telegram/bot"
 )
 
 func cmdUsers(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "invite" {
+		return usersInvite(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]")
+		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]\n       vigil users invite   (prints a one-time code for the bot's /verify)")
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return errHelp
 		}
@@ -66,5 +70,35 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	fmt.Fprintln(e.stdout, u.ID)
+	return nil
+}
+
+// usersInvite prints a one-time verification code for the bot's /verify
+// (stored hashed; shown once).
+func usersInvite(ctx context.Context, e *env, args []string) error {
+	var c common
+	fs := newFlags(e, "users invite", "[flags]", "Prints a one-time code a Telegram user sends as /verify CODE.")
+	c.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, cfg, "vigil").With("component", "users")
+	pool, err := openDB(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := requireMigrated(ctx, pool); err != nil {
+		return err
+	}
+	code, err := bot.CreateInvite(ctx, pool, 0)
+	if err != nil {
+		return fmt.Errorf("create invite: %w", err)
+	}
+	fmt.Fprintln(e.stdout, code)
 	return nil
 }

@@ -83,6 +83,15 @@ type AuditLog struct {
 	CreatedAt   time.Time       `json:"created_at"`
 }
 
+type Invite struct {
+	CodeHash  []byte     `json:"code_hash"`
+	CreatedBy *int64     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedBy    *int64     `json:"used_by"`
+	UsedAt    *time.Time `json:"used_at"`
+}
+
 type JobSchedule struct {
 	ID               int32           `json:"id"`
 	UserID           int32           `json:"user_id"`
@@ -193,6 +202,12 @@ type RiverJob struct {
 	Args        json.RawMessage   `json:"args"`
 	Kind        string            `json:"kind"`
 	Queue       string            `json:"queue"`
+}
+
+type TelegramState struct {
+	BotID        string    `json:"bot_id"`
+	UpdateOffset int64     `json:"update_offset"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 type User struct {

@@ -1,0 +1,498 @@
+// Package bot is Vigil's Telegram bot: it long-polls the Bot API for
+// updates and turns users' commands (/alert, /schedule, /pause, ...) into
+// rows of job_schedules, which the scheduler plans and fires.
+//
+// The position in the update stream (the getUpdates offset) is stored in
+// PostgreSQL (table telegram_state) in the same transaction as the writes of
+// the command an update carries, so a restart neither loses nor replays a
+// command. Replies are sent after that transaction commits: a crash between
+// the two loses a reply, never a command, and never repeats one.
+//
+// Users register with /start (pending) and verify with a one-time invite code
+// (CreateInvite, `vigil users invite`) or an admin's /approve. Until then
+// only /start, /help and /verify answer. Every schedule query is scoped to its
+// owner in SQL: users see and change only their own schedules.
+//
+// The command syntax is parsed by the pure ParseCommand and ParseAlert.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// Defaults of Options.
+const (
+	// DefaultPollTimeout is the getUpdates long-poll timeout.
+	DefaultPollTimeout = 30 * time.Second
+	// DefaultRequestTimeout bounds every other Bot API request.
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Options configure New.
+type Options struct {
+	// Pool is the database.
+	Pool *pgxpool.Pool
+	// Token is the bot token from @BotFather.
+	Token string
+	// Endpoint is config's TelegramAPIEndpoint: "" for the library default,
+	// a format with two %s (token, method), or a base URL.
+	Endpoint string
+	// Config supplies MinInterval and MaxSchedulesPerUser.
+	Config config.Config
+	// Validator checks task_params against the job type's schema.
+	Validator *schemas.Validator
+	// Logger logs; nil discards.
+	Logger *slog.Logger
+	// HTTPClient makes the Bot API requests; nil means a plain http.Client.
+	HTTPClient *http.Client
+	// Limiter paces replies to Telegram's flood limits; pass the notify
+	// channel's (notify.Telegram.Limiter) to share one bot's limits. nil
+	// means replies are not paced.
+	Limiter *notify.TelegramLimiter
+	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
+	PollTimeout time.Duration
+	// NowFunc is the clock of /next; nil means time.Now.
+	NowFunc func() time.Time
+}
+
+// Bot is the Telegram bot. Run polls; Handle handles one update.
+type Bot struct {
+	pool        *pgxpool.Pool
+	q           *dbsqlc.Queries
+	api         *tgbotapi.BotAPI
+	client      *http.Client
+	token       string
+	botID       string
+	cfg         config.Config
+	validator   *schemas.Validator
+	log         *slog.Logger
+	limiter     *notify.TelegramLimiter
+	pollTimeout time.Duration
+	now         func() time.Time
+}
+
+// New returns a bot; it makes no request.
+func New(opts Options) (*Bot, error) {
+	if opts.Pool == nil {
+		return nil, errors.New("telegram bot: no database pool")
+	}
+	if opts.Validator == nil {
+		return nil, errors.New("telegram bot: no schema validator")
+	}
+	token := strings.TrimSpace(opts.Token)
+	botID, _, ok := strings.Cut(token, ":")
+	if !ok || botID == "" || strings.ContainsAny(token, " \t\r\n/") {
+		return nil, errors.New("telegram bot: the bot token is empty or malformed (want <bot id>:<secret>)")
+	}
+	endpoint, err := endpointFormat(opts.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{
+		pool:        opts.Pool,
+		q:           dbsqlc.New(),
+		client:      opts.HTTPClient,
+		token:       token,
+		botID:       botID,
+		cfg:         opts.Config,
+		validator:   opts.Validator,
+		log:         opts.Logger,
+		limiter:     opts.Limiter,
+		pollTimeout: opts.PollTimeout,
+		now:         opts.NowFunc,
+	}
+	if b.client == nil {
+		b.client = &http.Client{}
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.pollTimeout <= 0 {
+		b.pollTimeout = DefaultPollTimeout
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	// Built by hand rather than with tgbotapi.NewBotAPI*, which calls getMe
+	// without a context.
+	b.api = &tgbotapi.BotAPI{Token: token, Client: b.client, Buffer: 100}
+	b.api.SetAPIEndpoint(endpoint)
+	return b, nil
+}
+
+// endpointFormat turns config's TelegramAPIEndpoint into the library's format.
+func endpointFormat(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return tgbotapi.APIEndpoint, nil
+	}
+	if n := strings.Count(raw, "%"); n > 0 {
+		if n != 2 || strings.Count(raw, "%s") != 2 {
+			return "", fmt.Errorf("telegram bot: API endpoint %q must hold exactly two %%s (token, method) or none", raw)
+		}
+	} else {
+		raw = strings.TrimRight(raw, "/") + "/bot%s/%s"
+	}
+	u, err := url.Parse(strings.ReplaceAll(raw, "%s", "x"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("telegram bot: API endpoint %q is not an http(s) URL", raw)
+	}
+	return raw, nil
+}
+
+// Run deletes any webhook, registers the commands with setMyCommands and
+// long-polls getUpdates until ctx is done, handling each update exactly
+// once. Telegram or the database being unreachable is logged and retried
+// with backoff; Run returns nil when ctx is cancelled, and an error only for
+// a token Telegram refuses (401 Unauthorized, 404 Not Found).
+func (b *Bot) Run(ctx context.Context) error {
+	backoff := time.Second
+	pause := func() bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Minute)
+		return true
+	}
+	var offset int64
+	for {
+		var err error
+		offset, err = b.startup(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if refused(err) {
+			return err
+		}
+		b.log.WarnContext(ctx, "telegram bot start-up failed", slog.String("error", err.Error()), slog.Duration("retry_in", backoff))
+		if !pause() {
+			return nil
+		}
+	}
+	b.log.InfoContext(ctx, "telegram bot polling", slog.Int64("update_offset", offset))
+	backoff = time.Second
+	for ctx.Err() == nil {
+		updates, err := b.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if refused(err) {
+				return err
+			}
+			b.log.WarnContext(ctx, "telegram getUpdates failed", slog.String("error", err.Error()), slog.Duration("retry_in", backoff))
+			pause()
+			continue
+		}
+		failed := false
+		for _, u := range updates {
+			if err := b.Handle(ctx, u); err != nil {
+				if ctx.Err() == nil {
+					// Not recorded as handled: poll again from the stored
+					// offset after a pause.
+					b.log.ErrorContext(ctx, "telegram update failed", slog.Int("update_id", u.UpdateID), slog.String("error", err.Error()))
+					failed = true
+				}
+				break
+			}
+		}
+		next, err := b.loadOffset(ctx)
+		if err != nil && ctx.Err() == nil {
+			// Keep the old offset: Handle skips what was handled already.
+			b.log.ErrorContext(ctx, "telegram bot: load update offset failed", slog.String("error", err.Error()))
+			failed = true
+		} else if err == nil {
+			offset = next
+		}
+		if failed {
+			pause()
+		} else {
+			backoff = time.Second
+		}
+	}
+	return nil
+}
+
+// startup deletes any webhook, sets the commands and returns the stored offset.
+func (b *Bot) startup(ctx context.Context) (int64, error) {
+	if err := b.request(ctx, "deleteWebhook", tgbotapi.DeleteWebhookConfig{}); err != nil {
+		return 0, err
+	}
+	if err := b.request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(BotCommands()...)); err != nil {
+		return 0, err
+	}
+	return b.loadOffset(ctx)
+}
+
+// refused reports whether Telegram refused the token: retrying cannot help.
+func refused(err error) bool {
+	apiErr, ok := errors.AsType[*tgbotapi.Error](err)
+	return ok && (apiErr.Code == http.StatusUnauthorized || apiErr.Code == http.StatusNotFound)
+}
+
+// loadOffset returns the stored offset, creating the bot's row.
+func (b *Bot) loadOffset(ctx context.Context) (int64, error) {
+	if err := b.q.TelegramStateEnsure(ctx, b.pool, b.botID); err != nil {
+		return 0, fmt.Errorf("telegram bot: create update offset: %w", err)
+	}
+	offset, err := b.q.TelegramStateGet(ctx, b.pool, b.botID)
+	if err != nil {
+		return 0, fmt.Errorf("telegram bot: load update offset: %w", err)
+	}
+	return offset, nil
+}
+
+// getUpdates long-polls from offset, which also confirms the updates before
+// it to Telegram.
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, error) {
+	cfg := tgbotapi.NewUpdate(int(offset))
+	cfg.Timeout = int(b.pollTimeout / time.Second)
+	cfg.AllowedUpdates = []string{"message"}
+	ctx, cancel := context.WithTimeout(ctx, b.pollTimeout+DefaultRequestTimeout)
+	defer cancel()
+	updates, err := b.apiFor(ctx).GetUpdates(cfg)
+	if err != nil {
+		return nil, b.redact(fmt.Errorf("telegram getUpdates: %w", err))
+	}
+	return updates, nil
+}
+
+// request makes one Bot API call whose result is not needed.
+func (b *Bot) request(ctx context.Context, method string, c tgbotapi.Chattable) error {
+	ctx, cancel := context.WithTimeout(ctx, DefaultRequestTimeout)
+	defer cancel()
+	if _, err := b.apiFor(ctx).Request(c); err != nil {
+		return b.redact(fmt.Errorf("telegram %s: %w", method, err))
+	}
+	return nil
+}
+
+// Handle handles one update exactly once: in one transaction it checks the
+// update against the stored offset (an update before it was handled
+// already and is ignored), carries out the command and advances the offset;
+// then it sends the reply. A command that fails unexpectedly is rolled back
+// and answered with an apology, and the offset still advances, so one bad
+// update cannot stop the bot. The error is for a database that cannot record
+// the update.
+func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+	if err := b.q.TelegramStateEnsure(ctx, b.pool, b.botID); err != nil {
+		return fmt.Errorf("telegram bot: create update offset: %w", err)
+	}
+	var r reply
+	handled, err := b.inTx(ctx, u, func(tx pgx.Tx) error {
+		var err error
+		r, err = b.dispatch(ctx, tx, u)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		b.log.ErrorContext(ctx, "telegram command failed", slog.Int("update_id", u.UpdateID), slog.String("error", err.Error()))
+		if handled, err = b.inTx(ctx, u, func(pgx.Tx) error { return nil }); err != nil {
+			return err
+		}
+		r = reply{chatID: chatOf(u), text: "Sorry, something went wrong on our side. Nothing was changed; please try again."}
+	} else if err != nil {
+		return err
+	}
+	if !handled {
+		return nil
+	}
+	if r.chatID != 0 && r.text != "" {
+		b.send(ctx, r.chatID, r.text)
+	}
+	for _, m := range r.also {
+		b.send(ctx, m.chatID, m.text)
+	}
+	return nil
+}
+
+// inTx runs fn for update u in a transaction that locks the offset and
+// advances it past u. It reports false when u was handled before.
+func (b *Bot) inTx(ctx context.Context, u tgbotapi.Update, fn func(pgx.Tx) error) (bool, error) {
+	tx, err := b.pool.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("telegram bot: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	offset, err := b.q.TelegramStateLock(ctx, tx, b.botID)
+	if err != nil {
+		return false, fmt.Errorf("telegram bot: lock update offset: %w", err)
+	}
+	if int64(u.UpdateID) < offset {
+		return false, nil
+	}
+	if err := fn(tx); err != nil {
+		return false, err
+	}
+	err = b.q.TelegramStateSetOffset(ctx, tx, dbsqlc.TelegramStateSetOffsetParams{BotID: b.botID, UpdateOffset: int64(u.UpdateID) + 1})
+	if err != nil {
+		return false, fmt.Errorf("telegram bot: store update offset: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, fmt.Errorf("telegram bot: commit update %d: %w", u.UpdateID, err)
+	}
+	return true, nil
+}
+
+func chatOf(u tgbotapi.Update) int64 {
+	if u.Message != nil && u.Message.Chat != nil {
+		return u.Message.Chat.ID
+	}
+	return 0
+}
+
+// send delivers a reply as plain text, in parts if long. Failures are
+// logged: the command stands either way.
+func (b *Bot) send(ctx context.Context, chatID int64, text string) {
+	for _, part := range notify.SplitUTF16(text, notify.TelegramTextLimit) {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		if err := b.sendPart(ctx, chatID, part); err != nil {
+			b.log.WarnContext(ctx, "telegram reply failed", slog.Int64("chat_id", chatID), slog.String("error", b.redact(err).Error()))
+			return
+		}
+	}
+}
+
+// maxSendAttempts bounds the tries of one reply that Telegram refuses with
+// 429 Too Many Requests.
+const maxSendAttempts = 3
+
+// sendPart sends one message, waiting out 429 Too Many Requests replies.
+func (b *Bot) sendPart(ctx context.Context, chatID int64, text string) error {
+	for attempt := 1; ; attempt++ {
+		err := b.sendOnce(ctx, chatID, text)
+		apiErr, ok := errors.AsType[*tgbotapi.Error](err)
+		if !ok || apiErr.RetryAfter <= 0 || attempt == maxSendAttempts {
+			return err
+		}
+		wait := time.Duration(min(apiErr.RetryAfter, 60)) * time.Second
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (b *Bot) sendOnce(ctx context.Context, chatID int64, text string) error {
+	if b.limiter != nil {
+		done, err := b.limiter.Wait(ctx, chatID)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
+	ctx, cancel := context.WithTimeout(ctx, DefaultRequestTimeout)
+	defer cancel()
+	if _, err := b.apiFor(ctx).Send(tgbotapi.NewMessage(chatID, text)); err != nil {
+		return fmt.Errorf("telegram sendMessage to chat %d: %w", chatID, err)
+	}
+	return nil
+}
+
+// apiFor returns a copy of the client whose requests carry ctx.
+func (b *Bot) apiFor(ctx context.Context) *tgbotapi.BotAPI {
+	api := *b.api
+	api.Client = ctxClient{ctx: ctx, client: b.client}
+	return &api
+}
+
+type ctxClient struct {
+	ctx    context.Context
+	client *http.Client
+}
+
+func (c ctxClient) Do(req *http.Request) (*http.Response, error) {
+	return c.client.Do(req.WithContext(c.ctx))
+}
+
+// redact hides the token should an error message contain it.
+func (b *Bot) redact(err error) error {
+	if strings.Contains(err.Error(), b.token) {
+		return &redactedError{err: err, token: b.token}
+	}
+	return err
+}
+
+type redactedError struct {
+	err   error
+	token string
+}
+
+func (e *redactedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.token, "<token>") }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// BotCommands returns the commands registered with setMyCommands, in /help
+// order.
+func BotCommands() []tgbotapi.BotCommand {
+	cmds := make([]tgbotapi.BotCommand, 0, len(commandOrder))
+	for _, name := range commandOrder {
+		cmds = append(cmds, tgbotapi.BotCommand{Command: name, Description: descriptions[name]})
+	}
+	return cmds
+}
+
+// ErrNotAdmin is returned by CreateInvite for a creator who is not an admin.
+var ErrNotAdmin = errors.New("not an admin")
+
+// CreateInvite stores a new one-time invite code, valid for 7 days, and
+// returns it; only its SHA-256 is stored, so it can be shown only now.
+// adminUserID is the admin who creates it, 0 for the operator (the CLI).
+func CreateInvite(ctx context.Context, q dbsqlc.DBTX, adminUserID int64) (string, error) {
+	queries := dbsqlc.New()
+	var createdBy *int64
+	if adminUserID != 0 {
+		u, err := queries.UserGetByID(ctx, q, adminUserID)
+		if err != nil {
+			return "", fmt.Errorf("create invite: load user %d: %w", adminUserID, db.Translate(err))
+		}
+		if !u.IsAdmin {
+			return "", fmt.Errorf("create invite: user %d: %w", adminUserID, ErrNotAdmin)
+		}
+		createdBy = &adminUserID
+	}
+	code := newInviteCode()
+	if err := queries.InviteCreate(ctx, q, dbsqlc.InviteCreateParams{CodeHash: hashCode(code), CreatedBy: createdBy}); err != nil {
+		return "", fmt.Errorf("create invite: %w", db.Translate(err))
+	}
+	return code, nil
+}
+
+// newInviteCode returns a code like K3MQ-XP2H-RTA7: 12 base32 characters,
+// 60 random bits.
+func newInviteCode() string {
+	t := rand.Text()
+	return t[0:4] + "-" + t[4:8] + "-" + t[8:12]
+}
+
+// hashCode normalises a code as typed (case, dashes, spaces) and hashes it.
+func hashCode(code string) []byte {
+	norm := strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(code))
+	sum := sha256.Sum256([]byte(norm))
+	return sum[:]
+}
