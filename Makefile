@@ -15,9 +15,9 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## run Vigil: migrate, seed a demo, serve scheduler + workers + status on :8002 (Ctrl-C stops)
+run: ## run Vigil: migrate, seed a demo, serve scheduler + workers + API (:8001) + bot + status (:8002); Ctrl-C stops
 	@url="$$(./scripts/dev-postgres.sh)"; \
-	if [ -n "$$url" ] && [ -z "$${DATABASE_URL:-}$${SCHEDULER_DATABASE_URL:-}" ]; then export DATABASE_URL="$$url"; fi; \
+	if [ -n "$$url" ] && [ -z "$${DATABASE_URL:-}$${SCHEDULER_DATABASE_URL:-}" ]; then export DATABASE_URL="$$url"; echo "using $$url"; fi; \
 	SCHEDULER_STARTUP_DELAY=$${SCHEDULER_STARTUP_DELAY:-0} $(GO) run ./cmd/vigil serve --demo
 
 .PHONY: test
