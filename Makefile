@@ -18,7 +18,8 @@ help: ## list the targets
 run: ## run Vigil: migrate, seed a demo, serve scheduler + workers + API (:8001) + bot + status (:8002); Ctrl-C stops
 	@url="$$(./scripts/dev-postgres.sh)"; \
 	if [ -n "$$url" ] && [ -z "$${DATABASE_URL:-}$${SCHEDULER_DATABASE_URL:-}" ]; then export DATABASE_URL="$$url"; echo "using $$url"; fi; \
-	SCHEDULER_STARTUP_DELAY=$${SCHEDULER_STARTUP_DELAY:-0} $(GO) run ./cmd/vigil serve --demo
+	$(GO) build -o bin/vigil ./cmd/vigil && \
+	SCHEDULER_STARTUP_DELAY=$${SCHEDULER_STARTUP_DELAY:-0} exec ./bin/vigil serve --demo
 
 .PHONY: test
 test: ## run every test with the race detector (needs PostgreSQL; TEST_DATABASE_URL overrides the server)
