@@ -109,8 +109,10 @@ func (o Options) withDefaults() (Options, error) {
 		if o.Symbols == 0 {
 			o.Symbols = 500
 		}
+	case N1:
+		n, dur = 3000, 5*time.Minute // dur: the bound on draining
 	default:
-		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4 or A1)", o.Scenario)
+		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1 or N1)", o.Scenario)
 	}
 	if o.N == 0 {
 		o.N = n
@@ -235,6 +237,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		res, err = h.downtime(ctx)
 	case A1:
 		res, err = h.alertPipeline(ctx)
+	case N1:
+		return h.notifyFanout(ctx) // writes its own result line
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", o.Scenario, err)

@@ -123,8 +123,12 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 	}
 
 	cfg := nodeConfig()
+	channels, err := nodeChannels()
+	if err != nil {
+		return err
+	}
 	client, err := jobs.NewClient(jobs.Deps{
-		Pool: pool, Config: cfg, Logger: log, Work: work, Maintenance: sched,
+		Pool: pool, Config: cfg, Logger: log, Work: work, Maintenance: sched, Channels: channels,
 		Register:   func(w *river.Workers) { river.AddWorker(w, probe) },
 		ExtraKinds: []string{jobs.KindDataProcessing},
 	})
