@@ -123,7 +123,7 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 	}
 
 	cfg := nodeConfig()
-	channels, err := nodeChannels()
+	channels, err := nodeChannels(pool)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"os"
 	"strings"
 	"time"
@@ -33,13 +34,15 @@ const n1Workers = 2
 const n1Text = "N1 notification %d"
 
 // nodeChannels returns the notification channels of a bench node: a
-// telegram channel when EnvTelegramEndpoint is set, else none (nil).
-func nodeChannels() (map[string]notify.Channel, error) {
+// telegram channel when EnvTelegramEndpoint is set, else none (nil). Its
+// sends are reserved through PostgreSQL, so the nodes share the bot's limits.
+func nodeChannels(pool *pgxpool.Pool) (map[string]notify.Channel, error) {
 	endpoint := os.Getenv(EnvTelegramEndpoint)
 	if endpoint == "" {
 		return nil, nil
 	}
-	tg, err := notify.NewTelegram(os.Getenv(EnvTelegramToken), endpoint)
+	token := os.Getenv(EnvTelegramToken)
+	tg, err := notify.NewTelegram(token, endpoint, notify.WithTelegramGate(jobs.NewTelegramGate(pool, token)))
 	if err != nil {
 		return nil, fmt.Errorf("bench node: telegram channel: %w", err)
 	}

@@ -72,6 +72,7 @@ type Telegram struct {
 	bot       *tgbotapi.BotAPI
 	client    *http.Client
 	limiter   *TelegramLimiter
+	gate      SendGate
 	parseMode string
 	timeout   time.Duration
 }
@@ -85,6 +86,18 @@ type TelegramOption func(*Telegram)
 // on top of the per-request timeout. The default is a plain http.Client.
 func WithTelegramHTTPClient(c *http.Client) TelegramOption {
 	return func(t *Telegram) { t.client = c }
+}
+
+// SendGate is waited on before every request, after the in-process limiter:
+// a limit shared by every process that sends for the same bot (Telegram's
+// limits are per bot), such as one kept in PostgreSQL.
+type SendGate interface {
+	Wait(ctx context.Context, chatID int64) error
+}
+
+// WithTelegramGate makes the channel wait for g before every request.
+func WithTelegramGate(g SendGate) TelegramOption {
+	return func(t *Telegram) { t.gate = g }
 }
 
 // WithTelegramLimiter makes the channel wait for l, to share one bot's
@@ -281,6 +294,11 @@ func (t *Telegram) do(ctx context.Context, chatID int64, method string, c tgbota
 		return tgbotapi.Message{}, fmt.Errorf("%s: wait for the rate limit: %w", what, err)
 	}
 	defer done()
+	if t.gate != nil {
+		if err := t.gate.Wait(ctx, chatID); err != nil {
+			return tgbotapi.Message{}, fmt.Errorf("%s: wait for the shared rate limit: %w", what, err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	bot, client := t.botFor(ctx)

@@ -120,7 +120,7 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	}
 	var standIn *telegramtest.Server
 	if r.worker {
-		tg, stand, err := telegramChannel(ctx, cfg, r.api, log)
+		tg, stand, err := telegramChannel(ctx, cfg, pool, r.api, log)
 		if err != nil {
 			return err
 		}

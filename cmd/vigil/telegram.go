@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/telegram/bot"
@@ -54,11 +55,14 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 // when TELEGRAM_BOT_TOKEN is set (TELEGRAM_API_ENDPOINT for a self-hosted
 // server), otherwise, in a process that also serves the API (`serve`), a local
 // Bot API stand-in so that everything works offline. Telegram's limits are per
-// bot; each process shares one limiter, so run the notification workers of a
-// bot in one process (see README).
-func telegramChannel(ctx context.Context, cfg config.Config, standIn bool, log *slog.Logger) (notify.Channel, *telegramtest.Server, error) {
+// bot: each process paces itself and reserves every send in PostgreSQL
+// (jobs.TelegramGate), so any number of processes keep them together.
+func telegramChannel(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, standIn bool, log *slog.Logger) (notify.Channel, *telegramtest.Server, error) {
 	if cfg.TelegramBotToken != "" {
-		tg, err := notify.NewTelegram(cfg.TelegramBotToken, cfg.TelegramAPIEndpoint)
+		// Telegram's limits are per bot: every process reserves its sends in
+		// PostgreSQL, on top of its own limiter.
+		tg, err := notify.NewTelegram(cfg.TelegramBotToken, cfg.TelegramAPIEndpoint,
+			notify.WithTelegramGate(jobs.NewTelegramGate(pool, cfg.TelegramBotToken)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("telegram channel: %w", err)
 		}
@@ -74,7 +78,7 @@ func telegramChannel(ctx context.Context, cfg config.Config, standIn bool, log *
 		return nil, nil, nil
 	}
 	srv := telegramtest.New(telegramtest.Options{})
-	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint())
+	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint(), notify.WithTelegramGate(jobs.NewTelegramGate(pool, srv.Token())))
 	if err != nil {
 		srv.Close()
 		return nil, nil, fmt.Errorf("telegram stand-in channel: %w", err)

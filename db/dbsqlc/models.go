@@ -204,6 +204,13 @@ type RiverJob struct {
 	Queue       string            `json:"queue"`
 }
 
+type TelegramSend struct {
+	ID     int64     `json:"id"`
+	Bot    string    `json:"bot"`
+	ChatID int64     `json:"chat_id"`
+	SentAt time.Time `json:"sent_at"`
+}
+
 type TelegramState struct {
 	BotID        string    `json:"bot_id"`
 	UpdateOffset int64     `json:"update_offset"`

@@ -310,6 +310,33 @@ func (q *Queries) ScheduleResumeOwned(ctx context.Context, db DBTX, arg Schedule
 	return i, err
 }
 
+const telegramReserveSend = `-- name: TelegramReserveSend :one
+SELECT vigil_telegram_reserve($1::text, $2::bigint, $3::int, $4::int, $5::int)::float8 AS wait_seconds
+`
+
+type TelegramReserveSendParams struct {
+	Bot            string `json:"bot"`
+	ChatID         int64  `json:"chat_id"`
+	PerSecond      int32  `json:"per_second"`
+	ChatIntervalMs int32  `json:"chat_interval_ms"`
+	GroupPerMinute int32  `json:"group_per_minute"`
+}
+
+// Reserves a send for a bot across every process (0), or says how many
+// seconds to wait first.
+func (q *Queries) TelegramReserveSend(ctx context.Context, db DBTX, arg TelegramReserveSendParams) (float64, error) {
+	row := db.QueryRow(ctx, telegramReserveSend,
+		arg.Bot,
+		arg.ChatID,
+		arg.PerSecond,
+		arg.ChatIntervalMs,
+		arg.GroupPerMinute,
+	)
+	var wait_seconds float64
+	err := row.Scan(&wait_seconds)
+	return wait_seconds, err
+}
+
 const telegramStateEnsure = `-- name: TelegramStateEnsure :exec
 
 INSERT INTO telegram_state (bot_id) VALUES ($1) ON CONFLICT (bot_id) DO NOTHING

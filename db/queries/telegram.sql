@@ -70,3 +70,8 @@ SELECT
     (SELECT count(*) FROM job_schedule_runs r WHERE r.user_id = @user_id AND r.enqueued_at > now() - interval '24 hours')::int AS runs_24h,
     (SELECT count(*) FROM job_schedule_runs r WHERE r.user_id = @user_id AND r.status = 'FAILED'
         AND r.enqueued_at > now() - interval '24 hours')::int AS failed_24h;
+
+-- name: TelegramReserveSend :one
+-- Reserves a send for a bot across every process (0), or says how many
+-- seconds to wait first.
+SELECT vigil_telegram_reserve(@bot::text, @chat_id::bigint, @per_second::int, @chat_interval_ms::int, @group_per_minute::int)::float8 AS wait_seconds;

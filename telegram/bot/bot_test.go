@@ -288,12 +288,21 @@ func TestScheduleCommands(t *testing.T) {
 		`/schedule report daily_summary "0 9 * * *" Mars/X`: "unknown time zone",
 		`/schedule report daily_summary "* * * * * *"`:      "not valid",
 		`/schedule report nightly "0 9 * * *"`:              "Unknown report type",
+		`/schedule screener sp50 "0 9 * * *"`:               "not valid",
+		`/schedule backup nightly "0 3 * * *"`:              "Unknown job type",
 	} {
 		reply := tb.say(t, u, text)
 		require.Contains(t, reply, problem, text)
 		require.Contains(t, reply, `/schedule report daily_summary "0 9 * * 1-5" America/New_York`, text)
 	}
 	require.Len(t, tb.schedules(t, u), 2, "nothing stored from a bad command")
+
+	// A screener on a universe.
+	require.Contains(t, tb.say(t, u, `/schedule screener sp500 "30 16 * * 1-5" America/New_York`), "created: screener sp500")
+	rows = tb.schedules(t, u)
+	require.Len(t, rows, 3)
+	require.Equal(t, "screener", rows[2].JobType)
+	require.JSONEq(t, `{"screener_set":"sp500","filter_criteria":{}}`, string(rows[2].TaskParams))
 }
 
 func TestRunsTimezoneStatus(t *testing.T) {

@@ -74,9 +74,10 @@ type AlertSpec struct {
 
 // ScheduleSpec is a schedule as /schedule describes it.
 type ScheduleSpec struct {
-	// JobType is the job type, "report".
+	// JobType is the job type, "report" or "screener".
 	JobType string
-	// ReportType is the report_type of task_params.
+	// ReportType is the report_type of a report, or the screener_set of a
+	// screener.
 	ReportType string
 	// TaskParams is the task_params document.
 	TaskParams []byte
@@ -121,7 +122,7 @@ var usages = map[string]string{
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
 	"resume":    "/resume ID — resume a paused schedule, e.g. /resume 12",
 	"delete":    "/delete ID — delete one of your schedules, e.g. /delete 12",
-	"schedule":  "/schedule report REPORT_TYPE \"CRON\" [TIMEZONE]\n  /schedule report daily_summary \"0 9 * * 1-5\" America/New_York\nReport types: daily_summary, portfolio_analysis, performance_report",
+	"schedule":  "/schedule report REPORT_TYPE \"CRON\" [TIMEZONE]\n/schedule screener SET \"CRON\" [TIMEZONE]\n  /schedule report daily_summary \"0 9 * * 1-5\" America/New_York\n  /schedule screener sp500 \"30 16 * * 1-5\" America/New_York\nReport types: daily_summary, portfolio_analysis, performance_report. Screener sets: sp500, nasdaq100, custom:NAME",
 	"schedules": "/schedules — list all your schedules",
 	"next":      "/next ID — the next fire times of a schedule, e.g. /next 12",
 	"runs":      "/runs — your recent runs with their status",
@@ -453,7 +454,8 @@ func parseOperand(s string) (map[string]any, error) {
 
 var reportTypes = map[string]bool{"daily_summary": true, "portfolio_analysis": true, "performance_report": true}
 
-// parseSchedule parses `report daily_summary "0 9 * * 1-5" America/New_York`.
+// parseSchedule parses `report daily_summary "0 9 * * 1-5" America/New_York`
+// and `screener sp500 "30 16 * * 1-5"`.
 func parseSchedule(args string) (*ScheduleSpec, error) {
 	before, quoted, after, problem := splitQuoted(args)
 	if problem != "" {
@@ -461,14 +463,18 @@ func parseSchedule(args string) (*ScheduleSpec, error) {
 	}
 	head := strings.Fields(before)
 	if len(head) != 2 {
-		return nil, usage("schedule", "Give the job type and report type before the cron expression.")
+		return nil, usage("schedule", "Give the job type and the report type or screener set before the cron expression.")
 	}
 	jobType, reportType := strings.ToLower(head[0]), strings.ToLower(head[1])
-	if jobType != "report" {
-		return nil, usage("schedule", fmt.Sprintf("Unknown job type %q: the bot schedules reports; use the API for other jobs.", clip(head[0])))
-	}
-	if !reportTypes[reportType] {
-		return nil, usage("schedule", fmt.Sprintf("Unknown report type %q.", clip(head[1])))
+	switch jobType {
+	case "report":
+		if !reportTypes[reportType] {
+			return nil, usage("schedule", fmt.Sprintf("Unknown report type %q.", clip(head[1])))
+		}
+	case "screener":
+		reportType = head[1] // custom:NAME keeps its case
+	default:
+		return nil, usage("schedule", fmt.Sprintf("Unknown job type %q: the bot schedules reports and screeners; use the API for other jobs.", clip(head[0])))
 	}
 	if strings.TrimSpace(quoted) == "" {
 		return nil, usage("schedule", "The cron expression is empty.")
@@ -481,10 +487,14 @@ func parseSchedule(args string) (*ScheduleSpec, error) {
 	if len(tail) == 1 {
 		spec.Zone = tail[0]
 	}
+	params := map[string]any{"report_type": reportType}
+	if jobType == "screener" {
+		params = map[string]any{"screener_set": reportType, "filter_criteria": map[string]any{}}
+	}
 	var err error
-	spec.TaskParams, err = json.Marshal(map[string]any{"report_type": reportType})
+	spec.TaskParams, err = json.Marshal(params)
 	if err != nil {
-		return nil, fmt.Errorf("encode report params: %w", err)
+		return nil, fmt.Errorf("encode %s params: %w", jobType, err)
 	}
 	return spec, nil
 }
