@@ -29,14 +29,10 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 	dir := fs.String("dir", "", "dump: directory (default backup_directory, VIGIL_BACKUP_DIR)")
 	retention := fs.Int("retention", 0, "dump: keep the newest N dumps (default 7)")
 	sum := fs.String("sha256", "", "restore: check the file's SHA-256 first")
-	var pos []string
-	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		pos, args = append(pos, args[0]), args[1:]
-	}
-	if err := parse(fs, args); err != nil {
+	pos, err := parseMixed(fs, args)
+	if err != nil {
 		return err
 	}
-	pos = append(pos, fs.Args()...)
 	cfg, err := c.load()
 	if err != nil {
 		return err

@@ -49,6 +49,20 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseMixed parses flags that may come before or after positional
+// arguments ("trigger 12 --force" or "trigger --force 12") and returns the
+// positional ones.
+func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return append(pos, fs.Args()...), nil
+}
+
 // load reads config (defaults < file < env < flags) and validates it.
 func (c *common) load() (config.Config, error) {
 	cfg, err := config.Load(c.configPath, os.LookupEnv)

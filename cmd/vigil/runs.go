@@ -24,17 +24,11 @@ func cmdRuns(ctx context.Context, e *env, args []string) error {
 	c.register(fs)
 	reason := fs.String("reason", "cancelled by an operator", "recorded on the run")
 	args = args[1:]
-	var pos []string
-	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		pos, args = append(pos, args[0]), args[1:]
-	}
-	if err := parse(fs, args); err != nil {
+	pos, err := parseMixed(fs, args)
+	if err != nil {
 		return err
 	}
-	if err := fs.Parse(append(pos, fs.Args()...)); err != nil {
-		return err
-	}
-	id, err := idArg(fs)
+	id, err := idArg(pos)
 	if err != nil {
 		return errors.New("expected one run id")
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -121,13 +120,13 @@ func newOps(ctx context.Context, e *env, c common) (*ops, error) {
 	return &ops{pool: pool, client: client, enq: enq}, nil
 }
 
-func idArg(fs *flag.FlagSet) (int32, error) {
-	if fs.NArg() != 1 {
+func idArg(pos []string) (int32, error) {
+	if len(pos) != 1 {
 		return 0, errors.New("expected one schedule id")
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 32)
+	id, err := strconv.ParseInt(pos[0], 10, 32)
 	if err != nil || id < 1 {
-		return 0, fmt.Errorf("schedule id %q: must be a positive integer", fs.Arg(0))
+		return 0, fmt.Errorf("schedule id %q: must be a positive integer", pos[0])
 	}
 	return int32(id), nil
 }
@@ -142,14 +141,8 @@ func schedulesOp(ctx context.Context, e *env, action string, args []string) erro
 	dry := fs.Bool("dry-run", false, "backfill: list the fires without running them")
 	note := fs.String("note", "paused by an operator", "pause: why")
 	// Accept the id before or after the flags.
-	var pos []string
-	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		pos, args = append(pos, args[0]), args[1:]
-	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := fs.Parse(append(pos, fs.Args()...)); err != nil {
+	pos, err := parseMixed(fs, args)
+	if err != nil {
 		return err
 	}
 	o, err := newOps(ctx, e, c)
@@ -161,7 +154,7 @@ func schedulesOp(ctx context.Context, e *env, action string, args []string) erro
 	if action == "list" {
 		return schedulesList(ctx, e, o.pool)
 	}
-	id, err := idArg(fs)
+	id, err := idArg(pos)
 	if err != nil {
 		return err
 	}

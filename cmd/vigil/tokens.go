@@ -46,14 +46,10 @@ func cmdTokens(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("unknown action %q", action)
 	}
 	// Accept the id before or after the flags.
-	var pos []string
-	for len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		pos, args = append(pos, args[0]), args[1:]
-	}
-	if err := parse(fs, args); err != nil {
+	pos, err := parseMixed(fs, args)
+	if err != nil {
 		return err
 	}
-	pos = append(pos, fs.Args()...)
 
 	var tokenID int64
 	switch action {
