@@ -1,0 +1,39 @@
+// Package fundamentals supplies company figures screeners filter and rank on:
+// market capitalisation, trailing P/E, average daily volume and sector.
+// Providers: synthetic (deterministic, the default with synthetic bars), a
+// snapshot file, and Yahoo's quote API. A Manager caches figures in memory and
+// in the fundamentals table, like marketdata does bars.
+package fundamentals
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Fundamentals are one symbol's figures. Unknown numbers are NaN (as in the
+// indicators package); unknown strings are empty.
+type Fundamentals struct {
+	Symbol    string    // as asked for (upper case)
+	Name      string    // company name
+	MarketCap float64   // market capitalisation in Currency; NaN when unknown
+	PERatio   float64   // trailing price/earnings; NaN when unknown or earnings negative
+	AvgVolume float64   // average daily volume in shares (about three months); NaN when unknown
+	Sector    string    // e.g. "Information Technology"
+	Currency  string    // ISO code, e.g. "USD"
+	AsOf      time.Time // when the provider produced the figures, UTC
+}
+
+// Provider is a source of fundamentals.
+type Provider interface {
+	// Name identifies the provider in logs and in the fundamentals table.
+	Name() string
+	// Fundamentals returns the figures of the symbols it knows, keyed by the
+	// symbol as given. A symbol the provider does not know is absent from
+	// the map (not an error); an error means the call as a whole failed.
+	Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error)
+}
+
+// ErrUnavailable means no figures could be had, neither from the provider nor
+// from a cache.
+var ErrUnavailable = errors.New("fundamentals unavailable")
