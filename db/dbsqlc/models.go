@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type RiverJobState string
@@ -81,6 +82,18 @@ type AuditLog struct {
 	EntityID    string          `json:"entity_id"`
 	Details     json.RawMessage `json:"details"`
 	CreatedAt   time.Time       `json:"created_at"`
+}
+
+type Fundamental struct {
+	Provider  string        `json:"provider"`
+	Symbol    string        `json:"symbol"`
+	Name      *string       `json:"name"`
+	MarketCap pgtype.Float8 `json:"market_cap"`
+	PeRatio   pgtype.Float8 `json:"pe_ratio"`
+	AvgVolume pgtype.Float8 `json:"avg_volume"`
+	Sector    *string       `json:"sector"`
+	Currency  *string       `json:"currency"`
+	FetchedAt time.Time     `json:"fetched_at"`
 }
 
 type Invite struct {
@@ -189,6 +202,34 @@ type Notification struct {
 	SentAt            *time.Time `json:"sent_at"`
 }
 
+type Portfolio struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Name      string    `json:"name"`
+	Currency  string    `json:"currency"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type PortfolioHolding struct {
+	PortfolioID int64     `json:"portfolio_id"`
+	Symbol      string    `json:"symbol"`
+	Quantity    float64   `json:"quantity"`
+	CostBasis   float64   `json:"cost_basis"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+type ReportArtifact struct {
+	ID          int64     `json:"id"`
+	RunID       int32     `json:"run_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	SizeBytes   int32     `json:"size_bytes"`
+	Sha256      string    `json:"sha256"`
+	Data        []byte    `json:"data"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
 type RiverJob struct {
 	ID          int64             `json:"id"`
 	State       RiverJobState     `json:"state"`
@@ -202,6 +243,15 @@ type RiverJob struct {
 	Args        json.RawMessage   `json:"args"`
 	Kind        string            `json:"kind"`
 	Queue       string            `json:"queue"`
+}
+
+type ScreenerSet struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Name      string    `json:"name"`
+	Symbols   []string  `json:"symbols"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type TelegramSend struct {
