@@ -31,6 +31,22 @@ type NotifyArgs struct {
 	Priority         string   `json:"priority"`
 	NotificationType string   `json:"notification_type"`
 	Channels         []string `json:"channels,omitempty"`
+	// Attachments are images stored in report_artifacts (report charts),
+	// sent after the text on channels that show images (Telegram), each
+	// tracked as its own delivery; other channels get the text only.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment names an artifact of a run to send with a notification.
+type Attachment struct {
+	RunID   int64  `json:"run_id"`
+	Name    string `json:"name"`
+	Caption string `json:"caption,omitempty"`
+}
+
+// photoSender is a channel that can deliver an image (notify.Telegram).
+type photoSender interface {
+	SendPhoto(ctx context.Context, chatID int64, png []byte, caption string) (notify.Receipt, error)
 }
 
 // Kind is the River kind: "notification".
@@ -148,51 +164,49 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			// address on: record the message, do not drop it.
 			ch, name = w.Channels[notify.ChannelLog], notify.ChannelLog
 		}
-		row, err := q.NotificationBeginAttempt(ctx, w.Pool, dbsqlc.NotificationBeginAttemptParams{
-			MessageID: msgID, UserID: &a.UserID, RunID: runID, Channel: name, Priority: a.Priority,
-			NotificationType: a.NotificationType, Message: a.Message, RiverJobID: &job.ID})
-		if err != nil {
-			return fmt.Errorf("log notification attempt: %w", err)
-		}
-		if row.Status == "sent" || row.Status == "recorded" {
-			sent++
-			continue // delivered by an earlier attempt
-		}
-		receipt, sendErr := ch.Send(ctx, dest, msg)
-		status, errText := "sent", ""
-		if name == notify.ChannelLog {
-			status = "recorded"
-		}
-		if sendErr != nil {
-			errText = sendErr.Error()
-			switch {
-			case notify.IsPermanent(sendErr):
-				status = "failed"
-			case job.Attempt >= job.MaxAttempts:
-				status = "failed"
-			default:
-				status = "retrying"
+		parts := []deliveryPart{{id: msgID, text: a.Message, send: func() (notify.Receipt, error) { return ch.Send(ctx, dest, msg) }}}
+		if ps, ok := ch.(photoSender); ok {
+			for _, at := range a.Attachments {
+				parts = append(parts, deliveryPart{id: uuid.NewSHA1(msgID, []byte("attachment:"+at.Name)),
+					text: cmp.Or(at.Caption, at.Name), send: func() (notify.Receipt, error) {
+						art, err := q.ArtifactGet(ctx, w.Pool, dbsqlc.ArtifactGetParams{RunID: int32(at.RunID), Name: at.Name})
+						if err != nil {
+							return notify.Receipt{}, notify.Permanent(fmt.Errorf("load artifact %s of run %d: %w", at.Name, at.RunID, err))
+						}
+						return ps.SendPhoto(ctx, dest.TelegramChatID, art.Data, at.Caption)
+					}})
 			}
 		}
-		if err := q.NotificationFinishAttempt(ctx, w.Pool, dbsqlc.NotificationFinishAttemptParams{
-			ID: row.ID, Status: status, Error: errText, ProviderMessageID: receipt.ProviderMessageID}); err != nil {
-			return fmt.Errorf("log notification outcome: %w", err)
-		}
-		w.Metrics.Notification(name, status)
-		if sendErr == nil {
-			sent++
-			log.Info("notification delivered", "channel", name, "attempt", job.Attempt)
-			continue
-		}
-		log.Warn("notification attempt failed", "channel", name, "attempt", job.Attempt, "error", sendErr)
-		if notify.IsUnreachable(sendErr) {
-			if err := q.UserMarkUnreachable(ctx, w.Pool, dbsqlc.UserMarkUnreachableParams{
-				ID: a.UserID, Reason: ptr(sendErr.Error())}); err != nil {
-				return fmt.Errorf("mark user %d unreachable: %w", a.UserID, err)
+		channelOK := true
+		for _, part := range parts {
+			delivered, sendErr, err := w.deliver(ctx, job, a, runID, name, part)
+			if err != nil {
+				return err
 			}
+			if sendErr == nil {
+				if delivered {
+					log.Info("notification delivered", "channel", name, "attempt", job.Attempt, "part", part.id)
+				}
+				continue
+			}
+			log.Warn("notification attempt failed", "channel", name, "attempt", job.Attempt, "part", part.id, "error", sendErr)
+			if notify.IsUnreachable(sendErr) {
+				if err := q.UserMarkUnreachable(ctx, w.Pool, dbsqlc.UserMarkUnreachableParams{
+					ID: a.UserID, Reason: ptr(sendErr.Error())}); err != nil {
+					return fmt.Errorf("mark user %d unreachable: %w", a.UserID, err)
+				}
+			}
+			channelOK = false
+			if firstErr == nil {
+				firstErr = sendErr
+			}
+			if notify.IsPermanent(sendErr) && !notify.IsUnreachable(sendErr) {
+				continue // this part cannot be delivered; the others still can
+			}
+			break // the rest of this channel's parts wait for the retry, in order
 		}
-		if firstErr == nil {
-			firstErr = sendErr
+		if channelOK {
+			sent++
 		}
 	}
 	if firstErr == nil {
@@ -208,6 +222,54 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		return nil // delivered on another channel; the failed one is logged
 	}
 	return firstErr
+}
+
+// deliveryPart is one message of a notification on a channel: the text, or
+// one attachment. Each has its own row in the notifications table, so a retry
+// sends only the parts not yet delivered.
+type deliveryPart struct {
+	id   uuid.UUID
+	text string
+	send func() (notify.Receipt, error)
+}
+
+// deliver makes one attempt at part on channel unless an earlier attempt
+// delivered it, and logs the outcome. delivered reports a send in this call;
+// sendErr is the channel's error; err is a database failure.
+func (w *NotifyWorker) deliver(ctx context.Context, job *river.Job[NotifyArgs], a NotifyArgs, runID *int64,
+	channel string, part deliveryPart) (delivered bool, sendErr, err error) {
+	q := dbsqlc.New()
+	row, err := q.NotificationBeginAttempt(ctx, w.Pool, dbsqlc.NotificationBeginAttemptParams{
+		MessageID: part.id, UserID: &a.UserID, RunID: runID, Channel: channel, Priority: a.Priority,
+		NotificationType: a.NotificationType, Message: part.text, RiverJobID: &job.ID})
+	if err != nil {
+		return false, nil, fmt.Errorf("log notification attempt: %w", err)
+	}
+	if row.Status == "sent" || row.Status == "recorded" {
+		return false, nil, nil // delivered by an earlier attempt
+	}
+	receipt, sendErr := part.send()
+	status, errText := "sent", ""
+	if channel == notify.ChannelLog {
+		status = "recorded"
+	}
+	if sendErr != nil {
+		errText = sendErr.Error()
+		switch {
+		case notify.IsPermanent(sendErr):
+			status = "failed"
+		case job.Attempt >= job.MaxAttempts:
+			status = "failed"
+		default:
+			status = "retrying"
+		}
+	}
+	if err := q.NotificationFinishAttempt(ctx, w.Pool, dbsqlc.NotificationFinishAttemptParams{
+		ID: row.ID, Status: status, Error: errText, ProviderMessageID: receipt.ProviderMessageID}); err != nil {
+		return false, nil, fmt.Errorf("log notification outcome: %w", err)
+	}
+	w.Metrics.Notification(channel, status)
+	return sendErr == nil, sendErr, nil
 }
 
 func (w *NotifyWorker) defaultChannels(dest notify.Destination) []string {

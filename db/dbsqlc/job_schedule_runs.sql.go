@@ -11,6 +11,58 @@ import (
 	"time"
 )
 
+const alertsFiredSince = `-- name: AlertsFiredSince :many
+SELECT (r.result->>'symbol')::text AS symbol, s.name, (r.result->>'condition')::text AS condition,
+    r.finished_at
+FROM job_schedule_runs r
+JOIN job_schedules s ON s.id = r.job_id
+WHERE r.job_type = 'alert' AND r.user_id = $1 AND r.status = 'COMPLETED'
+  AND r.finished_at >= $2::timestamptz
+  AND (r.result->>'fired')::boolean
+  AND r.result->>'symbol' = ANY($3::text[])
+ORDER BY r.finished_at
+`
+
+type AlertsFiredSinceParams struct {
+	UserID  *int64    `json:"user_id"`
+	Since   time.Time `json:"since"`
+	Symbols []string  `json:"symbols"`
+}
+
+type AlertsFiredSinceRow struct {
+	Symbol     string     `json:"symbol"`
+	Name       string     `json:"name"`
+	Condition  string     `json:"condition"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+// The alerts of a user that fired since a time, on the given symbols: a
+// daily summary lists them per symbol.
+func (q *Queries) AlertsFiredSince(ctx context.Context, db DBTX, arg AlertsFiredSinceParams) ([]AlertsFiredSinceRow, error) {
+	rows, err := db.Query(ctx, alertsFiredSince, arg.UserID, arg.Since, arg.Symbols)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AlertsFiredSinceRow{}
+	for rows.Next() {
+		var i AlertsFiredSinceRow
+		if err := rows.Scan(
+			&i.Symbol,
+			&i.Name,
+			&i.Condition,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const healthMetrics = `-- name: HealthMetrics :one
 SELECT
     (SELECT count(*) FROM job_schedule_runs WHERE status = 'PENDING')::int AS pending_runs,
@@ -412,6 +464,54 @@ func (q *Queries) RunInsertAdhoc(ctx context.Context, db DBTX, arg RunInsertAdho
 	return i, err
 }
 
+const runInsertAdhocPending = `-- name: RunInsertAdhocPending :one
+INSERT INTO job_schedule_runs (job_type, user_id, status, scheduled_for, job_snapshot, trigger)
+VALUES ($1, $2, 'PENDING', $3, $4, 'adhoc')
+RETURNING id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at, started_at, finished_at, job_snapshot, result, error, worker_id, river_job_id, attempt, schedule_revision, trigger, skip_reason, jitter_ms
+`
+
+type RunInsertAdhocPendingParams struct {
+	JobType      string          `json:"job_type"`
+	UserID       *int64          `json:"user_id"`
+	ScheduledFor *time.Time      `json:"scheduled_for"`
+	JobSnapshot  json.RawMessage `json:"job_snapshot"`
+}
+
+// A run not tied to a schedule (job_id NULL) that a River job will work: run
+// now through the API or the bot. Its River job id is set once inserted.
+func (q *Queries) RunInsertAdhocPending(ctx context.Context, db DBTX, arg RunInsertAdhocPendingParams) (JobScheduleRun, error) {
+	row := db.QueryRow(ctx, runInsertAdhocPending,
+		arg.JobType,
+		arg.UserID,
+		arg.ScheduledFor,
+		arg.JobSnapshot,
+	)
+	var i JobScheduleRun
+	err := row.Scan(
+		&i.ID,
+		&i.RunID,
+		&i.JobType,
+		&i.JobID,
+		&i.UserID,
+		&i.Status,
+		&i.ScheduledFor,
+		&i.EnqueuedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.JobSnapshot,
+		&i.Result,
+		&i.Error,
+		&i.WorkerID,
+		&i.RiverJobID,
+		&i.Attempt,
+		&i.ScheduleRevision,
+		&i.Trigger,
+		&i.SkipReason,
+		&i.JitterMs,
+	)
+	return i, err
+}
+
 const runInsertFires = `-- name: RunInsertFires :many
 INSERT INTO job_schedule_runs (
     id, job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
@@ -738,6 +838,20 @@ func (q *Queries) RunResetStuck(ctx context.Context, db DBTX, startedBefore time
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const runSetRiverJob = `-- name: RunSetRiverJob :exec
+UPDATE job_schedule_runs SET river_job_id = $1 WHERE id = $2
+`
+
+type RunSetRiverJobParams struct {
+	RiverJobID *int64 `json:"river_job_id"`
+	ID         int32  `json:"id"`
+}
+
+func (q *Queries) RunSetRiverJob(ctx context.Context, db DBTX, arg RunSetRiverJobParams) error {
+	_, err := db.Exec(ctx, runSetRiverJob, arg.RiverJobID, arg.ID)
+	return err
 }
 
 const runStatusCounts = `-- name: RunStatusCounts :many

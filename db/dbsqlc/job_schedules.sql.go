@@ -473,6 +473,38 @@ func (q *Queries) ScheduleMarkWaiting(ctx context.Context, db DBTX, jobTypes []s
 	return result.RowsAffected(), nil
 }
 
+const scheduleNamesByUser = `-- name: ScheduleNamesByUser :many
+SELECT name FROM job_schedules WHERE user_id = $1 AND job_type = $2 AND name = ANY($3::text[])
+`
+
+type ScheduleNamesByUserParams struct {
+	UserID  int32    `json:"user_id"`
+	JobType string   `json:"job_type"`
+	Names   []string `json:"names"`
+}
+
+// The names a user's schedules of a type already have (create_alerts skips
+// those it made before).
+func (q *Queries) ScheduleNamesByUser(ctx context.Context, db DBTX, arg ScheduleNamesByUserParams) ([]string, error) {
+	rows, err := db.Query(ctx, scheduleNamesByUser, arg.UserID, arg.JobType, arg.Names)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const scheduleNextDueAt = `-- name: ScheduleNextDueAt :one
 SELECT next_run_at FROM job_schedules
 WHERE enabled AND next_run_at IS NOT NULL AND job_type = ANY($1::text[])

@@ -211,3 +211,26 @@ RETURNING *;
 -- turned into a job) fail at once with the reason.
 UPDATE job_schedule_runs SET status = 'FAILED', finished_at = now(), error = @reason::text
 WHERE id = ANY(@ids::int[]) AND status = 'PENDING';
+
+-- name: RunInsertAdhocPending :one
+-- A run not tied to a schedule (job_id NULL) that a River job will work: run
+-- now through the API or the bot. Its River job id is set once inserted.
+INSERT INTO job_schedule_runs (job_type, user_id, status, scheduled_for, job_snapshot, trigger)
+VALUES (@job_type, @user_id, 'PENDING', @scheduled_for, @job_snapshot, 'adhoc')
+RETURNING *;
+
+-- name: RunSetRiverJob :exec
+UPDATE job_schedule_runs SET river_job_id = @river_job_id WHERE id = @id;
+
+-- name: AlertsFiredSince :many
+-- The alerts of a user that fired since a time, on the given symbols: a
+-- daily summary lists them per symbol.
+SELECT (r.result->>'symbol')::text AS symbol, s.name, (r.result->>'condition')::text AS condition,
+    r.finished_at
+FROM job_schedule_runs r
+JOIN job_schedules s ON s.id = r.job_id
+WHERE r.job_type = 'alert' AND r.user_id = @user_id AND r.status = 'COMPLETED'
+  AND r.finished_at >= @since::timestamptz
+  AND (r.result->>'fired')::boolean
+  AND r.result->>'symbol' = ANY(@symbols::text[])
+ORDER BY r.finished_at;

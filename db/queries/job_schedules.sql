@@ -128,3 +128,8 @@ FROM (
     SELECT unnest(@ids::int[]) AS id, unnest(@states::text[]) AS state_json
 ) AS u
 WHERE s.id = u.id;
+
+-- name: ScheduleNamesByUser :many
+-- The names a user's schedules of a type already have (create_alerts skips
+-- those it made before).
+SELECT name FROM job_schedules WHERE user_id = @user_id AND job_type = @job_type AND name = ANY(@names::text[]);

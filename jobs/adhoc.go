@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/schemas"
+)
+
+// RunNowRequest asks for an ad-hoc run of a report or screener: no schedule
+// (job_id NULL, trigger "adhoc"), worked by the type's River worker now.
+type RunNowRequest struct {
+	// JobType is KindReport or KindScreener.
+	JobType string
+	// UserID owns the run; its notifications go to this user.
+	UserID int64
+	// Params are the task_params, validated against the type's schema.
+	Params json.RawMessage
+	// Target is what a schedule's target would hold (a ticker list for a
+	// screener with screener_set "custom").
+	Target string
+}
+
+// RunNow validates req, records a PENDING ad-hoc run and inserts its River
+// job, all in tx: either both exist or neither. It returns the run id.
+func RunNow(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], cfg config.Config,
+	v *schemas.Validator, req RunNowRequest) (int64, error) {
+	if err := v.Validate(req.JobType, req.Params); err != nil {
+		return 0, err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	q := dbsqlc.New()
+	run, err := q.RunInsertAdhocPending(ctx, tx, dbsqlc.RunInsertAdhocPendingParams{
+		JobType: req.JobType, UserID: &req.UserID, ScheduledFor: &now, JobSnapshot: req.Params})
+	if err != nil {
+		return 0, fmt.Errorf("record %s run for user %d: %w", req.JobType, req.UserID, err)
+	}
+	ref := RunRef{RunID: int64(run.ID), ScheduledFor: now, UserID: req.UserID}
+	var args river.JobArgs
+	switch req.JobType {
+	case KindReport:
+		args = ReportArgs{Run: ref, Target: req.Target, Params: req.Params}
+	case KindScreener:
+		args = ScreenerArgs{Run: ref, Target: req.Target, Params: req.Params}
+	default:
+		return 0, fmt.Errorf("run now: job type %q cannot be run ad hoc (report or screener)", req.JobType)
+	}
+	res, err := client.InsertTx(ctx, tx, args, InsertOpts(cfg, req.JobType))
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s run %d: %w", req.JobType, run.ID, err)
+	}
+	if err := q.RunSetRiverJob(ctx, tx, dbsqlc.RunSetRiverJobParams{ID: run.ID, RiverJobID: &res.Job.ID}); err != nil {
+		return 0, fmt.Errorf("link run %d to river job %d: %w", run.ID, res.Job.ID, err)
+	}
+	return int64(run.ID), nil
+}
