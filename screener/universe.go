@@ -1,6 +1,3 @@
-// Package screener holds the universes screeners run on and, later, the
-// screener logic. Universes: the S&P 500 snapshot shipped in data/, custom
-// lists, and plain ticker lists.
 package screener
 
 import (
