@@ -158,9 +158,32 @@ type Config struct {
 	MarketDataProvider string `json:"market_data_provider"`
 	// MarketDataCSVDir is the directory of OHLCV files of the csv provider.
 	MarketDataCSVDir string `json:"market_data_csv_dir"`
+	// FundamentalsProvider is where market cap, P/E, average volume and
+	// sector come from: synthetic, snapshot or yahoo; "" follows
+	// MarketDataProvider (see FundamentalsProviderName).
+	FundamentalsProvider string `json:"fundamentals_provider"`
+	// FundamentalsFile is the CSV or JSON file of the snapshot provider.
+	FundamentalsFile string `json:"fundamentals_file"`
+	// FundamentalsCacheTTL is how long fetched fundamentals are reused from
+	// memory; 0 turns that cache off.
+	FundamentalsCacheTTL Duration `json:"fundamentals_cache_ttl"`
 	// BackupDirectory is where backup jobs write their dumps unless a
 	// schedule names another directory.
 	BackupDirectory string `json:"backup_directory"`
+}
+
+// FundamentalsProviderName is the fundamentals provider to build:
+// FundamentalsProvider, or when that is "" the one that goes with
+// MarketDataProvider: yahoo for yahoo, else synthetic (synthetic and csv bars
+// are offline; Binance's crypto pairs have no company figures).
+func (c Config) FundamentalsProviderName() string {
+	if c.FundamentalsProvider != "" {
+		return c.FundamentalsProvider
+	}
+	if c.MarketDataProvider == "yahoo" {
+		return "yahoo"
+	}
+	return "synthetic"
 }
 
 // Job returns the effective policy of jobType (a job type or one of the

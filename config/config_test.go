@@ -57,6 +57,10 @@ func TestDefault(t *testing.T) {
 	require.Empty(t, c.TelegramBotToken)
 	require.Empty(t, c.TelegramAPIEndpoint)
 	require.Empty(t, c.WebhookSecret)
+	require.Empty(t, c.FundamentalsProvider)
+	require.Empty(t, c.FundamentalsFile)
+	require.Equal(t, Duration(6*time.Hour), c.FundamentalsCacheTTL)
+	require.Equal(t, "synthetic", c.FundamentalsProviderName())
 
 	require.NoError(t, c.Validate())
 
@@ -80,6 +84,24 @@ func TestJob(t *testing.T) {
 	require.Equal(t, c.Job(JobReport), c.Job("report_generation"))
 	require.Equal(t, 5, c.Job("notifications").RetryAttempts)
 	require.Equal(t, JobType{Workers: 7}, c.Job("nope"))
+}
+
+func TestFundamentalsProviderName(t *testing.T) {
+	t.Parallel()
+
+	for _, tt := range []struct{ fundamentals, marketData, want string }{
+		{"", "synthetic", "synthetic"},
+		{"", "csv", "synthetic"},
+		{"", "yahoo", "yahoo"},
+		{"", "binance", "synthetic"},
+		{"snapshot", "yahoo", "snapshot"},
+		{"synthetic", "yahoo", "synthetic"},
+		{"yahoo", "csv", "yahoo"},
+	} {
+		c := Default()
+		c.FundamentalsProvider, c.MarketDataProvider = tt.fundamentals, tt.marketData
+		require.Equal(t, tt.want, c.FundamentalsProviderName(), "%+v", tt)
+	}
 }
 
 func TestJobTypes(t *testing.T) {

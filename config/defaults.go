@@ -139,6 +139,13 @@ func settings() []setting {
 		row("market_data_provider", "synthetic",
 			"Market data: synthetic (deterministic, offline), csv, yahoo or binance.", "VIGIL_MARKET_DATA_PROVIDER"),
 		row("market_data_csv_dir", "", "Directory of <SYMBOL>.csv OHLCV files for the csv provider.", "VIGIL_MARKET_DATA_CSV_DIR"),
+		row("fundamentals_provider", "",
+			"Fundamentals (market cap, P/E, average volume, sector): synthetic, snapshot or yahoo; empty follows market_data_provider (yahoo for yahoo, else synthetic).",
+			"VIGIL_FUNDAMENTALS_PROVIDER", "FUNDAMENTALS_PROVIDER"),
+		row("fundamentals_file", "", "CSV or JSON file of the snapshot fundamentals provider (required for it).",
+			"VIGIL_FUNDAMENTALS_FILE", "FUNDAMENTALS_FILE"),
+		row("fundamentals_cache_ttl", "6h", "How long fetched fundamentals are reused from memory; 0 turns that cache off.",
+			"VIGIL_FUNDAMENTALS_CACHE_TTL"),
 		row("backup_directory", "backups", "Where backup jobs write pg_dump files (custom format) unless a schedule names a directory.", "VIGIL_BACKUP_DIR"),
 	)
 	// The design's variables on the general side of a link also set the

@@ -102,6 +102,28 @@ func TestLoadPrecedence(t *testing.T) {
 		require.Equal(t, "postgres://plain/db", b.load(t, path).DatabaseURL, "an empty variable falls through")
 	})
 
+	t.Run("FundamentalsVariables", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		path := b.write(t, "c.json", `{"fundamentals_provider": "yahoo", "fundamentals_cache_ttl": "12h"}`)
+
+		c := b.load(t, path)
+		require.Equal(t, "yahoo", c.FundamentalsProvider)
+		require.Equal(t, Duration(12*time.Hour), c.FundamentalsCacheTTL)
+
+		b.env["FUNDAMENTALS_PROVIDER"] = "snapshot"
+		b.env["FUNDAMENTALS_FILE"] = "/data/fundamentals.csv"
+		b.env["VIGIL_FUNDAMENTALS_CACHE_TTL"] = "30m"
+		c = b.load(t, path)
+		require.Equal(t, "snapshot", c.FundamentalsProvider)
+		require.Equal(t, "/data/fundamentals.csv", c.FundamentalsFile)
+		require.Equal(t, Duration(30*time.Minute), c.FundamentalsCacheTTL)
+		require.NoError(t, c.Validate())
+
+		b.env["VIGIL_FUNDAMENTALS_PROVIDER"] = "synthetic"
+		require.Equal(t, "synthetic", b.load(t, path).FundamentalsProvider, "VIGIL_ wins")
+	})
+
 	t.Run("EmptyVariables", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -87,6 +87,13 @@ func (c Config) Validate() error {
 	if c.MarketDataProvider == "csv" && c.MarketDataCSVDir == "" {
 		v.add("market_data_csv_dir", "is required when market_data_provider is csv")
 	}
+	if p := c.FundamentalsProvider; !slices.Contains([]string{"", "synthetic", "snapshot", "yahoo"}, p) {
+		v.add("fundamentals_provider", "is %q; want synthetic, snapshot or yahoo, or empty to follow market_data_provider", p)
+	}
+	if c.FundamentalsProvider == "snapshot" && c.FundamentalsFile == "" {
+		v.add("fundamentals_file", "is required when fundamentals_provider is snapshot")
+	}
+	atLeast(v, "fundamentals_cache_ttl", c.FundamentalsCacheTTL, 0)
 	v.oneOf("log_level", c.LogLevel, "debug", "info", "warn", "error")
 	v.addr("status_addr", c.StatusAddr)
 	v.addr("api_addr", c.APIAddr)

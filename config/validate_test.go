@@ -107,6 +107,9 @@ func TestValidateRules(t *testing.T) {
 		{"FetchCooldownHigh", func(c *Config) { c.FetchCooldown = sec(2) }, "fetch_cooldown (VIGIL_FETCH_COOLDOWN)", "from 1ms to 1s"},
 		{"BotToken", func(c *Config) { c.TelegramBotToken = "my_bot" }, "telegram_bot_token (TELEGRAM_BOT_TOKEN)", "<bot id>:<secret>"},
 		{"Endpoint", func(c *Config) { c.TelegramAPIEndpoint = "api.telegram.org" }, "telegram_api_endpoint (TELEGRAM_API_ENDPOINT)", "not an http"},
+		{"FundamentalsProvider", func(c *Config) { c.FundamentalsProvider = "bloomberg" }, "fundamentals_provider (VIGIL_FUNDAMENTALS_PROVIDER, FUNDAMENTALS_PROVIDER)", `is "bloomberg"; want synthetic, snapshot or yahoo, or empty`},
+		{"FundamentalsSnapshotFile", func(c *Config) { c.FundamentalsProvider = "snapshot" }, "fundamentals_file (VIGIL_FUNDAMENTALS_FILE, FUNDAMENTALS_FILE)", "required when fundamentals_provider is snapshot"},
+		{"FundamentalsTTL", func(c *Config) { c.FundamentalsCacheTTL = -1 }, "fundamentals_cache_ttl (VIGIL_FUNDAMENTALS_CACHE_TTL)", "at least 0s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -142,7 +145,9 @@ func TestValidateAccepts(t *testing.T) {
 			setJob(c, JobNotification, func(j *JobType) { j.RetryAttempts = 0 })
 		}},
 		{"CatchupCoalesce", func(c *Config) { c.JobDefaults.Catchup, c.JobDefaults.Coalesce = "coalesce", true }},
-		{"ZeroDelays", func(c *Config) { c.StartupDelay, c.DataCacheTTL = 0, 0 }},
+		{"ZeroDelays", func(c *Config) { c.StartupDelay, c.DataCacheTTL, c.FundamentalsCacheTTL = 0, 0, 0 }},
+		{"FundamentalsSnapshot", func(c *Config) { c.FundamentalsProvider, c.FundamentalsFile = "snapshot", "fundamentals.csv" }},
+		{"FundamentalsYahoo", func(c *Config) { c.FundamentalsProvider = "yahoo" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

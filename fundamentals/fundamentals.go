@@ -1,8 +1,15 @@
 // Package fundamentals supplies company figures screeners filter and rank on:
 // market capitalisation, trailing P/E, average daily volume and sector.
 // Providers: synthetic (deterministic, the default with synthetic bars), a
-// snapshot file, and Yahoo's quote API. A Manager caches figures in memory and
-// in the fundamentals table, like marketdata does bars.
+// snapshot file, and Yahoo's quote API; NewProvider builds one by name. A
+// Manager caches figures in memory and in the fundamentals table, like
+// marketdata does bars: it batches, paces and coalesces provider calls, writes
+// every fetch through to a Store and falls back on it when the provider fails.
+//
+// The package does no database I/O of its own: Store is implemented over the
+// fundamentals table elsewhere (NaN as NULL). It must not import pgx, River,
+// huma or Telegram, nor marketdata; beyond the standard library it uses only
+// golang.org/x/time/rate.
 package fundamentals
 
 import (

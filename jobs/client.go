@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
@@ -44,6 +45,9 @@ type Deps struct {
 	// Market serves bars to alert jobs; nil builds one from config
 	// (market_data_provider, data_cache_ttl) with the market_bars store.
 	Market *marketdata.Manager
+	// Fundamentals serves screeners; nil builds one from config
+	// (fundamentals_provider) with the fundamentals table as its store.
+	Fundamentals *fundamentals.Manager
 }
 
 // Client is the River client with Vigil's ledger.
@@ -61,7 +65,7 @@ type Client struct {
 
 // Kinds returns the job types this build has workers for.
 func Kinds() []string {
-	return []string{KindAlert, KindNotification, KindDataProcessing, KindBackup}
+	return []string{KindAlert, KindScreener, KindReport, KindNotification, KindDataProcessing, KindBackup}
 }
 
 // newManagers returns a function giving one market-data manager per data
@@ -113,6 +117,14 @@ func NewClient(d Deps) (*Client, error) {
 		}
 		market = m
 	}
+	funds := d.Fundamentals
+	if funds == nil {
+		f, err := NewFundamentals(d.Pool, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		funds = f
+	}
 
 	workers := river.NewWorkers()
 	// Workers registered by the caller (tests, benchmarks) take precedence.
@@ -127,6 +139,14 @@ func NewClient(d Deps) (*Client, error) {
 		func() error {
 			return river.AddWorkerSafely(workers, &AlertWorker{Pool: d.Pool, Config: cfg, Market: market,
 				Logger: log.With("component", "alerts"), Metrics: d.Metrics})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &ScreenerWorker{Pool: d.Pool, Config: cfg, Market: market,
+				Fundamentals: funds, Logger: log.With("component", "screener")})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &ReportWorker{Pool: d.Pool, Config: cfg, Market: market,
+				Logger: log.With("component", "report")})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &DataProcessingWorker{Config: cfg, Managers: managers,

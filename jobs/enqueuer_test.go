@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +50,12 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	b := setup(t)
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
-	go func() { _ = b.enq.Run(ctx) }()
+	// A build without the screener worker: screener rows wait for it.
+	kinds := slices.DeleteFunc(slices.Clone(b.client.Kinds), func(k string) bool { return k == KindScreener })
+	enq, err := NewEnqueuer(EnqueuerOpts{Pool: b.pool, Client: b.client.Client, Config: b.cfg, Validator: validator,
+		Logger: testLogger(t), Kinds: kinds})
+	require.NoError(t, err)
+	go func() { _ = enq.Run(ctx) }()
 	time.Sleep(100 * time.Millisecond) // let the listener start (the 30 s ceiling would catch it anyway)
 
 	// Rows written by another service or an operator, as the design's bot does.
@@ -98,7 +104,7 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	require.Equal(t, 3, signals, "each disabled row raises a health signal")
 
 	// Fixing the cron re-enables nothing by itself, but clears the reason when enabled again.
-	_, err := b.pool.Exec(b.ctx, "UPDATE job_schedules SET cron = '0 * * * *', enabled = true WHERE id = $1", badCron)
+	_, err = b.pool.Exec(b.ctx, "UPDATE job_schedules SET cron = '0 * * * *', enabled = true WHERE id = $1", badCron)
 	require.NoError(t, err)
 	eventually(t, "fixed row planned", func() bool { return get(badCron).NextRunAt != nil })
 	require.Nil(t, get(badCron).DisabledReason)

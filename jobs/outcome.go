@@ -18,7 +18,8 @@ import (
 type runOutcome struct {
 	result any
 	notes  []NotifyArgs
-	// writes runs first in the transaction (artifacts, created alerts).
+	// writes runs first in the transaction (artifacts, created alerts); it
+	// may complete the result, which is encoded after it.
 	writes func(tx pgx.Tx) error
 }
 
@@ -28,10 +29,6 @@ type runOutcome struct {
 // result is never lost.
 func commitOutcome[T river.JobArgs](ctx context.Context, pool *pgxpool.Pool, cfg config.Config,
 	job *river.Job[T], ref RunRef, now time.Time, o runOutcome) error {
-	res, err := json.Marshal(o.result)
-	if err != nil {
-		return fmt.Errorf("encode run %d result: %w", ref.RunID, err)
-	}
 	workerID := ""
 	if c := river.ClientFromContext[pgx.Tx](ctx); c != nil {
 		workerID = c.ID()
@@ -40,11 +37,16 @@ func commitOutcome[T river.JobArgs](ctx context.Context, pool *pgxpool.Pool, cfg
 	if job.AttemptedAt != nil {
 		started = *job.AttemptedAt
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if o.writes != nil {
 			if err := o.writes(tx); err != nil {
 				return err
 			}
+		}
+		// Encoded after the writes, which may add to the result.
+		res, err := json.Marshal(o.result)
+		if err != nil {
+			return fmt.Errorf("encode run %d result: %w", ref.RunID, err)
 		}
 		if len(o.notes) > 0 {
 			params := make([]river.InsertManyParams, len(o.notes))

@@ -99,6 +99,8 @@ type setupOpts struct {
 	beforeCommit func() error
 	// alertNow is the alert worker's clock.
 	alertNow func() time.Time
+	// realReports keeps the real ReportWorker instead of the test one.
+	realReports bool
 }
 
 func setup(t *testing.T, opts ...setupOpts) *bundle {
@@ -118,7 +120,9 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	client, err := NewClient(Deps{
 		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
 		Register: func(w *river.Workers) {
-			river.AddWorker(w, rw)
+			if !o.realReports {
+				river.AddWorker(w, rw)
+			}
 			if o.beforeCommit != nil || o.alertNow != nil {
 				river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: o.market, Logger: testLogger(t),
 					beforeCommit: o.beforeCommit, NowFunc: o.alertNow})

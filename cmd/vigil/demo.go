@@ -22,8 +22,8 @@ func ptrInt64(v int64) *int64 { return &v }
 // `make run` has something to fire: four alerts on the synthetic market
 // (evaluated every 15 s, each firing within a minute), a per-minute
 // notification to the demo user (recorded in the notifications table and the
-// log, as the user has no channel), and a report schedule that waits until
-// the report worker exists.
+// log, as the user has no channel), a daily summary with charts and an S&P
+// 500 screener after the US close, and a portfolio for portfolio reports.
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var exists bool
@@ -47,13 +47,27 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 		for _, d := range []demo{
 			{"demo: minute heartbeat", "notification", "demo", "* * * * *", "UTC",
 				map[string]any{"user_id": u.ID, "message": "Vigil demo: the scheduler fired this notification", "priority": "normal", "notification_type": "system"}},
-			{"demo: daily summary (waits for the report worker)", "report", "AAPL,MSFT", "0 18 * * 1-5", "America/New_York",
+			{"demo: daily summary with charts", "report", "AAPL,MSFT", "0 18 * * 1-5", "America/New_York",
 				map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL", "MSFT"}, "timeframe": "1d", "include_charts": true}}},
+			{"demo: S&P 500 value screener", "screener", "sp500", "35 16 * * 1-5", "America/New_York",
+				map[string]any{"screener_set": "sp500", "filter_criteria": map[string]any{"min_market_cap": 10e9, "max_pe_ratio": 25,
+					"rule": map[string]any{"indicator": "close", "operator": ">", "right": map[string]any{"indicator": "sma", "period": 200}}}, "top_n": 10}},
 		} {
 			params, _ := json.Marshal(d.params)
 			if _, err := q.ScheduleCreate(ctx, tx, dbsqlc.ScheduleCreateParams{UserID: int32(u.ID), Name: d.name, JobType: d.jobType,
 				Target: d.target, TaskParams: params, Cron: d.cron, Enabled: true, Timezone: d.tz, DstGap: "shift", DstFold: "first"}); err != nil {
 				return fmt.Errorf("create demo schedule %q: %w", d.name, err)
+			}
+		}
+		pf, err := q.PortfolioCreate(ctx, tx, dbsqlc.PortfolioCreateParams{UserID: u.ID, Name: "core", Currency: "USD"})
+		if err != nil {
+			return fmt.Errorf("create demo portfolio: %w", err)
+		}
+		for _, h := range []dbsqlc.HoldingUpsertParams{{Symbol: "AAPL", Quantity: 10, CostBasis: 150},
+			{Symbol: "MSFT", Quantity: 5, CostBasis: 300}, {Symbol: "NVDA", Quantity: 20, CostBasis: 40}} {
+			h.PortfolioID = pf.ID
+			if _, err := q.HoldingUpsert(ctx, tx, h); err != nil {
+				return fmt.Errorf("create demo holding %s: %w", h.Symbol, err)
 			}
 		}
 		alertsDemo, err := demoAlerts(ctx, time.Now())
@@ -68,7 +82,7 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 				return fmt.Errorf("create demo alert %q: %w", d.name, err)
 			}
 		}
-		log.Info("seeded the demo: user 'demo' (admin), 4 alerts on synthetic data and 2 schedules", "user_id", u.ID)
+		log.Info("seeded the demo: user 'demo' (admin), 4 alerts on synthetic data, 3 schedules and portfolio 'core'", "user_id", u.ID)
 		return nil
 	})
 }

@@ -1,0 +1,131 @@
+package fundamentals
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ErrRateLimited marks a provider's HTTP 429; see RateLimitError for how long
+// to wait.
+var ErrRateLimited = errors.New("rate limited")
+
+// RateLimitError is a provider telling us to slow down. It matches
+// ErrRateLimited with errors.Is.
+type RateLimitError struct {
+	Provider   string
+	Status     int
+	RetryAfter time.Duration // from the Retry-After header; 0 when absent
+}
+
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("%s: rate limited (HTTP %d), retry after %s", e.Provider, e.Status, e.RetryAfter)
+	}
+	return fmt.Sprintf("%s: rate limited (HTTP %d)", e.Provider, e.Status)
+}
+
+// Unwrap makes errors.Is(err, ErrRateLimited) true.
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// DefaultHTTPTimeout bounds one HTTP request of the yahoo provider when
+// NewProvider builds its client.
+const DefaultHTTPTimeout = 20 * time.Second
+
+// Options configures NewProvider. Fields a provider does not use are ignored.
+type Options struct {
+	// File is the snapshot provider's CSV or JSON file (required for it).
+	File string
+	// BaseURL overrides Yahoo's API address (a proxy, or a test server).
+	BaseURL string
+	// CookieURL overrides the address Yahoo's session cookie comes from.
+	CookieURL string
+	// HTTPClient is used by yahoo; nil builds one with HTTPTimeout.
+	HTTPClient *http.Client
+	// HTTPTimeout bounds each request when HTTPClient is nil (default
+	// DefaultHTTPTimeout).
+	HTTPTimeout time.Duration
+	// UserAgent is sent to Yahoo (which refuses some default agents).
+	UserAgent string
+	// WithSector makes yahoo also ask quoteSummary's assetProfile for each
+	// symbol's sector: one more request per symbol.
+	WithSector bool
+	// RequestsPerSecond paces yahoo's HTTP requests: 0 means
+	// DefaultYahooRequestsPerSecond, a negative value no pacing.
+	RequestsPerSecond float64
+	// Seed varies the synthetic figures.
+	Seed int64
+	// Lookup gives synthetic figures a name and sector (such as the S&P 500
+	// snapshot's); nil leaves the name the symbol and the sector "Unknown".
+	Lookup func(symbol string) (name, sector string, ok bool)
+	// Now is the providers' clock (default time.Now).
+	Now func() time.Time
+}
+
+// ProviderNames lists the names NewProvider accepts; the first is the default.
+func ProviderNames() []string { return []string{"synthetic", "snapshot", "yahoo"} }
+
+// NewProvider builds the named provider; an empty name means "synthetic". The
+// snapshot provider reads its file here, so a bad file fails at start-up.
+func NewProvider(name string, opts Options) (Provider, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "synthetic":
+		return &Synthetic{Seed: opts.Seed, Lookup: opts.Lookup, Now: opts.Now}, nil
+	case "snapshot":
+		if opts.File == "" {
+			return nil, errors.New("fundamentals provider snapshot: a file is required")
+		}
+		return NewSnapshot(opts.File)
+	case "yahoo":
+		client := opts.HTTPClient
+		if client == nil {
+			timeout := opts.HTTPTimeout
+			if timeout <= 0 {
+				timeout = DefaultHTTPTimeout
+			}
+			client = &http.Client{Timeout: timeout}
+		}
+		y := &Yahoo{
+			BaseURL:    opts.BaseURL,
+			CookieURL:  opts.CookieURL,
+			Client:     client,
+			UserAgent:  opts.UserAgent,
+			WithSector: opts.WithSector,
+			Now:        opts.Now,
+		}
+		switch r := opts.RequestsPerSecond; {
+		case r == 0:
+			y.Limiter = rate.NewLimiter(DefaultYahooRequestsPerSecond, yahooBurst)
+		case r > 0:
+			y.Limiter = rate.NewLimiter(rate.Limit(r), yahooBurst)
+		}
+		return y, nil
+	}
+	return nil, fmt.Errorf("fundamentals provider %q: must be one of %s", name, strings.Join(ProviderNames(), ", "))
+}
+
+// maxSymbolLen bounds symbols; real ones are far shorter.
+const maxSymbolLen = 32
+
+// normalizeSymbol trims and upper-cases a symbol and reports whether it is
+// one: characters no exchange uses are refused (which also keeps symbols safe
+// in URLs). The rules are marketdata's.
+func normalizeSymbol(symbol string) (string, bool) {
+	s := strings.ToUpper(strings.TrimSpace(symbol))
+	if s == "" || len(s) > maxSymbolLen {
+		return "", false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune(".-_=^/", r):
+		default:
+			return "", false
+		}
+	}
+	return s, true
+}

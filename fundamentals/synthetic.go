@@ -1,0 +1,130 @@
+package fundamentals
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"time"
+)
+
+// Synthetic ranges: plausible for US large caps.
+const (
+	syntheticMinCap        = 2e9
+	syntheticMaxCap        = 3e12
+	syntheticMinPE         = 6
+	syntheticMaxPE         = 60
+	syntheticNoPEShare     = 0.08 // share of symbols with negative earnings (P/E NaN)
+	syntheticMinVolume     = 3e5
+	syntheticMaxVolume     = 8e7
+	syntheticUnknownSector = "Unknown"
+)
+
+// Synthetic invents figures from a hash of (Seed, symbol), so that demos and
+// tests work offline and give the same figures in every call and process. It
+// knows every valid symbol:
+//
+//   - market cap log-uniform from 2e9 to 3e12 USD, in whole millions;
+//   - trailing P/E log-uniform from 6 to 60, two decimals, except for about
+//     8% of symbols whose earnings are "negative" (NaN);
+//   - average daily volume log-uniform from 3e5 to 8e7 shares, whole shares;
+//   - currency USD; name and sector from Lookup, else the symbol and
+//     "Unknown";
+//   - AsOf the start of Now's UTC day.
+//
+// A symbol that is not one (empty, or characters no exchange uses) is absent.
+type Synthetic struct {
+	// Seed varies the figures; the same seed gives the same figures.
+	Seed int64
+	// Lookup returns a symbol's company name and sector (such as the S&P
+	// 500 snapshot's); nil, or ok false, means none.
+	Lookup func(symbol string) (name, sector string, ok bool)
+	// Now is the clock AsOf comes from (default time.Now).
+	Now func() time.Time
+}
+
+// Name is "synthetic".
+func (s *Synthetic) Name() string { return "synthetic" }
+
+// Fundamentals returns figures for every valid symbol.
+func (s *Synthetic) Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("synthetic: %w", err)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	asOf := now().UTC().Truncate(24 * time.Hour)
+	out := make(map[string]Fundamentals, len(symbols))
+	for _, given := range symbols {
+		sym, ok := normalizeSymbol(given)
+		if !ok {
+			continue
+		}
+		out[given] = s.figures(sym, asOf)
+	}
+	return out, nil
+}
+
+// figures derives one symbol's figures from its hash.
+func (s *Synthetic) figures(sym string, asOf time.Time) Fundamentals {
+	r := newSplitMix(s.Seed, sym)
+	f := Fundamentals{
+		Symbol:    sym,
+		Name:      sym,
+		MarketCap: math.Round(logUniform(r.float(), syntheticMinCap, syntheticMaxCap)/1e6) * 1e6,
+		PERatio:   math.NaN(),
+		Sector:    syntheticUnknownSector,
+		Currency:  "USD",
+		AsOf:      asOf,
+	}
+	noPE, pe := r.float(), r.float()
+	if noPE >= syntheticNoPEShare {
+		f.PERatio = math.Round(logUniform(pe, syntheticMinPE, syntheticMaxPE)*100) / 100
+	}
+	f.AvgVolume = math.Round(logUniform(r.float(), syntheticMinVolume, syntheticMaxVolume))
+	if s.Lookup != nil {
+		if name, sector, ok := s.Lookup(sym); ok {
+			if name != "" {
+				f.Name = name
+			}
+			if sector != "" {
+				f.Sector = sector
+			}
+		}
+	}
+	return f
+}
+
+// logUniform maps u in [0, 1) to [lo, hi) with a uniform logarithm.
+func logUniform(u, lo, hi float64) float64 {
+	return lo * math.Pow(hi/lo, u)
+}
+
+// splitMix is SplitMix64 seeded with an FNV-1a hash of (seed, symbol): the
+// same numbers on every platform and in every process, unlike hash/maphash.
+type splitMix struct{ state uint64 }
+
+func newSplitMix(seed int64, sym string) *splitMix {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(seed))
+	h.Write(b[:])
+	h.Write([]byte(sym))
+	return &splitMix{state: h.Sum64()}
+}
+
+func (s *splitMix) next() uint64 {
+	s.state += 0x9e3779b97f4a7c15
+	z := s.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// float returns a number in [0, 1) from the top 53 bits.
+func (s *splitMix) float() float64 {
+	return float64(s.next()>>11) / (1 << 53)
+}

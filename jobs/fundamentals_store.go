@@ -1,0 +1,107 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/screener"
+)
+
+// FundamentalsStore keeps fundamentals in the fundamentals table: the
+// manager writes fetched figures through and reads them back when its
+// provider fails.
+type FundamentalsStore struct {
+	Pool *pgxpool.Pool
+}
+
+// Save upserts figures; NaN numbers are stored as NULL.
+func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []fundamentals.Fundamentals) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	p := dbsqlc.FundamentalsUpsertParams{Provider: provider}
+	for _, f := range fs {
+		asOf := f.AsOf
+		if asOf.IsZero() {
+			asOf = time.Now()
+		}
+		p.Symbols = append(p.Symbols, f.Symbol)
+		p.Names = append(p.Names, f.Name)
+		p.MarketCaps = append(p.MarketCaps, f.MarketCap)
+		p.PeRatios = append(p.PeRatios, f.PERatio)
+		p.AvgVolumes = append(p.AvgVolumes, f.AvgVolume)
+		p.Sectors = append(p.Sectors, f.Sector)
+		p.Currencies = append(p.Currencies, f.Currency)
+		p.FetchedAts = append(p.FetchedAts, asOf.UTC())
+	}
+	if err := dbsqlc.New().FundamentalsUpsert(ctx, s.Pool, p); err != nil {
+		return fmt.Errorf("store fundamentals of %d symbols from %s: %w", len(fs), provider, err)
+	}
+	return nil
+}
+
+// Load reads the stored figures of symbols from provider, whatever their age.
+func (s FundamentalsStore) Load(ctx context.Context, provider string, symbols []string) (map[string]fundamentals.Fundamentals, error) {
+	rows, err := dbsqlc.New().FundamentalsGet(ctx, s.Pool, dbsqlc.FundamentalsGetParams{Provider: provider, Symbols: symbols})
+	if err != nil {
+		return nil, fmt.Errorf("load fundamentals of %d symbols from %s: %w", len(symbols), provider, err)
+	}
+	out := make(map[string]fundamentals.Fundamentals, len(rows))
+	for _, r := range rows {
+		out[r.Symbol] = fundamentals.Fundamentals{Symbol: r.Symbol, Name: deref(r.Name), MarketCap: orNaN(r.MarketCap),
+			PERatio: orNaN(r.PeRatio), AvgVolume: orNaN(r.AvgVolume), Sector: deref(r.Sector),
+			Currency: deref(r.Currency), AsOf: r.FetchedAt}
+	}
+	return out, nil
+}
+
+func orNaN(v pgtype.Float8) float64 {
+	if !v.Valid {
+		return math.NaN()
+	}
+	return v.Float64
+}
+
+// NewFundamentals builds the fundamentals manager config asks for: the
+// fundamentals_provider (by default synthetic when market data is synthetic
+// or csv, yahoo when it is yahoo), cached for fundamentals_cache_ttl and
+// stored in the fundamentals table. Synthetic figures carry the S&P 500
+// snapshot's names and sectors.
+func NewFundamentals(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) (*fundamentals.Manager, error) {
+	p, err := fundamentals.NewProvider(cfg.FundamentalsProviderName(), fundamentals.Options{File: cfg.FundamentalsFile,
+		Lookup: sp500Lookup(), WithSector: true})
+	if err != nil {
+		return nil, err
+	}
+	var store fundamentals.Store
+	if pool != nil {
+		store = FundamentalsStore{Pool: pool}
+	}
+	return fundamentals.NewManager(p, store, cfg.FundamentalsCacheTTL.D(), log.With("component", "fundamentals")), nil
+}
+
+// sp500Lookup gives a symbol's name and sector from the S&P 500 snapshot.
+func sp500Lookup() func(string) (string, string, bool) {
+	cs, err := screener.SP500()
+	if err != nil {
+		return nil
+	}
+	by := make(map[string]screener.Constituent, len(cs))
+	for _, c := range cs {
+		by[c.Symbol] = c
+		by[screener.ProviderSymbol("yahoo", c.Symbol)] = c
+	}
+	return func(symbol string) (string, string, bool) {
+		c, ok := by[symbol]
+		return c.Name, c.Sector, ok
+	}
+}
