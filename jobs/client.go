@@ -84,6 +84,7 @@ func newManagers(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) func(s
 			return nil, fmt.Errorf("market data provider %q: %w", name, err)
 		}
 		m := marketdata.NewManager(p, pool, cfg.DataCacheTTL.D(), log.With("component", "marketdata"))
+		m.SetRateLimit(marketdata.DefaultRateLimit(p.Name()), 5)
 		byName[name] = m
 		return m, nil
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/time/rate"
 
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/db/dbsqlc"
@@ -57,6 +58,8 @@ type Manager struct {
 	ttl      time.Duration
 	log      *slog.Logger
 	fetches  atomic.Int64
+	// limiter paces provider requests (nil: unpaced); see SetRateLimit.
+	limiter *rate.Limiter
 
 	mu       sync.Mutex
 	cache    map[cacheKey]*entry
@@ -82,6 +85,33 @@ func NewManager(p Provider, pool *pgxpool.Pool, ttl time.Duration, log *slog.Log
 
 // Provider returns the provider behind the Manager (for quotes).
 func (m *Manager) Provider() Provider { return m.provider }
+
+// SetRateLimit paces the Manager's provider requests to perSecond with
+// bursts of burst, so that a screener fetching 500 symbols concurrently stays
+// within the provider's limits; perSecond <= 0 removes the pacing. Call it
+// before the Manager is used.
+func (m *Manager) SetRateLimit(perSecond float64, burst int) {
+	if perSecond <= 0 {
+		m.limiter = nil
+		return
+	}
+	m.limiter = rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
+}
+
+// DefaultRateLimit is the request pacing the named provider gets by default,
+// in requests per second (0: none): yahoo 5/s (its chart API is unofficial
+// and throttles bursts with 429s), binance 10/s (klines of up to 1,000 bars
+// weigh 2 of its 6,000-per-minute budget; this keeps well inside it), the
+// local providers unpaced.
+func DefaultRateLimit(provider string) float64 {
+	switch provider {
+	case "yahoo":
+		return 5
+	case "binance":
+		return 10
+	}
+	return 0
+}
 
 // Fetches is the number of provider calls made so far.
 func (m *Manager) Fetches() int64 { return m.fetches.Load() }
@@ -221,6 +251,11 @@ func (m *Manager) fetchProvider(ctx context.Context, k cacheKey, n int, now time
 		from := to.Add(-span)
 		if epoch := time.Unix(0, 0).UTC(); from.Before(epoch) {
 			from = epoch
+		}
+		if m.limiter != nil {
+			if err := m.limiter.Wait(ctx); err != nil {
+				return nil, fmt.Errorf("wait for %s's rate limit: %w", m.provider.Name(), err)
+			}
 		}
 		m.fetches.Add(1)
 		got, err := m.provider.Bars(ctx, k.symbol, k.tf, from, to)

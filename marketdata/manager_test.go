@@ -383,3 +383,29 @@ func TestManagerCoalescedFailureFallsBack(t *testing.T) {
 	wg.Wait()
 	require.EqualValues(t, 1, b.m.Fetches())
 }
+
+// SetRateLimit paces provider calls: each provider call takes a token from
+// the limiter (1 a second, burst 1), so right after one fetch none is left
+// and the next fetch waits for it; a caller whose context ends gives up
+// while the shared fetch goes on.
+func TestManagerRateLimit(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	m := NewManager(&Synthetic{Now: func() time.Time { return now }}, nil, time.Minute, nil)
+	m.SetRateLimit(1, 1)
+	_, err := m.Bars(t.Context(), "AAPL", bars.D1, 10, now)
+	require.NoError(t, err)
+	require.Less(t, m.limiter.Tokens(), 1.0, "the fetch spent the limiter's token")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = m.Bars(ctx, "MSFT", bars.D1, 10, now)
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = m.Bars(t.Context(), "MSFT", bars.D1, 10, now)
+	require.NoError(t, err, "the paced fetch completes")
+	require.Equal(t, int64(2), m.Fetches())
+
+	m.SetRateLimit(0, 0)
+	require.Nil(t, m.limiter)
+	require.Equal(t, 5.0, DefaultRateLimit("yahoo"))
+	require.Zero(t, DefaultRateLimit("synthetic"))
+}
