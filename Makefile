@@ -34,6 +34,7 @@ fuzz: ## run each fuzz target briefly (FUZZTIME=5s)
 	$(GO) test -run='^$$' -fuzz='^FuzzSplit$$' -fuzztime=$(FUZZTIME) ./notify/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./alerts/
 	$(GO) test -run='^$$' -fuzz='^FuzzStep$$' -fuzztime=$(FUZZTIME) ./alerts/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseParams$$' -fuzztime=$(FUZZTIME) ./screener/
 
 $(SQLC):
 	CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)

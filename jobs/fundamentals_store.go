@@ -74,11 +74,11 @@ func orNaN(v pgtype.Float8) float64 {
 // NewFundamentals builds the fundamentals manager config asks for: the
 // fundamentals_provider (by default synthetic when market data is synthetic
 // or csv, yahoo when it is yahoo), cached for fundamentals_cache_ttl and
-// stored in the fundamentals table. Synthetic figures carry the S&P 500
-// snapshot's names and sectors.
+// stored in the fundamentals table. Synthetic figures carry the S&P 500 and
+// Nasdaq-100 snapshots' names and sectors.
 func NewFundamentals(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) (*fundamentals.Manager, error) {
 	p, err := fundamentals.NewProvider(cfg.FundamentalsProviderName(), fundamentals.Options{File: cfg.FundamentalsFile,
-		Lookup: sp500Lookup(), WithSector: true})
+		Lookup: universeLookup(), WithSector: true})
 	if err != nil {
 		return nil, err
 	}
@@ -89,16 +89,19 @@ func NewFundamentals(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) (*
 	return fundamentals.NewManager(p, store, cfg.FundamentalsCacheTTL.D(), log.With("component", "fundamentals")), nil
 }
 
-// sp500Lookup gives a symbol's name and sector from the S&P 500 snapshot.
-func sp500Lookup() func(string) (string, string, bool) {
-	cs, err := screener.SP500()
-	if err != nil {
-		return nil
-	}
-	by := make(map[string]screener.Constituent, len(cs))
-	for _, c := range cs {
-		by[c.Symbol] = c
-		by[screener.ProviderSymbol("yahoo", c.Symbol)] = c
+// universeLookup gives a symbol's name and sector from the S&P 500
+// snapshot, else the Nasdaq-100 one.
+func universeLookup() func(string) (string, string, bool) {
+	by := map[string]screener.Constituent{}
+	for _, list := range []func() ([]screener.Constituent, error){screener.Nasdaq100, screener.SP500} {
+		cs, err := list()
+		if err != nil {
+			continue
+		}
+		for _, c := range cs { // S&P 500 last: its GICS sectors win
+			by[c.Symbol] = c
+			by[screener.ProviderSymbol("yahoo", c.Symbol)] = c
+		}
 	}
 	return func(symbol string) (string, string, bool) {
 		c, ok := by[symbol]

@@ -2,8 +2,10 @@
 // fundamentals (market cap, P/E, average volume) and by an alert rule tree on
 // indicators, ranks the matches and renders them for a notification.
 //
-// Universes: the S&P 500 snapshot shipped in data/, custom lists, and plain
-// ticker lists (ExpandTarget).
+// Universes: the S&P 500 and Nasdaq-100 snapshots shipped in data/ (their
+// sources and dates are in data/README.md; "nasdaq" is an alias of
+// "nasdaq100", not the whole exchange), custom lists, and plain ticker lists
+// (ExpandTarget).
 //
 // It is a pure domain package: no database, job queue, HTTP framework,
 // Telegram or logger. Run takes its data as functions (Sources), so the

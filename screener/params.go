@@ -59,7 +59,8 @@ func (c Criteria) hasRule() bool {
 // Params are a screener's task_params, decoded. ParseParams fills the
 // defaults; Run applies them too when a field is zero.
 type Params struct {
-	// ScreenerSet is sp500, nasdaq, nasdaq100, custom or custom:NAME.
+	// ScreenerSet is sp500, nasdaq100, nasdaq (alias of nasdaq100),
+	// custom or custom:NAME; see ExpandTarget.
 	ScreenerSet string `json:"screener_set"`
 	// Criteria filter the universe.
 	Criteria Criteria `json:"filter_criteria"`
@@ -257,7 +258,11 @@ func (ps *problems) integer(field string, v json.RawMessage) (int, bool) {
 func (ps *problems) number(field string, v json.RawMessage, positive bool) *float64 {
 	var f float64
 	if err := json.Unmarshal(v, &f); err != nil || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-		ps.add(field, "must be a number, got "+jsonType(v))
+		if typ := jsonType(v); typ != "number" {
+			ps.add(field, "must be a number, got "+typ)
+		} else {
+			ps.add(field, "must be a finite number, got one out of range") // 1e400
+		}
 		return nil
 	}
 	switch {

@@ -70,6 +70,7 @@ func TestParseParamsErrors(t *testing.T) {
 		{"criteria typo", `{"screener_set": "sp500", "filter_criteria": {"max_pe": 25}}`, "filter_criteria.max_pe", "unknown property"},
 		{"negative market cap", `{"screener_set": "sp500", "filter_criteria": {"min_market_cap": -1}}`, "filter_criteria.min_market_cap", "at least 0"},
 		{"zero P/E", `{"screener_set": "sp500", "filter_criteria": {"max_pe_ratio": 0}}`, "filter_criteria.max_pe_ratio", "greater than 0"},
+		{"P/E out of range", `{"screener_set": "sp500", "filter_criteria": {"max_pe_ratio": 1e400}}`, "filter_criteria.max_pe_ratio", "must be a finite number"},
 		{"volume type", `{"screener_set": "sp500", "filter_criteria": {"min_volume": "1M"}}`, "filter_criteria.min_volume", "must be a number, got string"},
 		{"rule type", `{"screener_set": "sp500", "filter_criteria": {"rule": 30}}`, "filter_criteria.rule", "must be an object"},
 		{"rule indicator", `{"screener_set": "sp500", "filter_criteria": {"rule": {"indicator": "rsx", "operator": "<", "value": 30}}}`,

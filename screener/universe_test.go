@@ -34,4 +34,47 @@ func TestExpandTarget(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnknownUniverse)
 	_, err = ExpandTarget("ftse", "", nil)
 	require.ErrorIs(t, err, ErrUnknownUniverse)
+	require.ErrorContains(t, err, "nasdaq100")
+}
+
+func TestNasdaq100Snapshot(t *testing.T) {
+	t.Parallel()
+	cs, err := Nasdaq100()
+	require.NoError(t, err)
+	require.Len(t, cs, 100) // 99 companies on 2026-10-07, Alphabet twice
+	require.Equal(t, Constituent{Symbol: "ADBE", Name: "Adobe Inc.", Sector: "Technology"}, cs[0])
+	seen := map[string]bool{}
+	for _, c := range cs {
+		require.False(t, seen[c.Symbol], "%s listed twice", c.Symbol)
+		seen[c.Symbol] = true
+		require.Regexp(t, tickerRE, c.Symbol)
+		require.NotEmpty(t, c.Name, c.Symbol)
+		require.NotEmpty(t, c.Sector, c.Symbol)
+		require.Equal(t, c.Symbol, ProviderSymbol("yahoo", c.Symbol), "no class shares to map")
+	}
+	for _, s := range []string{"AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "GOOGL", "COST", "NFLX"} {
+		require.True(t, seen[s], s)
+	}
+	require.False(t, seen["BRK.B"], "an S&P 500 member, not Nasdaq-listed")
+
+	// The returned slice is a copy.
+	cs[0].Symbol = "XXX"
+	again, err := Nasdaq100()
+	require.NoError(t, err)
+	require.Equal(t, "ADBE", again[0].Symbol)
+
+	syms, err := ExpandTarget("nasdaq100", "ignored", nil)
+	require.NoError(t, err)
+	require.Len(t, syms, 100)
+	require.Equal(t, "ADBE", syms[0])
+	alias, err := ExpandTarget("nasdaq", "", nil)
+	require.NoError(t, err)
+	require.Equal(t, syms, alias)
+
+	// The S&P 500 snapshot and its provider mapping are unaffected.
+	sp, err := ExpandTarget("sp500", "", nil)
+	require.NoError(t, err)
+	require.Len(t, sp, 503)
+	require.Contains(t, sp, "BRK.B")
+	require.Equal(t, "BRK-B", ProviderSymbol("yahoo", "BRK.B"))
 }
