@@ -147,6 +147,39 @@ func (h *handler) register(api huma.API) {
 		http.StatusNotFound)
 	op(api, "cancel-run", http.MethodDelete, "/api/runs/{id}", "Cancel a pending or running run", "runs", 0, h.cancelRun,
 		http.StatusNotFound, http.StatusConflict)
+	opd(api, "list-run-artifacts", http.MethodGet, "/api/runs/{id}/artifacts", "List the files a run produced", listArtifactsDoc,
+		"runs", 0, h.listArtifacts, http.StatusNotFound)
+	operation(api, huma.Operation{OperationID: "get-run-artifact", Method: http.MethodGet, Path: "/api/runs/{id}/artifacts/{name}",
+		Summary: "Download a file a run produced", Description: getArtifactDoc, Tags: []string{"runs"},
+		Responses: artifactResponses()}, h.getArtifact, http.StatusNotFound, http.StatusUnprocessableEntity)
+
+	// Ad-hoc reports and screeners (recorded as runs, worked by their workers).
+	opd(api, "run-report", http.MethodPost, "/api/reports/run", "Run a report now, without a schedule", runReportDoc,
+		"reports", http.StatusAccepted, h.runReport, http.StatusUnprocessableEntity)
+	opd(api, "run-screener", http.MethodPost, "/api/screeners/run", "Run a screener now, without a schedule", runScreenerDoc,
+		"screeners", http.StatusAccepted, h.runScreener, http.StatusUnprocessableEntity)
+
+	// Screener sets (the caller's named ticker lists).
+	op(api, "list-screener-sets", http.MethodGet, "/api/screener-sets", "List your screener sets", "screeners", 0, h.listScreenerSets)
+	op(api, "get-screener-set", http.MethodGet, "/api/screener-sets/{name}", "Get one of your screener sets", "screeners", 0, h.getScreenerSet,
+		http.StatusNotFound, http.StatusUnprocessableEntity)
+	opd(api, "put-screener-set", http.MethodPut, "/api/screener-sets/{name}", "Create or replace a screener set", putScreenerSetDoc,
+		"screeners", 0, h.putScreenerSet, http.StatusUnprocessableEntity)
+	op(api, "delete-screener-set", http.MethodDelete, "/api/screener-sets/{name}", "Delete a screener set", "screeners", http.StatusNoContent,
+		h.deleteScreenerSet, http.StatusNotFound, http.StatusUnprocessableEntity)
+
+	// Portfolios (the caller's own) and their holdings.
+	op(api, "list-portfolios", http.MethodGet, "/api/portfolios", "List your portfolios", "portfolios", 0, h.listPortfolios)
+	opd(api, "create-portfolio", http.MethodPost, "/api/portfolios", "Create a portfolio", createPortfolioDoc,
+		"portfolios", http.StatusCreated, h.createPortfolio, http.StatusConflict, http.StatusUnprocessableEntity)
+	op(api, "get-portfolio", http.MethodGet, "/api/portfolios/{id}", "Get a portfolio with its holdings", "portfolios", 0, h.getPortfolio,
+		http.StatusNotFound)
+	op(api, "delete-portfolio", http.MethodDelete, "/api/portfolios/{id}", "Delete a portfolio and its holdings", "portfolios",
+		http.StatusNoContent, h.deletePortfolio, http.StatusNotFound)
+	opd(api, "put-portfolio-holding", http.MethodPut, "/api/portfolios/{id}/holdings/{symbol}", "Add or replace a holding", putHoldingDoc,
+		"portfolios", 0, h.putHolding, http.StatusNotFound, http.StatusUnprocessableEntity)
+	op(api, "delete-portfolio-holding", http.MethodDelete, "/api/portfolios/{id}/holdings/{symbol}", "Remove a holding", "portfolios",
+		http.StatusNoContent, h.deleteHolding, http.StatusNotFound, http.StatusUnprocessableEntity)
 
 	// Notifications.
 	op(api, "notify", http.MethodPost, "/api/notify", "Queue a notification", "notifications", http.StatusAccepted, h.notify,
@@ -166,14 +199,21 @@ func (h *handler) register(api huma.API) {
 // statuses beyond 401, 403 (blocked user) and 500, which every operation has.
 func op[I, O any](api huma.API, id, method, path, summary, tag string, status int,
 	fn func(context.Context, *I) (*O, error), errs ...int) {
-	huma.Register(api, huma.Operation{
-		OperationID:   id,
-		Method:        method,
-		Path:          path,
-		Summary:       summary,
-		Tags:          []string{tag},
-		DefaultStatus: status,
-		Security:      []map[string][]string{{bearerScheme: {}}},
-		Errors:        append([]int{http.StatusUnauthorized, http.StatusForbidden}, errs...),
-	}, fn)
+	operation(api, huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag},
+		DefaultStatus: status}, fn, errs...)
+}
+
+// opd is op with a description: what the operation does beyond its summary.
+func opd[I, O any](api huma.API, id, method, path, summary, description, tag string, status int,
+	fn func(context.Context, *I) (*O, error), errs ...int) {
+	operation(api, huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Description: description,
+		Tags: []string{tag}, DefaultStatus: status}, fn, errs...)
+}
+
+// operation registers o as an authenticated operation with the error
+// statuses every operation has (401, 403, 500) and errs.
+func operation[I, O any](api huma.API, o huma.Operation, fn func(context.Context, *I) (*O, error), errs ...int) {
+	o.Security = []map[string][]string{{bearerScheme: {}}}
+	o.Errors = append([]int{http.StatusUnauthorized, http.StatusForbidden}, errs...)
+	huma.Register(api, o, fn)
 }

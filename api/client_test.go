@@ -179,3 +179,57 @@ func decode(t *testing.T, b []byte) map[string]any {
 	require.NoError(t, json.Unmarshal(b, &m))
 	return m
 }
+
+// TestGeneratedClientReports drives the new resources with the generated
+// client: a screener set, a portfolio with a holding, a report run on it,
+// and the download of a file the run produced.
+func TestGeneratedClientReports(t *testing.T) {
+	t.Parallel()
+	b := setup(t, adhocKinds)
+	u := b.user("ann", userOpts{})
+	c := b.newClient(u.token)
+	ctx := b.ctx
+
+	set, err := c.PutScreenerSetWithResponse(ctx, "tech", client.ScreenerSetInput{Symbols: &[]string{"aapl", "MSFT"}})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, set.StatusCode(), string(set.Body))
+	require.Equal(t, []string{"AAPL", "MSFT"}, *set.JSON200.Symbols)
+	screen, err := c.RunScreenerWithResponse(ctx, client.ScreenerRequest{ScreenerSet: "custom:tech", TopN: ptr(int64(1))})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusAccepted, screen.StatusCode(), string(screen.Body))
+
+	created, err := c.CreatePortfolioWithResponse(ctx, client.PortfolioInput{Name: "main"})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, created.StatusCode(), string(created.Body))
+	id := created.JSON201.ID
+	held, err := c.PutPortfolioHoldingWithResponse(ctx, id, "aapl", client.HoldingInput{Quantity: 10, CostBasis: 150})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, held.StatusCode(), string(held.Body))
+	require.Equal(t, "AAPL", held.JSON200.Symbol)
+	got, err := c.GetPortfolioWithResponse(ctx, id)
+	require.NoError(t, err)
+	require.Len(t, *got.JSON200.Holdings, 1)
+
+	run, err := c.RunReportWithResponse(ctx, client.ReportRequest{ReportType: client.PortfolioAnalysis,
+		Parameters: &client.ReportParameters{PortfolioID: &id, IncludeCharts: ptr(true)}})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusAccepted, run.StatusCode(), string(run.Body))
+	started := run.JSON202
+	require.Equal(t, fmt.Sprintf("/api/runs/%d/artifacts", started.RunID), started.Links.Artifacts)
+	bad, err := c.RunReportWithResponse(ctx, client.ReportRequest{ReportType: client.PortfolioAnalysis})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnprocessableEntity, bad.StatusCode())
+	require.Equal(t, "body.parameters.portfolio_id", *(*bad.ApplicationProblemJSON422.Errors)[0].Location)
+
+	data, hash := b.artifact(started.RunID, "equity.png", 2048)
+	list, err := c.ListRunArtifactsWithResponse(ctx, int32(started.RunID))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, list.StatusCode(), string(list.Body))
+	require.Len(t, *list.JSON200.Items, 1)
+	require.Equal(t, hash, (*list.JSON200.Items)[0].Sha256)
+	file, err := c.GetRunArtifactWithResponse(ctx, int32(started.RunID), "equity.png", &client.GetRunArtifactParams{})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, file.StatusCode())
+	require.Equal(t, data, file.Body)
+	require.Equal(t, "image/png", file.HTTPResponse.Header.Get("Content-Type"))
+}

@@ -1,5 +1,6 @@
 // Package api is Vigil's HTTP API on the API port (default :8001): schedules,
-// runs and their statistics, notifications, platform health, the River UI at
+// runs, their statistics and files, ad-hoc reports and screeners, portfolios
+// and screener sets, notifications, platform health, the River UI at
 // /riverui/ and the OpenAPI 3.1 document (/openapi.json, /openapi.yaml) with a
 // docs page served from the binary (/docs).
 //

@@ -18,7 +18,9 @@ func TestOpenAPIAndDocs(t *testing.T) {
 	for _, p := range []string{"/api/schedules", "/api/schedules/{id}", "/api/schedules/{id}/trigger", "/api/schedules/{id}/pause",
 		"/api/schedules/{id}/resume", "/api/schedules/{id}/preview", "/api/schedules/{id}/backfill", "/api/runs", "/api/runs/{id}",
 		"/api/runs/stats", "/api/notify", "/api/notifications", "/api/v1/health", "/api/v1/health/systems",
-		"/api/v1/health/system/{system_name}", "/api/v1/health/unhealthy"} {
+		"/api/v1/health/system/{system_name}", "/api/v1/health/unhealthy", "/api/runs/{id}/artifacts", "/api/runs/{id}/artifacts/{name}",
+		"/api/reports/run", "/api/screeners/run", "/api/screener-sets", "/api/screener-sets/{name}", "/api/portfolios",
+		"/api/portfolios/{id}", "/api/portfolios/{id}/holdings/{symbol}"} {
 		require.Contains(t, paths, p)
 	}
 	schemes := spec["components"].(map[string]any)["securitySchemes"].(map[string]any)

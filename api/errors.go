@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -52,6 +54,9 @@ func notFound(err error, what string, id any) error {
 type located struct {
 	base string
 	err  error
+	// inline: the task_params document is the data at base itself (the body
+	// of POST /api/reports/run), not a task_params field in it.
+	inline bool
 }
 
 func (l *located) Error() string { return l.err.Error() }
@@ -62,6 +67,34 @@ func at(base string, err error) error {
 		return nil
 	}
 	return &located{base: base, err: err}
+}
+
+// atParams says that err is about a task_params document that is the
+// request body itself: its schema problems are located at body plus the
+// offending path (body.parameters.symbols[0]).
+func atParams(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &located{base: "body", err: err, inline: true}
+}
+
+// dotted turns a JSON pointer (RFC 6901) into huma's location syntax:
+// /parameters/symbols/0 becomes .parameters.symbols[0].
+func dotted(pointer string) string {
+	if pointer == "" {
+		return ""
+	}
+	var b strings.Builder
+	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		b.WriteString("." + tok)
+	}
+	return b.String()
 }
 
 func join(base, field string) string {
@@ -78,10 +111,10 @@ func (h *handler) problem(err error) error {
 	if err == nil {
 		return nil
 	}
-	base := ""
+	base, inline := "", false
 	var loc *located
 	if errors.As(err, &loc) {
-		base = loc.base
+		base, inline = loc.base, loc.inline
 	}
 	var (
 		re   *requestError
@@ -115,7 +148,11 @@ func (h *handler) problem(err error) error {
 	case errors.As(err, &ve):
 		details := make([]error, 0, len(ve.Problems))
 		for _, p := range ve.Problems {
-			details = append(details, &huma.ErrorDetail{Location: join(base, "task_params") + p.Pointer, Message: p.Message})
+			where := join(base, "task_params") + p.Pointer
+			if inline {
+				where = base + dotted(p.Pointer)
+			}
+			details = append(details, &huma.ErrorDetail{Location: where, Message: p.Message})
 		}
 		return huma.Error422UnprocessableEntity(fmt.Sprintf("invalid task_params for job type %s", ve.JobType), details...)
 	case errors.Is(err, schemas.ErrInvalidJSON):

@@ -11,15 +11,18 @@ import (
 // document's info, server, tags and security scheme.
 func newConfig() huma.Config {
 	cfg := huma.DefaultConfig("Vigil API", Version)
-	cfg.Info.Description = "Schedules, runs, notifications and platform health of Vigil. " +
+	cfg.Info.Description = "Schedules, runs, ad-hoc reports and screeners, portfolios, notifications and platform health of Vigil. " +
 		"Every /api/ operation needs `Authorization: Bearer <token>` (`vigil tokens create --user ID`)."
 	// A relative server: requests go to the host that served the document
 	// (the /docs page's "try it out" included), whatever its address.
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "The Vigil API that serves this document (api_addr, default :8001)"}}
 	cfg.Tags = []*huma.Tag{
 		{Name: "schedules", Description: "Cron schedules of jobs: create, read, replace, delete, trigger, pause, resume, preview, backfill."},
-		{Name: "runs", Description: "Runs of schedules (and ad-hoc runs): list, read, cancel, statistics."},
+		{Name: "runs", Description: "Runs of schedules (and ad-hoc runs): list, read, cancel, statistics, and the files they produced."},
 		{Name: "alerts", Description: "Evaluate an alert config now, without a schedule."},
+		{Name: "reports", Description: "Run a report now (daily summary, portfolio analysis, performance); the result arrives as a notification and on the run."},
+		{Name: "screeners", Description: "Run a screener now, and keep named ticker lists (screener sets) to screen."},
+		{Name: "portfolios", Description: "Your portfolios and their holdings, which portfolio_analysis reports analyse."},
 		{Name: "notifications", Description: "Queue a notification for a user."},
 		{Name: "health", Description: "Platform health: the latest report of every system and component."},
 	}

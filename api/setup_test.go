@@ -57,7 +57,13 @@ type bundle struct {
 
 type setupOpts struct {
 	cfg func(*config.Config)
+	// kinds are job types the client and enqueuer treat as fireable beyond
+	// the build's own (report and screener, before their workers exist).
+	kinds []string
 }
+
+// adhocKinds makes reports and screeners runnable now.
+var adhocKinds = setupOpts{kinds: []string{jobs.KindReport, jobs.KindScreener}}
 
 func setup(t *testing.T, opts ...setupOpts) *bundle {
 	t.Helper()
@@ -75,7 +81,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	}
 	log := testLogger()
 	// Insert-only: jobs stay queued, so runs stay PENDING and can be cancelled.
-	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: cfg, Logger: log})
+	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: cfg, Logger: log, ExtraKinds: o.kinds})
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(context.Background(), time.Second) })

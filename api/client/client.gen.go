@@ -108,6 +108,78 @@ func (e PlatformHealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for ReportParametersTimeframe.
+const (
+	N15M ReportParametersTimeframe = "15m"
+	N1D  ReportParametersTimeframe = "1d"
+	N1H  ReportParametersTimeframe = "1h"
+	N1M  ReportParametersTimeframe = "1m"
+	N1W  ReportParametersTimeframe = "1w"
+	N30M ReportParametersTimeframe = "30m"
+	N4H  ReportParametersTimeframe = "4h"
+	N5M  ReportParametersTimeframe = "5m"
+)
+
+// Valid indicates whether the value is a known member of the ReportParametersTimeframe enum.
+func (e ReportParametersTimeframe) Valid() bool {
+	switch e {
+	case N15M:
+		return true
+	case N1D:
+		return true
+	case N1H:
+		return true
+	case N1M:
+		return true
+	case N1W:
+		return true
+	case N30M:
+		return true
+	case N4H:
+		return true
+	case N5M:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReportRequestReportType.
+const (
+	DailySummary      ReportRequestReportType = "daily_summary"
+	PerformanceReport ReportRequestReportType = "performance_report"
+	PortfolioAnalysis ReportRequestReportType = "portfolio_analysis"
+)
+
+// Valid indicates whether the value is a known member of the ReportRequestReportType enum.
+func (e ReportRequestReportType) Valid() bool {
+	switch e {
+	case DailySummary:
+		return true
+	case PerformanceReport:
+		return true
+	case PortfolioAnalysis:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReportRequestVersion.
+const (
+	ReportRequestVersionN1 ReportRequestVersion = 1
+)
+
+// Valid indicates whether the value is a known member of the ReportRequestVersion enum.
+func (e ReportRequestVersion) Valid() bool {
+	switch e {
+	case ReportRequestVersionN1:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RunStatus.
 const (
 	RunStatusCANCELLED RunStatus = "CANCELLED"
@@ -156,6 +228,39 @@ func (e RunTrigger) Valid() bool {
 	case RunTriggerCron:
 		return true
 	case RunTriggerManual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunStartedJobType.
+const (
+	RunStartedJobTypeReport   RunStartedJobType = "report"
+	RunStartedJobTypeScreener RunStartedJobType = "screener"
+)
+
+// Valid indicates whether the value is a known member of the RunStartedJobType enum.
+func (e RunStartedJobType) Valid() bool {
+	switch e {
+	case RunStartedJobTypeReport:
+		return true
+	case RunStartedJobTypeScreener:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunStartedStatus.
+const (
+	RunStartedStatusPENDING RunStartedStatus = "PENDING"
+)
+
+// Valid indicates whether the value is a known member of the RunStartedStatus enum.
+func (e RunStartedStatus) Valid() bool {
+	switch e {
+	case RunStartedStatusPENDING:
 		return true
 	default:
 		return false
@@ -273,6 +378,21 @@ func (e ScheduleInputOverlap) Valid() bool {
 	case ScheduleInputOverlapCancelOther:
 		return true
 	case ScheduleInputOverlapSkip:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScreenerRequestVersion.
+const (
+	ScreenerRequestVersionN1 ScreenerRequestVersion = 1
+)
+
+// Valid indicates whether the value is a known member of the ScreenerRequestVersion enum.
+func (e ScreenerRequestVersion) Valid() bool {
+	switch e {
+	case ScreenerRequestVersionN1:
 		return true
 	default:
 		return false
@@ -495,6 +615,37 @@ type AlertEvaluation struct {
 	Value *float64 `json:"value"`
 }
 
+// Artifact defines model for Artifact.
+type Artifact struct {
+	// ContentType Example: image/png
+	ContentType string    `json:"content_type"`
+	CreatedAt   time.Time `json:"created_at"`
+
+	// Name Example: AAPL-candles.png
+	Name string `json:"name"`
+
+	// Sha256 Hex SHA-256 of the bytes (the download's ETag)
+	//
+	// Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+
+	// SizeBytes Example: 48213
+	SizeBytes int32 `json:"size_bytes"`
+
+	// URL Downloads the file
+	//
+	// Example: /api/runs/123/artifacts/AAPL-candles.png
+	URL string `json:"url"`
+}
+
+// ArtifactList defines model for ArtifactList.
+type ArtifactList struct {
+	Items *[]Artifact `json:"items"`
+
+	// RunID Example: 123
+	RunID int32 `json:"run_id"`
+}
+
 // Backfill defines model for Backfill.
 type Backfill struct {
 	DryRun bool `json:"dry_run"`
@@ -625,6 +776,54 @@ type Fire struct {
 	Shifted bool `json:"shifted"`
 }
 
+// Holding defines model for Holding.
+type Holding struct {
+	// CostBasis Average price paid per unit, in the portfolio's currency
+	//
+	// Example: 150.25
+	CostBasis float64 `json:"cost_basis"`
+
+	// Quantity Units held
+	//
+	// Example: 10
+	Quantity float64 `json:"quantity"`
+
+	// Symbol Example: AAPL
+	Symbol    string    `json:"symbol"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// HoldingInput defines model for HoldingInput.
+type HoldingInput struct {
+	// CostBasis Average price paid per unit, >= 0
+	//
+	// Example: 150.25
+	CostBasis float64 `json:"cost_basis"`
+
+	// Quantity Units held, > 0
+	//
+	// Example: 10
+	Quantity float64 `json:"quantity"`
+}
+
+// NewHolding defines model for NewHolding.
+type NewHolding struct {
+	// CostBasis Average price paid per unit, >= 0
+	//
+	// Example: 150.25
+	CostBasis float64 `json:"cost_basis"`
+
+	// Quantity Units held, > 0
+	//
+	// Example: 10
+	Quantity float64 `json:"quantity"`
+
+	// Symbol Upper-cased
+	//
+	// Example: AAPL
+	Symbol string `json:"symbol"`
+}
+
 // NotifyRequest defines model for NotifyRequest.
 type NotifyRequest struct {
 	Message          string                         `json:"message"`
@@ -667,6 +866,110 @@ type PlatformHealth struct {
 
 // PlatformHealthStatus defines model for PlatformHealth.Status.
 type PlatformHealthStatus string
+
+// Portfolio defines model for Portfolio.
+type Portfolio struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Currency Example: USD
+	Currency string `json:"currency"`
+
+	// Holdings By symbol
+	Holdings *[]Holding `json:"holdings"`
+
+	// ID Example: 3
+	ID int64 `json:"id"`
+
+	// Name Example: retirement
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// PortfolioInput defines model for PortfolioInput.
+type PortfolioInput struct {
+	// Currency ISO 4217 code of the cost basis's currency
+	//
+	// Example: USD
+	Currency *string `json:"currency,omitempty"`
+
+	// Holdings Initial holdings
+	Holdings *[]NewHolding `json:"holdings,omitempty"`
+
+	// Name 1-64 of a-z 0-9 _ -, starting with a letter or digit; unique among your portfolios
+	//
+	// Example: retirement
+	Name string `json:"name"`
+}
+
+// PortfolioList defines model for PortfolioList.
+type PortfolioList struct {
+	Items *[]PortfolioSummary `json:"items"`
+}
+
+// PortfolioSummary defines model for PortfolioSummary.
+type PortfolioSummary struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Currency Example: USD
+	Currency string `json:"currency"`
+
+	// ID Example: 3
+	ID int64 `json:"id"`
+
+	// Name Example: retirement
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ReportParameters defines model for ReportParameters.
+type ReportParameters struct {
+	// IncludeCharts Render PNG charts, listed at links.artifacts once the run is done (default false)
+	//
+	// Example: true
+	IncludeCharts *bool `json:"include_charts,omitempty"`
+
+	// PortfolioID One of your portfolios (portfolio_analysis; optional for performance_report)
+	//
+	// Example: 3
+	PortfolioID *int64 `json:"portfolio_id,omitempty"`
+
+	// Symbols Tickers to report on (daily_summary, performance_report)
+	//
+	// Example: ["AAPL","MSFT"]
+	Symbols *[]string `json:"symbols,omitempty"`
+
+	// Timeframe Bar size; absent means 1d
+	//
+	// Example: 1d
+	Timeframe *ReportParametersTimeframe `json:"timeframe,omitempty"`
+
+	// Windows Return windows in bars (default 5, 20, 60, 250)
+	//
+	// Example: [5,20,60]
+	Windows *[]int64 `json:"windows,omitempty"`
+}
+
+// ReportParametersTimeframe Bar size; absent means 1d
+//
+// Example: 1d
+type ReportParametersTimeframe string
+
+// ReportRequest defines model for ReportRequest.
+type ReportRequest struct {
+	Parameters *ReportParameters `json:"parameters,omitempty"`
+
+	// ReportType Example: daily_summary
+	ReportType ReportRequestReportType `json:"report_type"`
+
+	// Version Schema version of the task_params; absent means 1
+	Version *ReportRequestVersion `json:"version,omitempty"`
+}
+
+// ReportRequestReportType Example: daily_summary
+type ReportRequestReportType string
+
+// ReportRequestVersion Schema version of the task_params; absent means 1
+type ReportRequestVersion int64
 
 // Run defines model for Run.
 type Run struct {
@@ -711,6 +1014,19 @@ type RunAlertOutputBody struct {
 	Run        Run             `json:"run"`
 }
 
+// RunLinks defines model for RunLinks.
+type RunLinks struct {
+	// Artifacts Files the run produced (report charts)
+	//
+	// Example: /api/runs/123/artifacts
+	Artifacts string `json:"artifacts"`
+
+	// Run The run: status, result, error
+	//
+	// Example: /api/runs/123
+	Run string `json:"run"`
+}
+
 // RunList defines model for RunList.
 type RunList struct {
 	Items *[]Run `json:"items"`
@@ -718,6 +1034,24 @@ type RunList struct {
 	// NextCursor Pass as cursor for the next page; absent on the last page
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
+
+// RunStarted defines model for RunStarted.
+type RunStarted struct {
+	JobType RunStartedJobType `json:"job_type"`
+	Links   RunLinks          `json:"links"`
+
+	// RunID The run (job_schedule_runs.id)
+	//
+	// Example: 123
+	RunID  int64            `json:"run_id"`
+	Status RunStartedStatus `json:"status"`
+}
+
+// RunStartedJobType defines model for RunStarted.JobType.
+type RunStartedJobType string
+
+// RunStartedStatus defines model for RunStarted.Status.
+type RunStartedStatus string
 
 // RunStats defines model for RunStats.
 type RunStats struct {
@@ -856,6 +1190,95 @@ type SchedulePreview struct {
 	Timezone   string  `json:"timezone"`
 }
 
+// ScreenerCriteria defines model for ScreenerCriteria.
+type ScreenerCriteria struct {
+	// MaxPeRatio Trailing P/E (positive) at most this
+	//
+	// Example: 25
+	MaxPeRatio *float64 `json:"max_pe_ratio,omitempty"`
+
+	// MinMarketCap Market capitalisation at least this
+	//
+	// Example: 10000000000
+	MinMarketCap *float64 `json:"min_market_cap,omitempty"`
+
+	// MinVolume Average daily volume at least this
+	//
+	// Example: 1000000
+	MinVolume *float64 `json:"min_volume,omitempty"`
+
+	// Rule An alert rule on indicators, e.g. {"indicator": "rsi", "operator": "<", "value": 30}
+	Rule *map[string]interface{} `json:"rule,omitempty"`
+}
+
+// ScreenerRequest defines model for ScreenerRequest.
+type ScreenerRequest struct {
+	// CreateAlerts Create alerts for the matches (default false)
+	CreateAlerts   *bool             `json:"create_alerts,omitempty"`
+	FilterCriteria *ScreenerCriteria `json:"filter_criteria,omitempty"`
+
+	// RankBy Field to rank matches by: market_cap (default), pe_ratio, avg_volume, volume, close, change_pct or an operand of the rule
+	//
+	// Example: market_cap
+	RankBy *string `json:"rank_by,omitempty"`
+
+	// ScreenerSet The universe to screen: sp500, nasdaq, nasdaq100, custom, or custom:NAME (one of your screener sets)
+	//
+	// Example: sp500
+	ScreenerSet string `json:"screener_set"`
+
+	// Target The universe of screener_set custom as text (commas or spaces), instead of tickers
+	//
+	// Example: AAPL,MSFT,NVDA
+	Target *string `json:"target,omitempty"`
+
+	// Tickers The universe of screener_set custom
+	//
+	// Example: ["AAPL","MSFT","NVDA"]
+	Tickers *[]string `json:"tickers,omitempty"`
+
+	// TopN How many matches to list (default 10)
+	//
+	// Example: 5
+	TopN *int64 `json:"top_n,omitempty"`
+
+	// Version Schema version of the task_params; absent means 1
+	Version *ScreenerRequestVersion `json:"version,omitempty"`
+}
+
+// ScreenerRequestVersion Schema version of the task_params; absent means 1
+type ScreenerRequestVersion int64
+
+// ScreenerSet defines model for ScreenerSet.
+type ScreenerSet struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Name Example: tech
+	Name string `json:"name"`
+
+	// ScreenerSet What screener_set of a screener names this set
+	//
+	// Example: custom:tech
+	ScreenerSet string `json:"screener_set"`
+
+	// Symbols Example: ["AAPL","MSFT","NVDA"]
+	Symbols   *[]string `json:"symbols"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ScreenerSetInput defines model for ScreenerSetInput.
+type ScreenerSetInput struct {
+	// Symbols Tickers; upper-cased and deduplicated
+	//
+	// Example: ["AAPL","msft","NVDA"]
+	Symbols *[]string `json:"symbols"`
+}
+
+// ScreenerSetList defines model for ScreenerSetList.
+type ScreenerSetList struct {
+	Items *[]ScreenerSet `json:"items"`
+}
+
 // SystemHealth defines model for SystemHealth.
 type SystemHealth struct {
 	Components *[]ComponentHealth `json:"components"`
@@ -937,6 +1360,12 @@ type CancelRunParams struct {
 	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
 }
 
+// GetRunArtifactParams defines parameters for GetRunArtifact.
+type GetRunArtifactParams struct {
+	// IfNoneMatch The ETag of a copy you have: 304 when it is current
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
 // ListSchedulesParams defines parameters for ListSchedules.
 type ListSchedulesParams struct {
 	// JobType Only schedules of this job type
@@ -986,6 +1415,15 @@ type CreateNotificationJSONRequestBody = NotifyRequest
 // NotifyJSONRequestBody defines body for Notify for application/json ContentType.
 type NotifyJSONRequestBody = NotifyRequest
 
+// CreatePortfolioJSONRequestBody defines body for CreatePortfolio for application/json ContentType.
+type CreatePortfolioJSONRequestBody = PortfolioInput
+
+// PutPortfolioHoldingJSONRequestBody defines body for PutPortfolioHolding for application/json ContentType.
+type PutPortfolioHoldingJSONRequestBody = HoldingInput
+
+// RunReportJSONRequestBody defines body for RunReport for application/json ContentType.
+type RunReportJSONRequestBody = ReportRequest
+
 // CreateScheduleJSONRequestBody defines body for CreateSchedule for application/json ContentType.
 type CreateScheduleJSONRequestBody = ScheduleInput
 
@@ -1000,6 +1438,12 @@ type PauseScheduleJSONRequestBody = PauseScheduleInputBody
 
 // TriggerScheduleJSONRequestBody defines body for TriggerSchedule for application/json ContentType.
 type TriggerScheduleJSONRequestBody = TriggerScheduleInputBody
+
+// PutScreenerSetJSONRequestBody defines body for PutScreenerSet for application/json ContentType.
+type PutScreenerSetJSONRequestBody = ScreenerSetInput
+
+// RunScreenerJSONRequestBody defines body for RunScreener for application/json ContentType.
+type RunScreenerJSONRequestBody = ScreenerRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1117,6 +1561,84 @@ type ClientInterface interface {
 	// Corresponds with POST /api/notify (the `Notify` operationId).
 	Notify(ctx context.Context, body NotifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPortfolios List your portfolios
+	//
+	// Corresponds with GET /api/portfolios (the `ListPortfolios` operationId).
+	ListPortfolios(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePortfolioWithBody Create a portfolio
+	//
+	// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+	CreatePortfolioWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePortfolio Create a portfolio
+	//
+	// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+	CreatePortfolio(ctx context.Context, body CreatePortfolioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePortfolio Delete a portfolio and its holdings
+	//
+	// Corresponds with DELETE /api/portfolios/{id} (the `DeletePortfolio` operationId).
+	DeletePortfolio(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPortfolio Get a portfolio with its holdings
+	//
+	// Corresponds with GET /api/portfolios/{id} (the `GetPortfolio` operationId).
+	GetPortfolio(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePortfolioHolding Remove a holding
+	//
+	// Corresponds with DELETE /api/portfolios/{id}/holdings/{symbol} (the `DeletePortfolioHolding` operationId).
+	DeletePortfolioHolding(ctx context.Context, id int64, symbol string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutPortfolioHoldingWithBody Add or replace a holding
+	//
+	// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+	PutPortfolioHoldingWithBody(ctx context.Context, id int64, symbol string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutPortfolioHolding Add or replace a holding
+	//
+	// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+	PutPortfolioHolding(ctx context.Context, id int64, symbol string, body PutPortfolioHoldingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunReportWithBody Run a report now, without a schedule
+	//
+	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+	RunReportWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunReport Run a report now, without a schedule
+	//
+	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+	RunReport(ctx context.Context, body RunReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRuns List runs
 	//
 	// Corresponds with GET /api/runs (the `ListRuns` operationId).
@@ -1136,6 +1658,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
 	GetRun(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRunArtifacts List the files a run produced
+	//
+	// Lists the files a run produced (a report's PNG charts), without their bytes; `url` downloads one. Empty until the run is done, and for runs that make no files.
+	//
+	// Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
+	ListRunArtifacts(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRunArtifact Download a file a run produced
+	//
+	// Downloads one file of a run with its stored Content-Type (image/png for charts), Content-Length and ETag (its SHA-256); If-None-Match with that ETag answers 304.
+	//
+	// Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+	GetRunArtifact(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSchedules List schedules
 	//
@@ -1231,6 +1767,61 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/schedules/{id}/trigger (the `TriggerSchedule` operationId).
 	TriggerSchedule(ctx context.Context, id int32, body TriggerScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListScreenerSets List your screener sets
+	//
+	// Corresponds with GET /api/screener-sets (the `ListScreenerSets` operationId).
+	ListScreenerSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteScreenerSet Delete a screener set
+	//
+	// Corresponds with DELETE /api/screener-sets/{name} (the `DeleteScreenerSet` operationId).
+	DeleteScreenerSet(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetScreenerSet Get one of your screener sets
+	//
+	// Corresponds with GET /api/screener-sets/{name} (the `GetScreenerSet` operationId).
+	GetScreenerSet(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutScreenerSetWithBody Create or replace a screener set
+	//
+	// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+	PutScreenerSetWithBody(ctx context.Context, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutScreenerSet Create or replace a screener set
+	//
+	// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+	PutScreenerSet(ctx context.Context, name string, body PutScreenerSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunScreenerWithBody Run a screener now, without a schedule
+	//
+	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+	RunScreenerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunScreener Run a screener now, without a schedule
+	//
+	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+	RunScreener(ctx context.Context, body RunScreenerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Overall platform health
 	//
@@ -1355,6 +1946,184 @@ func (c *Client) Notify(ctx context.Context, body NotifyJSONRequestBody, reqEdit
 	return c.Client.Do(req)
 }
 
+// ListPortfolios List your portfolios
+//
+// Corresponds with GET /api/portfolios (the `ListPortfolios` operationId).
+func (c *Client) ListPortfolios(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPortfoliosRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePortfolioWithBody Create a portfolio
+//
+// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+func (c *Client) CreatePortfolioWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePortfolioRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePortfolio Create a portfolio
+//
+// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+func (c *Client) CreatePortfolio(ctx context.Context, body CreatePortfolioJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePortfolioRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePortfolio Delete a portfolio and its holdings
+//
+// Corresponds with DELETE /api/portfolios/{id} (the `DeletePortfolio` operationId).
+func (c *Client) DeletePortfolio(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePortfolioRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPortfolio Get a portfolio with its holdings
+//
+// Corresponds with GET /api/portfolios/{id} (the `GetPortfolio` operationId).
+func (c *Client) GetPortfolio(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPortfolioRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePortfolioHolding Remove a holding
+//
+// Corresponds with DELETE /api/portfolios/{id}/holdings/{symbol} (the `DeletePortfolioHolding` operationId).
+func (c *Client) DeletePortfolioHolding(ctx context.Context, id int64, symbol string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePortfolioHoldingRequest(c.Server, id, symbol)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutPortfolioHoldingWithBody Add or replace a holding
+//
+// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+func (c *Client) PutPortfolioHoldingWithBody(ctx context.Context, id int64, symbol string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutPortfolioHoldingRequestWithBody(c.Server, id, symbol, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutPortfolioHolding Add or replace a holding
+//
+// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+func (c *Client) PutPortfolioHolding(ctx context.Context, id int64, symbol string, body PutPortfolioHoldingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutPortfolioHoldingRequest(c.Server, id, symbol, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunReportWithBody Run a report now, without a schedule
+//
+// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+func (c *Client) RunReportWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunReportRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunReport Run a report now, without a schedule
+//
+// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+func (c *Client) RunReport(ctx context.Context, body RunReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunReportRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRuns List runs
 //
 // Corresponds with GET /api/runs (the `ListRuns` operationId).
@@ -1405,6 +2174,40 @@ func (c *Client) CancelRun(ctx context.Context, id int32, params *CancelRunParam
 // Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
 func (c *Client) GetRun(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRunRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRunArtifacts List the files a run produced
+//
+// Lists the files a run produced (a report's PNG charts), without their bytes; `url` downloads one. Empty until the run is done, and for runs that make no files.
+//
+// Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
+func (c *Client) ListRunArtifacts(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRunArtifactsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRunArtifact Download a file a run produced
+//
+// Downloads one file of a run with its stored Content-Type (image/png for charts), Content-Length and ETag (its SHA-256); If-None-Match with that ETag answers 304.
+//
+// Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+func (c *Client) GetRunArtifact(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRunArtifactRequest(c.Server, id, name, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1660,6 +2463,131 @@ func (c *Client) TriggerSchedule(ctx context.Context, id int32, body TriggerSche
 	return c.Client.Do(req)
 }
 
+// ListScreenerSets List your screener sets
+//
+// Corresponds with GET /api/screener-sets (the `ListScreenerSets` operationId).
+func (c *Client) ListScreenerSets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListScreenerSetsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteScreenerSet Delete a screener set
+//
+// Corresponds with DELETE /api/screener-sets/{name} (the `DeleteScreenerSet` operationId).
+func (c *Client) DeleteScreenerSet(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteScreenerSetRequest(c.Server, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetScreenerSet Get one of your screener sets
+//
+// Corresponds with GET /api/screener-sets/{name} (the `GetScreenerSet` operationId).
+func (c *Client) GetScreenerSet(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetScreenerSetRequest(c.Server, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutScreenerSetWithBody Create or replace a screener set
+//
+// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+func (c *Client) PutScreenerSetWithBody(ctx context.Context, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutScreenerSetRequestWithBody(c.Server, name, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutScreenerSet Create or replace a screener set
+//
+// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+func (c *Client) PutScreenerSet(ctx context.Context, name string, body PutScreenerSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutScreenerSetRequest(c.Server, name, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunScreenerWithBody Run a screener now, without a schedule
+//
+// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+func (c *Client) RunScreenerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunScreenerRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunScreener Run a screener now, without a schedule
+//
+// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+func (c *Client) RunScreener(ctx context.Context, body RunScreenerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunScreenerRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetHealth Overall platform health
 //
 // Corresponds with GET /api/v1/health (the `GetHealth` operationId).
@@ -1821,6 +2749,276 @@ func NewNotifyRequestWithBody(server string, contentType string, body io.Reader)
 	}
 
 	operationPath := fmt.Sprintf("/api/notify")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPortfoliosRequest constructs an http.Request for the ListPortfolios method
+func NewListPortfoliosRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portfolios")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePortfolioRequest calls the generic CreatePortfolio builder with application/json body
+func NewCreatePortfolioRequest(server string, body CreatePortfolioJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePortfolioRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreatePortfolioRequestWithBody constructs an http.Request for the CreatePortfolio method, with any body, and a specified content type
+func NewCreatePortfolioRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portfolios")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeletePortfolioRequest constructs an http.Request for the DeletePortfolio method
+func NewDeletePortfolioRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portfolios/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPortfolioRequest constructs an http.Request for the GetPortfolio method
+func NewGetPortfolioRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portfolios/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeletePortfolioHoldingRequest constructs an http.Request for the DeletePortfolioHolding method
+func NewDeletePortfolioHoldingRequest(server string, id int64, symbol string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "symbol", symbol, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portfolios/%s/holdings/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutPortfolioHoldingRequest calls the generic PutPortfolioHolding builder with application/json body
+func NewPutPortfolioHoldingRequest(server string, id int64, symbol string, body PutPortfolioHoldingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutPortfolioHoldingRequestWithBody(server, id, symbol, "application/json", bodyReader)
+}
+
+// NewPutPortfolioHoldingRequestWithBody constructs an http.Request for the PutPortfolioHolding method, with any body, and a specified content type
+func NewPutPortfolioHoldingRequestWithBody(server string, id int64, symbol string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "symbol", symbol, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/portfolios/%s/holdings/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRunReportRequest calls the generic RunReport builder with application/json body
+func NewRunReportRequest(server string, body RunReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunReportRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunReportRequestWithBody constructs an http.Request for the RunReport method, with any body, and a specified content type
+func NewRunReportRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/reports/run")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2146,6 +3344,96 @@ func NewGetRunRequest(server string, id int32) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRunArtifactsRequest constructs an http.Request for the ListRunArtifacts method
+func NewListRunArtifactsRequest(server string, id int32) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int32"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/runs/%s/artifacts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetRunArtifactRequest constructs an http.Request for the GetRunArtifact method
+func NewGetRunArtifactRequest(server string, id int32, name string, params *GetRunArtifactParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int32"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/runs/%s/artifacts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2674,6 +3962,188 @@ func NewTriggerScheduleRequestWithBody(server string, id int32, contentType stri
 	return req, nil
 }
 
+// NewListScreenerSetsRequest constructs an http.Request for the ListScreenerSets method
+func NewListScreenerSetsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/screener-sets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteScreenerSetRequest constructs an http.Request for the DeleteScreenerSet method
+func NewDeleteScreenerSetRequest(server string, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/screener-sets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetScreenerSetRequest constructs an http.Request for the GetScreenerSet method
+func NewGetScreenerSetRequest(server string, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/screener-sets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutScreenerSetRequest calls the generic PutScreenerSet builder with application/json body
+func NewPutScreenerSetRequest(server string, name string, body PutScreenerSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutScreenerSetRequestWithBody(server, name, "application/json", bodyReader)
+}
+
+// NewPutScreenerSetRequestWithBody constructs an http.Request for the PutScreenerSet method, with any body, and a specified content type
+func NewPutScreenerSetRequestWithBody(server string, name string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/screener-sets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRunScreenerRequest calls the generic RunScreener builder with application/json body
+func NewRunScreenerRequest(server string, body RunScreenerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunScreenerRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunScreenerRequestWithBody constructs an http.Request for the RunScreener method, with any body, and a specified content type
+func NewRunScreenerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/screeners/run")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -2875,6 +4345,92 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/notify (the `Notify` operationId).
 	NotifyWithResponse(ctx context.Context, body NotifyJSONRequestBody, reqEditors ...RequestEditorFn) (*NotifyResponse2, error)
 
+	// ListPortfoliosWithResponse List your portfolios
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portfolios (the `ListPortfolios` operationId).
+	ListPortfoliosWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPortfoliosResponse, error)
+
+	// CreatePortfolioWithBodyWithResponse Create a portfolio
+	//
+	// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+	CreatePortfolioWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePortfolioResponse, error)
+
+	// CreatePortfolioWithResponse Create a portfolio
+	//
+	// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+	CreatePortfolioWithResponse(ctx context.Context, body CreatePortfolioJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePortfolioResponse, error)
+
+	// DeletePortfolioWithResponse Delete a portfolio and its holdings
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/portfolios/{id} (the `DeletePortfolio` operationId).
+	DeletePortfolioWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeletePortfolioResponse, error)
+
+	// GetPortfolioWithResponse Get a portfolio with its holdings
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/portfolios/{id} (the `GetPortfolio` operationId).
+	GetPortfolioWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetPortfolioResponse, error)
+
+	// DeletePortfolioHoldingWithResponse Remove a holding
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/portfolios/{id}/holdings/{symbol} (the `DeletePortfolioHolding` operationId).
+	DeletePortfolioHoldingWithResponse(ctx context.Context, id int64, symbol string, reqEditors ...RequestEditorFn) (*DeletePortfolioHoldingResponse, error)
+
+	// PutPortfolioHoldingWithBodyWithResponse Add or replace a holding
+	//
+	// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+	PutPortfolioHoldingWithBodyWithResponse(ctx context.Context, id int64, symbol string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutPortfolioHoldingResponse, error)
+
+	// PutPortfolioHoldingWithResponse Add or replace a holding
+	//
+	// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+	PutPortfolioHoldingWithResponse(ctx context.Context, id int64, symbol string, body PutPortfolioHoldingJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPortfolioHoldingResponse, error)
+
+	// RunReportWithBodyWithResponse Run a report now, without a schedule
+	//
+	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+	RunReportWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunReportResponse, error)
+
+	// RunReportWithResponse Run a report now, without a schedule
+	//
+	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+	RunReportWithResponse(ctx context.Context, body RunReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RunReportResponse, error)
+
 	// ListRunsWithResponse List runs
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2902,6 +4458,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
 	GetRunWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
+
+	// ListRunArtifactsWithResponse List the files a run produced
+	//
+	// Lists the files a run produced (a report's PNG charts), without their bytes; `url` downloads one. Empty until the run is done, and for runs that make no files.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
+	ListRunArtifactsWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*ListRunArtifactsResponse, error)
+
+	// GetRunArtifactWithResponse Download a file a run produced
+	//
+	// Downloads one file of a run with its stored Content-Type (image/png for charts), Content-Length and ETag (its SHA-256); If-None-Match with that ETag answers 304.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+	GetRunArtifactWithResponse(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error)
 
 	// ListSchedulesWithResponse List schedules
 	//
@@ -3007,6 +4581,67 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/schedules/{id}/trigger (the `TriggerSchedule` operationId).
 	TriggerScheduleWithResponse(ctx context.Context, id int32, body TriggerScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*TriggerScheduleResponse, error)
+
+	// ListScreenerSetsWithResponse List your screener sets
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/screener-sets (the `ListScreenerSets` operationId).
+	ListScreenerSetsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScreenerSetsResponse, error)
+
+	// DeleteScreenerSetWithResponse Delete a screener set
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/screener-sets/{name} (the `DeleteScreenerSet` operationId).
+	DeleteScreenerSetWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*DeleteScreenerSetResponse, error)
+
+	// GetScreenerSetWithResponse Get one of your screener sets
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/screener-sets/{name} (the `GetScreenerSet` operationId).
+	GetScreenerSetWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*GetScreenerSetResponse, error)
+
+	// PutScreenerSetWithBodyWithResponse Create or replace a screener set
+	//
+	// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+	PutScreenerSetWithBodyWithResponse(ctx context.Context, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutScreenerSetResponse, error)
+
+	// PutScreenerSetWithResponse Create or replace a screener set
+	//
+	// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+	PutScreenerSetWithResponse(ctx context.Context, name string, body PutScreenerSetJSONRequestBody, reqEditors ...RequestEditorFn) (*PutScreenerSetResponse, error)
+
+	// RunScreenerWithBodyWithResponse Run a screener now, without a schedule
+	//
+	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+	RunScreenerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunScreenerResponse, error)
+
+	// RunScreenerWithResponse Run a screener now, without a schedule
+	//
+	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+	//
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+	RunScreenerWithResponse(ctx context.Context, body RunScreenerJSONRequestBody, reqEditors ...RequestEditorFn) (*RunScreenerResponse, error)
 
 	// GetHealthWithResponse Overall platform health
 	//
@@ -3252,6 +4887,517 @@ func (r NotifyResponse2) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r NotifyResponse2) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPortfoliosResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PortfolioList
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPortfoliosResponse) GetJSON200() *PortfolioList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPortfoliosResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPortfoliosResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPortfoliosResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPortfoliosResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPortfoliosResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPortfoliosResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPortfoliosResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePortfolioResponse201Headers the declared response headers of an HTTP 201 response for CreatePortfolio
+type CreatePortfolioResponse201Headers struct {
+	Location *string
+}
+
+type CreatePortfolioResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Portfolio
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePortfolioResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePortfolioResponse) GetJSON201() *Portfolio {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePortfolioResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePortfolioResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreatePortfolioResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePortfolioResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreatePortfolioResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePortfolioResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePortfolioResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePortfolioResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePortfolioResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePortfolioResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeletePortfolioResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeletePortfolioResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePortfolioResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeletePortfolioResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeletePortfolioResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePortfolioResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePortfolioResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePortfolioResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePortfolioResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPortfolioResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Portfolio
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPortfolioResponse) GetJSON200() *Portfolio {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPortfolioResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPortfolioResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPortfolioResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPortfolioResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPortfolioResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPortfolioResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPortfolioResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPortfolioResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPortfolioResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePortfolioHoldingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeletePortfolioHoldingResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeletePortfolioHoldingResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePortfolioHoldingResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeletePortfolioHoldingResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeletePortfolioHoldingResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePortfolioHoldingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePortfolioHoldingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePortfolioHoldingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePortfolioHoldingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutPortfolioHoldingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Holding
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutPortfolioHoldingResponse) GetJSON200() *Holding {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutPortfolioHoldingResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutPortfolioHoldingResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutPortfolioHoldingResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutPortfolioHoldingResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutPortfolioHoldingResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutPortfolioHoldingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutPortfolioHoldingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutPortfolioHoldingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutPortfolioHoldingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RunReportResponse202Headers the declared response headers of an HTTP 202 response for RunReport
+type RunReportResponse202Headers struct {
+	Location *string
+}
+
+type RunReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *RunStarted
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *RunReportResponse202Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RunReportResponse) GetJSON202() *RunStarted {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunReportResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RunReportResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunReportResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RunReportResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RunReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunReportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3556,6 +5702,162 @@ func (r GetRunResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRunArtifactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArtifactList
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRunArtifactsResponse) GetJSON200() *ArtifactList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRunArtifactsResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRunArtifactsResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListRunArtifactsResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListRunArtifactsResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListRunArtifactsResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRunArtifactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRunArtifactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRunArtifactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRunArtifactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetRunArtifactResponse200Headers the declared response headers of an HTTP 200 response for GetRunArtifact
+type GetRunArtifactResponse200Headers struct {
+	CacheControl       *string
+	ContentDisposition *string
+	ContentLength      *string
+	ContentType        *string
+	ETag               *string
+}
+
+type GetRunArtifactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRunArtifactResponse200Headers
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetRunArtifactResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRunArtifactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRunArtifactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRunArtifactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRunArtifactResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4379,6 +6681,358 @@ func (r TriggerScheduleResponse) ContentType() string {
 	return ""
 }
 
+type ListScreenerSetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScreenerSetList
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListScreenerSetsResponse) GetJSON200() *ScreenerSetList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListScreenerSetsResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListScreenerSetsResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListScreenerSetsResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListScreenerSetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListScreenerSetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListScreenerSetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListScreenerSetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteScreenerSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteScreenerSetResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteScreenerSetResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteScreenerSetResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteScreenerSetResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteScreenerSetResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteScreenerSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteScreenerSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteScreenerSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteScreenerSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetScreenerSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScreenerSet
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetScreenerSetResponse) GetJSON200() *ScreenerSet {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetScreenerSetResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetScreenerSetResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetScreenerSetResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetScreenerSetResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetScreenerSetResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetScreenerSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetScreenerSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetScreenerSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetScreenerSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutScreenerSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScreenerSet
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutScreenerSetResponse) GetJSON200() *ScreenerSet {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutScreenerSetResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutScreenerSetResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutScreenerSetResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutScreenerSetResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutScreenerSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutScreenerSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutScreenerSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutScreenerSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RunScreenerResponse202Headers the declared response headers of an HTTP 202 response for RunScreener
+type RunScreenerResponse202Headers struct {
+	Location *string
+}
+
+type RunScreenerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *RunStarted
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *RunScreenerResponse202Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RunScreenerResponse) GetJSON202() *RunStarted {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunScreenerResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RunScreenerResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunScreenerResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RunScreenerResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RunScreenerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunScreenerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunScreenerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunScreenerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4719,6 +7373,152 @@ func (c *ClientWithResponses) NotifyWithResponse(ctx context.Context, body Notif
 	return ParseNotifyResponse2(rsp)
 }
 
+// ListPortfoliosWithResponse List your portfolios
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portfolios (the `ListPortfolios` operationId).
+func (c *ClientWithResponses) ListPortfoliosWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPortfoliosResponse, error) {
+	rsp, err := c.ListPortfolios(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPortfoliosResponse(rsp)
+}
+
+// CreatePortfolioWithBodyWithResponse Create a portfolio
+//
+// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+func (c *ClientWithResponses) CreatePortfolioWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePortfolioResponse, error) {
+	rsp, err := c.CreatePortfolioWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePortfolioResponse(rsp)
+}
+
+// CreatePortfolioWithResponse Create a portfolio
+//
+// Creates one of your portfolios, optionally with its holdings. A `portfolio_analysis` report (POST /api/reports/run) analyses its holdings. Names are unique per user.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/portfolios (the `CreatePortfolio` operationId).
+func (c *ClientWithResponses) CreatePortfolioWithResponse(ctx context.Context, body CreatePortfolioJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePortfolioResponse, error) {
+	rsp, err := c.CreatePortfolio(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePortfolioResponse(rsp)
+}
+
+// DeletePortfolioWithResponse Delete a portfolio and its holdings
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/portfolios/{id} (the `DeletePortfolio` operationId).
+func (c *ClientWithResponses) DeletePortfolioWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeletePortfolioResponse, error) {
+	rsp, err := c.DeletePortfolio(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePortfolioResponse(rsp)
+}
+
+// GetPortfolioWithResponse Get a portfolio with its holdings
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/portfolios/{id} (the `GetPortfolio` operationId).
+func (c *ClientWithResponses) GetPortfolioWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetPortfolioResponse, error) {
+	rsp, err := c.GetPortfolio(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPortfolioResponse(rsp)
+}
+
+// DeletePortfolioHoldingWithResponse Remove a holding
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/portfolios/{id}/holdings/{symbol} (the `DeletePortfolioHolding` operationId).
+func (c *ClientWithResponses) DeletePortfolioHoldingWithResponse(ctx context.Context, id int64, symbol string, reqEditors ...RequestEditorFn) (*DeletePortfolioHoldingResponse, error) {
+	rsp, err := c.DeletePortfolioHolding(ctx, id, symbol, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePortfolioHoldingResponse(rsp)
+}
+
+// PutPortfolioHoldingWithBodyWithResponse Add or replace a holding
+//
+// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+func (c *ClientWithResponses) PutPortfolioHoldingWithBodyWithResponse(ctx context.Context, id int64, symbol string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutPortfolioHoldingResponse, error) {
+	rsp, err := c.PutPortfolioHoldingWithBody(ctx, id, symbol, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutPortfolioHoldingResponse(rsp)
+}
+
+// PutPortfolioHoldingWithResponse Add or replace a holding
+//
+// Sets the quantity and average cost of one holding of one of your portfolios, adding it when missing. The symbol is upper-cased; a `/` in it is sent as `%2F`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/portfolios/{id}/holdings/{symbol} (the `PutPortfolioHolding` operationId).
+func (c *ClientWithResponses) PutPortfolioHoldingWithResponse(ctx context.Context, id int64, symbol string, body PutPortfolioHoldingJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPortfolioHoldingResponse, error) {
+	rsp, err := c.PutPortfolioHolding(ctx, id, symbol, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutPortfolioHoldingResponse(rsp)
+}
+
+// RunReportWithBodyWithResponse Run a report now, without a schedule
+//
+// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+func (c *ClientWithResponses) RunReportWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunReportResponse, error) {
+	rsp, err := c.RunReportWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunReportResponse(rsp)
+}
+
+// RunReportWithResponse Run a report now, without a schedule
+//
+// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/reports/run (the `RunReport` operationId).
+func (c *ClientWithResponses) RunReportWithResponse(ctx context.Context, body RunReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RunReportResponse, error) {
+	rsp, err := c.RunReport(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunReportResponse(rsp)
+}
+
 // ListRunsWithResponse List runs
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4769,6 +7569,36 @@ func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id int32, 
 		return nil, err
 	}
 	return ParseGetRunResponse(rsp)
+}
+
+// ListRunArtifactsWithResponse List the files a run produced
+//
+// Lists the files a run produced (a report's PNG charts), without their bytes; `url` downloads one. Empty until the run is done, and for runs that make no files.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
+func (c *ClientWithResponses) ListRunArtifactsWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*ListRunArtifactsResponse, error) {
+	rsp, err := c.ListRunArtifacts(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRunArtifactsResponse(rsp)
+}
+
+// GetRunArtifactWithResponse Download a file a run produced
+//
+// Downloads one file of a run with its stored Content-Type (image/png for charts), Content-Length and ETag (its SHA-256); If-None-Match with that ETag answers 304.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
+func (c *ClientWithResponses) GetRunArtifactWithResponse(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error) {
+	rsp, err := c.GetRunArtifact(ctx, id, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRunArtifactResponse(rsp)
 }
 
 // ListSchedulesWithResponse List schedules
@@ -4964,6 +7794,109 @@ func (c *ClientWithResponses) TriggerScheduleWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseTriggerScheduleResponse(rsp)
+}
+
+// ListScreenerSetsWithResponse List your screener sets
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/screener-sets (the `ListScreenerSets` operationId).
+func (c *ClientWithResponses) ListScreenerSetsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListScreenerSetsResponse, error) {
+	rsp, err := c.ListScreenerSets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListScreenerSetsResponse(rsp)
+}
+
+// DeleteScreenerSetWithResponse Delete a screener set
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/screener-sets/{name} (the `DeleteScreenerSet` operationId).
+func (c *ClientWithResponses) DeleteScreenerSetWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*DeleteScreenerSetResponse, error) {
+	rsp, err := c.DeleteScreenerSet(ctx, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteScreenerSetResponse(rsp)
+}
+
+// GetScreenerSetWithResponse Get one of your screener sets
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/screener-sets/{name} (the `GetScreenerSet` operationId).
+func (c *ClientWithResponses) GetScreenerSetWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*GetScreenerSetResponse, error) {
+	rsp, err := c.GetScreenerSet(ctx, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetScreenerSetResponse(rsp)
+}
+
+// PutScreenerSetWithBodyWithResponse Create or replace a screener set
+//
+// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+func (c *ClientWithResponses) PutScreenerSetWithBodyWithResponse(ctx context.Context, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutScreenerSetResponse, error) {
+	rsp, err := c.PutScreenerSetWithBody(ctx, name, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutScreenerSetResponse(rsp)
+}
+
+// PutScreenerSetWithResponse Create or replace a screener set
+//
+// Creates or replaces one of your screener sets: a named ticker list that screeners run on with `screener_set: custom:NAME`. Symbols are upper-cased and deduplicated (1-1000 after that).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/screener-sets/{name} (the `PutScreenerSet` operationId).
+func (c *ClientWithResponses) PutScreenerSetWithResponse(ctx context.Context, name string, body PutScreenerSetJSONRequestBody, reqEditors ...RequestEditorFn) (*PutScreenerSetResponse, error) {
+	rsp, err := c.PutScreenerSet(ctx, name, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutScreenerSetResponse(rsp)
+}
+
+// RunScreenerWithBodyWithResponse Run a screener now, without a schedule
+//
+// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+func (c *ClientWithResponses) RunScreenerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunScreenerResponse, error) {
+	rsp, err := c.RunScreenerWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunScreenerResponse(rsp)
+}
+
+// RunScreenerWithResponse Run a screener now, without a schedule
+//
+// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
+//
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/screeners/run (the `RunScreener` operationId).
+func (c *ClientWithResponses) RunScreenerWithResponse(ctx context.Context, body RunScreenerJSONRequestBody, reqEditors ...RequestEditorFn) (*RunScreenerResponse, error) {
+	rsp, err := c.RunScreener(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunScreenerResponse(rsp)
 }
 
 // GetHealthWithResponse Overall platform health
@@ -5195,6 +8128,430 @@ func ParseNotifyResponse2(rsp *http.Response) (*NotifyResponse2, error) {
 		}
 		response.ApplicationProblemJSON500 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListPortfoliosResponse parses an HTTP response from a ListPortfoliosWithResponse call
+func ParseListPortfoliosResponse(rsp *http.Response) (*ListPortfoliosResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPortfoliosResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PortfolioList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePortfolioResponse parses an HTTP response from a CreatePortfolioWithResponse call
+func ParseCreatePortfolioResponse(rsp *http.Response) (*CreatePortfolioResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePortfolioResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Portfolio
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePortfolioResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePortfolioResponse parses an HTTP response from a DeletePortfolioWithResponse call
+func ParseDeletePortfolioResponse(rsp *http.Response) (*DeletePortfolioResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePortfolioResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPortfolioResponse parses an HTTP response from a GetPortfolioWithResponse call
+func ParseGetPortfolioResponse(rsp *http.Response) (*GetPortfolioResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPortfolioResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Portfolio
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeletePortfolioHoldingResponse parses an HTTP response from a DeletePortfolioHoldingWithResponse call
+func ParseDeletePortfolioHoldingResponse(rsp *http.Response) (*DeletePortfolioHoldingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePortfolioHoldingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutPortfolioHoldingResponse parses an HTTP response from a PutPortfolioHoldingWithResponse call
+func ParsePutPortfolioHoldingResponse(rsp *http.Response) (*PutPortfolioHoldingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutPortfolioHoldingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Holding
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunReportResponse parses an HTTP response from a RunReportWithResponse call
+func ParseRunReportResponse(rsp *http.Response) (*RunReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest RunStarted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers RunReportResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers202 = &headers
 	}
 
 	return response, nil
@@ -5439,6 +8796,165 @@ func ParseGetRunResponse(rsp *http.Response) (*GetRunResponse, error) {
 		}
 		response.ApplicationProblemJSON500 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListRunArtifactsResponse parses an HTTP response from a ListRunArtifactsWithResponse call
+func ParseListRunArtifactsResponse(rsp *http.Response) (*ListRunArtifactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRunArtifactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArtifactList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRunArtifactResponse parses an HTTP response from a GetRunArtifactWithResponse call
+func ParseGetRunArtifactResponse(rsp *http.Response) (*GetRunArtifactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRunArtifactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRunArtifactResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = &value
+		}
+		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentType = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -6143,6 +9659,292 @@ func ParseTriggerScheduleResponse(rsp *http.Response) (*TriggerScheduleResponse,
 	switch {
 	case rsp.StatusCode == 202:
 		var headers TriggerScheduleResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers202 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListScreenerSetsResponse parses an HTTP response from a ListScreenerSetsWithResponse call
+func ParseListScreenerSetsResponse(rsp *http.Response) (*ListScreenerSetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListScreenerSetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScreenerSetList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteScreenerSetResponse parses an HTTP response from a DeleteScreenerSetWithResponse call
+func ParseDeleteScreenerSetResponse(rsp *http.Response) (*DeleteScreenerSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteScreenerSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetScreenerSetResponse parses an HTTP response from a GetScreenerSetWithResponse call
+func ParseGetScreenerSetResponse(rsp *http.Response) (*GetScreenerSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetScreenerSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScreenerSet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutScreenerSetResponse parses an HTTP response from a PutScreenerSetWithResponse call
+func ParsePutScreenerSetResponse(rsp *http.Response) (*PutScreenerSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutScreenerSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScreenerSet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunScreenerResponse parses an HTTP response from a RunScreenerWithResponse call
+func ParseRunScreenerResponse(rsp *http.Response) (*RunScreenerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunScreenerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest RunStarted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers RunScreenerResponse202Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -229,7 +229,7 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 		beat("api", func() string { return "running" })
 	}
 	if r.telegram {
-		running, err := startBot(enqCtx, &wg, cfg, pool, validator, channels, standIn, log)
+		running, err := startBot(enqCtx, &wg, cfg, pool, validator, client, channels, standIn, log)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func cmdTelegram(ctx context.Context, e *env, args []string) error {
 // startBot starts the bot on the real Bot API (TELEGRAM_BOT_TOKEN) or on the
 // local stand-in; it reports whether a bot runs.
 func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *pgxpool.Pool, v *schemas.Validator,
-	channels map[string]notify.Channel, standIn *telegramtest.Server, log *slog.Logger) (bool, error) {
+	jc *jobs.Client, channels map[string]notify.Channel, standIn *telegramtest.Server, log *slog.Logger) (bool, error) {
 	token, endpoint := cfg.TelegramBotToken, cfg.TelegramAPIEndpoint
 	if standIn != nil {
 		token, endpoint = standIn.Token(), standIn.Endpoint()
@@ -39,7 +39,7 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 		lim = tg.Limiter() // replies and notifications share the bot's limits
 	}
 	b, err := bot.New(bot.Options{Pool: pool, Token: token, Endpoint: endpoint, Config: cfg, Validator: v,
-		Logger: log.With("component", "telegram_bot"), Limiter: lim})
+		Logger: log.With("component", "telegram_bot"), Limiter: lim, Jobs: jc})
 	if err != nil {
 		return false, fmt.Errorf("telegram bot: %w", err)
 	}

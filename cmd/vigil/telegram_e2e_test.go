@@ -18,9 +18,10 @@ import (
 
 // chatEntry is one line of the dev chat page's transcript.
 type chatEntry struct {
-	Seq  int    `json:"seq"`
-	From string `json:"from"`
-	Text string `json:"text"`
+	Seq   int    `json:"seq"`
+	From  string `json:"from"`
+	Text  string `json:"text"`
+	Photo bool   `json:"photo"`
 }
 
 // devChat talks to the local Bot API stand-in through serve's /dev/chat
@@ -147,6 +148,31 @@ func TestTelegramEndToEnd(t *testing.T) {
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT status FROM users WHERE id = $1", uid).Scan(&status))
 	require.Equal(t, "verified", status)
 
+	// A report run now arrives as its text and one chart per symbol; a
+	// screener run now as its table.
+	// (The result may arrive before the bot's "started" reply: look from the
+	// command on.)
+	_, reportSent := chat.waitReply("/report daily AAPL MSFT charts", "Report run")
+	require.Eventually(t, func() bool {
+		text, photos := false, 0
+		for _, e := range chat.botReplies(reportSent) {
+			text = text || strings.HasPrefix(e.Text, "Daily summary")
+			if e.Photo {
+				photos++
+			}
+		}
+		return text && photos == 2
+	}, 60*time.Second, 200*time.Millisecond, "the daily summary and its two charts arrive")
+	_, screenSent := chat.waitReply("/screener AAPL,MSFT,NVDA top 2", "Screener run")
+	require.Eventually(t, func() bool {
+		for _, e := range chat.botReplies(screenSent) {
+			if strings.HasPrefix(e.Text, "Screener custom") && strings.Contains(e.Text, "top 2") {
+				return true
+			}
+		}
+		return false
+	}, 60*time.Second, 200*time.Millisecond, "the screener's table arrives")
+
 	// An alert that is always true on the synthetic data.
 	created, _ := chat.waitReply("/alert AAPL > 0 1m", "Alert #")
 	alertSeq := created.Seq
@@ -167,7 +193,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	var note string
 	require.Eventually(t, func() bool {
 		err := d.Pool.QueryRow(ctx, `SELECT message FROM notifications
-			WHERE user_id = $1 AND channel = 'telegram' AND status = 'sent' ORDER BY id LIMIT 1`, uid).Scan(&note)
+			WHERE user_id = $1 AND channel = 'telegram' AND status = 'sent' AND notification_type = 'alert' ORDER BY id LIMIT 1`, uid).Scan(&note)
 		return err == nil
 	}, 150*time.Second, 250*time.Millisecond, "the alert's notification is sent on the telegram channel")
 	require.Eventually(t, func() bool {

@@ -13,6 +13,11 @@
 // only /start, /help and /verify answer. Every schedule query is scoped to its
 // owner in SQL: users see and change only their own schedules.
 //
+// /report and /screener run a report or screener now (jobs.RunNow: a PENDING
+// ad-hoc run and its River job, in the update's transaction); the worker
+// sends the result to the user. /portfolio, /portfolios, /set and /sets
+// manage the user's portfolios and screener sets.
+//
 // The command syntax is parsed by the pure ParseCommand and ParseAlert.
 package bot
 
@@ -35,6 +40,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
 )
@@ -60,6 +66,10 @@ type Options struct {
 	Config config.Config
 	// Validator checks task_params against the job type's schema.
 	Validator *schemas.Validator
+	// Jobs queues the ad-hoc runs of /report and /screener (jobs.RunNow); an
+	// insert-only client is enough. nil: those two commands answer that they
+	// are not available here; every other command works.
+	Jobs *jobs.Client
 	// Logger logs; nil discards.
 	Logger *slog.Logger
 	// HTTPClient makes the Bot API requests; nil means a plain http.Client.
@@ -84,6 +94,7 @@ type Bot struct {
 	botID       string
 	cfg         config.Config
 	validator   *schemas.Validator
+	jobs        *jobs.Client
 	log         *slog.Logger
 	limiter     *notify.TelegramLimiter
 	pollTimeout time.Duration
@@ -115,6 +126,7 @@ func New(opts Options) (*Bot, error) {
 		botID:       botID,
 		cfg:         opts.Config,
 		validator:   opts.Validator,
+		jobs:        opts.Jobs,
 		log:         opts.Logger,
 		limiter:     opts.Limiter,
 		pollTimeout: opts.PollTimeout,

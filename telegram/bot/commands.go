@@ -112,6 +112,18 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdNext(ctx, tx, r, cmd, user)
 	case "runs":
 		return b.cmdRuns(ctx, tx, r, user)
+	case "report":
+		return b.cmdReport(ctx, tx, r, cmd, user)
+	case "screener":
+		return b.cmdScreener(ctx, tx, r, cmd, user)
+	case "portfolios":
+		return b.cmdPortfolios(ctx, tx, r, user)
+	case "portfolio":
+		return b.cmdPortfolio(ctx, tx, r, cmd, user)
+	case "sets":
+		return b.cmdSets(ctx, tx, r, user)
+	case "set":
+		return b.cmdSet(ctx, tx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
 	case "status":

@@ -56,6 +56,14 @@ type Command struct {
 	Alert *AlertSpec
 	// Schedule is the schedule of /schedule.
 	Schedule *ScheduleSpec
+	// Report is the report of /report.
+	Report *ReportSpec
+	// Screener is the screener of /screener.
+	Screener *ScreenerSpec
+	// Portfolio is what /portfolio asks for.
+	Portfolio *PortfolioSpec
+	// Set is what /set asks for.
+	Set *SetSpec
 }
 
 // AlertSpec is an alert as /alert describes it.
@@ -126,34 +134,49 @@ var usages = map[string]string{
 	"schedules": "/schedules — list all your schedules",
 	"next":      "/next ID — the next fire times of a schedule, e.g. /next 12",
 	"runs":      "/runs — your recent runs with their status",
-	"timezone":  "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
-	"status":    "/status — your account, schedules and runs",
-	"approve":   "/approve USER_ID — (admins) verify a pending user",
-	"block":     "/block USER_ID — (admins) block a user",
+	"report": "/report TYPE [TICKERS...] [TIMEFRAME] [charts] — run a report now; the result arrives here\n  /report daily AAPL MSFT charts\n  /report portfolio NAME\n  /report performance AAPL SPY 1w\n  /report performance portfolio NAME\n" +
+		"Types: daily (daily_summary), portfolio (portfolio_analysis), performance (performance_report). Timeframes: " + timeframes + " (default 1d)",
+	"screener": "/screener SET [top N] [CRITERIA...] — run a screener now; the result arrives here\n  /screener sp500 top 5\n  /screener sp500 pe<25 cap>10B vol>1M\n  /screener tech top 3\n  /screener AAPL,MSFT,NVDA top 2\n" +
+		"Sets: sp500, nasdaq, nasdaq100, one of your /sets, or tickers with commas. Criteria: pe<N (highest P/E), cap>N (lowest market cap), vol>N (lowest average volume); N may end in K, M, B or T",
+	"portfolios": "/portfolios — list your portfolios",
+	"portfolio":  "/portfolio NAME — show a portfolio's holdings\n/portfolio add NAME SYMBOL QTY PRICE — add or update a holding (creates the portfolio)\n/portfolio remove NAME SYMBOL — remove a holding\n/portfolio delete NAME — delete a portfolio\n  /portfolio add main AAPL 10 150.25",
+	"sets":       "/sets — list your screener sets",
+	"set":        "/set NAME TICKER,TICKER,... — save a screener set (replaces it); /set NAME shows it; /set delete NAME deletes it\n  /set tech AAPL,MSFT,NVDA",
+	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
+	"status":     "/status — your account, schedules and runs",
+	"approve":    "/approve USER_ID — (admins) verify a pending user",
+	"block":      "/block USER_ID — (admins) block a user",
 }
 
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerts", "pause", "resume", "delete",
-	"schedule", "schedules", "next", "runs", "timezone", "status", "approve", "block"}
+	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
+	"timezone", "status", "approve", "block"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
-	"start":     "Register with the bot",
-	"help":      "List the commands",
-	"verify":    "Verify with an invite code",
-	"alert":     "Create an alert: /alert AAPL > 150",
-	"alerts":    "List your alerts",
-	"pause":     "Pause a schedule: /pause ID",
-	"resume":    "Resume a schedule: /resume ID",
-	"delete":    "Delete a schedule: /delete ID",
-	"schedule":  "Schedule a report",
-	"schedules": "List your schedules",
-	"next":      "Next fire times: /next ID",
-	"runs":      "Your recent runs",
-	"timezone":  "Set your time zone",
-	"status":    "Your account and schedules",
-	"approve":   "Admins: verify a user",
-	"block":     "Admins: block a user",
+	"start":      "Register with the bot",
+	"help":       "List the commands",
+	"verify":     "Verify with an invite code",
+	"alert":      "Create an alert: /alert AAPL > 150",
+	"alerts":     "List your alerts",
+	"pause":      "Pause a schedule: /pause ID",
+	"resume":     "Resume a schedule: /resume ID",
+	"delete":     "Delete a schedule: /delete ID",
+	"schedule":   "Schedule a report",
+	"schedules":  "List your schedules",
+	"next":       "Next fire times: /next ID",
+	"runs":       "Your recent runs",
+	"report":     "Run a report now: /report daily AAPL",
+	"screener":   "Run a screener now: /screener sp500 top 5",
+	"portfolios": "List your portfolios",
+	"portfolio":  "Show or edit a portfolio",
+	"sets":       "List your screener sets",
+	"set":        "Save a screener set: /set tech AAPL,MSFT",
+	"timezone":   "Set your time zone",
+	"status":     "Your account and schedules",
+	"approve":    "Admins: verify a user",
+	"block":      "Admins: block a user",
 }
 
 func usage(name, problem string) *UsageError {
@@ -185,7 +208,7 @@ func ParseCommand(text string) (Command, error) {
 	}
 	fields := strings.Fields(cmd.Args)
 	switch name {
-	case "start", "help", "alerts", "schedules", "runs", "status":
+	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets":
 		// Arguments are ignored.
 	case "verify":
 		if len(fields) != 1 {
@@ -219,6 +242,30 @@ func ParseCommand(text string) (Command, error) {
 		}
 		cmd.Schedule = spec
 		cmd.Zone = spec.Zone
+	case "report":
+		spec, err := parseReport(cmd.Args)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Report = spec
+	case "screener":
+		spec, err := parseScreener(cmd.Args)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Screener = spec
+	case "portfolio":
+		spec, err := parsePortfolio(cmd.Args)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Portfolio = spec
+	case "set":
+		spec, err := parseSet(cmd.Args)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Set = spec
 	}
 	return cmd, nil
 }

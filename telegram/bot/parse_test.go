@@ -144,6 +144,11 @@ func FuzzParseCommand(f *testing.F) {
 		"/alert MSFT close crosses_above sma(50) 1d", "/alert X macd(1,2,3).signal > 0",
 		`/schedule report daily_summary "0 9 * * 1-5" America/New_York`, "/pause 1", "/next #2",
 		"/timezone Europe/Berlin", "/verify AB-CD", "/alert@bot a ( ( > 1e400", "hello", "/",
+		"/report daily AAPL MSFT charts", "/report portfolio main", "/report performance portfolio main SPY 1w",
+		"/report daily AAPL,MSFT 1h", "/screener sp500 top 5", "/screener sp500 pe<25 cap>10B vol>1M",
+		"/screener AAPL,MSFT,NVDA top 2", "/screener custom:tech", "/screener x pe<1e999",
+		"/portfolios", "/portfolio main", "/portfolio add main AAPL 10 150.25", "/portfolio add main BTC/USD 0.5 $30000",
+		"/portfolio remove main AAPL", "/portfolio delete main", "/sets", "/set tech AAPL,MSFT", "/set delete tech",
 	} {
 		f.Add(s)
 	}
@@ -160,5 +165,114 @@ func FuzzParseCommand(f *testing.F) {
 			_, ok := DefaultCron(cmd.Alert.Timeframe)
 			require.True(t, ok)
 		}
+		// What parses is valid task_params: a run-now never fails on them.
+		if cmd.Report != nil {
+			params, err := cmd.Report.TaskParams(1)
+			require.NoError(t, err)
+			require.NoError(t, testValidator(t).Validate("report", params))
+		}
+		if cmd.Screener != nil {
+			params, err := cmd.Screener.TaskParams()
+			require.NoError(t, err)
+			require.NoError(t, testValidator(t).Validate("screener", params))
+		}
+		if p := cmd.Portfolio; p != nil && p.Action == ActionAdd {
+			require.True(t, p.Quantity > 0 && p.Quantity <= maxAmount, p.Quantity)
+			require.True(t, p.Price >= 0 && p.Price <= maxAmount, p.Price)
+			require.Regexp(t, holdingSymbolRE, p.Symbol)
+		}
+		if s := cmd.Set; s != nil && s.Action == ActionSave {
+			require.NotEmpty(t, s.Symbols)
+			require.LessOrEqual(t, len(s.Symbols), maxSetSymbols)
+		}
 	})
+}
+
+func TestParseReport(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want ReportSpec
+		json string
+	}{
+		{"/report daily AAPL MSFT charts", ReportSpec{ReportType: "daily_summary", Symbols: []string{"AAPL", "MSFT"}, IncludeCharts: true},
+			`{"report_type":"daily_summary","parameters":{"symbols":["AAPL","MSFT"],"include_charts":true}}`},
+		{"/report daily_summary aapl,brk.b,AAPL 1H", ReportSpec{ReportType: "daily_summary", Symbols: []string{"AAPL", "BRK.B"}, Timeframe: "1h"},
+			`{"report_type":"daily_summary","parameters":{"symbols":["AAPL","BRK.B"],"timeframe":"1h"}}`},
+		{"/report portfolio Main charts", ReportSpec{ReportType: "portfolio_analysis", Portfolio: "main", IncludeCharts: true},
+			`{"report_type":"portfolio_analysis","parameters":{"portfolio_id":7,"include_charts":true}}`},
+		{"/report performance_report SPY QQQ", ReportSpec{ReportType: "performance_report", Symbols: []string{"SPY", "QQQ"}},
+			`{"report_type":"performance_report","parameters":{"symbols":["SPY","QQQ"]}}`},
+		{"/report perf portfolio ira ^GSPC", ReportSpec{ReportType: "performance_report", Portfolio: "ira", Symbols: []string{"^GSPC"}},
+			`{"report_type":"performance_report","parameters":{"symbols":["^GSPC"],"portfolio_id":7}}`},
+	}
+	for _, tt := range tests {
+		cmd, err := ParseCommand(tt.text)
+		require.NoError(t, err, tt.text)
+		require.Equal(t, tt.want, *cmd.Report, tt.text)
+		id := int64(0)
+		if tt.want.Portfolio != "" {
+			id = 7
+		}
+		params, err := cmd.Report.TaskParams(id)
+		require.NoError(t, err)
+		require.JSONEq(t, tt.json, string(params), tt.text)
+		require.NoError(t, testValidator(t).Validate("report", params), tt.text)
+	}
+}
+
+func TestParseScreener(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text   string
+		json   string
+		target string
+	}{
+		{"/screener sp500 top 5", `{"screener_set":"sp500","filter_criteria":{},"top_n":5}`, ""},
+		{"/screener NASDAQ100 pe<=30.5 mcap>=2.5t volume>250k", `{"screener_set":"nasdaq100","filter_criteria":{"max_pe_ratio":30.5,"min_market_cap":2500000000000,"min_volume":250000}}`, ""},
+		{"/screener tech top 3", `{"screener_set":"custom:tech","filter_criteria":{},"top_n":3}`, ""},
+		{"/screener custom:my_set", `{"screener_set":"custom:my_set","filter_criteria":{}}`, ""},
+		{"/screener aapl,MSFT,,aapl", `{"screener_set":"custom","filter_criteria":{}}`, "AAPL,MSFT"},
+	}
+	for _, tt := range tests {
+		cmd, err := ParseCommand(tt.text)
+		require.NoError(t, err, tt.text)
+		params, err := cmd.Screener.TaskParams()
+		require.NoError(t, err)
+		require.JSONEq(t, tt.json, string(params), tt.text)
+		require.Equal(t, tt.target, cmd.Screener.Target(), tt.text)
+		require.NoError(t, testValidator(t).Validate("screener", params), tt.text)
+	}
+}
+
+func TestParsePortfolioAndSet(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]PortfolioSpec{
+		"/portfolio":                         {Action: ActionList},
+		"/portfolio Main":                    {Action: ActionShow, Name: "main"},
+		"/portfolio show ira":                {Action: ActionShow, Name: "ira"},
+		"/portfolio add main aapl 10 150.25": {Action: ActionAdd, Name: "main", Symbol: "AAPL", Quantity: 10, Price: 150.25},
+		"/portfolio ADD main btc/usd 0.5 $0": {Action: ActionAdd, Name: "main", Symbol: "BTC/USD", Quantity: 0.5},
+		"/portfolio remove main es=f":        {Action: ActionRemove, Name: "main", Symbol: "ES=F"},
+		"/portfolio delete old-one":          {Action: ActionDelete, Name: "old-one"},
+	} {
+		cmd, err := ParseCommand(text)
+		require.NoError(t, err, text)
+		require.Equal(t, want, *cmd.Portfolio, text)
+	}
+	for text, want := range map[string]SetSpec{
+		"/set tech AAPL,MSFT nvda": {Action: ActionSave, Name: "tech", Symbols: []string{"AAPL", "MSFT", "NVDA"}},
+		"/set Tech":                {Action: ActionShow, Name: "tech"},
+		"/set delete tech":         {Action: ActionDelete, Name: "tech"},
+		"/set delete AAPL,MSFT":    {Action: ActionSave, Name: "delete", Symbols: []string{"AAPL", "MSFT"}},
+		"/set delete":              {Action: ActionShow, Name: "delete"},
+	} {
+		cmd, err := ParseCommand(text)
+		require.NoError(t, err, text)
+		require.Equal(t, want, *cmd.Set, text)
+	}
+	for _, text := range []string{"/portfolios extra", "/sets extra"} {
+		_, err := ParseCommand(text)
+		require.NoError(t, err, "arguments are ignored: %s", text)
+	}
 }
