@@ -122,3 +122,41 @@ func TestPortfolioAndPerformanceReports(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, arts)
 }
+
+// A daily summary lists the user's alerts that fired today on each symbol
+// (and not an alert that only evaluated, nor one from yesterday).
+func TestDailySummaryListsAlertsFiredToday(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{realReports: true})
+	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "0 21 * * 1-5",
+		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 1}})
+	_, err := b.pool.Exec(b.ctx, "UPDATE job_schedules SET name = 'AAPL breakout' WHERE id = $1", s.ID)
+	require.NoError(t, err)
+	insert := func(at time.Time, fired bool) {
+		_, err := b.pool.Exec(b.ctx, `INSERT INTO job_schedule_runs (job_type, job_id, user_id, status, scheduled_for, finished_at, result)
+			VALUES ('alert', $1, $2, 'COMPLETED', $3, $3, $4)`, s.ID, b.userID, at,
+			fmt.Sprintf(`{"symbol": "AAPL", "fired": %t, "condition": "close > 1"}`, fired))
+		require.NoError(t, err)
+	}
+	now := time.Now().UTC()
+	insert(now, true)
+	insert(now, false)
+	insert(now.Add(-48*time.Hour), true)
+
+	res := reportResult(t, b.runNow(t, KindReport, `{"report_type": "daily_summary", "parameters": {"symbols": ["AAPL", "MSFT"]}}`, ""))
+	var ds struct {
+		Symbols []struct {
+			Symbol      string   `json:"symbol"`
+			AlertsFired []string `json:"alerts_fired"`
+		} `json:"symbols"`
+	}
+	raw, err := json.Marshal(res.Report)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &ds))
+	require.Len(t, ds.Symbols, 2)
+	require.Len(t, ds.Symbols[0].AlertsFired, 1, "only today's firing counts: %v", ds.Symbols[0].AlertsFired)
+	require.Contains(t, ds.Symbols[0].AlertsFired[0], "AAPL breakout (close > 1)")
+	require.Empty(t, ds.Symbols[1].AlertsFired)
+	notes := b.notificationJobs(t)
+	require.Contains(t, notes[len(notes)-1].Message, "AAPL breakout")
+}
