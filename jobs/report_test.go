@@ -140,7 +140,7 @@ func TestDailySummaryListsAlertsFiredToday(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	insert(now, true)
-	insert(now, false)
+	insert(now.Add(-time.Microsecond), false)
 	insert(now.Add(-48*time.Hour), true)
 
 	res := reportResult(t, b.runNow(t, KindReport, `{"report_type": "daily_summary", "parameters": {"symbols": ["AAPL", "MSFT"]}}`, ""))
