@@ -26,7 +26,7 @@ test: ## run every test with the race detector (needs PostgreSQL; TEST_DATABASE_
 	$(GO) test -race -count=1 -timeout 10m ./...
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target briefly (FUZZTIME=5s)
+fuzz: ## run each fuzz target briefly (FUZZTIME=5s, or a count such as 4000x)
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./schedule/
 	$(GO) test -run='^$$' -fuzz='^FuzzNext$$' -fuzztime=$(FUZZTIME) ./schedule/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecide$$' -fuzztime=$(FUZZTIME) ./jobs/
@@ -34,7 +34,9 @@ fuzz: ## run each fuzz target briefly (FUZZTIME=5s)
 	$(GO) test -run='^$$' -fuzz='^FuzzSplit$$' -fuzztime=$(FUZZTIME) ./notify/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./alerts/
 	$(GO) test -run='^$$' -fuzz='^FuzzStep$$' -fuzztime=$(FUZZTIME) ./alerts/
+	$(GO) test -run='^$$' -fuzz='^FuzzSchemaAgreement$$' -fuzztime=$(FUZZTIME) ./alerts/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseParams$$' -fuzztime=$(FUZZTIME) ./screener/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseCommand$$' -fuzztime=$(FUZZTIME) ./telegram/bot/
 
 $(SQLC):
 	CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
