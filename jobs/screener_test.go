@@ -121,3 +121,23 @@ func TestScreenerSP500Synthetic(t *testing.T) {
 	require.LessOrEqual(t, len([]rune(notes[0].Message)), 4096)
 	require.True(t, strings.HasPrefix(notes[0].Message, "Screener sp500"), notes[0].Message)
 }
+
+// A rule-only screener over the S&P 500 needs every symbol's bars: 503
+// fetches, one per symbol, on a cold cache. The time is logged, not asserted.
+func TestScreenerSP500RuleOnly(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	before := b.client.Market.Fetches()
+	start := time.Now()
+	params := `{"screener_set": "sp500", "filter_criteria": {"rule": {"operator": "and", "conditions": [
+			{"indicator": "rsi", "period": 14, "operator": "<", "value": 70},
+			{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "period": 200}}]}}, "rank_by": "rsi", "top_n": 10}`
+	res := screenerResult(t, b.runNow(t, KindScreener, params, ""))
+	fetches := b.client.Market.Fetches() - before
+	t.Logf("S&P 500 rule-only screener (cold cache, run now to COMPLETED): %s, %d tickers, %d matches, %d missing, %d bar fetches",
+		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), fetches)
+	require.Equal(t, int64(res.TotalTickers), fetches, "every symbol's bars, each once")
+	require.Empty(t, res.Missing, "300 synthetic daily bars cover SMA 200 for every symbol")
+	require.Positive(t, res.FilteredCount)
+	require.Less(t, res.FilteredCount, res.TotalTickers, "the rule rejects some symbols")
+}
