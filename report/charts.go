@@ -66,6 +66,7 @@ func Candles(title string, s bars.Series, overlays []Overlay, width, height int)
 
 	price := newPlot(title)
 	price.Y.Label.Text = "Price"
+	price.Y.Tick.Marker = valueTicks{}
 	cs := candlesticks{series: s, halfWidth: half}
 	price.Add(cs)
 	legendRows := 0
@@ -125,6 +126,7 @@ func EquityCurve(title string, times []time.Time, equity []float64, width, heigh
 	p := newPlot(title)
 	p.X.Label.Text = "Date (UTC)"
 	p.Y.Label.Text = "Equity"
+	p.Y.Tick.Marker = valueTicks{}
 	xys := make(plotter.XYs, 0, len(times))
 	for i, t := range times {
 		if finite(equity[i]) {
@@ -157,6 +159,7 @@ func Drawdown(title string, times []time.Time, equity []float64, width, height i
 	p := newPlot(title)
 	p.X.Label.Text = "Date (UTC)"
 	p.Y.Label.Text = "Drawdown (%)"
+	p.Y.Tick.Marker = valueTicks{}
 	var line plotter.XYs
 	for i, t := range times {
 		if finite(dd[i]) {

@@ -287,3 +287,27 @@ func TestWriteSample(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile("/tmp/vigil-drawdown.png", b, 0o644))
 }
+
+// Value axes get about four to eight round labels whatever the range.
+func TestValueTicks(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{-27.5, 3, []string{"-25", "-20", "-15", "-10", "-5", "0"}},
+		{24.1, 45.3, []string{"25", "30", "35", "40", "45"}},
+		{99.2, 100.4, []string{"99.2", "99.4", "99.6", "99.8", "100.0", "100.2", "100.4"}},
+		{1.2e6, 1.9e6, []string{"1.2M", "1.3M", "1.4M", "1.5M", "1.6M", "1.7M", "1.8M", "1.9M"}},
+		{0.5, 1.3, []string{"0.6", "0.8", "1.0", "1.2"}},
+	} {
+		var labels []string
+		for _, tk := range (valueTicks{}).Ticks(c.lo, c.hi) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		require.Equal(t, c.want, labels, "range %v..%v", c.lo, c.hi)
+	}
+	require.Nil(t, (valueTicks{}).Ticks(1, 1))
+}

@@ -131,3 +131,51 @@ func humanize(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
+
+// valueTicks labels a value axis (price, equity, drawdown) at round steps
+// (1, 2, 2.5 or 5 × 10^k) chosen to give about four to eight labels: gonum's
+// default ticker labels as few as two on short ranges.
+type valueTicks struct{}
+
+var _ plot.Ticker = valueTicks{}
+
+// Ticks implements plot.Ticker.
+func (valueTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || !finite(lo) || !finite(hi) {
+		return nil
+	}
+	step := niceStep((hi - lo) / 7)
+	decimals := max(0, -int(math.Floor(math.Log10(step)+1e-9)))
+	if step*math.Pow(10, float64(decimals)) != math.Round(step*math.Pow(10, float64(decimals))) {
+		decimals++ // 2.5 × 10^k needs one more digit
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
+		if math.Abs(v) < step*1e-9 {
+			v = 0
+		}
+		label := strconv.FormatFloat(v, 'f', decimals, 64)
+		if step >= 1e4 {
+			label = humanize(v) // 1.2M rather than 1200000
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: label})
+		if minor := v + step/2; minor < hi {
+			ticks = append(ticks, plot.Tick{Value: minor})
+		}
+	}
+	return ticks
+}
+
+// niceStep rounds x up to 1, 2, 2.5 or 5 times a power of ten.
+func niceStep(x float64) float64 {
+	if !(x > 0) {
+		return 1
+	}
+	pow := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*pow >= x*(1-1e-9) {
+			return m * pow
+		}
+	}
+	return 10 * pow
+}
