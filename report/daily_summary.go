@@ -53,6 +53,10 @@ type SymbolSummary struct {
 	SMA200DistancePct Float `json:"sma_200_distance_pct"`
 	// AlertsFired are the alerts that fired today on the symbol.
 	AlertsFired []string `json:"alerts_fired"`
+	// InProgress reports that the latest bar had not closed at the
+	// report's time: its close is the latest price and its volume (and
+	// so VolumeRatio) covers only part of the bar.
+	InProgress bool `json:"in_progress"`
 }
 
 // buildDailySummary fetches dailyBars bars of each symbol and summarises
@@ -75,6 +79,7 @@ func buildDailySummary(ctx context.Context, req Request, data Data) (Output, err
 			return Output{}, err
 		}
 		sum.AlertsFired = append([]string{}, req.AlertsFired[sym]...)
+		sum.InProgress = sum.Time.Add(req.Timeframe.Duration()).After(req.Now)
 		res.Symbols = append(res.Symbols, sum)
 		if !req.IncludeCharts {
 			continue

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"time"
+
 	"math"
 	"strings"
 	"testing"
@@ -82,9 +84,10 @@ func TestDailySummary(t *testing.T) {
 
 	lines := strings.Split(out.Text, "\n")
 	require.Equal(t, "Daily summary 2026-02-27 (1d)", lines[0])
-	require.Contains(t, lines, "LIN  349.00  +0.29%  vol 3.0x avg  RSI 100  SMA50 +7.6%  SMA200 +39.9%")
+	// The report's time falls inside the latest daily bar: it is marked.
+	require.Contains(t, lines, "LIN  349.00  +0.29%  vol 3.0x avg  RSI 100  SMA50 +7.6%  SMA200 +39.9%  (bar in progress)")
 	require.Contains(t, lines, "  alerts today: price above 300, volume spike")
-	require.Contains(t, lines, "ZIG  107.00  -0.93%  vol n/a  RSI 67  SMA50 n/a  SMA200 n/a")
+	require.Contains(t, lines, "ZIG  107.00  -0.93%  vol n/a  RSI 67  SMA50 n/a  SMA200 n/a  (bar in progress)")
 	require.Contains(t, lines, "  FAIL: rsi below 30")
 	require.Contains(t, lines, "  TSLA: new high")
 	require.Contains(t, lines, "missing data: FAIL (provider down)")
@@ -132,4 +135,22 @@ func TestDailySummaryLongAlerts(t *testing.T) {
 	require.Less(t, len(out.Text), 1000, "a symbol's block stays well under a Telegram message")
 	require.Contains(t, out.Text, "and 186 more")
 	require.Len(t, out.Result.(*DailySummary).Symbols[0].AlertsFired, 200, "the result keeps them all")
+}
+
+// A latest bar that has closed by the report's time is not marked in
+// progress.
+func TestDailySummaryClosedBar(t *testing.T) {
+	t.Parallel()
+	bundle := buildSetup(t)
+	out, err := Build(bundle.ctx, Request{Type: TypeDailySummary, Symbols: []string{"LIN"},
+		Now: bundle.now.Add(24 * time.Hour)}, bundle.data.fetch)
+	require.NoError(t, err)
+	res := out.Result.(*DailySummary)
+	require.Len(t, res.Symbols, 1)
+	require.False(t, res.Symbols[0].InProgress)
+	require.NotContains(t, out.Text, "in progress")
+
+	out, err = Build(bundle.ctx, Request{Type: TypeDailySummary, Symbols: []string{"LIN"}, Now: bundle.now}, bundle.data.fetch)
+	require.NoError(t, err)
+	require.True(t, out.Result.(*DailySummary).Symbols[0].InProgress)
 }

@@ -61,6 +61,9 @@ func dailySummaryText(r *DailySummary) string {
 		if d := s.Time.Format(time.DateOnly); d != r.Date {
 			fmt.Fprintf(&b, "  (bar of %s)", d)
 		}
+		if s.InProgress {
+			b.WriteString("  (bar in progress)")
+		}
 		b.WriteByte('\n')
 		if len(s.AlertsFired) > 0 {
 			fmt.Fprintf(&b, "  alerts today: %s\n", joinCapped(s.AlertsFired, maxAlertsText))
