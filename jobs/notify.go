@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -164,8 +165,14 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			// address on: record the message, do not drop it.
 			ch, name = w.Channels[notify.ChannelLog], notify.ChannelLog
 		}
-		parts := []deliveryPart{{id: msgID, text: a.Message, send: func() (notify.Receipt, error) { return ch.Send(ctx, dest, msg) }}}
-		if ps, ok := ch.(photoSender); ok {
+		chMsg := msg
+		ps, photos := ch.(photoSender)
+		if !photos && len(a.Attachments) > 0 {
+			// A channel that cannot show images gets where to download them.
+			chMsg.Text = withAttachmentLinks(msg.Text, a.Attachments)
+		}
+		parts := []deliveryPart{{id: msgID, text: chMsg.Text, send: func() (notify.Receipt, error) { return ch.Send(ctx, dest, chMsg) }}}
+		if photos {
 			for _, at := range a.Attachments {
 				parts = append(parts, deliveryPart{id: uuid.NewSHA1(msgID, []byte("attachment:"+at.Name)),
 					text: cmp.Or(at.Caption, at.Name), send: func() (notify.Receipt, error) {
@@ -222,6 +229,18 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		return nil // delivered on another channel; the failed one is logged
 	}
 	return firstErr
+}
+
+// withAttachmentLinks appends the API paths of a notification's attachments
+// to its text, for channels that cannot show images.
+func withAttachmentLinks(text string, atts []Attachment) string {
+	var b strings.Builder
+	b.WriteString(text)
+	b.WriteString("\n\nCharts:")
+	for _, at := range atts {
+		fmt.Fprintf(&b, "\n%s: /api/runs/%d/artifacts/%s", cmp.Or(at.Caption, at.Name), at.RunID, at.Name)
+	}
+	return b.String()
 }
 
 // deliveryPart is one message of a notification on a channel: the text, or

@@ -106,6 +106,13 @@ func TestPortfolioAndPerformanceReports(t *testing.T) {
 	notes := b.notificationJobs(t)
 	require.Len(t, notes, 1)
 	require.Len(t, notes[0].Attachments, len(res.Charts))
+	// The user has no Telegram chat: the message is recorded with where to
+	// download the charts instead of photos.
+	var recorded string
+	eventually(t, "the report is recorded on the log channel", func() bool {
+		return b.pool.QueryRow(b.ctx, "SELECT message FROM notifications WHERE run_id = $1 AND status = 'recorded'", run.ID).Scan(&recorded) == nil
+	})
+	require.Contains(t, recorded, fmt.Sprintf("/api/runs/%d/artifacts/%s", run.ID, res.Charts[0].Name))
 
 	other, err := q.UserCreate(b.ctx, b.pool, dbsqlc.UserCreateParams{Name: "other", Status: "verified"})
 	require.NoError(t, err)
