@@ -158,6 +158,12 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 			events = append(events, ev)
 		}
 		if len(states.Ids) > 0 {
+			// A state write is not an edit: as for the scheduler's own
+			// writes, it neither wakes the schedulers (NOTIFY) nor bumps
+			// updated_at, so a user's ETag stays valid while alerts run.
+			if _, err := tx.Exec(ctx, "SET LOCAL vigil.scheduler = 'on'"); err != nil {
+				return fmt.Errorf("mark alert state write: %w", err)
+			}
 			if err := q.ScheduleSetStates(ctx, tx, states); err != nil {
 				return fmt.Errorf("write alert states: %w", err)
 			}

@@ -89,6 +89,8 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 			"notify": map[string]any{"channels": []string{"telegram"}, "message_template": "{ticker} above 100 at {price}"}},
 		grace: ptr(int32(1 << 30))})
 
+	planned, err := dbsqlc.New().ScheduleGetByID(b.ctx, b.pool, s.ID)
+	require.NoError(t, err)
 	prices := []float64{110, 112, 90, 105}
 	wantFired := []bool{true, false, false, true}
 	for i, price := range prices {
@@ -115,6 +117,8 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(got.StateJson, &state))
 	require.Equal(t, "TRIGGERED", state["status"], "state persisted in job_schedules.state_json")
+	require.Equal(t, planned.UpdatedAt, got.UpdatedAt, "state writes are not edits: updated_at (and the ETag) stay")
+	require.Equal(t, planned.Revision, got.Revision)
 }
 
 // A crash after the state write but before the commit (simulated by an error
