@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
@@ -77,7 +81,17 @@ func telegramChannel(ctx context.Context, cfg config.Config, pool *pgxpool.Pool,
 		log.Info("no TELEGRAM_BOT_TOKEN: telegram notifications are recorded in the notifications table, not sent")
 		return nil, nil, nil
 	}
-	srv := telegramtest.New(telegramtest.Options{})
+	// The bot's offset outlives the stand-in (it is in telegram_state):
+	// continue the update ids past it, or a restarted `vigil serve` would
+	// skip the first commands typed into the dev chat.
+	first := 1
+	botID, _, _ := strings.Cut(telegramtest.DefaultToken, ":")
+	if off, err := dbsqlc.New().TelegramStateGet(ctx, pool, botID); err == nil {
+		first = int(off)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, fmt.Errorf("read the stand-in bot's update offset: %w", err)
+	}
+	srv := telegramtest.New(telegramtest.Options{FirstUpdateID: first})
 	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint(), notify.WithTelegramGate(jobs.NewTelegramGate(pool, srv.Token())))
 	if err != nil {
 		srv.Close()

@@ -83,6 +83,10 @@ type Options struct {
 	// update fail with "Bad Request: chat not found", as Telegram does for
 	// users who never pressed Start.
 	KnownChatsOnly bool
+	// FirstUpdateID is the update_id of the first update (0 means 1). A
+	// stand-in restarted under a bot that stored its offset must continue
+	// past it, as Telegram's ids do, or the bot skips the new updates.
+	FirstUpdateID int
 }
 
 // Message is a message the bot delivered, as the stand-in recorded it.
@@ -191,7 +195,7 @@ func newServer(opts Options) *Server {
 		token: token, botID: botID, username: username, now: now,
 		noLimits: opts.NoLimits, knownOnly: opts.KnownChatsOnly,
 		closed:        make(chan struct{}),
-		nextMessageID: 1, nextUpdateID: 1, nextCallbackID: 1,
+		nextMessageID: 1, nextUpdateID: max(opts.FirstUpdateID, 1), nextCallbackID: 1,
 		updateAdded: make(chan struct{}),
 		pollKick:    make(chan struct{}),
 		known:       map[int64]bool{},

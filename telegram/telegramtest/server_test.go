@@ -759,3 +759,16 @@ func TestChatPage(t *testing.T) {
 	_ = resp.Body.Close()
 	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 }
+
+// A stand-in started with FirstUpdateID continues the update ids there, so
+// a bot whose stored offset outlived an earlier stand-in sees every update.
+func TestFirstUpdateID(t *testing.T) {
+	t.Parallel()
+	s := New(Options{FirstUpdateID: 42})
+	t.Cleanup(s.Close)
+	require.Equal(t, 42, s.SendUpdate(7, 7, "/start"))
+	require.Equal(t, 43, s.SendUpdate(7, 7, "/help"))
+	fresh := New(Options{})
+	t.Cleanup(fresh.Close)
+	require.Equal(t, 1, fresh.SendUpdate(7, 7, "/start"))
+}
