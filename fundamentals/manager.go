@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,17 @@ type Store interface {
 	Load(ctx context.Context, provider string, symbols []string) (map[string]Fundamentals, error)
 	// Save upserts figures of provider, one row per symbol.
 	Save(ctx context.Context, provider string, fs []Fundamentals) error
+}
+
+// FreshStore is a Store that can return only the figures it saved since a
+// time. A Manager with one starts warm: after a restart, figures saved less
+// than ttl ago are served from the store instead of asking the provider
+// again (which matters for Yahoo with sectors: one request per symbol).
+type FreshStore interface {
+	Store
+	// LoadSince returns the stored figures of provider for the symbols
+	// saved at or after since, keyed by symbol.
+	LoadSince(ctx context.Context, provider string, symbols []string, since time.Time) (map[string]Fundamentals, error)
 }
 
 // Limiter paces provider calls; *rate.Limiter is one.
@@ -132,6 +144,7 @@ type Manager struct {
 
 	fetches        atomic.Int64
 	fetchedSymbols atomic.Int64
+	storeHits      atomic.Int64
 
 	mu       sync.Mutex
 	cache    map[string]entry
@@ -283,12 +296,22 @@ func (m *Manager) fresh(e entry, now time.Time) bool {
 func (m *Manager) fetch(ctx context.Context, b *batch) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	got, err := m.call(ctx, b.symbols)
+	stored, ask := m.loadFresh(ctx, b.symbols)
+	var got map[string]Fundamentals
+	var err error
+	if len(ask) > 0 {
+		got, err = m.call(ctx, ask)
+	}
 	var fallback map[string]Fundamentals
 	if err == nil {
 		m.save(ctx, got)
+		if got == nil {
+			got = map[string]Fundamentals{}
+		}
+		maps.Copy(got, stored)
 	} else {
-		fallback = m.fallback(ctx, b.symbols, err)
+		fallback = m.fallback(ctx, ask, err)
+		maps.Copy(fallback, stored)
 	}
 
 	now := m.now()
@@ -296,7 +319,11 @@ func (m *Manager) fetch(ctx context.Context, b *batch) {
 	if err == nil {
 		for _, s := range b.symbols {
 			f, ok := got[s]
-			m.cache[s] = entry{f: f, known: ok, fetched: now}
+			fetched := now
+			if sf, fromStore := stored[s]; fromStore {
+				fetched = sf.AsOf // fresh for what is left of its ttl
+			}
+			m.cache[s] = entry{f: f, known: ok, fetched: fetched}
 		}
 	}
 	b.got, b.err, b.fallback = got, err, fallback
@@ -308,6 +335,36 @@ func (m *Manager) fetch(ctx context.Context, b *batch) {
 	m.mu.Unlock()
 	close(b.done)
 }
+
+// loadFresh returns the figures of syms a FreshStore saved less than ttl
+// ago, and the symbols left to ask the provider for.
+func (m *Manager) loadFresh(ctx context.Context, syms []string) (map[string]Fundamentals, []string) {
+	fs, ok := m.store.(FreshStore)
+	if !ok || m.ttl <= 0 {
+		return nil, syms
+	}
+	rows, err := fs.LoadSince(ctx, m.provider.Name(), syms, m.now().Add(-m.ttl))
+	if err != nil {
+		m.log.Warn("fundamentals: reading the store failed", "provider", m.provider.Name(), "symbols", len(syms), "error", err)
+		return nil, syms
+	}
+	stored := map[string]Fundamentals{}
+	var ask []string
+	for _, s := range syms {
+		if f, ok := rows[s]; ok {
+			f.Symbol = s
+			stored[s] = f
+		} else {
+			ask = append(ask, s)
+		}
+	}
+	m.storeHits.Add(int64(len(stored)))
+	return stored, ask
+}
+
+// StoreHits is the number of symbols served fresh from the store instead of
+// the provider (see FreshStore).
+func (m *Manager) StoreHits() int64 { return m.storeHits.Load() }
 
 // call makes one provider call within the concurrency and rate limits.
 func (m *Manager) call(ctx context.Context, syms []string) (map[string]Fundamentals, error) {

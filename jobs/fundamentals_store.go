@@ -28,12 +28,12 @@ func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []funda
 	if len(fs) == 0 {
 		return nil
 	}
+	// fetched_at is when the figures were fetched (now), which decides
+	// their freshness after a restart (LoadSince); read back, it is their
+	// AsOf.
+	now := time.Now().UTC()
 	p := dbsqlc.FundamentalsUpsertParams{Provider: provider}
 	for _, f := range fs {
-		asOf := f.AsOf
-		if asOf.IsZero() {
-			asOf = time.Now()
-		}
 		p.Symbols = append(p.Symbols, f.Symbol)
 		p.Names = append(p.Names, f.Name)
 		p.MarketCaps = append(p.MarketCaps, f.MarketCap)
@@ -41,7 +41,7 @@ func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []funda
 		p.AvgVolumes = append(p.AvgVolumes, f.AvgVolume)
 		p.Sectors = append(p.Sectors, f.Sector)
 		p.Currencies = append(p.Currencies, f.Currency)
-		p.FetchedAts = append(p.FetchedAts, asOf.UTC())
+		p.FetchedAts = append(p.FetchedAts, now)
 	}
 	if err := dbsqlc.New().FundamentalsUpsert(ctx, s.Pool, p); err != nil {
 		return fmt.Errorf("store fundamentals of %d symbols from %s: %w", len(fs), provider, err)
@@ -55,13 +55,29 @@ func (s FundamentalsStore) Load(ctx context.Context, provider string, symbols []
 	if err != nil {
 		return nil, fmt.Errorf("load fundamentals of %d symbols from %s: %w", len(symbols), provider, err)
 	}
+	return fundamentalsByRow(rows), nil
+}
+
+// LoadSince reads the figures of symbols from provider saved at or after
+// since: a restarted process starts warm (fundamentals.FreshStore).
+func (s FundamentalsStore) LoadSince(ctx context.Context, provider string, symbols []string, since time.Time) (map[string]fundamentals.Fundamentals, error) {
+	rows, err := dbsqlc.New().FundamentalsGetSince(ctx, s.Pool, dbsqlc.FundamentalsGetSinceParams{
+		Provider: provider, Symbols: symbols, Since: since})
+	if err != nil {
+		return nil, fmt.Errorf("load fundamentals of %d symbols from %s saved since %s: %w", len(symbols), provider,
+			since.UTC().Format(time.RFC3339), err)
+	}
+	return fundamentalsByRow(rows), nil
+}
+
+func fundamentalsByRow(rows []dbsqlc.Fundamental) map[string]fundamentals.Fundamentals {
 	out := make(map[string]fundamentals.Fundamentals, len(rows))
 	for _, r := range rows {
 		out[r.Symbol] = fundamentals.Fundamentals{Symbol: r.Symbol, Name: deref(r.Name), MarketCap: orNaN(r.MarketCap),
 			PERatio: orNaN(r.PeRatio), AvgVolume: orNaN(r.AvgVolume), Sector: deref(r.Sector),
 			Currency: deref(r.Currency), AsOf: r.FetchedAt}
 	}
-	return out, nil
+	return out
 }
 
 func orNaN(v pgtype.Float8) float64 {

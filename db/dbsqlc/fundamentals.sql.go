@@ -51,6 +51,50 @@ func (q *Queries) FundamentalsGet(ctx context.Context, db DBTX, arg Fundamentals
 	return items, nil
 }
 
+const fundamentalsGetSince = `-- name: FundamentalsGetSince :many
+SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
+FROM fundamentals
+WHERE provider = $1 AND symbol = ANY($2::text[]) AND fetched_at >= $3::timestamptz
+`
+
+type FundamentalsGetSinceParams struct {
+	Provider string    `json:"provider"`
+	Symbols  []string  `json:"symbols"`
+	Since    time.Time `json:"since"`
+}
+
+// Figures saved since a time: a restarted process serves these instead of
+// asking the provider again.
+func (q *Queries) FundamentalsGetSince(ctx context.Context, db DBTX, arg FundamentalsGetSinceParams) ([]Fundamental, error) {
+	rows, err := db.Query(ctx, fundamentalsGetSince, arg.Provider, arg.Symbols, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Fundamental{}
+	for rows.Next() {
+		var i Fundamental
+		if err := rows.Scan(
+			&i.Provider,
+			&i.Symbol,
+			&i.Name,
+			&i.MarketCap,
+			&i.PeRatio,
+			&i.AvgVolume,
+			&i.Sector,
+			&i.Currency,
+			&i.FetchedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const fundamentalsUpsert = `-- name: FundamentalsUpsert :exec
 INSERT INTO fundamentals (provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at)
 SELECT $1::text, u.symbol, NULLIF(u.name, ''), NULLIF(u.market_cap, 'NaN'), NULLIF(u.pe_ratio, 'NaN'), NULLIF(u.avg_volume, 'NaN'),

@@ -23,3 +23,10 @@ SET name = EXCLUDED.name, market_cap = EXCLUDED.market_cap, pe_ratio = EXCLUDED.
 SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
 FROM fundamentals
 WHERE provider = @provider AND symbol = ANY(@symbols::text[]);
+
+-- name: FundamentalsGetSince :many
+-- Figures saved since a time: a restarted process serves these instead of
+-- asking the provider again.
+SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
+FROM fundamentals
+WHERE provider = @provider AND symbol = ANY(@symbols::text[]) AND fetched_at >= @since::timestamptz;
