@@ -155,9 +155,9 @@ func (h *handler) register(api huma.API) {
 
 	// Ad-hoc reports and screeners (recorded as runs, worked by their workers).
 	opd(api, "run-report", http.MethodPost, "/api/reports/run", "Run a report now, without a schedule", runReportDoc,
-		"reports", http.StatusAccepted, h.runReport, http.StatusUnprocessableEntity)
+		"reports", http.StatusAccepted, h.runReport, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
 	opd(api, "run-screener", http.MethodPost, "/api/screeners/run", "Run a screener now, without a schedule", runScreenerDoc,
-		"screeners", http.StatusAccepted, h.runScreener, http.StatusUnprocessableEntity)
+		"screeners", http.StatusAccepted, h.runScreener, http.StatusUnprocessableEntity, http.StatusTooManyRequests)
 
 	// Screener sets (the caller's named ticker lists).
 	op(api, "list-screener-sets", http.MethodGet, "/api/screener-sets", "List your screener sets", "screeners", 0, h.listScreenerSets)

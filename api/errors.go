@@ -140,6 +140,8 @@ func (h *handler) problem(err error) error {
 		return huma.Error404NotFound(nf.Error())
 	case errors.As(err, &ae):
 		return huma.NewError(ae.status, ae.msg)
+	case errors.Is(err, jobs.ErrTooManyAdhocRuns):
+		return huma.Error429TooManyRequests(jobs.ErrTooManyAdhocRuns.Error())
 	case errors.Is(err, jobs.ErrOverlap):
 		return huma.Error409Conflict(jobs.ErrOverlap.Error())
 	case errors.Is(err, jobs.ErrNotFireable):

@@ -27,7 +27,8 @@ const runReportDoc = "Runs a report now, without a schedule: the body is a repor
 	"and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the " +
 	"status.\n\n`daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs " +
 	"`parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs " +
-	"`parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated."
+	"`parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. " +
+	"At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429."
 
 // ReportRequest is a report's task_params (schemas/report.v1.json): the body
 // of POST /api/reports/run.

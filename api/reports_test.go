@@ -121,6 +121,18 @@ func TestRunReport(t *testing.T) {
 	require.Equal(t, 3, b.count("SELECT count(*) FROM job_schedule_runs WHERE user_id = $1", u.id))
 	require.Equal(t, 3, b.count("SELECT count(*) FROM river_job WHERE kind = 'report'"))
 	require.Equal(t, 0, b.count("SELECT count(*) FROM job_schedule_runs WHERE user_id = $1", other.id))
+
+	// Three runs are pending (nothing works them here): a fourth is refused
+	// until one finishes; another user is not affected.
+	daily := map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL"}}}
+	tooMany := run(u.token, daily)
+	require.Equal(t, http.StatusTooManyRequests, tooMany.status, string(tooMany.raw))
+	require.Contains(t, string(tooMany.raw), "already have 3 runs waiting or running")
+	require.Equal(t, 3, b.count("SELECT count(*) FROM job_schedule_runs WHERE user_id = $1", u.id))
+	b.started(run(other.token, daily), "report")
+	_, err = b.pool.Exec(b.ctx, "UPDATE job_schedule_runs SET status = 'COMPLETED' WHERE id = $1", id)
+	require.NoError(t, err)
+	b.started(run(u.token, daily), "report")
 }
 
 // Without a report worker in the build, a report run would wait forever:

@@ -23,7 +23,8 @@ const runScreenerDoc = "Runs a screener now, without a schedule: the body is a s
 	"`adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you " +
 	"as a notification (Telegram) when it is done. Poll `links.run` for the status.\n\n" +
 	"`screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your " +
-	"screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`."
+	"screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. " +
+	"At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429."
 
 // ScreenerRequest is a screener's task_params (schemas/screener.v1.json)
 // and the target of a custom screen: the body of POST /api/screeners/run.

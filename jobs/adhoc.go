@@ -14,6 +14,15 @@ import (
 	"github.com/vigilhq/vigil/schemas"
 )
 
+// MaxOpenAdhocRuns is how many ad-hoc runs one user may have pending or
+// running at once: a report or a 500-symbol screener is real work, and a
+// user repeating a command must not queue it without bound.
+const MaxOpenAdhocRuns = 3
+
+// ErrTooManyAdhocRuns is returned by RunNow when the user already has
+// MaxOpenAdhocRuns ad-hoc runs pending or running.
+var ErrTooManyAdhocRuns = fmt.Errorf("you already have %d runs waiting or running; wait for one to finish", MaxOpenAdhocRuns)
+
 // RunNowRequest asks for an ad-hoc run of a report or screener: no schedule
 // (job_id NULL, trigger "adhoc"), worked by the type's River worker now.
 type RunNowRequest struct {
@@ -29,14 +38,26 @@ type RunNowRequest struct {
 }
 
 // RunNow validates req, records a PENDING ad-hoc run and inserts its River
-// job, all in tx: either both exist or neither. It returns the run id.
+// job, all in tx: either both exist or neither. It returns the run id, or
+// ErrTooManyAdhocRuns when the user has MaxOpenAdhocRuns open already (the
+// user's row is locked, so concurrent calls count each other).
 func RunNow(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], cfg config.Config,
 	v *schemas.Validator, req RunNowRequest) (int64, error) {
 	if err := v.Validate(req.JobType, req.Params); err != nil {
 		return 0, err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	q := dbsqlc.New()
+	if err := q.UserLock(ctx, tx, req.UserID); err != nil {
+		return 0, fmt.Errorf("lock user %d: %w", req.UserID, err)
+	}
+	open, err := q.RunCountOpenAdhoc(ctx, tx, &req.UserID)
+	if err != nil {
+		return 0, fmt.Errorf("count open runs of user %d: %w", req.UserID, err)
+	}
+	if open >= MaxOpenAdhocRuns {
+		return 0, ErrTooManyAdhocRuns
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	run, err := q.RunInsertAdhocPending(ctx, tx, dbsqlc.RunInsertAdhocPendingParams{
 		JobType: req.JobType, UserID: &req.UserID, ScheduledFor: &now, JobSnapshot: req.Params})
 	if err != nil {

@@ -1621,7 +1621,7 @@ type ClientInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1632,7 +1632,7 @@ type ClientInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1805,7 +1805,7 @@ type ClientInterface interface {
 	//
 	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1816,7 +1816,7 @@ type ClientInterface interface {
 	//
 	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2086,7 +2086,7 @@ func (c *Client) PutPortfolioHolding(ctx context.Context, id int64, symbol strin
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2107,7 +2107,7 @@ func (c *Client) RunReportWithBody(ctx context.Context, contentType string, body
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2550,7 +2550,7 @@ func (c *Client) PutScreenerSet(ctx context.Context, name string, body PutScreen
 //
 // Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2571,7 +2571,7 @@ func (c *Client) RunScreenerWithBody(ctx context.Context, contentType string, bo
 //
 // Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4413,7 +4413,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4424,7 +4424,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4625,7 +4625,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4636,7 +4636,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+	// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5344,6 +5344,8 @@ type RunReportResponse struct {
 	ApplicationProblemJSON403 *ErrorModel
 	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *ErrorModel
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *ErrorModel
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -5368,6 +5370,11 @@ func (r RunReportResponse) GetApplicationProblemJSON403() *ErrorModel {
 // GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r RunReportResponse) GetApplicationProblemJSON422() *ErrorModel {
 	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RunReportResponse) GetApplicationProblemJSON429() *ErrorModel {
+	return r.ApplicationProblemJSON429
 }
 
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -6973,6 +6980,8 @@ type RunScreenerResponse struct {
 	ApplicationProblemJSON403 *ErrorModel
 	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *ErrorModel
 	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationProblemJSON500 *ErrorModel
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -6997,6 +7006,11 @@ func (r RunScreenerResponse) GetApplicationProblemJSON403() *ErrorModel {
 // GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r RunScreenerResponse) GetApplicationProblemJSON422() *ErrorModel {
 	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RunScreenerResponse) GetApplicationProblemJSON429() *ErrorModel {
+	return r.ApplicationProblemJSON429
 }
 
 // GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -7489,7 +7503,7 @@ func (c *ClientWithResponses) PutPortfolioHoldingWithResponse(ctx context.Contex
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7506,7 +7520,7 @@ func (c *ClientWithResponses) RunReportWithBodyWithResponse(ctx context.Context,
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7869,7 +7883,7 @@ func (c *ClientWithResponses) PutScreenerSetWithResponse(ctx context.Context, na
 //
 // Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7886,7 +7900,7 @@ func (c *ClientWithResponses) RunScreenerWithBodyWithResponse(ctx context.Contex
 //
 // Runs a screener now, without a schedule: the body is a screener's task_params (schemas/screener.v1.json) plus an optional `target`. The run is recorded as PENDING with trigger `adhoc` and worked by the screener worker; the matches are stored as the run's result and sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`.
+// `screener_set` is a universe (`sp500`, `nasdaq`, `nasdaq100`), `custom:NAME` naming one of your screener sets (PUT /api/screener-sets/{name}), or `custom` with the tickers in `tickers` or `target`. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8531,6 +8545,13 @@ func ParseRunReportResponse(rsp *http.Response) (*RunReportResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel
@@ -9932,6 +9953,13 @@ func ParseRunScreenerResponse(rsp *http.Response) (*RunScreenerResponse, error) 
 			return nil, err
 		}
 		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel

@@ -262,6 +262,20 @@ func (q *Queries) RunCommonErrors(ctx context.Context, db DBTX, arg RunCommonErr
 	return items, nil
 }
 
+const runCountOpenAdhoc = `-- name: RunCountOpenAdhoc :one
+SELECT count(*)::int FROM job_schedule_runs
+WHERE user_id = $1 AND trigger = 'adhoc' AND status IN ('PENDING', 'RUNNING')
+`
+
+// The user's ad-hoc runs still pending or running; the users row is locked
+// first (by the caller) so that concurrent requests count each other.
+func (q *Queries) RunCountOpenAdhoc(ctx context.Context, db DBTX, userID *int64) (int32, error) {
+	row := db.QueryRow(ctx, runCountOpenAdhoc, userID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const runDeleteOlderThan = `-- name: RunDeleteOlderThan :execrows
 DELETE FROM job_schedule_runs WHERE id IN (
     SELECT id FROM job_schedule_runs
@@ -883,4 +897,13 @@ func (q *Queries) RunStatusCounts(ctx context.Context, db DBTX, since time.Time)
 		return nil, err
 	}
 	return items, nil
+}
+
+const userLock = `-- name: UserLock :exec
+SELECT id FROM users WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) UserLock(ctx context.Context, db DBTX, id int64) error {
+	_, err := db.Exec(ctx, userLock, id)
+	return err
 }

@@ -234,3 +234,12 @@ WHERE r.job_type = 'alert' AND r.user_id = @user_id AND r.status = 'COMPLETED'
   AND (r.result->>'fired')::boolean
   AND r.result->>'symbol' = ANY(@symbols::text[])
 ORDER BY r.finished_at;
+
+-- name: RunCountOpenAdhoc :one
+-- The user's ad-hoc runs still pending or running; the users row is locked
+-- first (by the caller) so that concurrent requests count each other.
+SELECT count(*)::int FROM job_schedule_runs
+WHERE user_id = @user_id AND trigger = 'adhoc' AND status IN ('PENDING', 'RUNNING');
+
+-- name: UserLock :exec
+SELECT id FROM users WHERE id = @id FOR UPDATE;

@@ -33,6 +33,9 @@ func (b *Bot) runNow(ctx context.Context, tx pgx.Tx, cmd string, req jobs.RunNow
 	if ve, ok := errors.AsType[*schemas.ValidationError](err); ok {
 		return 0, usage(cmd, fmt.Sprintf("That %s is not valid: %s.", req.JobType, alertProblem(ve))).Error(), nil
 	}
+	if errors.Is(err, jobs.ErrTooManyAdhocRuns) {
+		return 0, "You " + strings.TrimPrefix(err.Error(), "you ") + " (/runs lists them).", nil
+	}
 	if err != nil {
 		return 0, "", fmt.Errorf("run %s now for user %d: %w", req.JobType, req.UserID, err)
 	}

@@ -45,7 +45,25 @@ func (tb *testBundle) started(t *testing.T, reply string) adhocRun {
 	require.Equal(t, "adhoc", r.Trigger)
 	require.Equal(t, r.JobType, r.Kind)
 	require.JSONEq(t, string(r.Snapshot), string(r.Args.Params))
+	// As if a worker finished it, so that the next commands are not refused
+	// by the limit on open runs (TestRunNowLimit).
+	_, err = tb.db.Pool.Exec(tb.ctx, "UPDATE job_schedule_runs SET status = 'COMPLETED' WHERE id = $1", id)
+	require.NoError(t, err)
 	return r
+}
+
+// A user with three runs still pending is told to wait; nothing is queued.
+func TestRunNowLimit(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.start(t)
+	u := tb.user(t, StatusVerified, false)
+	for range jobs.MaxOpenAdhocRuns {
+		require.Regexp(t, startedRE, tb.say(t, u, "/report daily AAPL"))
+	}
+	reply := tb.say(t, u, "/screener sp500 top 5")
+	require.Contains(t, reply, "You already have 3 runs waiting or running")
+	require.Equal(t, jobs.MaxOpenAdhocRuns, tb.runCount(t, u))
 }
 
 func (tb *testBundle) runCount(t *testing.T, tgID int64) int {
