@@ -185,7 +185,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			}
 		}
 		channelOK := true
-		for _, part := range parts {
+		for i, part := range parts {
 			delivered, sendErr, err := w.deliver(ctx, job, a, runID, name, part)
 			if err != nil {
 				return err
@@ -203,12 +203,14 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 					return fmt.Errorf("mark user %d unreachable: %w", a.UserID, err)
 				}
 			}
+			if i > 0 && notify.IsPermanent(sendErr) && !notify.IsUnreachable(sendErr) {
+				// A chart that cannot be sent (recorded as failed) does not
+				// fail the message: the text and the other charts still go.
+				continue
+			}
 			channelOK = false
 			if firstErr == nil {
 				firstErr = sendErr
-			}
-			if notify.IsPermanent(sendErr) && !notify.IsUnreachable(sendErr) {
-				continue // this part cannot be delivered; the others still can
 			}
 			break // the rest of this channel's parts wait for the retry, in order
 		}
