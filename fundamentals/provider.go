@@ -8,29 +8,17 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/vigilhq/vigil/marketdata"
 )
 
 // ErrRateLimited marks a provider's HTTP 429; see RateLimitError for how long
-// to wait.
-var ErrRateLimited = errors.New("rate limited")
+// to wait. It is marketdata's, so callers branch on one error for both.
+var ErrRateLimited = marketdata.ErrRateLimited
 
-// RateLimitError is a provider telling us to slow down. It matches
-// ErrRateLimited with errors.Is.
-type RateLimitError struct {
-	Provider   string
-	Status     int
-	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-}
-
-func (e *RateLimitError) Error() string {
-	if e.RetryAfter > 0 {
-		return fmt.Sprintf("%s: rate limited (HTTP %d), retry after %s", e.Provider, e.Status, e.RetryAfter)
-	}
-	return fmt.Sprintf("%s: rate limited (HTTP %d)", e.Provider, e.Status)
-}
-
-// Unwrap makes errors.Is(err, ErrRateLimited) true.
-func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+// RateLimitError is a provider telling us to slow down (marketdata's type).
+// It matches ErrRateLimited with errors.Is.
+type RateLimitError = marketdata.RateLimitError
 
 // DefaultHTTPTimeout bounds one HTTP request of the yahoo provider when
 // NewProvider builds its client.
