@@ -7,9 +7,9 @@
 // every fetch through to a Store and falls back on it when the provider fails.
 //
 // The package does no database I/O of its own: Store is implemented over the
-// fundamentals table elsewhere (NaN as NULL). It must not import pgx, River,
-// huma or Telegram, nor marketdata; beyond the standard library it uses only
-// golang.org/x/time/rate.
+// fundamentals table elsewhere (NaN as NULL). It shares marketdata's symbol
+// rules, Yahoo symbol mapping and rate-limit error; it must not import pgx,
+// River, huma or Telegram.
 package fundamentals
 
 import (

@@ -96,24 +96,9 @@ func NewProvider(name string, opts Options) (Provider, error) {
 	return nil, fmt.Errorf("fundamentals provider %q: must be one of %s", name, strings.Join(ProviderNames(), ", "))
 }
 
-// maxSymbolLen bounds symbols; real ones are far shorter.
-const maxSymbolLen = 32
-
-// normalizeSymbol trims and upper-cases a symbol and reports whether it is
-// one: characters no exchange uses are refused (which also keeps symbols safe
-// in URLs). The rules are marketdata's.
+// normalizeSymbol is marketdata.NormalizeSymbol as a yes/no: fundamentals
+// leave out what is not a symbol rather than failing the call.
 func normalizeSymbol(symbol string) (string, bool) {
-	s := strings.ToUpper(strings.TrimSpace(symbol))
-	if s == "" || len(s) > maxSymbolLen {
-		return "", false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case strings.ContainsRune(".-_=^/", r):
-		default:
-			return "", false
-		}
-	}
-	return s, true
+	s, err := marketdata.NormalizeSymbol(symbol)
+	return s, err == nil
 }

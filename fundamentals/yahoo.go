@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/vigilhq/vigil/marketdata"
 )
 
 // Yahoo's addresses and limits.
@@ -101,17 +103,19 @@ func (y *Yahoo) Name() string { return "yahoo" }
 // Fundamentals returns the figures of the symbols Yahoo knows.
 func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
 	given := map[string][]string{} // Yahoo symbol -> symbols as given
+	normal := map[string]string{}  // symbol as given -> normalised
 	var order []string
 	for _, g := range symbols {
 		sym, ok := normalizeSymbol(g)
 		if !ok {
 			continue
 		}
-		ys := yahooSymbol(sym)
+		ys := marketdata.YahooSymbol(sym)
 		if _, seen := given[ys]; !seen {
 			order = append(order, ys)
 		}
 		given[ys] = append(given[ys], g)
+		normal[g] = sym
 	}
 	found := make(map[string]Fundamentals, len(order)) // by Yahoo symbol
 	var known []string
@@ -141,7 +145,7 @@ func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]
 	out := make(map[string]Fundamentals, len(found))
 	for ys, f := range found {
 		for _, g := range given[ys] {
-			f.Symbol, _ = normalizeSymbol(g)
+			f.Symbol = normal[g]
 			out[g] = f
 		}
 	}
@@ -480,23 +484,6 @@ func (n yahooNumber) value() float64 {
 		return math.NaN()
 	}
 	return n.v
-}
-
-// yahooSymbol turns a dotted US share class into Yahoo's dash form (BRK.B →
-// BRK-B) and keeps exchange suffixes: a dot followed by one letter is a share
-// class unless the letter is one of Yahoo's one-letter exchange suffixes
-// (.L London, .F Frankfurt, .V TSX Venture, .T Tokyo). marketdata does the
-// same for bars.
-func yahooSymbol(sym string) string {
-	i := strings.LastIndexByte(sym, '.')
-	if i <= 0 || len(sym)-i != 2 {
-		return sym
-	}
-	c := sym[i+1]
-	if c < 'A' || c > 'Z' || strings.IndexByte("LFVT", c) >= 0 {
-		return sym
-	}
-	return sym[:i] + "-" + sym[i+1:]
 }
 
 // rateLimitError builds the RateLimitError of a 429.

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
+
+	"github.com/vigilhq/vigil/marketdata"
 )
 
 // emptyQuote is Yahoo's answer when it knows none of the symbols (the shape
@@ -578,7 +580,7 @@ func TestYahooSymbol(t *testing.T) {
 		"BRK.B": "BRK-B", "BF.A": "BF-A", "AAPL": "AAPL", "OCDO.L": "OCDO.L", "SHOP.TO": "SHOP.TO",
 		"600497.SS": "600497.SS", "7203.T": "7203.T", "BMW.F": "BMW.F", "A.1": "A.1", ".B": ".B",
 	} {
-		require.Equal(t, want, yahooSymbol(in), in)
+		require.Equal(t, want, marketdata.YahooSymbol(in), in)
 	}
 }
 

@@ -51,11 +51,7 @@ func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []funda
 
 // Load reads the stored figures of symbols from provider, whatever their age.
 func (s FundamentalsStore) Load(ctx context.Context, provider string, symbols []string) (map[string]fundamentals.Fundamentals, error) {
-	rows, err := dbsqlc.New().FundamentalsGet(ctx, s.Pool, dbsqlc.FundamentalsGetParams{Provider: provider, Symbols: symbols})
-	if err != nil {
-		return nil, fmt.Errorf("load fundamentals of %d symbols from %s: %w", len(symbols), provider, err)
-	}
-	return fundamentalsByRow(rows), nil
+	return s.LoadSince(ctx, provider, symbols, time.Time{})
 }
 
 // LoadSince reads the figures of symbols from provider saved at or after
@@ -116,7 +112,6 @@ func universeLookup() func(string) (string, string, bool) {
 		}
 		for _, c := range cs { // S&P 500 last: its GICS sectors win
 			by[c.Symbol] = c
-			by[screener.ProviderSymbol("yahoo", c.Symbol)] = c
 		}
 	}
 	return func(symbol string) (string, string, bool) {

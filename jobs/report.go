@@ -120,9 +120,8 @@ func (w *ReportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) err
 		}
 		req.AlertsFired = fired
 	}
-	provider := w.Market.Provider().Name()
 	out, err := report.Build(ctx, req, func(ctx context.Context, symbol string, tf bars.Timeframe, n int) (bars.Series, error) {
-		return w.Market.Bars(ctx, screener.ProviderSymbol(provider, symbol), tf, n, now)
+		return w.Market.Bars(ctx, symbol, tf, n, now)
 	})
 	if errors.Is(err, report.ErrInvalidRequest) {
 		return river.JobCancel(err)

@@ -95,16 +95,15 @@ func (w *ScreenerWorker) Work(ctx context.Context, job *river.Job[ScreenerArgs])
 	case len(symbols) == 0:
 		return river.JobCancel(fmt.Errorf("screener set %q: no tickers (give tickers or a ticker list in target)", p.ScreenerSet))
 	}
-	provider := w.Market.Provider().Name()
 	src := screener.Sources{
 		Bars: func(ctx context.Context, symbol string, tf bars.Timeframe, n int) (bars.Series, error) {
-			return w.Market.Bars(ctx, screener.ProviderSymbol(provider, symbol), tf, n, now)
+			return w.Market.Bars(ctx, symbol, tf, n, now)
 		},
 		Concurrency: w.Concurrency,
 		Now:         func() time.Time { return now },
 	}
 	if w.Fundamentals != nil {
-		src.Fundamentals = w.fundamentals
+		src.Fundamentals = w.Fundamentals.Get
 	}
 	started := time.Now()
 	res, err := screener.Run(ctx, p, symbols, src)
@@ -135,30 +134,6 @@ func (w *ScreenerWorker) Work(ctx context.Context, job *river.Job[ScreenerArgs])
 			return err
 		},
 	})
-}
-
-// fundamentals fetches figures under the provider's symbols (BRK-B on Yahoo)
-// and returns them keyed by the universe's (BRK.B).
-func (w *ScreenerWorker) fundamentals(ctx context.Context, symbols []string) (map[string]fundamentals.Fundamentals, error) {
-	provider := w.Market.Provider().Name()
-	asked := make([]string, len(symbols))
-	back := make(map[string]string, len(symbols))
-	for i, s := range symbols {
-		asked[i] = screener.ProviderSymbol(provider, s)
-		back[asked[i]] = s
-	}
-	got, err := w.Fundamentals.Get(ctx, asked)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]fundamentals.Fundamentals, len(got))
-	for k, f := range got {
-		if s, ok := back[k]; ok {
-			f.Symbol = s
-			out[s] = f
-		}
-	}
-	return out, nil
 }
 
 // customSets looks up the user's saved screener sets (custom:NAME).

@@ -47,7 +47,7 @@ func (b *Binance) Name() string { return "binance" }
 
 // Bars returns the klines opening in [from, to).
 func (b *Binance) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("binance: %w", err)
 	}
@@ -96,7 +96,7 @@ func (b *Binance) Bars(ctx context.Context, symbol string, tf bars.Timeframe, fr
 // Quote returns the 24-hour ticker's lastPrice at its closeTime; the currency
 // is the quote asset guessed from the symbol's suffix (BTCUSDT → USDT).
 func (b *Binance) Quote(ctx context.Context, symbol string) (Quote, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return Quote{}, fmt.Errorf("binance: %w", err)
 	}

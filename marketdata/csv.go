@@ -109,7 +109,7 @@ func (c *CSV) Quote(_ context.Context, symbol string) (Quote, error) {
 
 // symbol normalizes symbol and refuses ones that are not plain file names.
 func (c *CSV) symbol(symbol string) (string, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return "", fmt.Errorf("csv: %w", err)
 	}

@@ -156,7 +156,7 @@ func (c *call) covers(tf bars.Timeframe, n int, now time.Time) bool {
 // (still open) last. Fewer than n come back when the provider has no more
 // history. The series is the caller's to keep and modify.
 func (m *Manager) Bars(ctx context.Context, symbol string, tf bars.Timeframe, n int, now time.Time) (bars.Series, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("bars %q: %w", symbol, err)
 	}

@@ -119,9 +119,9 @@ func NewProvider(name string, opts ProviderOptions) (Provider, error) {
 // maxSymbolLen bounds symbols; real ones are far shorter.
 const maxSymbolLen = 32
 
-// normalizeSymbol trims and upper-cases a symbol and rejects characters no
+// NormalizeSymbol trims and upper-cases a symbol and rejects characters no
 // exchange uses (which also keeps symbols safe in URLs and file names).
-func normalizeSymbol(symbol string) (string, error) {
+func NormalizeSymbol(symbol string) (string, error) {
 	s := strings.ToUpper(strings.TrimSpace(symbol))
 	if s == "" {
 		return "", fmt.Errorf("empty symbol: %w", ErrUnknownSymbol)

@@ -51,7 +51,7 @@ func (s *Synthetic) now() time.Time {
 // Bars returns the bars opening in [from, to), up to and including the bar open
 // at Now.
 func (s *Synthetic) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("synthetic: %w", err)
 	}
@@ -89,7 +89,7 @@ func (s *Synthetic) Bars(ctx context.Context, symbol string, tf bars.Timeframe, 
 
 // Quote returns the price at Now.
 func (s *Synthetic) Quote(_ context.Context, symbol string) (Quote, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return Quote{}, fmt.Errorf("synthetic: %w", err)
 	}

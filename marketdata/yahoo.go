@@ -62,7 +62,7 @@ var yahooIntervals = map[bars.Timeframe]string{
 
 // Bars returns the bars opening in [from, to).
 func (y *Yahoo) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("yahoo: %w", err)
 	}
@@ -102,7 +102,7 @@ func (y *Yahoo) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from
 // Quote returns meta.regularMarketPrice at meta.regularMarketTime (falling
 // back to the newest non-null close at its timestamp) and meta.currency.
 func (y *Yahoo) Quote(ctx context.Context, symbol string) (Quote, error) {
-	sym, err := normalizeSymbol(symbol)
+	sym, err := NormalizeSymbol(symbol)
 	if err != nil {
 		return Quote{}, fmt.Errorf("yahoo: %w", err)
 	}
@@ -140,7 +140,7 @@ func (y *Yahoo) chart(ctx context.Context, sym string, q url.Values) (*yahooResu
 	if ua == "" {
 		ua = defaultYahooUserAgent
 	}
-	ysym := yahooSymbol(sym)
+	ysym := YahooSymbol(sym)
 	r, err := get(ctx, client, "yahoo", base, "/v8/finance/chart/"+url.PathEscape(ysym), q,
 		http.Header{"User-Agent": {ua}, "Accept": {"application/json"}})
 	if err != nil {
@@ -171,11 +171,12 @@ func (y *Yahoo) chart(ctx context.Context, sym string, q url.Values) (*yahooResu
 	return &body.Chart.Result[0], nil
 }
 
-// yahooSymbol turns a dotted US share class into Yahoo's dash form (BRK.B →
+// YahooSymbol turns a dotted US share class into Yahoo's dash form (BRK.B →
 // BRK-B) and keeps exchange suffixes: a dot followed by one letter is a share
 // class unless the letter is one of Yahoo's one-letter exchange suffixes
-// (.L London, .F Frankfurt, .V TSX Venture, .T Tokyo).
-func yahooSymbol(sym string) string {
+// (.L London, .F Frankfurt, .V TSX Venture, .T Tokyo). The yahoo providers
+// (bars here, fundamentals) apply it, so callers pass symbols as listed.
+func YahooSymbol(sym string) string {
 	i := strings.LastIndexByte(sym, '.')
 	if i <= 0 || len(sym)-i != 2 {
 		return sym

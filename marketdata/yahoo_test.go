@@ -181,7 +181,7 @@ func TestYahooSymbolMapping(t *testing.T) {
 		"BRK.B": "BRK-B", "BF.A": "BF-A", "BRK-B": "BRK-B", "AAPL": "AAPL",
 		"OCDO.L": "OCDO.L", "SAP.F": "SAP.F", "7203.T": "7203.T", "SHOP.TO": "SHOP.TO", "600497.SS": "600497.SS",
 	} {
-		require.Equal(t, want, yahooSymbol(in), in)
+		require.Equal(t, want, YahooSymbol(in), in)
 	}
 	y, api := yahooSetup(t)
 	_, err := y.Bars(context.Background(), "brk.b", bars.D1, day(2020, 1, 1), day(2020, 1, 3))

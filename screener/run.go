@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/indicators"
 )
 
 // DefaultConcurrency is how many bar fetches Run keeps in flight when
@@ -22,8 +23,8 @@ const DefaultConcurrency = 8
 const volumeBars = 20
 
 // Sources are the data a screener run reads. Symbols are passed as the
-// universe lists them (BRK.B); mapping them to a provider's form
-// (ProviderSymbol) is the functions' business.
+// universe lists them (BRK.B); the providers map them to their own form
+// (marketdata.YahooSymbol).
 type Sources struct {
 	// Fundamentals returns the figures of the symbols it knows, keyed by
 	// symbol; an unknown symbol is absent from the map. Run calls it once
@@ -406,16 +407,17 @@ func lastClose(s bars.Series) (closePrice, changePct float64) {
 	return closePrice, changePct
 }
 
-// meanVolume is the mean volume of the last 20 bars; NaN with fewer bars.
+// meanVolume is the mean volume of the last 20 bars (the indicators'
+// volume_avg(20), as a rule operand computes it); NaN with fewer bars.
 func meanVolume(s bars.Series) float64 {
 	if len(s) < volumeBars {
 		return math.NaN()
 	}
-	sum := 0.0
-	for _, b := range s[len(s)-volumeBars:] {
-		sum += b.Volume
+	avg, err := indicators.VolumeAverage(s[len(s)-volumeBars:].Volumes(), volumeBars)
+	if err != nil {
+		return math.NaN()
 	}
-	if mean := sum / volumeBars; finite(mean) {
+	if mean := avg[volumeBars-1]; finite(mean) {
 		return mean
 	}
 	return math.NaN()

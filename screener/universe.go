@@ -120,12 +120,3 @@ func tickers(s string) []string {
 	}
 	return out
 }
-
-// ProviderSymbol maps a listed symbol to a market-data provider's form:
-// Yahoo writes class shares with a dash (BRK.B → BRK-B).
-func ProviderSymbol(provider, symbol string) string {
-	if provider == "yahoo" {
-		return strings.ReplaceAll(symbol, ".", "-")
-	}
-	return symbol
-}

@@ -10,47 +10,6 @@ import (
 	"time"
 )
 
-const fundamentalsGet = `-- name: FundamentalsGet :many
-SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
-FROM fundamentals
-WHERE provider = $1 AND symbol = ANY($2::text[])
-`
-
-type FundamentalsGetParams struct {
-	Provider string   `json:"provider"`
-	Symbols  []string `json:"symbols"`
-}
-
-func (q *Queries) FundamentalsGet(ctx context.Context, db DBTX, arg FundamentalsGetParams) ([]Fundamental, error) {
-	rows, err := db.Query(ctx, fundamentalsGet, arg.Provider, arg.Symbols)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []Fundamental{}
-	for rows.Next() {
-		var i Fundamental
-		if err := rows.Scan(
-			&i.Provider,
-			&i.Symbol,
-			&i.Name,
-			&i.MarketCap,
-			&i.PeRatio,
-			&i.AvgVolume,
-			&i.Sector,
-			&i.Currency,
-			&i.FetchedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const fundamentalsGetSince = `-- name: FundamentalsGetSince :many
 SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
 FROM fundamentals
@@ -63,8 +22,9 @@ type FundamentalsGetSinceParams struct {
 	Since    time.Time `json:"since"`
 }
 
-// Figures saved since a time: a restarted process serves these instead of
-// asking the provider again.
+// Figures saved since a time (the zero time: all): a restarted process serves
+// fresh ones instead of asking the provider again, and any age when the
+// provider fails.
 func (q *Queries) FundamentalsGetSince(ctx context.Context, db DBTX, arg FundamentalsGetSinceParams) ([]Fundamental, error) {
 	rows, err := db.Query(ctx, fundamentalsGetSince, arg.Provider, arg.Symbols, arg.Since)
 	if err != nil {

@@ -19,14 +19,10 @@ SET name = EXCLUDED.name, market_cap = EXCLUDED.market_cap, pe_ratio = EXCLUDED.
     avg_volume = EXCLUDED.avg_volume, sector = EXCLUDED.sector, currency = EXCLUDED.currency,
     fetched_at = EXCLUDED.fetched_at;
 
--- name: FundamentalsGet :many
-SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
-FROM fundamentals
-WHERE provider = @provider AND symbol = ANY(@symbols::text[]);
-
 -- name: FundamentalsGetSince :many
--- Figures saved since a time: a restarted process serves these instead of
--- asking the provider again.
+-- Figures saved since a time (the zero time: all): a restarted process serves
+-- fresh ones instead of asking the provider again, and any age when the
+-- provider fails.
 SELECT provider, symbol, name, market_cap, pe_ratio, avg_volume, sector, currency, fetched_at
 FROM fundamentals
 WHERE provider = @provider AND symbol = ANY(@symbols::text[]) AND fetched_at >= @since::timestamptz;
