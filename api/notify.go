@@ -59,9 +59,8 @@ func (h *handler) notify(ctx context.Context, in *notifyInput) (*notifyOutput, e
 				return fmt.Errorf("load user %d: %w", req.UserID, err)
 			}
 		}
-		opts := jobs.InsertOpts(h.cfg, jobs.KindNotification)
-		opts.Priority = jobs.RiverPriority(args.Priority)
-		res, err := h.client.InsertTx(ctx, tx, args, opts)
+		// The priority comes from NotifyArgs.InsertOpts (River merges them).
+		res, err := h.client.InsertTx(ctx, tx, args, jobs.InsertOpts(h.cfg, jobs.KindNotification))
 		if err != nil {
 			return fmt.Errorf("enqueue notification: %w", err)
 		}

@@ -19,7 +19,6 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/marketdata"
-	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
 
@@ -47,11 +46,10 @@ type AlertResult struct {
 // notifies twice and never loses a trigger.
 type AlertWorker struct {
 	river.WorkerDefaults[AlertArgs]
-	Pool    *pgxpool.Pool
-	Config  config.Config
-	Market  *marketdata.Manager
-	Logger  *slog.Logger
-	Metrics *metrics.Metrics
+	Pool   *pgxpool.Pool
+	Config config.Config
+	Market *marketdata.Manager
+	Logger *slog.Logger
 	// NowFunc is the clock (nil: time.Now).
 	NowFunc func() time.Time
 	// beforeCommit is a test hook called after every write, before commit.
@@ -150,7 +148,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 					states.States = append(states.States, string(newState))
 				}
 				if note != nil {
-					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: notifyInsertOpts(w.Config, *note)})
+					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, KindNotification)})
 					log.Info("alert triggered", "run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
 						"user_id", it.Run.UserID, "condition", res.Condition, "value", res.Value, "price", res.Price)
 				}
@@ -166,6 +164,10 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 			}
 			if err := q.ScheduleSetStates(ctx, tx, states); err != nil {
 				return fmt.Errorf("write alert states: %w", err)
+			}
+			// Only the state write: a pause for failure below is an edit.
+			if _, err := tx.Exec(ctx, "SET LOCAL vigil.scheduler = 'off'"); err != nil {
+				return fmt.Errorf("unmark alert state write: %w", err)
 			}
 		}
 		if len(notes) > 0 {
@@ -238,13 +240,6 @@ func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockS
 		note = &n
 	}
 	return res, state, note, nil
-}
-
-// notifyInsertOpts are a notification's insert options.
-func notifyInsertOpts(cfg config.Config, n NotifyArgs) *river.InsertOpts {
-	o := InsertOpts(cfg, KindNotification)
-	o.Priority = RiverPriority(n.Priority)
-	return o
 }
 
 // applyEvents writes run events in tx (the batched ledger's statement) and

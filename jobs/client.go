@@ -64,9 +64,7 @@ type Client struct {
 }
 
 // Kinds returns the job types this build has workers for.
-func Kinds() []string {
-	return []string{KindAlert, KindScreener, KindReport, KindNotification, KindDataProcessing, KindBackup}
-}
+func Kinds() []string { return slices.Clone(AllKinds) }
 
 // newManagers returns a function giving one market-data manager per data
 // source, created on first use and shared (one cache per source).
@@ -118,8 +116,10 @@ func NewClient(d Deps) (*Client, error) {
 		}
 		market = m
 	}
+	// Only the screener worker reads fundamentals: insert-only clients
+	// (the API, the CLI) neither build a provider nor read its file.
 	funds := d.Fundamentals
-	if funds == nil {
+	if funds == nil && d.Work {
 		f, err := NewFundamentals(d.Pool, cfg, log)
 		if err != nil {
 			return nil, err
@@ -139,7 +139,7 @@ func NewClient(d Deps) (*Client, error) {
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &AlertWorker{Pool: d.Pool, Config: cfg, Market: market,
-				Logger: log.With("component", "alerts"), Metrics: d.Metrics})
+				Logger: log.With("component", "alerts")})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &ScreenerWorker{Pool: d.Pool, Config: cfg, Market: market,

@@ -720,10 +720,9 @@ func (e *Enqueuer) enqueue(ctx context.Context, tx pgx.Tx, byType map[string][]F
 			}
 		}
 		for _, b := range built {
+			// River takes the priority from the args' InsertOpts when
+			// these leave it 0 (NotifyArgs carry their own).
 			opts := InsertOpts(e.cfg, jobType)
-			if a, ok := b.args.(interface{ InsertOpts() river.InsertOpts }); ok {
-				opts.Priority = a.InsertOpts().Priority
-			}
 			if j := b.jitter; j > 0 {
 				opts.ScheduledAt = b.runs[0].ScheduledFor.Add(j)
 			}

@@ -568,7 +568,7 @@ func (q *Queries) SchedulePause(ctx context.Context, db DBTX, arg SchedulePauseP
 }
 
 const schedulePauseForFailure = `-- name: SchedulePauseForFailure :exec
-UPDATE job_schedules SET enabled = false, paused_note = $1, updated_at = now()
+UPDATE job_schedules SET enabled = false, paused_note = $1
 WHERE id = $2 AND pause_on_failure AND enabled
 `
 
@@ -577,8 +577,6 @@ type SchedulePauseForFailureParams struct {
 	ID   int32   `json:"id"`
 }
 
-// updated_at is set here, not left to the trigger: the alert worker's
-// transaction marks itself as the scheduler's (no NOTIFY, no updated_at).
 func (q *Queries) SchedulePauseForFailure(ctx context.Context, db DBTX, arg SchedulePauseForFailureParams) error {
 	_, err := db.Exec(ctx, schedulePauseForFailure, arg.Note, arg.ID)
 	return err

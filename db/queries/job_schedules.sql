@@ -101,9 +101,7 @@ WHERE id = @id
 RETURNING *;
 
 -- name: SchedulePauseForFailure :exec
--- updated_at is set here, not left to the trigger: the alert worker's
--- transaction marks itself as the scheduler's (no NOTIFY, no updated_at).
-UPDATE job_schedules SET enabled = false, paused_note = @note, updated_at = now()
+UPDATE job_schedules SET enabled = false, paused_note = @note
 WHERE id = @id AND pause_on_failure AND enabled;
 
 -- name: ScheduleCounts :one
