@@ -31,8 +31,10 @@ func checkDatabaseURL(s string) error {
 	return nil
 }
 
-// redactDatabaseURL hides the password in s, or all of s when it does not parse.
-func redactDatabaseURL(s string) string {
+// RedactDatabaseURL hides the password of a database URL or key=value DSN
+// (user:password@, ?password=, password=...) for logs and messages, or all
+// of s when it does not parse.
+func RedactDatabaseURL(s string) string {
 	const hidden = "xxxxx"
 	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)

@@ -19,7 +19,7 @@ func (c Config) Redacted() Config {
 			switch {
 			case v.String() == "":
 			case s.Key == "database_url":
-				v.SetString(redactDatabaseURL(v.String()))
+				v.SetString(RedactDatabaseURL(v.String()))
 			default:
 				v.SetString("xxxxx")
 			}

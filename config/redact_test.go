@@ -19,7 +19,7 @@ func TestRedacted(t *testing.T) {
 		"password='hunter2":                                      "xxxxx",
 		"postgres://vigil:hunter2@db:port/x":                     "xxxxx",
 	} {
-		require.Equal(t, want, redactDatabaseURL(in), in)
+		require.Equal(t, want, RedactDatabaseURL(in), in)
 	}
 
 	c := Default()

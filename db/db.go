@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigilhq/vigil/config"
 )
 
 // DevURL is the database used when no URL is configured.
@@ -108,14 +109,6 @@ func Explain(err error) error {
 	return fmt.Errorf("connect to database: %w", err)
 }
 
-// Redact hides the password in a database URL for logs and messages.
-func Redact(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil || u.User == nil {
-		return dbURL
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
-}
+// Redact hides the password in a database URL or DSN for logs and messages
+// (config.RedactDatabaseURL).
+func Redact(dbURL string) string { return config.RedactDatabaseURL(dbURL) }
