@@ -198,7 +198,7 @@ func (h *harness) n1(ctx context.Context) (NotifyResult, error) {
 	res.Notifications = int64(o.N)
 	if res.LimitViolations > 0 {
 		res.Saturated = true
-		res.SaturatedBecause = append(res.SaturatedBecause, "limits are per bot; two processes share no limiter")
+		res.SaturatedBecause = append(res.SaturatedBecause, "limits are per bot: some sender did not reserve its sends in the shared gate")
 	}
 	if res.Lost > 0 || res.Duplicates > 0 {
 		res.Saturated = true

@@ -39,9 +39,10 @@
 //   - within a process, everything that sends as the bot (the notification
 //     channel and the bot's replies to commands) shares one limiter
 //     (Telegram.Limiter, WithTelegramLimiter);
-//   - across processes the limits hold because only the process running the
-//     telegram role works the notification queue and runs the bot; other
-//     processes only enqueue NotifyArgs. Run one such process per bot token.
+//   - across processes every sender also reserves each send in PostgreSQL
+//     (a SendGate, WithTelegramGate; jobs.TelegramGate): the notification
+//     workers of any number of processes and the bot's replies keep the
+//     bot's limits together.
 //
 // Should a 429 come anyway (another client of the same token, Telegram
 // tightening limits), Send returns *RetryAfterError and the worker snoozes.

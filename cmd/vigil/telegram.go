@@ -43,7 +43,8 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 		lim = tg.Limiter() // replies and notifications share the bot's limits
 	}
 	b, err := bot.New(bot.Options{Pool: pool, Token: token, Endpoint: endpoint, Config: cfg, Validator: v,
-		Logger: log.With("component", "telegram_bot"), Limiter: lim, Jobs: jc})
+		Logger: log.With("component", "telegram_bot"), Limiter: lim, Jobs: jc,
+		Gate: jobs.NewTelegramGate(pool, token)})
 	if err != nil {
 		return false, fmt.Errorf("telegram bot: %w", err)
 	}

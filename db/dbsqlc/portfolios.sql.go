@@ -210,6 +210,45 @@ func (q *Queries) PortfolioList(ctx context.Context, db DBTX, userID int64) ([]P
 	return items, nil
 }
 
+const portfolioListWithCounts = `-- name: PortfolioListWithCounts :many
+SELECT p.id, p.name, p.currency,
+    (SELECT count(*) FROM portfolio_holdings h WHERE h.portfolio_id = p.id)::int AS holdings
+FROM portfolios p WHERE p.user_id = $1 ORDER BY p.name
+`
+
+type PortfolioListWithCountsRow struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Currency string `json:"currency"`
+	Holdings int32  `json:"holdings"`
+}
+
+// A user's portfolios with how many holdings each has, in one query.
+func (q *Queries) PortfolioListWithCounts(ctx context.Context, db DBTX, userID int64) ([]PortfolioListWithCountsRow, error) {
+	rows, err := db.Query(ctx, portfolioListWithCounts, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PortfolioListWithCountsRow{}
+	for rows.Next() {
+		var i PortfolioListWithCountsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Currency,
+			&i.Holdings,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const portfolioTouch = `-- name: PortfolioTouch :exec
 UPDATE portfolios SET updated_at = now() WHERE id = $1
 `

@@ -13,6 +13,12 @@ SELECT * FROM portfolios WHERE user_id = @user_id AND name = @name;
 -- name: PortfolioList :many
 SELECT * FROM portfolios WHERE user_id = @user_id ORDER BY name;
 
+-- name: PortfolioListWithCounts :many
+-- A user's portfolios with how many holdings each has, in one query.
+SELECT p.id, p.name, p.currency,
+    (SELECT count(*) FROM portfolio_holdings h WHERE h.portfolio_id = p.id)::int AS holdings
+FROM portfolios p WHERE p.user_id = @user_id ORDER BY p.name;
+
 -- name: PortfolioDelete :execrows
 DELETE FROM portfolios WHERE id = @id AND user_id = @user_id;
 

@@ -78,6 +78,10 @@ type Options struct {
 	// channel's (notify.Telegram.Limiter) to share one bot's limits. nil
 	// means replies are not paced.
 	Limiter *notify.TelegramLimiter
+	// Gate reserves each reply in the limits the bot's other senders share
+	// across processes (jobs.TelegramGate), as the notification channel
+	// does; nil means only Limiter paces replies.
+	Gate notify.SendGate
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
 	// NowFunc is the clock of /next; nil means time.Now.
@@ -97,6 +101,7 @@ type Bot struct {
 	jobs        *jobs.Client
 	log         *slog.Logger
 	limiter     *notify.TelegramLimiter
+	gate        notify.SendGate
 	pollTimeout time.Duration
 	now         func() time.Time
 }
@@ -129,6 +134,7 @@ func New(opts Options) (*Bot, error) {
 		jobs:        opts.Jobs,
 		log:         opts.Logger,
 		limiter:     opts.Limiter,
+		gate:        opts.Gate,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,
 	}
@@ -418,6 +424,11 @@ func (b *Bot) sendOnce(ctx context.Context, chatID int64, text string) error {
 			return err
 		}
 		defer done()
+	}
+	if b.gate != nil {
+		if err := b.gate.Wait(ctx, chatID); err != nil {
+			return fmt.Errorf("telegram sendMessage to chat %d: %w", chatID, err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, DefaultRequestTimeout)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
@@ -24,6 +26,7 @@ type testBundle struct {
 	db   *dbtest.DB
 	q    *dbsqlc.Queries
 	jobs *jobs.Client
+	gate notify.SendGate // passed to the bot as Options.Gate
 }
 
 var nextTelegramID atomic.Int64
@@ -47,7 +50,7 @@ func (tb *testBundle) newBot(t *testing.T) *Bot {
 	t.Helper()
 	b, err := New(Options{
 		Pool: tb.db.Pool, Token: tb.srv.Token(), Endpoint: tb.srv.Endpoint(),
-		Config: config.Default(), Validator: testValidator(t), Jobs: tb.jobs, PollTimeout: time.Second,
+		Config: config.Default(), Validator: testValidator(t), Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
 		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
 	})
 	require.NoError(t, err)
@@ -410,4 +413,32 @@ func TestRunRefusedToken(t *testing.T) {
 
 	_, err = New(Options{Pool: tb.db.Pool, Token: "nocolon", Validator: testValidator(t)})
 	require.Error(t, err)
+}
+
+// countingGate records the chats it reserved sends for.
+type countingGate struct {
+	mu    sync.Mutex
+	chats []int64
+}
+
+func (g *countingGate) Wait(_ context.Context, chatID int64) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.chats = append(g.chats, chatID)
+	return nil
+}
+
+// Replies go through the gate the bot's other senders share across
+// processes (the notification workers' PostgreSQL reservations).
+func TestRepliesReserveThroughTheGate(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	gate := &countingGate{}
+	tb.gate = gate
+	tb.start(t)
+	u := tb.user(t, StatusVerified, false)
+	require.Contains(t, tb.say(t, u, "/help"), "/alert")
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	require.Contains(t, gate.chats, u, "the reply to chat %d was reserved", u)
 }

@@ -32,7 +32,7 @@ func (b *Bot) portfolioByName(ctx context.Context, tx pgx.Tx, user dbsqlc.User, 
 }
 
 func (b *Bot) cmdPortfolios(ctx context.Context, tx pgx.Tx, r reply, user dbsqlc.User) (reply, error) {
-	rows, err := b.q.PortfolioList(ctx, tx, user.ID)
+	rows, err := b.q.PortfolioListWithCounts(ctx, tx, user.ID)
 	if err != nil {
 		return r, fmt.Errorf("list portfolios of user %d: %w", user.ID, err)
 	}
@@ -47,11 +47,7 @@ func (b *Bot) cmdPortfolios(ctx context.Context, tx pgx.Tx, r reply, user dbsqlc
 			sb.WriteString("… and more\n")
 			break
 		}
-		hs, err := b.q.HoldingList(ctx, tx, p.ID)
-		if err != nil {
-			return r, fmt.Errorf("list holdings of portfolio %d: %w", p.ID, err)
-		}
-		fmt.Fprintf(&sb, "%s (%s) — %s\n", p.Name, p.Currency, plural(len(hs), "holding"))
+		fmt.Fprintf(&sb, "%s (%s) — %s\n", p.Name, p.Currency, plural(int(p.Holdings), "holding"))
 	}
 	r.text = strings.TrimSpace(sb.String()) + "\n/portfolio NAME shows one."
 	return r, nil
@@ -97,6 +93,7 @@ func (b *Bot) cmdPortfolio(ctx context.Context, tx pgx.Tx, r reply, cmd Command,
 		}
 		fmt.Fprintf(&sb, "Cost: %.2f %s\n/report portfolio %s analyses it.", total, p.Currency, p.Name)
 		r.text = sb.String()
+		return r, nil // a read: nothing changed to log
 	case ActionRemove:
 		n, err := b.q.HoldingDelete(ctx, tx, dbsqlc.HoldingDeleteParams{PortfolioID: p.ID, Symbol: spec.Symbol})
 		if err != nil {
