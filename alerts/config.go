@@ -96,7 +96,7 @@ type Notify struct {
 	// Channels are telegram, email and/or webhook; never empty after Parse
 	// (default telegram).
 	Channels []string `json:"channels"`
-	// MessageTemplate is the message with placeholders (see Placeholders);
+	// MessageTemplate is the message with placeholders (see placeholders in message.go);
 	// empty means DefaultTemplate.
 	MessageTemplate string `json:"message_template,omitempty"`
 }

@@ -13,7 +13,7 @@ import (
 // e.g. "🔔 AAPL 1h: close > 150 (price 151.20) at 2027-01-02 15:04 UTC".
 const DefaultTemplate = "🔔 {ticker} {timeframe}: {condition} (price {price}) at {triggered_at}"
 
-// Placeholders returns the names a message template may use in braces:
+// placeholders are the names a message template may use in braces:
 //
 //	{ticker}        the ticker
 //	{timeframe}     the timeframe, e.g. 1h
@@ -25,8 +25,6 @@ const DefaultTemplate = "🔔 {ticker} {timeframe}: {condition} (price {price}) 
 //
 // "{{" and "}}" write literal braces. Any other name in braces is an error
 // at Parse.
-func Placeholders() []string { return slices.Clone(placeholders) }
-
 var placeholders = []string{"ticker", "timeframe", "price", "value", "level", "condition", "triggered_at"}
 
 // ValidateTemplate reports the first problem in a message template: an

@@ -12,7 +12,6 @@ import (
 
 const (
 	defaultLimit = 50
-	maxLimit     = 500
 	cursorPrefix = "id:"
 )
 

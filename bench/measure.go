@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,20 +29,21 @@ func cronEvery(expr string) (*schedule.Schedule, error) {
 
 // firesIn counts the fires of s in [from, to).
 func firesIn(s *schedule.Schedule, from, to time.Time) int64 {
-	var n int64
-	for t := s.Next(from.Add(-time.Nanosecond)); !t.IsZero() && t.Before(to); t = s.Next(t) {
-		n++
-	}
-	return n
+	return int64(len(firesDuring(s, from, to)))
 }
 
 // lastFireBefore is the last fire of s in [from, to), or zero.
 func lastFireBefore(s *schedule.Schedule, from, to time.Time) time.Time {
-	var last time.Time
-	for t := s.Next(from.Add(-time.Nanosecond)); !t.IsZero() && t.Before(to); t = s.Next(t) {
-		last = t
+	if f := firesDuring(s, from, to); len(f) > 0 {
+		return f[len(f)-1]
 	}
-	return last
+	return time.Time{}
+}
+
+// firesDuring lists the fires of s in [from, to): Between's (from, to]
+// shifted by a nanosecond.
+func firesDuring(s *schedule.Schedule, from, to time.Time) []time.Time {
+	return s.Between(from.Add(-time.Nanosecond), to.Add(-time.Nanosecond), math.MaxInt)
 }
 
 // fireAtOrAfter is the first fire of s at or after t.

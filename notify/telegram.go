@@ -82,12 +82,6 @@ var _ Channel = (*Telegram)(nil)
 // TelegramOption configures NewTelegram.
 type TelegramOption func(*Telegram)
 
-// WithTelegramHTTPClient sets the HTTP client; its Timeout, if any, applies
-// on top of the per-request timeout. The default is a plain http.Client.
-func WithTelegramHTTPClient(c *http.Client) TelegramOption {
-	return func(t *Telegram) { t.client = c }
-}
-
 // SendGate is waited on before every request, after the in-process limiter:
 // a limit shared by every process that sends for the same bot (Telegram's
 // limits are per bot), such as one kept in PostgreSQL.

@@ -44,8 +44,9 @@ func (w *rateWindows) check(now time.Time, chat int64) int {
 	w.chats[chat] = ts
 	var wait time.Duration
 	// 1 message per second in a chat.
-	if n := len(ts); n > 0 && now.Sub(ts[n-1]) < time.Second {
-		wait = max(wait, ts[n-1].Add(time.Second).Sub(now))
+	const chatGap = time.Second / MaxChatMessagesPerSecond
+	if n := len(ts); n > 0 && now.Sub(ts[n-1]) < chatGap {
+		wait = max(wait, ts[n-1].Add(chatGap).Sub(now))
 	}
 	// 20 messages per minute in a group.
 	if chat < 0 && len(ts) >= MaxGroupMessagesPerMinute {
