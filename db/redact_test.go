@@ -10,8 +10,8 @@ import (
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"postgres://u:secret@h:5432/db":         "postgres://u:xxxxx@h:5432/db",
-		"postgres://u@h/db?password=secret":     "postgres://u@h/db?password=xxxxx",
+		"postgres://u:secret@h:5432/db":          "postgres://u:xxxxx@h:5432/db",
+		"postgres://u@h/db?password=secret":      "postgres://u@h/db?password=xxxxx",
 		"host=x user=u password=secret dbname=d": "host=x user=u password=xxxxx dbname=d",
 		"postgres://u@h/db":                      "postgres://u@h/db",
 	} {
