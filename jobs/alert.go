@@ -149,8 +149,13 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 				}
 				if note != nil {
 					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, KindNotification)})
-					log.Info("alert triggered", "run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
-						"user_id", it.Run.UserID, "condition", res.Condition, "value", res.Value, "price", res.Price)
+					attrs := []any{"run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
+						"user_id", it.Run.UserID, "condition", res.Condition, "price", res.Price}
+					if res.Value != nil {
+						// The number, not the pointer.
+						attrs = append(attrs, "value", *res.Value)
+					}
+					log.Info("alert triggered", attrs...)
 				}
 			}
 			events = append(events, ev)

@@ -10,7 +10,7 @@ import (
 )
 
 // ReportArgs generates a report (task_params: the design's report_type and
-// parameters). Its worker comes with the reports issue.
+// parameters); ReportWorker in report.go works it.
 type ReportArgs struct {
 	Run    RunRef          `json:"run"`
 	Target string          `json:"target,omitempty"`

@@ -71,7 +71,7 @@ type EnqueuerOpts struct {
 	Config    config.Config
 	Validator *schemas.Validator
 	Logger    *slog.Logger
-	// Kinds are the job types this build has workers for (Registry.Kinds).
+	// Kinds are the job types this build has workers for (Client.Kinds).
 	Kinds []string
 	// Metrics counts fires; nil disables.
 	Metrics *metrics.Metrics
