@@ -26,16 +26,16 @@ type Position struct {
 
 // Trade is a round trip from flat to flat.
 type Trade struct {
-	Symbol     string          `json:"symbol"`
-	EntryTime  time.Time       `json:"entry_time"`
-	EntryPrice decimal.Decimal `json:"entry_price"` // average entry
-	ExitTime   *time.Time      `json:"exit_time"`
+	Symbol     string           `json:"symbol"`
+	EntryTime  time.Time        `json:"entry_time"`
+	EntryPrice decimal.Decimal  `json:"entry_price"` // average entry
+	ExitTime   *time.Time       `json:"exit_time"`
 	ExitPrice  *decimal.Decimal `json:"exit_price"` // average exit; nil while open
-	Quantity   decimal.Decimal `json:"quantity"`   // units bought
-	Sold       decimal.Decimal `json:"sold"`
-	Proceeds   decimal.Decimal `json:"proceeds"`
-	PnL        decimal.Decimal `json:"pnl"` // realised, net of fees; for an open trade set at the last close by Result
-	Fees       decimal.Decimal `json:"fees"`
+	Quantity   decimal.Decimal  `json:"quantity"`   // units bought
+	Sold       decimal.Decimal  `json:"sold"`
+	Proceeds   decimal.Decimal  `json:"proceeds"`
+	PnL        decimal.Decimal  `json:"pnl"` // realised, net of fees; for an open trade set at the last close by Result
+	Fees       decimal.Decimal  `json:"fees"`
 }
 
 // State is everything an Engine changes, serialisable with encoding/json.

@@ -78,31 +78,32 @@ func (e *Engine) protect(p *Position, b bars.Bar) {
 	if r.StoplossPct == 0 && r.TrailingStopPct == 0 && r.TakeProfitPct == 0 {
 		return
 	}
-	avg := p.AvgCost.InexactFloat64()
+	// Levels in decimal, so a 10% take profit on 100 is exactly 110.
+	pct := func(v float64) decimal.Decimal { return decimal.NewFromFloat(v).Div(hundr) }
 	type exit struct {
-		level  float64
+		level  decimal.Decimal
 		reason string
 	}
 	var stops []exit
 	if r.StoplossPct > 0 {
-		stops = append(stops, exit{avg * (1 - r.StoplossPct/100), "stop_loss"})
+		stops = append(stops, exit{p.AvgCost.Mul(one.Sub(pct(r.StoplossPct))), "stop_loss"})
 	}
 	if r.TrailingStopPct > 0 {
-		stops = append(stops, exit{p.HighWater * (1 - r.TrailingStopPct/100), "trailing_stop"})
+		stops = append(stops, exit{decimal.NewFromFloat(p.HighWater).Mul(one.Sub(pct(r.TrailingStopPct))), "trailing_stop"})
 	}
+	open := decimal.NewFromFloat(b.Open)
 	for _, s := range stops {
-		if b.Low <= s.level {
-			price := decimal.Min(decimal.NewFromFloat(s.level), decimal.NewFromFloat(b.Open)).Mul(one.Sub(e.slip))
+		if decimal.NewFromFloat(b.Low).LessThanOrEqual(s.level) {
+			price := decimal.Min(s.level, open).Mul(one.Sub(e.slip))
 			e.exit(p, b.Time, price, e.takerF, s.reason)
 			e.events = append(e.events, Event{Kind: EventStopHit, Time: b.Time, Symbol: p.Symbol, Reason: s.reason})
 			return
 		}
 	}
 	if r.TakeProfitPct > 0 {
-		level := avg * (1 + r.TakeProfitPct/100)
-		if b.High >= level {
-			price := decimal.Max(decimal.NewFromFloat(level), decimal.NewFromFloat(b.Open))
-			e.exit(p, b.Time, price, e.makerF, "take_profit")
+		level := p.AvgCost.Mul(one.Add(pct(r.TakeProfitPct)))
+		if decimal.NewFromFloat(b.High).GreaterThanOrEqual(level) {
+			e.exit(p, b.Time, decimal.Max(level, open), e.makerF, "take_profit")
 		}
 	}
 }
