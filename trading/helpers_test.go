@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
-	"github.com/vigilhq/vigil/schemas"
 )
 
 func day(i int) time.Time { return time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC) }
@@ -38,13 +37,6 @@ func newEngine(t *testing.T, cfg Config, s Strategy) *Engine {
 	e, err := NewEngine(cfg, s)
 	require.NoError(t, err)
 	return e
-}
-
-func validator(t testing.TB) *schemas.Validator {
-	t.Helper()
-	v, err := schemas.New()
-	require.NoError(t, err)
-	return v
 }
 
 func timeHours(i int) time.Duration { return time.Duration(i) * time.Hour }
