@@ -50,7 +50,11 @@ var jobTypes = []string{"report", "screener", "alert", "notification", "data_pro
 // commonName is the file-name prefix of shared definitions, which is not a job type.
 const commonName = "common"
 
-var schemaFileRE = regexp.MustCompile(`^([a-z_]+)\.v([1-9][0-9]{0,3})\.json$`)
+var schemaFileRE = regexp.MustCompile(`^((?:strategy\.)?[a-z_]+)\.v([1-9][0-9]{0,3})\.json$`)
+
+// StrategyPrefix starts the job-type name of a trading strategy's parameter
+// schema: strategy.<name>.v<N>.json is validated as job type "strategy.<name>".
+const StrategyPrefix = "strategy."
 
 // JobTypes returns the job types that have schemas, in a stable order.
 func JobTypes() []string {
@@ -94,7 +98,7 @@ func New() (*Validator, error) {
 		}
 		jobType := m[1]
 		version, _ := strconv.Atoi(m[2]) // the pattern guarantees 1..9999
-		if jobType != commonName && !slices.Contains(jobTypes, jobType) {
+		if jobType != commonName && !strings.HasPrefix(jobType, StrategyPrefix) && !slices.Contains(jobTypes, jobType) {
 			return nil, fmt.Errorf("schema file %s: %w %q", name, ErrUnknownJobType, jobType)
 		}
 
