@@ -12,12 +12,12 @@ FUZZTIME ?= 5s
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: run
 run: ## run Vigil: migrate, seed a demo, serve scheduler + workers + API (:8001) + bot + status (:8002); Ctrl-C stops
-	@url="$$(./scripts/dev-postgres.sh)"; \
-	if [ -n "$$url" ] && [ -z "$${DATABASE_URL:-}$${SCHEDULER_DATABASE_URL:-}" ]; then export DATABASE_URL="$$url"; echo "using $$url"; fi; \
+	@url="$$(./scripts/dev-postgres.sh)" || exit 1; \
+	if [ -n "$$url" ]; then export SCHEDULER_DATABASE_URL="$$url" DATABASE_URL="$$url"; echo "using $$url (make dev-pg-stop stops it)"; fi; \
 	$(GO) build -o bin/vigil ./cmd/vigil && \
 	SCHEDULER_STARTUP_DELAY=$${SCHEDULER_STARTUP_DELAY:-0} exec ./bin/vigil serve --demo
 
@@ -60,9 +60,13 @@ lint: $(STATICCHECK) ## gofmt, go vet, staticcheck
 
 .PHONY: migrate
 migrate: ## apply migrations to the configured (or dev) database
-	@url="$$(./scripts/dev-postgres.sh)"; \
-	if [ -n "$$url" ] && [ -z "$${DATABASE_URL:-}$${SCHEDULER_DATABASE_URL:-}" ]; then export DATABASE_URL="$$url"; fi; \
+	@url="$$(./scripts/dev-postgres.sh)" || exit 1; \
+	if [ -n "$$url" ]; then export SCHEDULER_DATABASE_URL="$$url" DATABASE_URL="$$url"; fi; \
 	$(GO) run ./cmd/vigil migrate up
+
+.PHONY: dev-pg-stop
+dev-pg-stop: ## stop the throwaway PostgreSQL cluster that make run started (when none answered)
+	./scripts/dev-postgres.sh stop
 
 .PHONY: build
 build: ## build bin/vigil
