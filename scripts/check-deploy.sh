@@ -124,19 +124,35 @@ pg_isready -q -h 127.0.0.1 -p "$pgport" && fail "the cluster still answers after
 pgdir=""
 unset VIGIL_DEV_PG_DIR VIGIL_DEV_PG_PORT
 
+# As a normal user (nobody), from a checkout private to that user.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  step "scripts/dev-postgres.sh as a normal user"
+  mkdir -p "$tmp/nobody/home" "$tmp/nobody/checkout/scripts"
+  cp scripts/dev-postgres.sh "$tmp/nobody/checkout/scripts/"
+  chmod 0755 "$tmp"
+  chown -R nobody: "$tmp/nobody"
+  chmod 0700 "$tmp/nobody/checkout"
+  as_nobody() { runuser -u nobody -- env HOME="$tmp/nobody/home" VIGIL_DEV_PG_PORT="$pgport" bash "$tmp/nobody/checkout/scripts/dev-postgres.sh" "$@"; }
+  url="$(VIGIL_DEV_PG_FORCE=1 as_nobody 2>/dev/null)" || fail "dev-postgres.sh as nobody could not start a cluster"
+  [ "$(psql -X -Atc 'SELECT current_database()' "$url")" = vigil ] || fail "nobody's cluster has no vigil database"
+  ls -d "$tmp"/nobody/home/.local/share/vigil/dev-pg-* >/dev/null || fail "nobody's cluster is not under ~/.local/share/vigil"
+  as_nobody destroy 2>/dev/null
+  pg_isready -q -h 127.0.0.1 -p "$pgport" && fail "nobody's cluster still answers after destroy"
+fi
+
 step "make run stops when no cluster can be made"
 set +e
 out="$(VIGIL_DEV_PG_FORCE=1 VIGIL_DEV_PG_BINDIR=/nonexistent timeout 120 make --no-print-directory run 2>&1)"
 rc=$?
 set -e
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "make run exited $rc without a database (want a failure)"
+{ [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; } && fail "make run exited $rc without a database (want a failure)"
 grep -q 'dev-postgres: no initdb and pg_ctl' <<<"$out" || fail "make run did not say why: $out"
 grep -q 'vigil is up' <<<"$out" && fail "make run started vigil without a database"
 set +e
 out="$(DATABASE_URL="postgres://127.0.0.1:1/vigil" timeout 120 make --no-print-directory run 2>&1)"
 rc=$?
 set -e
-[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "make run exited $rc with a dead DATABASE_URL (want a failure)"
+{ [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; } && fail "make run exited $rc with a dead DATABASE_URL (want a failure)"
 grep -q 'does not answer' <<<"$out" || fail "make run did not say the configured database is down: $out"
 
 echo "check-deploy: ok ($((SECONDS - start)) s)"

@@ -49,13 +49,14 @@ url="postgres://postgres@127.0.0.1:$port/vigil?sslmode=disable"
 # else the newest /usr/lib/postgresql/<major>/bin, else the one of initdb on PATH.
 find_bindir() {
   if [ -n "${VIGIL_DEV_PG_BINDIR:-}" ]; then
-    [ -x "$VIGIL_DEV_PG_BINDIR/initdb" ] && [ -x "$VIGIL_DEV_PG_BINDIR/pg_ctl" ] ||
+    if [ ! -x "$VIGIL_DEV_PG_BINDIR/initdb" ] || [ ! -x "$VIGIL_DEV_PG_BINDIR/pg_ctl" ]; then
       die "no initdb and pg_ctl in VIGIL_DEV_PG_BINDIR=$VIGIL_DEV_PG_BINDIR"
+    fi
     echo "$VIGIL_DEV_PG_BINDIR"
     return
   fi
   local d best=""
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
+  for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V); do
     [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && best="$d"
   done
   if [ -z "$best" ] && command -v initdb >/dev/null; then
@@ -128,7 +129,7 @@ start() {
       if [ -e "$data" ] && [ -n "$(ls -A "$data" 2>/dev/null)" ]; then
         die "$data exists and is not a PostgreSQL data directory: remove it or set VIGIL_DEV_PG_DIR"
       fi
-      mkdir -p -m 0700 "$data" || die "cannot create $data"
+      [ -d "$data" ] || mkdir -m 0700 "$data" || die "cannot create $data"
       if [ "$uid" = 0 ]; then
         chown postgres: "$data" || die "cannot give $data to the postgres user"
         as_owner test -w "$data" -a -x "$data" ||
