@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 
-step() { echo "== check-deploy: $*"; }
+step() { echo "== check-deploy [$((SECONDS - start)) s]: $*"; }
 fail() {
   echo "check-deploy: FAIL: $*" >&2
   exit 1
