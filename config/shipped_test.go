@@ -275,8 +275,9 @@ func renderJSON(t *testing.T) []byte {
 // (commented out, except envOverrides), then the units' own variables.
 func renderEnv(unitVars map[string]string) []byte {
 	var b bytes.Buffer
-	b.WriteString(`# Vigil's environment for the systemd units (EnvironmentFile=/etc/vigil/vigil.env)
-# and docker compose. Generated from config.Table by
+	b.WriteString(`# Vigil's environment for the systemd units (EnvironmentFile=/etc/vigil/vigil.env);
+# the same variables go under x-vigil.environment in deploy/docker-compose.yml.
+# Generated from config.Table by
 #   go test ./config -run TestShipped -update
 # Install:  install -m 0640 -o root -g vigil deploy/systemd/vigil.env.example /etc/vigil/vigil.env
 #
