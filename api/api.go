@@ -16,6 +16,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -63,8 +64,8 @@ type handler struct {
 	log       *slog.Logger
 	q         *dbsqlc.Queries
 	now       func() time.Time
-	// fireable are the job types this build has workers for.
-	fireable map[string]bool
+	// svc runs every schedule use case.
+	svc *schedules.Service
 }
 
 // New builds the API and starts the River UI's background services (Close
@@ -84,11 +85,14 @@ func New(o Options) (*Server, error) {
 	}
 	h := &handler{
 		pool: o.Pool, client: o.Client, enq: o.Enqueuer, cfg: o.Config, validator: o.Validator,
-		log: log, q: dbsqlc.New(), now: now, fireable: map[string]bool{},
+		log: log, q: dbsqlc.New(), now: now,
 	}
-	for _, k := range o.Enqueuer.Fireable() {
-		h.fireable[k] = true
+	svc, err := schedules.New(schedules.Options{Config: o.Config, Validator: o.Validator, Runs: o.Enqueuer,
+		Fireable: o.Enqueuer.Fireable(), Now: now, Logger: log})
+	if err != nil {
+		return nil, err
 	}
+	h.svc = svc
 
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
@@ -26,6 +28,7 @@ type testBundle struct {
 	db   *dbtest.DB
 	q    *dbsqlc.Queries
 	jobs *jobs.Client
+	svc  *schedules.Service
 	gate notify.SendGate // passed to the bot as Options.Gate
 }
 
@@ -42,7 +45,12 @@ func setup(t *testing.T) *testBundle {
 	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: config.Default(),
 		ExtraKinds: []string{jobs.KindReport, jobs.KindScreener}})
 	require.NoError(t, err)
-	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client}
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: config.Default(),
+		Validator: testValidator(t), Kinds: client.Kinds})
+	require.NoError(t, err)
+	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
+	require.NoError(t, err)
+	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client, svc: svc}
 }
 
 // newBot builds a bot on the bundle's database and stand-in.
@@ -50,7 +58,7 @@ func (tb *testBundle) newBot(t *testing.T) *Bot {
 	t.Helper()
 	b, err := New(Options{
 		Pool: tb.db.Pool, Token: tb.srv.Token(), Endpoint: tb.srv.Endpoint(),
-		Config: config.Default(), Validator: testValidator(t), Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
+		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
 		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
 	})
 	require.NoError(t, err)
@@ -116,8 +124,9 @@ func (tb *testBundle) dbUser(t *testing.T, tgID int64) dbsqlc.User {
 func (tb *testBundle) schedules(t *testing.T, tgID int64) []dbsqlc.JobSchedule {
 	t.Helper()
 	u := tb.dbUser(t, tgID)
-	rows, err := tb.q.ScheduleListByOwner(tb.ctx, tb.db.Pool, dbsqlc.ScheduleListByOwnerParams{UserID: int32(u.ID), MaxRows: 100})
+	rows, err := tb.q.ScheduleListScoped(tb.ctx, tb.db.Pool, dbsqlc.ScheduleListScopedParams{UserID: int32(u.ID), MaxRows: 100})
 	require.NoError(t, err)
+	slices.Reverse(rows)
 	return rows
 }
 
