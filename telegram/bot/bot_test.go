@@ -227,7 +227,7 @@ func TestAlertCommands(t *testing.T) {
 		require.Equal(t, w.cron, rows[i].Cron)
 		require.Equal(t, "UTC", rows[i].Timezone)
 		require.True(t, rows[i].Enabled)
-		require.Nil(t, rows[i].NextRunAt, "the scheduler plans it")
+		require.NotNil(t, rows[i].NextRunAt, "planned when created, as through the API")
 		require.JSONEq(t, w.params, string(rows[i].TaskParams))
 	}
 
@@ -414,7 +414,7 @@ func TestGroupChatAndRetryAfter(t *testing.T) {
 func TestRunRefusedToken(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	b, err := New(Options{Pool: tb.db.Pool, Token: "1:wrong", Endpoint: tb.srv.Endpoint(), Validator: testValidator(t)})
+	b, err := New(Options{Pool: tb.db.Pool, Token: "1:wrong", Endpoint: tb.srv.Endpoint(), Validator: testValidator(t), Schedules: tb.svc})
 	require.NoError(t, err)
 	err = b.Run(tb.ctx)
 	require.Error(t, err)

@@ -257,8 +257,6 @@ func refusal(cmd string, id int64, err error) (string, bool) {
 		return "You have as many schedules as you may: " + se.Msg + " (/schedules lists them, /delete ID removes one).", true
 	case errors.As(err, &se):
 		return usage(cmd, fmt.Sprintf("That %s is not allowed: %s.", cmd, se.Error())).Error(), true
-	case errors.As(err, &ce) && errors.Is(ce, schedule.ErrNotAllowed):
-		return usage(cmd, fmt.Sprintf("You may not schedule that: %v.", ce)).Error(), true
 	case errors.As(err, &ce):
 		return usage(cmd, fmt.Sprintf("That %s is not valid: %v.", cmd, ce)).Error(), true
 	case errors.As(err, &ve), errors.Is(err, schemas.ErrInvalidJSON):
