@@ -197,6 +197,11 @@ func (h *handler) register(api huma.API) {
 	op(api, "get-health-system", http.MethodGet, "/api/v1/health/system/{system_name}", "Health of one system", "health", 0, h.healthSystem,
 		http.StatusNotFound)
 	op(api, "list-health-unhealthy", http.MethodGet, "/api/v1/health/unhealthy", "Systems with a component that is not healthy", "health", 0, h.healthUnhealthy)
+
+	// Audit.
+	opd(api, "list-audit", http.MethodGet, "/api/audit", "List audit rows",
+		"Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).",
+		"audit", 0, h.listAudit, http.StatusBadRequest, http.StatusUnprocessableEntity)
 }
 
 // op registers one authenticated operation. errs are the documented error
