@@ -29,6 +29,7 @@ type testBundle struct {
 	q    *dbsqlc.Queries
 	jobs *jobs.Client
 	svc  *schedules.Service
+	enq  *jobs.Enqueuer
 	gate notify.SendGate // passed to the bot as Options.Gate
 }
 
@@ -50,7 +51,7 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
 	require.NoError(t, err)
-	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client, svc: svc}
+	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client, svc: svc, enq: enq}
 }
 
 // newBot builds a bot on the bundle's database and stand-in.
@@ -273,6 +274,36 @@ func TestPauseResumeDelete(t *testing.T) {
 	require.Contains(t, tb.say(t, owner, "/delete "+id), "deleted")
 	require.Empty(t, tb.schedules(t, owner))
 	require.Contains(t, tb.say(t, owner, "/delete "+id), "not found")
+}
+
+// /delete does what DELETE /api/schedules/{id} does: it cancels the
+// schedule's open runs and writes an audit row naming the bot.
+func TestDeleteCancelsRunsAndAudits(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.start(t)
+	owner := tb.user(t, StatusVerified, false)
+	tb.say(t, owner, "/alert AAPL > 150")
+	s := tb.schedules(t, owner)[0]
+	runID, err := tb.enq.Trigger(tb.ctx, s.ID, false)
+	require.NoError(t, err)
+
+	require.Contains(t, tb.say(t, owner, "/delete "+itoa(int64(s.ID))), "1 pending or running run(s) cancelled")
+	var status string
+	require.NoError(t, tb.db.Pool.QueryRow(tb.ctx, "SELECT status FROM job_schedule_runs WHERE id = $1", runID).Scan(&status))
+	require.Equal(t, "CANCELLED", status)
+	var actor, ownerID int64
+	var details string
+	require.NoError(t, tb.db.Pool.QueryRow(tb.ctx, `SELECT actor_user_id, owner_user_id, details::text FROM audit_log
+		WHERE source = 'bot' AND action = 'schedule.delete' AND entity_id = $1`, itoa(int64(s.ID))).Scan(&actor, &ownerID, &details))
+	u := tb.dbUser(t, owner)
+	require.Equal(t, u.ID, actor)
+	require.Equal(t, u.ID, ownerID)
+	require.Contains(t, details, `"cancelled_runs": 1`)
+	var creates int
+	require.NoError(t, tb.db.Pool.QueryRow(tb.ctx, `SELECT count(*) FROM audit_log WHERE source = 'bot' AND action = 'schedule.create'
+		AND entity_id = $1`, itoa(int64(s.ID))).Scan(&creates))
+	require.Equal(t, 1, creates, "/alert is audited too")
 }
 
 func TestScheduleCommands(t *testing.T) {
