@@ -194,6 +194,11 @@ func (b *Bot) cmdStart(ctx context.Context, tx pgx.Tx, r reply, m *tgbotapi.Mess
 	if err != nil {
 		return r, fmt.Errorf("register telegram user %d: %w", tgID, err)
 	}
+	if !known {
+		if err := b.audit(ctx, tx, user.ID, user.ID, "user.register", "user", user.ID, map[string]any{"telegram_user_id": tgID}); err != nil {
+			return r, err
+		}
+	}
 	switch user.Status {
 	case StatusVerified:
 		r.text = "Welcome back! You are verified. Send /help to see the commands."
@@ -230,6 +235,9 @@ func (b *Bot) cmdVerify(ctx context.Context, tx pgx.Tx, r reply, cmd Command, kn
 	}
 	if _, err := b.q.UserSetStatus(ctx, tx, dbsqlc.UserSetStatusParams{ID: user.ID, Status: StatusVerified}); err != nil {
 		return r, fmt.Errorf("verify user %d: %w", user.ID, err)
+	}
+	if err := b.audit(ctx, tx, user.ID, user.ID, "user.verify", "user", user.ID, map[string]any{"with": "invite"}); err != nil {
+		return r, err
 	}
 	b.log.InfoContext(ctx, "telegram user verified with invite", "user_id", user.ID)
 	r.text = "You are verified. Send /help to see what you can do, e.g. /alert AAPL > 150."
@@ -489,6 +497,9 @@ func (b *Bot) cmdTimezone(ctx context.Context, tx pgx.Tx, r reply, cmd Command, 
 	if _, err := b.q.UserSetTimezone(ctx, tx, dbsqlc.UserSetTimezoneParams{ID: user.ID, Timezone: cmd.Zone}); err != nil {
 		return r, fmt.Errorf("set time zone of user %d: %w", user.ID, err)
 	}
+	if err := b.audit(ctx, tx, user.ID, user.ID, "user.timezone", "user", user.ID, map[string]any{"timezone": cmd.Zone}); err != nil {
+		return r, err
+	}
 	r.text = fmt.Sprintf("Your time zone is now %s. New schedules use it unless they name another; existing ones keep theirs.", cmd.Zone)
 	return r, nil
 }
@@ -533,6 +544,9 @@ func (b *Bot) cmdAdmin(ctx context.Context, tx pgx.Tx, r reply, cmd Command, use
 		return r, fmt.Errorf("%s user %d: %w", cmd.Name, cmd.ID, err)
 	}
 	b.log.InfoContext(ctx, "user status set from telegram", "user_id", target.ID, "status", status, "admin_user_id", user.ID)
+	if err := b.audit(ctx, tx, user.ID, target.ID, "user.status", "user", target.ID, map[string]any{"status": status}); err != nil {
+		return r, err
+	}
 	r.text = fmt.Sprintf("User %d (%s) is now %s.", target.ID, target.Name, status)
 	if status == StatusVerified && target.TelegramChatID != nil {
 		r.also = append(r.also, outMsg{chatID: *target.TelegramChatID, text: "An admin verified your account. Send /help to see what you can do."})
