@@ -16,6 +16,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -63,8 +64,8 @@ type handler struct {
 	log       *slog.Logger
 	q         *dbsqlc.Queries
 	now       func() time.Time
-	// fireable are the job types this build has workers for.
-	fireable map[string]bool
+	// svc runs every schedule use case.
+	svc *schedules.Service
 }
 
 // New builds the API and starts the River UI's background services (Close
@@ -84,11 +85,14 @@ func New(o Options) (*Server, error) {
 	}
 	h := &handler{
 		pool: o.Pool, client: o.Client, enq: o.Enqueuer, cfg: o.Config, validator: o.Validator,
-		log: log, q: dbsqlc.New(), now: now, fireable: map[string]bool{},
+		log: log, q: dbsqlc.New(), now: now,
 	}
-	for _, k := range o.Enqueuer.Fireable() {
-		h.fireable[k] = true
+	svc, err := schedules.New(schedules.Options{Config: o.Config, Validator: o.Validator, Runs: o.Enqueuer,
+		Fireable: o.Enqueuer.Fireable(), Now: now, Logger: log})
+	if err != nil {
+		return nil, err
 	}
+	h.svc = svc
 
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
@@ -193,6 +197,11 @@ func (h *handler) register(api huma.API) {
 	op(api, "get-health-system", http.MethodGet, "/api/v1/health/system/{system_name}", "Health of one system", "health", 0, h.healthSystem,
 		http.StatusNotFound)
 	op(api, "list-health-unhealthy", http.MethodGet, "/api/v1/health/unhealthy", "Systems with a component that is not healthy", "health", 0, h.healthUnhealthy)
+
+	// Audit.
+	opd(api, "list-audit", http.MethodGet, "/api/audit", "List audit rows",
+		"Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).",
+		"audit", 0, h.listAudit, http.StatusBadRequest, http.StatusUnprocessableEntity)
 }
 
 // op registers one authenticated operation. errs are the documented error

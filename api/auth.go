@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	auditlog "github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
@@ -71,26 +71,18 @@ func RevokeToken(ctx context.Context, q dbsqlc.DBTX, actorUserID *int64, id int6
 	return row, nil
 }
 
-// audit writes one audit_log row.
+// audit writes one audit_log row for a change made through the API (or,
+// with a nil actor, by the CLI on the API's behalf, as RevokeToken is used).
+// The owner is the actor: API resources other than schedules are the
+// caller's own.
 func audit(ctx context.Context, q dbsqlc.DBTX, actor *int64, action, entityType string, entityID any, details map[string]any) error {
-	if details == nil {
-		details = map[string]any{}
+	e := auditlog.Entry{Source: auditlog.SourceAPI, Action: action, EntityType: entityType, EntityID: entityID, Details: details}
+	if actor == nil {
+		e.Source = auditlog.SourceCLI
+	} else {
+		e.Actor, e.Owner = *actor, *actor
 	}
-	if _, ok := details["via"]; !ok {
-		details["via"] = "api"
-		if actor == nil {
-			details["via"] = "cli"
-		}
-	}
-	b, err := json.Marshal(details)
-	if err != nil {
-		return fmt.Errorf("audit %s: encode details: %w", action, err)
-	}
-	if err := dbsqlc.New().AuditLogInsert(ctx, q, dbsqlc.AuditLogInsertParams{ActorUserID: actor, Action: action,
-		EntityType: entityType, EntityID: fmt.Sprint(entityID), Details: b}); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+	return auditlog.Write(ctx, q, e)
 }
 
 // principal is the caller: the token's user and rights.

@@ -13,6 +13,7 @@ import (
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/schedule"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -122,11 +123,18 @@ func (h *handler) problem(err error) error {
 		ae   *authError
 		ve   *schemas.ValidationError
 		ce   *schedule.Error
+		se   *schedules.Error
+		st   *schedules.Stored
 		stat huma.StatusError
 	)
+	if errors.As(err, &st) {
+		base = "" // about the stored schedule, not a request field
+	}
 	switch {
 	case errors.As(err, &stat):
 		return stat
+	case errors.As(err, &se):
+		return scheduleProblem(se, base)
 	case errors.As(err, &re):
 		detail := re.detail
 		if detail == "" {
@@ -193,4 +201,26 @@ func (h *handler) problem(err error) error {
 // forbidden is a 403 naming the field that asks for more than the caller may.
 func forbidden(location, msg string) error {
 	return &requestError{status: http.StatusForbidden, location: location, msg: msg}
+}
+
+// scheduleProblem maps a schedule service error to its HTTP problem; base
+// is where the definition came from ("body", or "" for a stored one).
+func scheduleProblem(e *schedules.Error, base string) error {
+	var where []error
+	if e.Field != "" {
+		where = append(where, &huma.ErrorDetail{Location: join(base, e.Field), Message: e.Msg})
+	}
+	switch e.Kind {
+	case schedules.KindNotFound:
+		return huma.Error404NotFound(e.Msg)
+	case schedules.KindForbidden:
+		return huma.NewError(http.StatusForbidden, e.Msg, where...)
+	case schedules.KindQuota:
+		return huma.NewError(http.StatusForbidden, e.Msg)
+	case schedules.KindStale:
+		return huma.NewError(http.StatusPreconditionFailed, e.Msg, &huma.ErrorDetail{Location: "header.If-Match", Message: e.Msg})
+	case schedules.KindPreconditionRequired:
+		return huma.NewError(http.StatusPreconditionRequired, e.Msg, &huma.ErrorDetail{Location: "header.If-Match", Message: e.Msg})
+	}
+	return huma.NewError(http.StatusUnprocessableEntity, e.Msg, where...)
 }

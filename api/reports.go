@@ -162,7 +162,7 @@ func (h *handler) checkPortfolioRef(ctx context.Context, tx pgx.Tx, userID, id i
 // checkFireable refuses a run of a job type this build has no worker for:
 // its job would wait forever.
 func (h *handler) checkFireable(jobType string) error {
-	if h.fireable[jobType] {
+	if h.svc.WaitReason(jobType) == nil {
 		return nil
 	}
 	return &requestError{status: http.StatusUnprocessableEntity,

@@ -4,16 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
+	auditlog "github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/db/dbsqlc"
-	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/schedule"
+	"github.com/vigilhq/vigil/schedules"
 )
 
 // previewOnWrite is how many next fires a written schedule shows.
@@ -44,25 +43,9 @@ type ScheduleInput struct {
 	PauseOnFailure   bool    `json:"pause_on_failure,omitempty"`
 }
 
-// normalize fills the defaults of omitted fields.
-func (in *ScheduleInput) normalize() {
-	if len(in.TaskParams) == 0 || string(in.TaskParams) == "null" {
-		in.TaskParams = json.RawMessage(`{}`)
-	}
-	if in.Timezone == "" {
-		in.Timezone = "UTC"
-	}
-	if in.DstGap == "" {
-		in.DstGap = string(schedule.GapShift)
-	}
-	if in.DstFold == "" {
-		in.DstFold = string(schedule.FoldFirst)
-	}
-	if in.Enabled == nil {
-		t := true
-		in.Enabled = &t
-	}
-}
+// definition is the input as the schedule service takes it (the same
+// fields; the service fills the defaults of omitted ones).
+func (in *ScheduleInput) definition() schedules.Definition { return schedules.Definition(*in) }
 
 // Schedule is a schedule as the API shows it.
 type Schedule struct {
@@ -132,105 +115,16 @@ func (h *handler) withPreview(r dbsqlc.JobSchedule) Schedule {
 	if !r.Enabled {
 		return s
 	}
-	if sch, err := parseStored(r); err == nil {
+	if sch, err := schedules.ParseStored(r); err == nil {
 		s.Preview = toFires(sch.Preview(h.now(), previewOnWrite))
 	}
 	return s
 }
 
-// etag is a schedule's entity tag: its revision and last update.
-func etag(r dbsqlc.JobSchedule) string {
-	return fmt.Sprintf(`W/"%d-%d"`, r.Revision, r.UpdatedAt.UnixMicro())
-}
-
-// matches reports whether an If-Match header value names the schedule's tag.
-func matches(ifMatch string, r dbsqlc.JobSchedule) bool {
-	want := strings.Trim(strings.TrimPrefix(etag(r), "W/"), `"`)
-	for _, v := range strings.Split(ifMatch, ",") {
-		v = strings.TrimSpace(v)
-		if v == "*" || strings.Trim(strings.TrimPrefix(v, "W/"), `"`) == want {
-			return true
-		}
-	}
-	return false
-}
-
-func errStale(r dbsqlc.JobSchedule) error {
-	return &requestError{status: http.StatusPreconditionFailed, location: "header.If-Match",
-		msg: "the schedule changed since it was read; GET it again (current ETag " + etag(r) + ")"}
-}
-
-func parseStored(r dbsqlc.JobSchedule) (*schedule.Schedule, error) {
-	return schedule.Parse(r.Cron, r.Timezone, schedule.Options{Gap: schedule.GapPolicy(r.DstGap), Fold: schedule.FoldPolicy(r.DstFold)})
-}
-
-// owner is the rights of a schedule's owner that limit what it may contain.
-type owner struct {
-	id          int64
-	admin       bool
-	minInterval *int32
-}
-
-func ownerOf(p *principal) owner {
-	return owner{id: p.UserID, admin: p.IsAdmin, minInterval: p.MinIntervalSeconds}
-}
-
-// parseDefinition checks what needs no database: the cron, its time zone and
-// DST options, and task_params against the job type's schema.
-func (h *handler) parseDefinition(in *ScheduleInput) (*schedule.Schedule, error) {
-	s, err := schedule.Parse(in.Cron, in.Timezone, schedule.Options{Gap: schedule.GapPolicy(in.DstGap), Fold: schedule.FoldPolicy(in.DstFold)})
-	if err != nil {
-		return nil, at("body", err)
-	}
-	if err := h.validator.Validate(in.JobType, in.TaskParams); err != nil {
-		return nil, at("body", err)
-	}
-	return s, nil
-}
-
-// checkRights applies what the owner may schedule: per-second crons for
-// admins only, the minimum interval, notifications to themselves only and
-// backups for admins only.
-func (h *handler) checkRights(in *ScheduleInput, o owner) error {
-	minInterval := h.cfg.MinInterval.D()
-	if o.minInterval != nil {
-		minInterval = time.Duration(*o.minInterval) * time.Second
-	}
-	if err := schedule.ValidateFor(in.Cron, in.Timezone, o.admin, minInterval); err != nil {
-		return at("body", err)
-	}
-	if o.admin {
-		return nil
-	}
-	switch in.JobType {
-	case jobs.KindBackup:
-		return forbidden("body.job_type", "backup schedules are for admins")
-	case jobs.KindNotification:
-		var p struct {
-			UserID *int64 `json:"user_id"`
-		}
-		if json.Unmarshal(in.TaskParams, &p) == nil && p.UserID != nil && *p.UserID != o.id {
-			return forbidden("body.task_params/user_id", fmt.Sprintf("a notification schedule may only notify its owner (user %d)", o.id))
-		}
-	}
-	return nil
-}
-
-// nextFire is the first fire after now, or a problem when the cron never fires again.
-func (h *handler) nextFire(s *schedule.Schedule) (*time.Time, error) {
-	next := s.Next(h.now())
-	if next.IsZero() {
-		return nil, badRequest(http.StatusUnprocessableEntity, "body.cron", "the cron expression never fires again")
-	}
-	return &next, nil
-}
-
-func (h *handler) waitReason(jobType string) *string {
-	if h.fireable[jobType] {
-		return nil
-	}
-	r := "no worker for job type " + jobType + " in this build"
-	return &r
+// actor is the caller as the schedule service sees it: admins act on every
+// user's schedules.
+func (p *principal) scheduleActor() schedules.Actor {
+	return schedules.Actor{UserID: p.UserID, Name: p.Name, AllUsers: p.IsAdmin, Source: auditlog.SourceAPI}
 }
 
 type scheduleIDInput struct {
@@ -243,7 +137,7 @@ type scheduleOutput struct {
 }
 
 func (h *handler) scheduleResponse(r dbsqlc.JobSchedule) *scheduleOutput {
-	return &scheduleOutput{ETag: etag(r), Body: h.withPreview(r)}
+	return &scheduleOutput{ETag: schedules.ETag(r), Body: h.withPreview(r)}
 }
 
 type createScheduleInput struct {
@@ -258,71 +152,16 @@ type createScheduleOutput struct {
 
 func (h *handler) createSchedule(ctx context.Context, in *createScheduleInput) (*createScheduleOutput, error) {
 	p := caller(ctx)
-	def := &in.Body
-	def.normalize()
-	s, err := h.parseDefinition(def)
-	if err != nil {
-		return nil, h.problem(err)
-	}
-	if err := h.checkRights(def, ownerOf(p)); err != nil {
-		return nil, h.problem(err)
-	}
-	var next *time.Time
-	if *def.Enabled {
-		if next, err = h.nextFire(s); err != nil {
-			return nil, h.problem(err)
-		}
-	}
 	var row dbsqlc.JobSchedule
-	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		if !p.IsAdmin {
-			if err := h.checkQuota(ctx, tx, p.UserID); err != nil {
-				return err
-			}
-		}
-		var wait *string
-		if next != nil {
-			wait = h.waitReason(def.JobType)
-		}
+	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		var err error
-		row, err = h.q.ScheduleCreateAPI(ctx, tx, dbsqlc.ScheduleCreateAPIParams{
-			UserID: int32(p.UserID), Name: def.Name, JobType: def.JobType, Target: def.Target, TaskParams: def.TaskParams,
-			Cron: def.Cron, Enabled: *def.Enabled, NextRunAt: next, Timezone: def.Timezone,
-			MisfireGraceTime: def.MisfireGraceTime, Catchup: def.Catchup, MaxCatchup: def.MaxCatchup, Overlap: def.Overlap,
-			MaxInstances: def.MaxInstances, DstGap: def.DstGap, DstFold: def.DstFold, JitterSeconds: def.JitterSeconds,
-			RemainingRuns: def.RemainingRuns, PauseOnFailure: def.PauseOnFailure, WaitReason: wait,
-		})
-		if err != nil {
-			return fmt.Errorf("create schedule: %w", err)
-		}
-		return audit(ctx, tx, p.actor(), "schedule.create", "schedule", row.ID,
-			map[string]any{"name": row.Name, "job_type": row.JobType, "cron": row.Cron, "timezone": row.Timezone})
+		row, err = h.svc.Create(ctx, tx, p.scheduleActor(), in.Body.definition())
+		return err
 	})
 	if err != nil {
-		return nil, h.problem(err)
+		return nil, h.problem(at("body", err))
 	}
-	return &createScheduleOutput{ETag: etag(row), Location: fmt.Sprintf("/api/schedules/%d", row.ID), Body: h.withPreview(row)}, nil
-}
-
-// checkQuota refuses a new schedule beyond the owner's quota (users.max_schedules,
-// else config max_schedules_per_user; 0 there means no limit). It locks the
-// owner's row, so concurrent creates are counted.
-func (h *handler) checkQuota(ctx context.Context, tx pgx.Tx, userID int64) error {
-	quota, err := h.q.ScheduleOwnerQuota(ctx, tx, userID)
-	if err != nil {
-		return fmt.Errorf("schedule quota of user %d: %w", userID, err)
-	}
-	limit := h.cfg.MaxSchedulesPerUser
-	if quota.MaxSchedules != nil {
-		limit = int(*quota.MaxSchedules)
-	} else if limit <= 0 {
-		return nil
-	}
-	if int(quota.Schedules) >= limit {
-		return &requestError{status: http.StatusForbidden,
-			msg: fmt.Sprintf("schedule quota reached: you have %d schedules and may have at most %d; delete one first", quota.Schedules, limit)}
-	}
-	return nil
+	return &createScheduleOutput{ETag: schedules.ETag(row), Location: fmt.Sprintf("/api/schedules/%d", row.ID), Body: h.withPreview(row)}, nil
 }
 
 type listSchedulesInput struct {
@@ -353,19 +192,20 @@ func (h *handler) listSchedules(ctx context.Context, in *listSchedulesInput) (*l
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	arg := dbsqlc.ScheduleListScopedParams{UserID: int32(p.UserID), IsAdmin: p.IsAdmin, BeforeID: before, MaxRows: int32(limit + 1)}
+	f := schedules.Filter{BeforeID: before, Limit: limit + 1}
 	if in.JobType != "" {
-		arg.JobType = &in.JobType
+		f.JobType = &in.JobType
 	}
 	if in.Enabled != "" {
-		arg.Enabled = pgtype.Bool{Bool: in.Enabled == "true", Valid: true}
+		e := in.Enabled == "true"
+		f.Enabled = &e
 	}
 	if in.UserID > 0 {
-		arg.OwnerID = &in.UserID
+		f.OwnerID = &in.UserID
 	}
-	rows, err := h.q.ScheduleListScoped(ctx, h.pool, arg)
+	rows, err := h.svc.List(ctx, h.pool, p.scheduleActor(), f)
 	if err != nil {
-		return nil, h.problem(fmt.Errorf("list schedules: %w", err))
+		return nil, h.problem(err)
 	}
 	rows, next := page(rows, limit, func(r dbsqlc.JobSchedule) int32 { return r.ID })
 	out := &listSchedulesOutput{Body: ScheduleList{Items: make([]Schedule, len(rows)), NextCursor: next}}
@@ -376,10 +216,9 @@ func (h *handler) listSchedules(ctx context.Context, in *listSchedulesInput) (*l
 }
 
 func (h *handler) getSchedule(ctx context.Context, in *scheduleIDInput) (*scheduleOutput, error) {
-	p := caller(ctx)
-	row, err := h.q.ScheduleGetScoped(ctx, h.pool, dbsqlc.ScheduleGetScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
+	row, err := h.svc.Get(ctx, h.pool, caller(ctx).scheduleActor(), in.ID)
 	if err != nil {
-		return nil, h.problem(notFound(err, "schedule", in.ID))
+		return nil, h.problem(err)
 	}
 	return h.scheduleResponse(row), nil
 }
@@ -392,87 +231,16 @@ type replaceScheduleInput struct {
 
 func (h *handler) replaceSchedule(ctx context.Context, in *replaceScheduleInput) (*scheduleOutput, error) {
 	p := caller(ctx)
-	if strings.TrimSpace(in.IfMatch) == "" {
-		return nil, h.problem(&requestError{status: http.StatusPreconditionRequired, location: "header.If-Match",
-			msg: "If-Match is required: send the ETag of the schedule from GET /api/schedules/{id}"})
-	}
-	def := &in.Body
-	def.normalize()
-	s, err := h.parseDefinition(def)
-	if err != nil {
-		return nil, h.problem(err)
-	}
-	if !p.IsAdmin {
-		// The owner is the caller (another user's schedule is not found).
-		if err := h.checkRights(def, ownerOf(p)); err != nil {
-			return nil, h.problem(err)
-		}
-	}
 	var row dbsqlc.JobSchedule
-	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		cur, err := h.q.ScheduleGetScopedForUpdate(ctx, tx, dbsqlc.ScheduleGetScopedForUpdateParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		old := cur.JobSchedule
-		if !matches(in.IfMatch, old) {
-			return errStale(old)
-		}
-		if err := h.checkRights(def, owner{id: int64(old.UserID), admin: cur.OwnerIsAdmin, minInterval: cur.OwnerMinIntervalSeconds}); err != nil {
-			return err
-		}
-		next := old.NextRunAt
-		replan := def.Cron != old.Cron || def.Timezone != old.Timezone || def.DstGap != old.DstGap ||
-			def.DstFold != old.DstFold || !old.Enabled || next == nil
-		if *def.Enabled && replan {
-			if next, err = h.nextFire(s); err != nil {
-				return err
-			}
-		}
-		row, err = h.q.ScheduleReplaceScoped(ctx, tx, dbsqlc.ScheduleReplaceScopedParams{
-			ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin,
-			Name: def.Name, JobType: def.JobType, Target: def.Target, TaskParams: def.TaskParams,
-			Cron: def.Cron, Timezone: def.Timezone, Enabled: *def.Enabled, NextRunAt: next,
-			MisfireGraceTime: def.MisfireGraceTime, Catchup: def.Catchup, MaxCatchup: def.MaxCatchup, Overlap: def.Overlap,
-			MaxInstances: def.MaxInstances, DstGap: def.DstGap, DstFold: def.DstFold, JitterSeconds: def.JitterSeconds,
-			RemainingRuns: def.RemainingRuns, PauseOnFailure: def.PauseOnFailure,
-		})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		if row, err = h.keepPlanned(ctx, tx, p, row, next); err != nil {
-			return err
-		}
-		if wait := h.waitReason(row.JobType); row.Enabled && row.NextRunAt != nil && wait != nil && row.WaitReason == nil {
-			// The update trigger cleared the reason of an edited row; the
-			// scheduler only sets it on rows it plans itself.
-			if row, err = h.q.ScheduleSetWaitReasonScoped(ctx, tx, dbsqlc.ScheduleSetWaitReasonScopedParams{
-				ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin, WaitReason: wait}); err != nil {
-				return fmt.Errorf("set wait reason of schedule %d: %w", in.ID, err)
-			}
-		}
-		return audit(ctx, tx, p.actor(), "schedule.update", "schedule", row.ID, map[string]any{
-			"from_revision": old.Revision, "to_revision": row.Revision, "name": row.Name, "cron": row.Cron,
-			"timezone": row.Timezone, "enabled": row.Enabled})
+	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
+		var err error
+		row, err = h.svc.Replace(ctx, tx, p.scheduleActor(), in.ID, in.IfMatch, in.Body.definition())
+		return err
 	})
 	if err != nil {
-		return nil, h.problem(err)
+		return nil, h.problem(at("body", err))
 	}
 	return h.scheduleResponse(row), nil
-}
-
-// keepPlanned sets next_run_at again when the update trigger cleared it:
-// re-enabling a row whose next fire is unchanged looks to the trigger like a
-// resume without planning.
-func (h *handler) keepPlanned(ctx context.Context, tx pgx.Tx, p *principal, row dbsqlc.JobSchedule, next *time.Time) (dbsqlc.JobSchedule, error) {
-	if !row.Enabled || row.NextRunAt != nil || next == nil {
-		return row, nil
-	}
-	row, err := h.q.ScheduleResumeScoped(ctx, tx, dbsqlc.ScheduleResumeScopedParams{ID: row.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin, NextRunAt: next})
-	if err != nil {
-		return row, fmt.Errorf("plan schedule %d: %w", row.ID, err)
-	}
-	return row, nil
 }
 
 type deleteScheduleInput struct {
@@ -483,28 +251,8 @@ type deleteScheduleInput struct {
 func (h *handler) deleteSchedule(ctx context.Context, in *deleteScheduleInput) (*struct{}, error) {
 	p := caller(ctx)
 	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		cur, err := h.q.ScheduleGetScopedForUpdate(ctx, tx, dbsqlc.ScheduleGetScopedForUpdateParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		if in.IfMatch != "" && !matches(in.IfMatch, cur.JobSchedule) {
-			return errStale(cur.JobSchedule)
-		}
-		open, err := h.q.RunListOpenBySchedules(ctx, tx, []int64{int64(in.ID)})
-		if err != nil {
-			return fmt.Errorf("list open runs of schedule %d: %w", in.ID, err)
-		}
-		for _, r := range open {
-			if _, err := jobs.CancelRun(ctx, tx, h.client.Client, r.ID, "schedule deleted"); err != nil {
-				return err
-			}
-		}
-		row, err := h.q.ScheduleDeleteScoped(ctx, tx, dbsqlc.ScheduleDeleteScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		return audit(ctx, tx, p.actor(), "schedule.delete", "schedule", row.ID,
-			map[string]any{"name": row.Name, "user_id": row.UserID, "cancelled_runs": len(open)})
+		_, _, err := h.svc.Delete(ctx, tx, p.scheduleActor(), in.ID, in.IfMatch)
+		return err
 	})
 	if err != nil {
 		return nil, h.problem(err)
@@ -527,20 +275,15 @@ type runOutput struct {
 func (h *handler) triggerSchedule(ctx context.Context, in *triggerScheduleInput) (*runOutput, error) {
 	p := caller(ctx)
 	force := in.Body != nil && in.Body.Force
-	if _, err := h.q.ScheduleGetScoped(ctx, h.pool, dbsqlc.ScheduleGetScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin}); err != nil {
-		return nil, h.problem(notFound(err, "schedule", in.ID))
-	}
 	// The run, its job and the audit row commit together.
 	var runID int64
 	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		var err error
-		if runID, err = h.enq.TriggerTx(ctx, tx, in.ID, force); err != nil {
-			return err
-		}
-		return audit(ctx, tx, p.actor(), "schedule.trigger", "schedule", in.ID, map[string]any{"run_id": runID, "force": force})
+		runID, err = h.svc.Trigger(ctx, tx, p.scheduleActor(), in.ID, force)
+		return err
 	})
 	if err != nil {
-		return nil, h.problem(notFound(err, "schedule", in.ID))
+		return nil, h.problem(err)
 	}
 	run, err := h.q.RunGetScoped(ctx, h.pool, dbsqlc.RunGetScopedParams{ID: int32(runID), UserID: p.UserID, IsAdmin: p.IsAdmin})
 	if err != nil {
@@ -565,11 +308,8 @@ func (h *handler) pauseSchedule(ctx context.Context, in *pauseScheduleInput) (*s
 	var row dbsqlc.JobSchedule
 	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		var err error
-		row, err = h.q.SchedulePauseScoped(ctx, tx, dbsqlc.SchedulePauseScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin, Note: &note})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		return audit(ctx, tx, p.actor(), "schedule.pause", "schedule", row.ID, map[string]any{"note": note})
+		row, err = h.svc.Pause(ctx, tx, p.scheduleActor(), in.ID, note)
+		return err
 	})
 	if err != nil {
 		return nil, h.problem(err)
@@ -581,44 +321,12 @@ func (h *handler) resumeSchedule(ctx context.Context, in *scheduleIDInput) (*sch
 	p := caller(ctx)
 	var row dbsqlc.JobSchedule
 	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		cur, err := h.q.ScheduleGetScopedForUpdate(ctx, tx, dbsqlc.ScheduleGetScopedForUpdateParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		old := cur.JobSchedule
-		var next *time.Time
-		if !old.Enabled {
-			// Check the stored definition again (the scheduler may have
-			// disabled it), and plan it from now: the paused time is not caught up.
-			def := ScheduleInput{JobType: old.JobType, TaskParams: old.TaskParams, Cron: old.Cron, Timezone: old.Timezone,
-				DstGap: old.DstGap, DstFold: old.DstFold}
-			s, err := parseStored(old)
-			if err != nil {
-				return at("", err)
-			}
-			if err := h.validator.Validate(old.JobType, old.TaskParams); err != nil {
-				return at("", err)
-			}
-			if err := h.checkRights(&def, owner{id: int64(old.UserID), admin: cur.OwnerIsAdmin, minInterval: cur.OwnerMinIntervalSeconds}); err != nil {
-				return at("", err)
-			}
-			n := s.Next(h.now())
-			if n.IsZero() {
-				return badRequest(http.StatusUnprocessableEntity, "cron", "the schedule's cron never fires again")
-			}
-			next = &n
-		}
-		row, err = h.q.ScheduleResumeScoped(ctx, tx, dbsqlc.ScheduleResumeScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin, NextRunAt: next})
-		if err != nil {
-			return notFound(err, "schedule", in.ID)
-		}
-		if row, err = h.keepPlanned(ctx, tx, p, row, next); err != nil {
-			return err
-		}
-		return audit(ctx, tx, p.actor(), "schedule.resume", "schedule", row.ID, map[string]any{"was_enabled": old.Enabled})
+		var err error
+		row, err = h.svc.Resume(ctx, tx, p.scheduleActor(), in.ID)
+		return err
 	})
 	if err != nil {
-		return nil, h.problem(err)
+		return nil, h.problem(at("", err))
 	}
 	return h.scheduleResponse(row), nil
 }
@@ -641,12 +349,11 @@ type previewScheduleOutput struct {
 }
 
 func (h *handler) previewSchedule(ctx context.Context, in *previewScheduleInput) (*previewScheduleOutput, error) {
-	p := caller(ctx)
-	row, err := h.q.ScheduleGetScoped(ctx, h.pool, dbsqlc.ScheduleGetScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
+	row, err := h.svc.Get(ctx, h.pool, caller(ctx).scheduleActor(), in.ID)
 	if err != nil {
-		return nil, h.problem(notFound(err, "schedule", in.ID))
+		return nil, h.problem(err)
 	}
-	s, err := parseStored(row)
+	s, err := schedules.ParseStored(row)
 	if err != nil {
 		return nil, h.problem(at("", err))
 	}
@@ -692,46 +399,22 @@ type backfillScheduleOutput struct {
 func (h *handler) backfillSchedule(ctx context.Context, in *backfillScheduleInput) (*backfillScheduleOutput, error) {
 	p := caller(ctx)
 	from, to := in.Body.From, in.Body.To
-	if !to.After(from) {
-		return nil, h.problem(badRequest(http.StatusUnprocessableEntity, "body.to", "to must be after from"))
-	}
-	if to.After(h.now()) {
-		return nil, h.problem(badRequest(http.StatusUnprocessableEntity, "body.to", "to is in the future; backfill covers past fires"))
-	}
-	row, err := h.q.ScheduleGetScoped(ctx, h.pool, dbsqlc.ScheduleGetScopedParams{ID: in.ID, UserID: int32(p.UserID), IsAdmin: p.IsAdmin})
-	if err != nil {
-		return nil, h.problem(notFound(err, "schedule", in.ID))
-	}
-	s, err := parseStored(row)
-	if err != nil {
-		return nil, h.problem(at("", err))
-	}
-	if n := len(s.Between(from.Add(-time.Nanosecond), to, jobs.MaxBackfill+1)); n > jobs.MaxBackfill {
-		return nil, h.problem(badRequest(http.StatusUnprocessableEntity, "body.from",
-			fmt.Sprintf("the range has more than %d fires; split it", jobs.MaxBackfill)))
-	}
 	// The runs, their jobs and the audit row commit together.
-	var out Backfill
-	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		fires, err := h.enq.BackfillTx(ctx, tx, in.ID, from, to, in.Body.DryRun)
-		if err != nil {
-			return err
-		}
-		out = Backfill{ScheduleID: in.ID, From: from, To: to, DryRun: in.Body.DryRun, Total: len(fires), Fires: make([]BackfillFire, len(fires))}
-		for i, f := range fires {
-			out.Fires[i] = BackfillFire{At: f.At.UTC(), Existing: f.Existing, Enqueued: f.Enqueued}
-			if f.Enqueued {
-				out.Enqueued++
-			}
-		}
-		if in.Body.DryRun {
-			return nil
-		}
-		return audit(ctx, tx, p.actor(), "schedule.backfill", "schedule", in.ID,
-			map[string]any{"from": from, "to": to, "enqueued": out.Enqueued})
+	var fires []schedules.BackfillFire
+	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
+		var err error
+		fires, err = h.svc.Backfill(ctx, tx, p.scheduleActor(), in.ID, from, to, in.Body.DryRun)
+		return err
 	})
 	if err != nil {
-		return nil, h.problem(notFound(err, "schedule", in.ID))
+		return nil, h.problem(at("body", err))
+	}
+	out := Backfill{ScheduleID: in.ID, From: from, To: to, DryRun: in.Body.DryRun, Total: len(fires), Fires: make([]BackfillFire, len(fires))}
+	for i, f := range fires {
+		out.Fires[i] = BackfillFire{At: f.At.UTC(), Existing: f.Existing, Enqueued: f.Enqueued}
+		if f.Enqueued {
+			out.Enqueued++
+		}
 	}
 	return &backfillScheduleOutput{Body: out}, nil
 }

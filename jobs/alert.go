@@ -254,11 +254,5 @@ func applyEvents(ctx context.Context, tx pgx.Tx, events []RunEvent) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range failed {
-		if err := dbsqlc.New().SchedulePauseForFailure(ctx, tx, dbsqlc.SchedulePauseForFailureParams{
-			ID: int32(id), Note: ptr("paused after a failed run (pause_on_failure)")}); err != nil {
-			return fmt.Errorf("pause schedule %d after failure: %w", id, err)
-		}
-	}
-	return nil
+	return pauseAfterFailure(ctx, tx, failed)
 }

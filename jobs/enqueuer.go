@@ -19,6 +19,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/schedule"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -316,8 +317,14 @@ func (e *Enqueuer) disable(ctx context.Context, tx pgx.Tx, bad map[int32]string)
 		reasons = append(reasons, r)
 		e.log.Warn("schedule disabled", "schedule_id", id, "reason", r)
 	}
-	if err := dbsqlc.New().ScheduleDisableMany(ctx, tx, dbsqlc.ScheduleDisableManyParams{Ids: ids, Reasons: reasons}); err != nil {
+	disabled, err := dbsqlc.New().ScheduleDisableMany(ctx, tx, dbsqlc.ScheduleDisableManyParams{Ids: ids, Reasons: reasons})
+	if err != nil {
 		return fmt.Errorf("disable %d schedules: %w", len(ids), err)
+	}
+	for _, d := range disabled {
+		if err := auditScheduler(ctx, tx, "schedule.disable", d.ID, d.UserID, map[string]any{"reason": deref(d.DisabledReason)}); err != nil {
+			return err
+		}
 	}
 	for id, r := range bad {
 		if err := dbsqlc.New().HealthInsert(ctx, tx, dbsqlc.HealthInsertParams{
@@ -333,7 +340,9 @@ func (e *Enqueuer) disable(ctx context.Context, tx pgx.Tx, bad map[int32]string)
 // plan gives rows without next_run_at their next fire (or disables them).
 func (e *Enqueuer) plan(ctx context.Context, tx pgx.Tx, now time.Time, st *TickStats) error {
 	q := dbsqlc.New()
-	rows, err := q.ScheduleListUnplanned(ctx, tx, int32(e.batch))
+	limits := schedules.LimitsFrom(e.cfg)
+	rows, err := q.ScheduleListUnplanned(ctx, tx, dbsqlc.ScheduleListUnplannedParams{
+		DefaultQuota: int32(limits.MaxSchedulesPerUser), MaxRows: int32(e.batch)})
 	if err != nil {
 		return fmt.Errorf("list unplanned schedules: %w", err)
 	}
@@ -349,12 +358,19 @@ func (e *Enqueuer) plan(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 			bad[row.ID] = err.Error()
 			continue
 		}
-		minInterval := e.cfg.MinInterval.D()
-		if r.OwnerMinIntervalSeconds != nil {
-			minInterval = time.Duration(*r.OwnerMinIntervalSeconds) * time.Second
+		// The rules the API and the bot apply hold for rows written by anyone.
+		o := schedules.Owner{ID: int64(row.UserID), Admin: r.OwnerIsAdmin,
+			MinIntervalSeconds: r.OwnerMinIntervalSeconds, MaxSchedules: r.OwnerMaxSchedules}
+		if err := limits.CheckRights(o, row.JobType, row.TaskParams, row.Cron, row.Timezone); err != nil {
+			if ce := (*schedule.Error)(nil); errors.As(err, &ce) {
+				bad[row.ID] = fmt.Sprintf("cron %q not allowed for this user: %v", row.Cron, err)
+			} else {
+				bad[row.ID] = "not allowed for this user: " + err.Error()
+			}
+			continue
 		}
-		if err := schedule.ValidateFor(row.Cron, row.Timezone, r.OwnerIsAdmin, minInterval); err != nil {
-			bad[row.ID] = fmt.Sprintf("cron %q not allowed for this user: %v", row.Cron, err)
+		if why := limits.QuotaExceeded(o, int(r.OwnerRank)); why != "" {
+			bad[row.ID] = why
 			continue
 		}
 		next := s.Next(now)
@@ -463,6 +479,7 @@ func (e *Enqueuer) fire(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 	var fires []plannedFire
 	var cancel []dbsqlc.RunListOpenBySchedulesRow
 	var adv dbsqlc.ScheduleAdvanceManyParams
+	var limited []dbsqlc.JobSchedule // paused at their run limit by this tick
 	e.mu.Lock()
 	for _, row := range rows {
 		s, err := e.cron(row)
@@ -499,6 +516,9 @@ func (e *Enqueuer) fire(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 		adv.LastRunAts = append(adv.LastRunAts, last)
 		adv.Fired = append(adv.Fired, fired)
 		adv.RemainingRuns = append(adv.RemainingRuns, int32(plan.RemainingRuns))
+		if plan.RemainingRuns == 0 {
+			limited = append(limited, row)
+		}
 	}
 	e.mu.Unlock()
 
@@ -518,6 +538,12 @@ func (e *Enqueuer) fire(ctx context.Context, tx pgx.Tx, now time.Time, st *TickS
 	if len(adv.Ids) > 0 {
 		if err := q.ScheduleAdvanceMany(ctx, tx, adv); err != nil {
 			return fmt.Errorf("advance %d schedules: %w", len(adv.Ids), err)
+		}
+	}
+	for _, row := range limited {
+		e.log.Info("schedule paused at its run limit", "schedule_id", row.ID, "user_id", row.UserID)
+		if err := auditScheduler(ctx, tx, "schedule.pause", row.ID, row.UserID, map[string]any{"note": "run limit reached"}); err != nil {
+			return err
 		}
 	}
 	return nil

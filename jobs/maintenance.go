@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
@@ -125,12 +126,9 @@ func Reconcile(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, settle
 
 // pauseForFailure pauses schedules with pause_on_failure after a FAILED run.
 func pauseForFailure(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, scheduleIDs []int64) {
-	for _, id := range scheduleIDs {
-		err := dbsqlc.New().SchedulePauseForFailure(ctx, pool, dbsqlc.SchedulePauseForFailureParams{
-			ID: int32(id), Note: ptr("paused after a failed run (pause_on_failure)")})
-		if err != nil {
-			log.Error("pause schedule after failure", "schedule_id", id, "error", err)
-		}
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return pauseAfterFailure(ctx, tx, scheduleIDs) })
+	if err != nil {
+		log.Error("pause schedules after failure", "schedule_ids", scheduleIDs, "error", err)
 	}
 }
 

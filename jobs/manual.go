@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/schedules"
 )
 
 // ErrOverlap is returned by Trigger when the overlap policy refuses a run.
@@ -85,16 +86,25 @@ func (e *Enqueuer) TriggerTx(ctx context.Context, tx pgx.Tx, scheduleID int32, f
 }
 
 // BackfillFire is one fire of a backfill range.
-type BackfillFire struct {
-	At time.Time `json:"at"`
-	// Existing is the status of the run the fire already has ("" = none).
-	Existing string `json:"existing,omitempty"`
-	// Enqueued reports that this backfill created a run for it.
-	Enqueued bool `json:"enqueued"`
-}
+type BackfillFire = schedules.BackfillFire
 
 // MaxBackfill bounds the fires one backfill may list or enqueue.
-const MaxBackfill = 10000
+const MaxBackfill = schedules.MaxBackfill
+
+// CancelOpenRuns cancels every pending or running run of a schedule (and
+// their River jobs), returning how many it cancelled (schedules.Runs).
+func (e *Enqueuer) CancelOpenRuns(ctx context.Context, tx pgx.Tx, scheduleID int32, reason string) (int, error) {
+	open, err := dbsqlc.New().RunListOpenBySchedules(ctx, tx, []int64{int64(scheduleID)})
+	if err != nil {
+		return 0, fmt.Errorf("list open runs of schedule %d: %w", scheduleID, err)
+	}
+	for _, r := range open {
+		if _, err := CancelRun(ctx, tx, e.client, r.ID, reason); err != nil {
+			return 0, err
+		}
+	}
+	return len(open), nil
+}
 
 // Backfill runs a schedule for every fire in [from, to] that has no run yet
 // (trigger "backfill"). With dryRun it only lists the fires, marking those that

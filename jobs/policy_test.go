@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -193,12 +194,12 @@ func TestPauseAndResume(t *testing.T) {
 	t0 := time.Date(2027, 5, 3, 12, 0, 0, 0, time.UTC)
 	s := b.newSchedule(t, scheduleOpts{cron: "* * * * *", nextRunAt: &t0})
 	q := dbsqlc.New()
-	_, err := q.SchedulePause(b.ctx, b.pool, dbsqlc.SchedulePauseParams{ID: s.ID, Note: ptr("maintenance window")})
+	_, err := q.SchedulePauseScoped(b.ctx, b.pool, dbsqlc.SchedulePauseScopedParams{ID: s.ID, AllUsers: true, Note: ptr("maintenance window")})
 	require.NoError(t, err)
 	st := b.tickAt(t, t0.Add(10*time.Minute))
 	require.Zero(t, st.Runs+st.Skipped, "a paused schedule does not fire")
 
-	resumed, err := q.ScheduleResume(b.ctx, b.pool, s.ID)
+	resumed, err := q.ScheduleResumeScoped(b.ctx, b.pool, dbsqlc.ScheduleResumeScopedParams{ID: s.ID, AllUsers: true})
 	require.NoError(t, err)
 	require.Nil(t, resumed.NextRunAt, "resume re-plans from now")
 	now := t0.Add(10*time.Minute + 30*time.Second)
@@ -222,6 +223,16 @@ func TestRemainingRunsPausesSchedule(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, after.Enabled)
 	require.Equal(t, "run limit reached", *after.PausedNote)
+	require.Equal(t, 1, schedulerAudits(t, b, s.ID, "schedule.pause"), "the pause is audited once")
+}
+
+// schedulerAudits counts the audit rows the scheduler wrote for a schedule.
+func schedulerAudits(t *testing.T, b *bundle, id int32, action string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM audit_log WHERE source = 'scheduler'
+		AND action = $1 AND entity_type = 'schedule' AND entity_id = $2`, action, strconv.Itoa(int(id))).Scan(&n))
+	return n
 }
 
 func TestFailingJobGoesToFailedAndPauses(t *testing.T) {
@@ -258,6 +269,7 @@ func TestFailingJobGoesToFailedAndPauses(t *testing.T) {
 		require.NoError(t, err)
 		return !s2.Enabled && s2.PausedNote != nil
 	})
+	eventually(t, "the pause is audited", func() bool { return schedulerAudits(t, b, s.ID, "schedule.pause") == 1 })
 }
 
 func TestRetryLeavesRunPendingWithError(t *testing.T) {

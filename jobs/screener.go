@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
+	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
@@ -20,6 +22,8 @@ import (
 	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schedules"
+	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/screener"
 )
 
@@ -30,6 +34,9 @@ type ScreenerResult struct {
 	screener.Result
 	// AlertsCreated are the schedule ids of the alerts create_alerts made.
 	AlertsCreated []int32 `json:"alerts_created,omitempty"`
+	// AlertsNotCreated says why create_alerts stopped early (the owner's
+	// schedule quota), "" when it did not.
+	AlertsNotCreated string `json:"alerts_not_created,omitempty"`
 	// MessageID is the notification carrying the result.
 	MessageID string `json:"message_id"`
 }
@@ -54,6 +61,24 @@ type ScreenerWorker struct {
 	Concurrency int
 	// NowFunc is the clock (nil: time.Now).
 	NowFunc func() time.Time
+
+	svcOnce sync.Once
+	svc     *schedules.Service
+	svcErr  error
+}
+
+// schedules is the service create_alerts creates alerts through (the same
+// rules and audit as the API and the bot).
+func (w *ScreenerWorker) schedules() (*schedules.Service, error) {
+	w.svcOnce.Do(func() {
+		v, err := schemas.New()
+		if err != nil {
+			w.svcErr = fmt.Errorf("screener: load schemas: %w", err)
+			return
+		}
+		w.svc, w.svcErr = schedules.New(schedules.Options{Config: w.Config, Validator: v, Logger: w.Logger, Now: w.NowFunc})
+	})
+	return w.svc, w.svcErr
 }
 
 // Timeout is the type's max_runtime.
@@ -129,8 +154,12 @@ func (w *ScreenerWorker) Work(ctx context.Context, job *river.Job[ScreenerArgs])
 			if !p.CreateAlerts || len(res.Results) == 0 {
 				return nil
 			}
-			ids, err := createScreenerAlerts(ctx, tx, a.Run.UserID, p, res)
-			out.AlertsCreated = ids
+			svc, err := w.schedules()
+			if err != nil {
+				return err
+			}
+			ids, stopped, err := createScreenerAlerts(ctx, tx, svc, a.Run.UserID, p, res)
+			out.AlertsCreated, out.AlertsNotCreated = ids, stopped
 			return err
 		},
 	})
@@ -147,25 +176,27 @@ func (w *ScreenerWorker) customSets(ctx context.Context, userID int64) screener.
 	}
 }
 
-// createScreenerAlerts makes an alert schedule per match: the screener's rule
-// on that symbol when it has one, else a ±5 % daily move. A match that
-// already has the alert is skipped, so running the screener daily does not
-// pile up duplicates.
-func createScreenerAlerts(ctx context.Context, tx pgx.Tx, userID int64, p screener.Params, res screener.Result) ([]int32, error) {
+// createScreenerAlerts makes an alert schedule per match through the
+// schedule service (quota, rights and audit as for any other caller): the
+// screener's rule on that symbol when it has one, else a ±5 % daily move. A
+// match that already has the alert is skipped, so running the screener daily
+// does not pile up duplicates. When the owner's quota is reached it stops and
+// says so (stopped) instead of failing the run.
+func createScreenerAlerts(ctx context.Context, tx pgx.Tx, svc *schedules.Service, userID int64, p screener.Params, res screener.Result) (ids []int32, stopped string, err error) {
 	q := dbsqlc.New()
 	names := make([]string, len(res.Results))
 	for i, m := range res.Results {
 		names[i] = fmt.Sprintf("screener %s: %s", p.ScreenerSet, m.Symbol)
 	}
-	have, err := q.ScheduleNamesByUser(ctx, tx, dbsqlc.ScheduleNamesByUserParams{UserID: int32(userID), JobType: KindAlert, Names: names})
+	have, err := q.ScheduleNamesByUser(ctx, tx, dbsqlc.ScheduleNamesByUserParams{UserID: int32(userID), JobType: config.JobAlert, Names: names})
 	if err != nil {
-		return nil, fmt.Errorf("list existing screener alerts: %w", err)
+		return nil, "", fmt.Errorf("list existing screener alerts: %w", err)
 	}
 	exists := map[string]bool{}
 	for _, n := range have {
 		exists[n] = true
 	}
-	var ids []int32
+	actor := schedules.Actor{UserID: userID, Source: audit.SourceWorker}
 	for i, m := range res.Results {
 		if exists[names[i]] {
 			continue
@@ -179,15 +210,17 @@ func createScreenerAlerts(ctx context.Context, tx pgx.Tx, userID int64, p screen
 		}
 		params, err := json.Marshal(map[string]any{"ticker": m.Symbol, "timeframe": "1d", "rule": rule})
 		if err != nil {
-			return nil, fmt.Errorf("encode alert for %s: %w", m.Symbol, err)
+			return nil, "", fmt.Errorf("encode alert for %s: %w", m.Symbol, err)
 		}
-		s, err := q.ScheduleCreate(ctx, tx, dbsqlc.ScheduleCreateParams{UserID: int32(userID), Name: names[i],
-			JobType: KindAlert, Target: m.Symbol, TaskParams: params, Cron: screenerAlertCron, Enabled: true,
-			Timezone: "UTC", DstGap: "shift", DstFold: "first"})
+		s, err := svc.Create(ctx, tx, actor, schedules.Definition{Name: names[i], JobType: config.JobAlert, Target: m.Symbol,
+			TaskParams: params, Cron: screenerAlertCron, Timezone: "UTC"})
+		if e, ok := schedules.AsError(err); ok && e.Kind == schedules.KindQuota {
+			return ids, e.Msg, nil
+		}
 		if err != nil {
-			return nil, fmt.Errorf("create alert for screener match %s: %w", m.Symbol, err)
+			return nil, "", fmt.Errorf("create alert for screener match %s: %w", m.Symbol, err)
 		}
 		ids = append(ids, s.ID)
 	}
-	return ids, nil
+	return ids, "", nil
 }

@@ -18,6 +18,42 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AuditEntrySource.
+const (
+	AuditEntrySourceAPI        AuditEntrySource = "api"
+	AuditEntrySourceBot        AuditEntrySource = "bot"
+	AuditEntrySourceCli        AuditEntrySource = "cli"
+	AuditEntrySourceConsole    AuditEntrySource = "console"
+	AuditEntrySourceScheduler  AuditEntrySource = "scheduler"
+	AuditEntrySourceTradingbot AuditEntrySource = "tradingbot"
+	AuditEntrySourceWebhook    AuditEntrySource = "webhook"
+	AuditEntrySourceWorker     AuditEntrySource = "worker"
+)
+
+// Valid indicates whether the value is a known member of the AuditEntrySource enum.
+func (e AuditEntrySource) Valid() bool {
+	switch e {
+	case AuditEntrySourceAPI:
+		return true
+	case AuditEntrySourceBot:
+		return true
+	case AuditEntrySourceCli:
+		return true
+	case AuditEntrySourceConsole:
+		return true
+	case AuditEntrySourceScheduler:
+		return true
+	case AuditEntrySourceTradingbot:
+		return true
+	case AuditEntrySourceWebhook:
+		return true
+	case AuditEntrySourceWorker:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComponentHealthStatus.
 const (
 	ComponentHealthStatusDEGRADED ComponentHealthStatus = "DEGRADED"
@@ -447,6 +483,42 @@ func (e SystemSummaryStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListAuditParamsSource.
+const (
+	ListAuditParamsSourceAPI        ListAuditParamsSource = "api"
+	ListAuditParamsSourceBot        ListAuditParamsSource = "bot"
+	ListAuditParamsSourceCli        ListAuditParamsSource = "cli"
+	ListAuditParamsSourceConsole    ListAuditParamsSource = "console"
+	ListAuditParamsSourceScheduler  ListAuditParamsSource = "scheduler"
+	ListAuditParamsSourceTradingbot ListAuditParamsSource = "tradingbot"
+	ListAuditParamsSourceWebhook    ListAuditParamsSource = "webhook"
+	ListAuditParamsSourceWorker     ListAuditParamsSource = "worker"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditParamsSource enum.
+func (e ListAuditParamsSource) Valid() bool {
+	switch e {
+	case ListAuditParamsSourceAPI:
+		return true
+	case ListAuditParamsSourceBot:
+		return true
+	case ListAuditParamsSourceCli:
+		return true
+	case ListAuditParamsSourceConsole:
+		return true
+	case ListAuditParamsSourceScheduler:
+		return true
+	case ListAuditParamsSourceTradingbot:
+		return true
+	case ListAuditParamsSourceWebhook:
+		return true
+	case ListAuditParamsSourceWorker:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListRunsParamsJobType.
 const (
 	ListRunsParamsJobTypeAlert          ListRunsParamsJobType = "alert"
@@ -644,6 +716,37 @@ type ArtifactList struct {
 
 	// RunID Example: 123
 	RunID int32 `json:"run_id"`
+}
+
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	// Action Example: schedule.delete
+	Action string `json:"action"`
+
+	// ActorUserID The user who made the change; null for the scheduler or an operator
+	ActorUserID *int64      `json:"actor_user_id"`
+	CreatedAt   time.Time   `json:"created_at"`
+	Details     interface{} `json:"details"`
+	EntityID    string      `json:"entity_id"`
+
+	// EntityType Example: schedule
+	EntityType string `json:"entity_type"`
+	ID         int64  `json:"id"`
+
+	// OwnerUserID The user whose entity changed
+	OwnerUserID *int64           `json:"owner_user_id"`
+	Source      AuditEntrySource `json:"source"`
+}
+
+// AuditEntrySource defines model for AuditEntry.Source.
+type AuditEntrySource string
+
+// AuditList defines model for AuditList.
+type AuditList struct {
+	Items *[]AuditEntry `json:"items"`
+
+	// NextCursor Pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // Backfill defines model for Backfill.
@@ -1312,6 +1415,34 @@ type TriggerScheduleInputBody struct {
 // RunAlertJSONBody defines parameters for RunAlert.
 type RunAlertJSONBody map[string]interface{}
 
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// Source Only changes from this source
+	Source *ListAuditParamsSource `form:"source,omitempty" json:"source,omitempty"`
+
+	// Action Only this action
+	Action *string `form:"action,omitempty" json:"action,omitempty"`
+
+	// Entity Only this entity type
+	Entity *string `form:"entity,omitempty" json:"entity,omitempty"`
+
+	// EntityID Only this entity id (with entity)
+	EntityID *string `form:"entity_id,omitempty" json:"entity_id,omitempty"`
+
+	// Since Only rows at or after this time (RFC 3339)
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only rows before this time (RFC 3339)
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListAuditParamsSource defines parameters for ListAudit.
+type ListAuditParamsSource string
+
 // ListRunsParams defines parameters for ListRuns.
 type ListRunsParams struct {
 	JobType *ListRunsParamsJobType `form:"job_type,omitempty" json:"job_type,omitempty"`
@@ -1532,6 +1663,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/alerts/run (the `RunAlert` operationId).
 	RunAlert(ctx context.Context, body RunAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAudit List audit rows
+	//
+	// Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).
+	//
+	// Corresponds with GET /api/audit (the `ListAudit` operationId).
+	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateNotificationWithBody Queue a notification (same as /api/notify)
 	//
@@ -1868,6 +2006,23 @@ func (c *Client) RunAlertWithBody(ctx context.Context, contentType string, body 
 // Corresponds with POST /api/alerts/run (the `RunAlert` operationId).
 func (c *Client) RunAlert(ctx context.Context, body RunAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRunAlertRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAudit List audit rows
+//
+// Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).
+//
+// Corresponds with GET /api/audit (the `ListAudit` operationId).
+func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2684,6 +2839,144 @@ func NewRunAlertRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAuditRequest constructs an http.Request for the ListAudit method
+func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "action", *params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Entity != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "entity", *params.Entity, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EntityID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "entity_id", *params.EntityID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4317,6 +4610,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/alerts/run (the `RunAlert` operationId).
 	RunAlertWithResponse(ctx context.Context, body RunAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAlertResponse, error)
 
+	// ListAuditWithResponse List audit rows
+	//
+	// Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/audit (the `ListAudit` operationId).
+	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
+
 	// CreateNotificationWithBodyWithResponse Queue a notification (same as /api/notify)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4749,6 +5051,82 @@ func (r RunAlertResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RunAlertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ErrorModel
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditResponse) GetJSON200() *AuditList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationProblemJSON400() *ErrorModel {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7335,6 +7713,21 @@ func (c *ClientWithResponses) RunAlertWithResponse(ctx context.Context, body Run
 	return ParseRunAlertResponse(rsp)
 }
 
+// ListAuditWithResponse List audit rows
+//
+// Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/audit (the `ListAudit` operationId).
+func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error) {
+	rsp, err := c.ListAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditResponse(rsp)
+}
+
 // CreateNotificationWithBodyWithResponse Queue a notification (same as /api/notify)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8034,6 +8427,67 @@ func ParseRunAlertResponse(rsp *http.Response) (*RunAlertResponse, error) {
 			headers.Location = &value
 		}
 		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAuditResponse parses an HTTP response from a ListAuditWithResponse call
+func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
 	}
 
 	return response, nil

@@ -159,7 +159,7 @@ func TestMigrateAndTestDB(t *testing.T) {
 
 	out, errOut, code := vigil(ctx, t, env, "migrate", "up")
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "vigil migrations: 9 of 9 applied")
+	require.Contains(t, out, "vigil migrations: 10 of 10 applied")
 
 	out, errOut, code = vigil(ctx, t, env, "test-db")
 	require.Equal(t, 0, code, errOut)

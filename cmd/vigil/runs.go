@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 )
@@ -44,8 +45,12 @@ func cmdRuns(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%w (only PENDING or RUNNING runs can be cancelled)", err)
 		}
-		return dbsqlc.New().AuditLogInsert(ctx, tx, dbsqlc.AuditLogInsertParams{Action: "run.cancel", EntityType: "run",
-			EntityID: fmt.Sprint(id), Details: []byte(`{"via":"cli"}`)})
+		var owner int64
+		if run.UserID != nil {
+			owner = *run.UserID
+		}
+		return audit.Write(ctx, tx, audit.Entry{Owner: owner, Source: audit.SourceCLI, Action: "run.cancel", EntityType: "run",
+			EntityID: id, Details: map[string]any{"reason": *reason}})
 	})
 	if err != nil {
 		return err

@@ -42,7 +42,15 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 	if tg, ok := channels[notify.ChannelTelegram].(*notify.Telegram); ok {
 		lim = tg.Limiter() // replies and notifications share the bot's limits
 	}
-	b, err := bot.New(bot.Options{Pool: pool, Token: token, Endpoint: endpoint, Config: cfg, Validator: v,
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: jc.Client, Config: cfg, Validator: v, Logger: log, Kinds: jc.Kinds})
+	if err != nil {
+		return false, fmt.Errorf("telegram bot: %w", err)
+	}
+	svc, err := newScheduleService(cfg, v, enq, log)
+	if err != nil {
+		return false, fmt.Errorf("telegram bot: %w", err)
+	}
+	b, err := bot.New(bot.Options{Pool: pool, Token: token, Endpoint: endpoint, Config: cfg, Validator: v, Schedules: svc,
 		Logger: log.With("component", "telegram_bot"), Limiter: lim, Jobs: jc,
 		Gate: jobs.NewTelegramGate(pool, token)})
 	if err != nil {

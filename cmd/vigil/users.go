@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/telegram/bot"
@@ -65,9 +66,9 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 		}
 		return fmt.Errorf("create user: %w", err)
 	}
-	if err := dbsqlc.New().AuditLogInsert(ctx, pool, dbsqlc.AuditLogInsertParams{Action: "user.create", EntityType: "user",
-		EntityID: fmt.Sprint(u.ID), Details: []byte(fmt.Sprintf(`{"admin":%t,"via":"cli"}`, u.IsAdmin))}); err != nil {
-		return fmt.Errorf("audit: %w", err)
+	if err := audit.Write(ctx, pool, audit.Entry{Owner: u.ID, Source: audit.SourceCLI, Action: "user.create", EntityType: "user",
+		EntityID: u.ID, Details: map[string]any{"admin": u.IsAdmin}}); err != nil {
+		return err
 	}
 	fmt.Fprintln(e.stdout, u.ID)
 	return nil

@@ -8,15 +8,18 @@ package dbsqlc
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 const auditLogInsert = `-- name: AuditLogInsert :exec
-INSERT INTO audit_log (actor_user_id, action, entity_type, entity_id, details)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO audit_log (actor_user_id, owner_user_id, source, action, entity_type, entity_id, details)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type AuditLogInsertParams struct {
 	ActorUserID *int64          `json:"actor_user_id"`
+	OwnerUserID *int64          `json:"owner_user_id"`
+	Source      string          `json:"source"`
 	Action      string          `json:"action"`
 	EntityType  string          `json:"entity_type"`
 	EntityID    string          `json:"entity_id"`
@@ -26,10 +29,83 @@ type AuditLogInsertParams struct {
 func (q *Queries) AuditLogInsert(ctx context.Context, db DBTX, arg AuditLogInsertParams) error {
 	_, err := db.Exec(ctx, auditLogInsert,
 		arg.ActorUserID,
+		arg.OwnerUserID,
+		arg.Source,
 		arg.Action,
 		arg.EntityType,
 		arg.EntityID,
 		arg.Details,
 	)
 	return err
+}
+
+const auditLogList = `-- name: AuditLogList :many
+SELECT id, actor_user_id, action, entity_type, entity_id, details, created_at, source, owner_user_id FROM audit_log
+WHERE (actor_user_id = $1 OR owner_user_id = $1 OR $2::bool)
+  AND ($3::text IS NULL OR source = $3::text)
+  AND ($4::text IS NULL OR action = $4::text)
+  AND ($5::text IS NULL OR entity_type = $5::text)
+  AND ($6::text IS NULL OR entity_id = $6::text)
+  AND ($7::timestamptz IS NULL OR created_at >= $7::timestamptz)
+  AND ($8::timestamptz IS NULL OR created_at < $8::timestamptz)
+  AND ($9::bigint IS NULL OR id < $9::bigint)
+ORDER BY id DESC
+LIMIT $10
+`
+
+type AuditLogListParams struct {
+	UserID     *int64     `json:"user_id"`
+	IsAdmin    bool       `json:"is_admin"`
+	Source     *string    `json:"source"`
+	Action     *string    `json:"action"`
+	EntityType *string    `json:"entity_type"`
+	EntityID   *string    `json:"entity_id"`
+	Since      *time.Time `json:"since"`
+	Until      *time.Time `json:"until"`
+	BeforeID   *int64     `json:"before_id"`
+	MaxRows    int32      `json:"max_rows"`
+}
+
+// A page of audit rows, newest first (id descending) after the cursor
+// before_id, scoped in the SQL: admins see every row, users the rows they
+// caused and the rows about their own things.
+func (q *Queries) AuditLogList(ctx context.Context, db DBTX, arg AuditLogListParams) ([]AuditLog, error) {
+	rows, err := db.Query(ctx, auditLogList,
+		arg.UserID,
+		arg.IsAdmin,
+		arg.Source,
+		arg.Action,
+		arg.EntityType,
+		arg.EntityID,
+		arg.Since,
+		arg.Until,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditLog{}
+	for rows.Next() {
+		var i AuditLog
+		if err := rows.Scan(
+			&i.ID,
+			&i.ActorUserID,
+			&i.Action,
+			&i.EntityType,
+			&i.EntityID,
+			&i.Details,
+			&i.CreatedAt,
+			&i.Source,
+			&i.OwnerUserID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const scheduleAdvanceMany = `-- name: ScheduleAdvanceMany :exec
@@ -95,11 +97,12 @@ const scheduleCreate = `-- name: ScheduleCreate :one
 INSERT INTO job_schedules (
     user_id, name, job_type, target, task_params, cron, enabled, next_run_at, timezone,
     misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold,
-    jitter_seconds, remaining_runs, pause_on_failure
+    jitter_seconds, remaining_runs, pause_on_failure, wait_reason
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8, $9,
     $10, $11, $12, $13,
-    $14, $15, $16, $17, $18, $19
+    $14, $15, $16, $17, $18, $19,
+    $20
 )
 RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
 `
@@ -124,8 +127,10 @@ type ScheduleCreateParams struct {
 	JitterSeconds    int32           `json:"jitter_seconds"`
 	RemainingRuns    *int32          `json:"remaining_runs"`
 	PauseOnFailure   bool            `json:"pause_on_failure"`
+	WaitReason       *string         `json:"wait_reason"`
 }
 
+// wait_reason is set for job types this build cannot fire.
 func (q *Queries) ScheduleCreate(ctx context.Context, db DBTX, arg ScheduleCreateParams) (JobSchedule, error) {
 	row := db.QueryRow(ctx, scheduleCreate,
 		arg.UserID,
@@ -147,6 +152,7 @@ func (q *Queries) ScheduleCreate(ctx context.Context, db DBTX, arg ScheduleCreat
 		arg.JitterSeconds,
 		arg.RemainingRuns,
 		arg.PauseOnFailure,
+		arg.WaitReason,
 	)
 	var i JobSchedule
 	err := row.Scan(
@@ -182,13 +188,62 @@ func (q *Queries) ScheduleCreate(ctx context.Context, db DBTX, arg ScheduleCreat
 	return i, err
 }
 
-const scheduleDisableMany = `-- name: ScheduleDisableMany :exec
+const scheduleDeleteScoped = `-- name: ScheduleDeleteScoped :one
+DELETE FROM job_schedules
+WHERE id = $1 AND (user_id = $2 OR $3::bool)
+RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
+`
+
+type ScheduleDeleteScopedParams struct {
+	ID       int32 `json:"id"`
+	UserID   int32 `json:"user_id"`
+	AllUsers bool  `json:"all_users"`
+}
+
+func (q *Queries) ScheduleDeleteScoped(ctx context.Context, db DBTX, arg ScheduleDeleteScopedParams) (JobSchedule, error) {
+	row := db.QueryRow(ctx, scheduleDeleteScoped, arg.ID, arg.UserID, arg.AllUsers)
+	var i JobSchedule
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.JobType,
+		&i.Target,
+		&i.TaskParams,
+		&i.Cron,
+		&i.Enabled,
+		&i.NextRunAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Timezone,
+		&i.StateJson,
+		&i.Revision,
+		&i.MisfireGraceTime,
+		&i.Catchup,
+		&i.MaxCatchup,
+		&i.Overlap,
+		&i.MaxInstances,
+		&i.DstGap,
+		&i.DstFold,
+		&i.JitterSeconds,
+		&i.RemainingRuns,
+		&i.PauseOnFailure,
+		&i.PausedNote,
+		&i.DisabledReason,
+		&i.WaitReason,
+		&i.LastRunAt,
+	)
+	return i, err
+}
+
+const scheduleDisableMany = `-- name: ScheduleDisableMany :many
 UPDATE job_schedules s SET enabled = false, disabled_reason = u.reason, next_run_at = NULL
 FROM (
     SELECT unnest($1::int[]) AS id,
         unnest($2::text[]) AS reason
 ) AS u
 WHERE s.id = u.id
+RETURNING s.id, s.user_id, s.disabled_reason
 `
 
 type ScheduleDisableManyParams struct {
@@ -196,10 +251,32 @@ type ScheduleDisableManyParams struct {
 	Reasons []string `json:"reasons"`
 }
 
-// Rows the scheduler cannot fire (bad cron, bad task_params) are disabled with the reason.
-func (q *Queries) ScheduleDisableMany(ctx context.Context, db DBTX, arg ScheduleDisableManyParams) error {
-	_, err := db.Exec(ctx, scheduleDisableMany, arg.Ids, arg.Reasons)
-	return err
+type ScheduleDisableManyRow struct {
+	ID             int32   `json:"id"`
+	UserID         int32   `json:"user_id"`
+	DisabledReason *string `json:"disabled_reason"`
+}
+
+// Rows the scheduler cannot fire (bad cron, bad task_params, beyond what
+// their owner may schedule) are disabled with the reason.
+func (q *Queries) ScheduleDisableMany(ctx context.Context, db DBTX, arg ScheduleDisableManyParams) ([]ScheduleDisableManyRow, error) {
+	rows, err := db.Query(ctx, scheduleDisableMany, arg.Ids, arg.Reasons)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScheduleDisableManyRow{}
+	for rows.Next() {
+		var i ScheduleDisableManyRow
+		if err := rows.Scan(&i.ID, &i.UserID, &i.DisabledReason); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const scheduleGetByID = `-- name: ScheduleGetByID :one
@@ -282,6 +359,112 @@ func (q *Queries) ScheduleGetForUpdate(ctx context.Context, db DBTX, id int32) (
 	return i, err
 }
 
+const scheduleGetScoped = `-- name: ScheduleGetScoped :one
+SELECT id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at FROM job_schedules
+WHERE id = $1 AND (user_id = $2 OR $3::bool)
+`
+
+type ScheduleGetScopedParams struct {
+	ID       int32 `json:"id"`
+	UserID   int32 `json:"user_id"`
+	AllUsers bool  `json:"all_users"`
+}
+
+func (q *Queries) ScheduleGetScoped(ctx context.Context, db DBTX, arg ScheduleGetScopedParams) (JobSchedule, error) {
+	row := db.QueryRow(ctx, scheduleGetScoped, arg.ID, arg.UserID, arg.AllUsers)
+	var i JobSchedule
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.JobType,
+		&i.Target,
+		&i.TaskParams,
+		&i.Cron,
+		&i.Enabled,
+		&i.NextRunAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Timezone,
+		&i.StateJson,
+		&i.Revision,
+		&i.MisfireGraceTime,
+		&i.Catchup,
+		&i.MaxCatchup,
+		&i.Overlap,
+		&i.MaxInstances,
+		&i.DstGap,
+		&i.DstFold,
+		&i.JitterSeconds,
+		&i.RemainingRuns,
+		&i.PauseOnFailure,
+		&i.PausedNote,
+		&i.DisabledReason,
+		&i.WaitReason,
+		&i.LastRunAt,
+	)
+	return i, err
+}
+
+const scheduleGetScopedForUpdate = `-- name: ScheduleGetScopedForUpdate :one
+SELECT s.id, s.user_id, s.name, s.job_type, s.target, s.task_params, s.cron, s.enabled, s.next_run_at, s.created_at, s.updated_at, s.timezone, s.state_json, s.revision, s.misfire_grace_time, s.catchup, s.max_catchup, s.overlap, s.max_instances, s.dst_gap, s.dst_fold, s.jitter_seconds, s.remaining_runs, s.pause_on_failure, s.paused_note, s.disabled_reason, s.wait_reason, s.last_run_at, u.is_admin AS owner_is_admin, u.min_interval_seconds AS owner_min_interval_seconds
+FROM job_schedules s
+JOIN users u ON u.id = s.user_id
+WHERE s.id = $1 AND (s.user_id = $2 OR $3::bool)
+FOR UPDATE OF s
+`
+
+type ScheduleGetScopedForUpdateParams struct {
+	ID       int32 `json:"id"`
+	UserID   int32 `json:"user_id"`
+	AllUsers bool  `json:"all_users"`
+}
+
+type ScheduleGetScopedForUpdateRow struct {
+	JobSchedule             JobSchedule `json:"job_schedule"`
+	OwnerIsAdmin            bool        `json:"owner_is_admin"`
+	OwnerMinIntervalSeconds *int32      `json:"owner_min_interval_seconds"`
+}
+
+// The schedule with its owner's rights (cron limits depend on them), locked.
+func (q *Queries) ScheduleGetScopedForUpdate(ctx context.Context, db DBTX, arg ScheduleGetScopedForUpdateParams) (ScheduleGetScopedForUpdateRow, error) {
+	row := db.QueryRow(ctx, scheduleGetScopedForUpdate, arg.ID, arg.UserID, arg.AllUsers)
+	var i ScheduleGetScopedForUpdateRow
+	err := row.Scan(
+		&i.JobSchedule.ID,
+		&i.JobSchedule.UserID,
+		&i.JobSchedule.Name,
+		&i.JobSchedule.JobType,
+		&i.JobSchedule.Target,
+		&i.JobSchedule.TaskParams,
+		&i.JobSchedule.Cron,
+		&i.JobSchedule.Enabled,
+		&i.JobSchedule.NextRunAt,
+		&i.JobSchedule.CreatedAt,
+		&i.JobSchedule.UpdatedAt,
+		&i.JobSchedule.Timezone,
+		&i.JobSchedule.StateJson,
+		&i.JobSchedule.Revision,
+		&i.JobSchedule.MisfireGraceTime,
+		&i.JobSchedule.Catchup,
+		&i.JobSchedule.MaxCatchup,
+		&i.JobSchedule.Overlap,
+		&i.JobSchedule.MaxInstances,
+		&i.JobSchedule.DstGap,
+		&i.JobSchedule.DstFold,
+		&i.JobSchedule.JitterSeconds,
+		&i.JobSchedule.RemainingRuns,
+		&i.JobSchedule.PauseOnFailure,
+		&i.JobSchedule.PausedNote,
+		&i.JobSchedule.DisabledReason,
+		&i.JobSchedule.WaitReason,
+		&i.JobSchedule.LastRunAt,
+		&i.OwnerIsAdmin,
+		&i.OwnerMinIntervalSeconds,
+	)
+	return i, err
+}
+
 const scheduleListDue = `-- name: ScheduleListDue :many
 SELECT id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at FROM job_schedules
 WHERE enabled AND next_run_at <= $1 AND job_type = ANY($2::text[])
@@ -348,26 +531,119 @@ func (q *Queries) ScheduleListDue(ctx context.Context, db DBTX, arg ScheduleList
 	return items, nil
 }
 
+const scheduleListScoped = `-- name: ScheduleListScoped :many
+SELECT id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at FROM job_schedules
+WHERE (user_id = $1 OR $2::bool)
+  AND ($3::int IS NULL OR user_id = $3::int)
+  AND ($4::text IS NULL OR job_type = $4::text)
+  AND ($5::bool IS NULL OR enabled = $5::bool)
+  AND ($6::int IS NULL OR id < $6::int)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ScheduleListScopedParams struct {
+	UserID   int32       `json:"user_id"`
+	AllUsers bool        `json:"all_users"`
+	OwnerID  *int32      `json:"owner_id"`
+	JobType  *string     `json:"job_type"`
+	Enabled  pgtype.Bool `json:"enabled"`
+	BeforeID *int32      `json:"before_id"`
+	MaxRows  int32       `json:"max_rows"`
+}
+
+// A page of schedules, newest first (id descending), after the cursor before_id.
+func (q *Queries) ScheduleListScoped(ctx context.Context, db DBTX, arg ScheduleListScopedParams) ([]JobSchedule, error) {
+	rows, err := db.Query(ctx, scheduleListScoped,
+		arg.UserID,
+		arg.AllUsers,
+		arg.OwnerID,
+		arg.JobType,
+		arg.Enabled,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []JobSchedule{}
+	for rows.Next() {
+		var i JobSchedule
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Name,
+			&i.JobType,
+			&i.Target,
+			&i.TaskParams,
+			&i.Cron,
+			&i.Enabled,
+			&i.NextRunAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Timezone,
+			&i.StateJson,
+			&i.Revision,
+			&i.MisfireGraceTime,
+			&i.Catchup,
+			&i.MaxCatchup,
+			&i.Overlap,
+			&i.MaxInstances,
+			&i.DstGap,
+			&i.DstFold,
+			&i.JitterSeconds,
+			&i.RemainingRuns,
+			&i.PauseOnFailure,
+			&i.PausedNote,
+			&i.DisabledReason,
+			&i.WaitReason,
+			&i.LastRunAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const scheduleListUnplanned = `-- name: ScheduleListUnplanned :many
-SELECT s.id, s.user_id, s.name, s.job_type, s.target, s.task_params, s.cron, s.enabled, s.next_run_at, s.created_at, s.updated_at, s.timezone, s.state_json, s.revision, s.misfire_grace_time, s.catchup, s.max_catchup, s.overlap, s.max_instances, s.dst_gap, s.dst_fold, s.jitter_seconds, s.remaining_runs, s.pause_on_failure, s.paused_note, s.disabled_reason, s.wait_reason, s.last_run_at, u.is_admin AS owner_is_admin, u.min_interval_seconds AS owner_min_interval_seconds
+SELECT s.id, s.user_id, s.name, s.job_type, s.target, s.task_params, s.cron, s.enabled, s.next_run_at, s.created_at, s.updated_at, s.timezone, s.state_json, s.revision, s.misfire_grace_time, s.catchup, s.max_catchup, s.overlap, s.max_instances, s.dst_gap, s.dst_fold, s.jitter_seconds, s.remaining_runs, s.pause_on_failure, s.paused_note, s.disabled_reason, s.wait_reason, s.last_run_at, u.is_admin AS owner_is_admin, u.min_interval_seconds AS owner_min_interval_seconds,
+    u.max_schedules AS owner_max_schedules,
+    (CASE WHEN u.max_schedules IS NULL AND (u.is_admin OR $1::int <= 0) THEN 0
+          ELSE (SELECT count(*) FROM job_schedules o WHERE o.user_id = s.user_id AND o.id < s.id)
+     END)::int AS owner_rank
 FROM job_schedules s
 JOIN users u ON u.id = s.user_id
 WHERE s.enabled AND s.next_run_at IS NULL
 ORDER BY s.id
-LIMIT $1
+LIMIT $2
 FOR UPDATE OF s SKIP LOCKED
 `
+
+type ScheduleListUnplannedParams struct {
+	DefaultQuota int32 `json:"default_quota"`
+	MaxRows      int32 `json:"max_rows"`
+}
 
 type ScheduleListUnplannedRow struct {
 	JobSchedule             JobSchedule `json:"job_schedule"`
 	OwnerIsAdmin            bool        `json:"owner_is_admin"`
 	OwnerMinIntervalSeconds *int32      `json:"owner_min_interval_seconds"`
+	OwnerMaxSchedules       *int32      `json:"owner_max_schedules"`
+	OwnerRank               int32       `json:"owner_rank"`
 }
 
 // Enabled rows without next_run_at: new rows written by anyone, or edited
-// ones, with their owner's rights (cron limits depend on them).
-func (q *Queries) ScheduleListUnplanned(ctx context.Context, db DBTX, maxRows int32) ([]ScheduleListUnplannedRow, error) {
-	rows, err := db.Query(ctx, scheduleListUnplanned, maxRows)
+// ones, with their owner's rights (the same rules as the API's apply to rows
+// written with psql). owner_rank is how many of the owner's schedules are
+// older than this one, counted only when a quota can apply (a personal
+// max_schedules, or a non-admin under a configured default).
+func (q *Queries) ScheduleListUnplanned(ctx context.Context, db DBTX, arg ScheduleListUnplannedParams) ([]ScheduleListUnplannedRow, error) {
+	rows, err := db.Query(ctx, scheduleListUnplanned, arg.DefaultQuota, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -406,6 +682,8 @@ func (q *Queries) ScheduleListUnplanned(ctx context.Context, db DBTX, maxRows in
 			&i.JobSchedule.LastRunAt,
 			&i.OwnerIsAdmin,
 			&i.OwnerMinIntervalSeconds,
+			&i.OwnerMaxSchedules,
+			&i.OwnerRank,
 		); err != nil {
 			return nil, err
 		}
@@ -520,19 +798,97 @@ func (q *Queries) ScheduleNextDueAt(ctx context.Context, db DBTX, jobTypes []str
 	return next_run_at, err
 }
 
-const schedulePause = `-- name: SchedulePause :one
-UPDATE job_schedules SET enabled = false, paused_note = $1
-WHERE id = $2
-RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
+const scheduleOwnerQuota = `-- name: ScheduleOwnerQuota :one
+
+SELECT u.is_admin, u.min_interval_seconds, u.max_schedules,
+       (SELECT count(*) FROM job_schedules s WHERE s.user_id = u.id)::int AS schedules
+FROM users u
+WHERE u.id = $1
+FOR UPDATE
 `
 
-type SchedulePauseParams struct {
+type ScheduleOwnerQuotaRow struct {
+	IsAdmin            bool   `json:"is_admin"`
+	MinIntervalSeconds *int32 `json:"min_interval_seconds"`
+	MaxSchedules       *int32 `json:"max_schedules"`
+	Schedules          int32  `json:"schedules"`
+}
+
+// The scoped family: every query a user-facing caller (API, bot, CLI as a
+// user, console) runs is scoped to the caller in the SQL: its own schedules,
+// or every schedule when all_users (an admin acting as admin).
+// Locks the owner's row so that concurrent creates count each other, and
+// returns the owner's rights, quota and current number of schedules.
+func (q *Queries) ScheduleOwnerQuota(ctx context.Context, db DBTX, userID int64) (ScheduleOwnerQuotaRow, error) {
+	row := db.QueryRow(ctx, scheduleOwnerQuota, userID)
+	var i ScheduleOwnerQuotaRow
+	err := row.Scan(
+		&i.IsAdmin,
+		&i.MinIntervalSeconds,
+		&i.MaxSchedules,
+		&i.Schedules,
+	)
+	return i, err
+}
+
+const schedulePauseForFailure = `-- name: SchedulePauseForFailure :many
+UPDATE job_schedules SET enabled = false, paused_note = $1
+WHERE id = $2 AND pause_on_failure AND enabled
+RETURNING id, user_id
+`
+
+type SchedulePauseForFailureParams struct {
 	Note *string `json:"note"`
 	ID   int32   `json:"id"`
 }
 
-func (q *Queries) SchedulePause(ctx context.Context, db DBTX, arg SchedulePauseParams) (JobSchedule, error) {
-	row := db.QueryRow(ctx, schedulePause, arg.Note, arg.ID)
+type SchedulePauseForFailureRow struct {
+	ID     int32 `json:"id"`
+	UserID int32 `json:"user_id"`
+}
+
+// Pauses a schedule with pause_on_failure after a failed run; returns the
+// row when it paused it.
+func (q *Queries) SchedulePauseForFailure(ctx context.Context, db DBTX, arg SchedulePauseForFailureParams) ([]SchedulePauseForFailureRow, error) {
+	rows, err := db.Query(ctx, schedulePauseForFailure, arg.Note, arg.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SchedulePauseForFailureRow{}
+	for rows.Next() {
+		var i SchedulePauseForFailureRow
+		if err := rows.Scan(&i.ID, &i.UserID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const schedulePauseScoped = `-- name: SchedulePauseScoped :one
+UPDATE job_schedules SET enabled = false, paused_note = $1
+WHERE id = $2 AND (user_id = $3 OR $4::bool)
+RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
+`
+
+type SchedulePauseScopedParams struct {
+	Note     *string `json:"note"`
+	ID       int32   `json:"id"`
+	UserID   int32   `json:"user_id"`
+	AllUsers bool    `json:"all_users"`
+}
+
+func (q *Queries) SchedulePauseScoped(ctx context.Context, db DBTX, arg SchedulePauseScopedParams) (JobSchedule, error) {
+	row := db.QueryRow(ctx, schedulePauseScoped,
+		arg.Note,
+		arg.ID,
+		arg.UserID,
+		arg.AllUsers,
+	)
 	var i JobSchedule
 	err := row.Scan(
 		&i.ID,
@@ -567,21 +923,6 @@ func (q *Queries) SchedulePause(ctx context.Context, db DBTX, arg SchedulePauseP
 	return i, err
 }
 
-const schedulePauseForFailure = `-- name: SchedulePauseForFailure :exec
-UPDATE job_schedules SET enabled = false, paused_note = $1
-WHERE id = $2 AND pause_on_failure AND enabled
-`
-
-type SchedulePauseForFailureParams struct {
-	Note *string `json:"note"`
-	ID   int32   `json:"id"`
-}
-
-func (q *Queries) SchedulePauseForFailure(ctx context.Context, db DBTX, arg SchedulePauseForFailureParams) error {
-	_, err := db.Exec(ctx, schedulePauseForFailure, arg.Note, arg.ID)
-	return err
-}
-
 const schedulePlanMany = `-- name: SchedulePlanMany :exec
 UPDATE job_schedules s SET next_run_at = u.next_run_at, wait_reason = NULLIF(u.wait_reason, '')
 FROM (
@@ -604,14 +945,127 @@ func (q *Queries) SchedulePlanMany(ctx context.Context, db DBTX, arg SchedulePla
 	return err
 }
 
-const scheduleResume = `-- name: ScheduleResume :one
-UPDATE job_schedules SET enabled = true, paused_note = NULL, disabled_reason = NULL
-WHERE id = $1
+const scheduleReplaceScoped = `-- name: ScheduleReplaceScoped :one
+UPDATE job_schedules SET
+    name = $1, job_type = $2, target = $3, task_params = $4,
+    cron = $5, timezone = $6, enabled = $7, next_run_at = $8,
+    misfire_grace_time = $9, catchup = $10,
+    max_catchup = $11, overlap = $12,
+    max_instances = $13, dst_gap = $14, dst_fold = $15,
+    jitter_seconds = $16, remaining_runs = $17,
+    pause_on_failure = $18,
+    paused_note = CASE WHEN $7 THEN NULL ELSE paused_note END
+WHERE id = $19 AND (user_id = $20 OR $21::bool)
 RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
 `
 
-func (q *Queries) ScheduleResume(ctx context.Context, db DBTX, id int32) (JobSchedule, error) {
-	row := db.QueryRow(ctx, scheduleResume, id)
+type ScheduleReplaceScopedParams struct {
+	Name             string          `json:"name"`
+	JobType          string          `json:"job_type"`
+	Target           string          `json:"target"`
+	TaskParams       json.RawMessage `json:"task_params"`
+	Cron             string          `json:"cron"`
+	Timezone         string          `json:"timezone"`
+	Enabled          bool            `json:"enabled"`
+	NextRunAt        *time.Time      `json:"next_run_at"`
+	MisfireGraceTime *int32          `json:"misfire_grace_time"`
+	Catchup          *string         `json:"catchup"`
+	MaxCatchup       *int32          `json:"max_catchup"`
+	Overlap          *string         `json:"overlap"`
+	MaxInstances     *int32          `json:"max_instances"`
+	DstGap           string          `json:"dst_gap"`
+	DstFold          string          `json:"dst_fold"`
+	JitterSeconds    int32           `json:"jitter_seconds"`
+	RemainingRuns    *int32          `json:"remaining_runs"`
+	PauseOnFailure   bool            `json:"pause_on_failure"`
+	ID               int32           `json:"id"`
+	UserID           int32           `json:"user_id"`
+	AllUsers         bool            `json:"all_users"`
+}
+
+// Full replace of what a client may set. The before-update trigger bumps the
+// revision and clears next_run_at/wait_reason when the definition changes.
+func (q *Queries) ScheduleReplaceScoped(ctx context.Context, db DBTX, arg ScheduleReplaceScopedParams) (JobSchedule, error) {
+	row := db.QueryRow(ctx, scheduleReplaceScoped,
+		arg.Name,
+		arg.JobType,
+		arg.Target,
+		arg.TaskParams,
+		arg.Cron,
+		arg.Timezone,
+		arg.Enabled,
+		arg.NextRunAt,
+		arg.MisfireGraceTime,
+		arg.Catchup,
+		arg.MaxCatchup,
+		arg.Overlap,
+		arg.MaxInstances,
+		arg.DstGap,
+		arg.DstFold,
+		arg.JitterSeconds,
+		arg.RemainingRuns,
+		arg.PauseOnFailure,
+		arg.ID,
+		arg.UserID,
+		arg.AllUsers,
+	)
+	var i JobSchedule
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.JobType,
+		&i.Target,
+		&i.TaskParams,
+		&i.Cron,
+		&i.Enabled,
+		&i.NextRunAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Timezone,
+		&i.StateJson,
+		&i.Revision,
+		&i.MisfireGraceTime,
+		&i.Catchup,
+		&i.MaxCatchup,
+		&i.Overlap,
+		&i.MaxInstances,
+		&i.DstGap,
+		&i.DstFold,
+		&i.JitterSeconds,
+		&i.RemainingRuns,
+		&i.PauseOnFailure,
+		&i.PausedNote,
+		&i.DisabledReason,
+		&i.WaitReason,
+		&i.LastRunAt,
+	)
+	return i, err
+}
+
+const scheduleResumeScoped = `-- name: ScheduleResumeScoped :one
+UPDATE job_schedules SET enabled = true, paused_note = NULL, disabled_reason = NULL,
+    next_run_at = COALESCE($1, next_run_at)
+WHERE id = $2 AND (user_id = $3 OR $4::bool)
+RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
+`
+
+type ScheduleResumeScopedParams struct {
+	NextRunAt *time.Time `json:"next_run_at"`
+	ID        int32      `json:"id"`
+	UserID    int32      `json:"user_id"`
+	AllUsers  bool       `json:"all_users"`
+}
+
+// Resumes a schedule; next_run_at NULL keeps the current one (the trigger
+// then re-plans a schedule that was disabled).
+func (q *Queries) ScheduleResumeScoped(ctx context.Context, db DBTX, arg ScheduleResumeScopedParams) (JobSchedule, error) {
+	row := db.QueryRow(ctx, scheduleResumeScoped,
+		arg.NextRunAt,
+		arg.ID,
+		arg.UserID,
+		arg.AllUsers,
+	)
 	var i JobSchedule
 	err := row.Scan(
 		&i.ID,
@@ -662,4 +1116,58 @@ type ScheduleSetStatesParams struct {
 func (q *Queries) ScheduleSetStates(ctx context.Context, db DBTX, arg ScheduleSetStatesParams) error {
 	_, err := db.Exec(ctx, scheduleSetStates, arg.Ids, arg.States)
 	return err
+}
+
+const scheduleSetWaitReasonScoped = `-- name: ScheduleSetWaitReasonScoped :one
+UPDATE job_schedules SET wait_reason = $1
+WHERE id = $2 AND (user_id = $3 OR $4::bool)
+RETURNING id, user_id, name, job_type, target, task_params, cron, enabled, next_run_at, created_at, updated_at, timezone, state_json, revision, misfire_grace_time, catchup, max_catchup, overlap, max_instances, dst_gap, dst_fold, jitter_seconds, remaining_runs, pause_on_failure, paused_note, disabled_reason, wait_reason, last_run_at
+`
+
+type ScheduleSetWaitReasonScopedParams struct {
+	WaitReason *string `json:"wait_reason"`
+	ID         int32   `json:"id"`
+	UserID     int32   `json:"user_id"`
+	AllUsers   bool    `json:"all_users"`
+}
+
+func (q *Queries) ScheduleSetWaitReasonScoped(ctx context.Context, db DBTX, arg ScheduleSetWaitReasonScopedParams) (JobSchedule, error) {
+	row := db.QueryRow(ctx, scheduleSetWaitReasonScoped,
+		arg.WaitReason,
+		arg.ID,
+		arg.UserID,
+		arg.AllUsers,
+	)
+	var i JobSchedule
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.JobType,
+		&i.Target,
+		&i.TaskParams,
+		&i.Cron,
+		&i.Enabled,
+		&i.NextRunAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Timezone,
+		&i.StateJson,
+		&i.Revision,
+		&i.MisfireGraceTime,
+		&i.Catchup,
+		&i.MaxCatchup,
+		&i.Overlap,
+		&i.MaxInstances,
+		&i.DstGap,
+		&i.DstFold,
+		&i.JitterSeconds,
+		&i.RemainingRuns,
+		&i.PauseOnFailure,
+		&i.PausedNote,
+		&i.DisabledReason,
+		&i.WaitReason,
+		&i.LastRunAt,
+	)
+	return i, err
 }

@@ -82,6 +82,8 @@ type AuditLog struct {
 	EntityID    string          `json:"entity_id"`
 	Details     json.RawMessage `json:"details"`
 	CreatedAt   time.Time       `json:"created_at"`
+	Source      string          `json:"source"`
+	OwnerUserID *int64          `json:"owner_user_id"`
 }
 
 type Fundamental struct {

@@ -37,28 +37,6 @@ UPDATE users SET status = @status, updated_at = now() WHERE id = @id RETURNING *
 -- name: UserSetTimezone :one
 UPDATE users SET timezone = @timezone, updated_at = now() WHERE id = @id RETURNING *;
 
--- name: ScheduleListByOwner :many
-SELECT * FROM job_schedules
-WHERE user_id = @user_id AND (sqlc.narg('job_type')::text IS NULL OR job_type = sqlc.narg('job_type')::text)
-ORDER BY id
-LIMIT @max_rows;
-
--- name: ScheduleGetOwned :one
-SELECT * FROM job_schedules WHERE id = @id AND user_id = @user_id;
-
--- name: SchedulePauseOwned :one
-UPDATE job_schedules SET enabled = false, paused_note = @note
-WHERE id = @id AND user_id = @user_id
-RETURNING *;
-
--- name: ScheduleResumeOwned :one
-UPDATE job_schedules SET enabled = true, paused_note = NULL, disabled_reason = NULL
-WHERE id = @id AND user_id = @user_id
-RETURNING *;
-
--- name: ScheduleDeleteOwned :one
-DELETE FROM job_schedules WHERE id = @id AND user_id = @user_id RETURNING id;
-
 -- name: RunListByOwner :many
 SELECT * FROM job_schedule_runs WHERE user_id = @user_id ORDER BY id DESC LIMIT @max_rows;
 

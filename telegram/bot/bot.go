@@ -42,6 +42,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -66,6 +67,9 @@ type Options struct {
 	Config config.Config
 	// Validator checks task_params against the job type's schema.
 	Validator *schemas.Validator
+	// Schedules runs /alert, /schedule, /pause, /resume and /delete (the
+	// same rules and audit as the API); it needs Runs for /delete.
+	Schedules *schedules.Service
 	// Jobs queues the ad-hoc runs of /report and /screener (jobs.RunNow); an
 	// insert-only client is enough. nil: those two commands answer that they
 	// are not available here; every other command works.
@@ -98,6 +102,7 @@ type Bot struct {
 	botID       string
 	cfg         config.Config
 	validator   *schemas.Validator
+	schedules   *schedules.Service
 	jobs        *jobs.Client
 	log         *slog.Logger
 	limiter     *notify.TelegramLimiter
@@ -113,6 +118,9 @@ func New(opts Options) (*Bot, error) {
 	}
 	if opts.Validator == nil {
 		return nil, errors.New("telegram bot: no schema validator")
+	}
+	if opts.Schedules == nil {
+		return nil, errors.New("telegram bot: no schedule service")
 	}
 	token := strings.TrimSpace(opts.Token)
 	botID, _, ok := strings.Cut(token, ":")
@@ -131,6 +139,7 @@ func New(opts Options) (*Bot, error) {
 		botID:       botID,
 		cfg:         opts.Config,
 		validator:   opts.Validator,
+		schedules:   opts.Schedules,
 		jobs:        opts.Jobs,
 		log:         opts.Logger,
 		limiter:     opts.Limiter,

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
@@ -26,6 +28,8 @@ type testBundle struct {
 	db   *dbtest.DB
 	q    *dbsqlc.Queries
 	jobs *jobs.Client
+	svc  *schedules.Service
+	enq  *jobs.Enqueuer
 	gate notify.SendGate // passed to the bot as Options.Gate
 }
 
@@ -42,7 +46,12 @@ func setup(t *testing.T) *testBundle {
 	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: config.Default(),
 		ExtraKinds: []string{jobs.KindReport, jobs.KindScreener}})
 	require.NoError(t, err)
-	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client}
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: config.Default(),
+		Validator: testValidator(t), Kinds: client.Kinds})
+	require.NoError(t, err)
+	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
+	require.NoError(t, err)
+	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client, svc: svc, enq: enq}
 }
 
 // newBot builds a bot on the bundle's database and stand-in.
@@ -50,7 +59,7 @@ func (tb *testBundle) newBot(t *testing.T) *Bot {
 	t.Helper()
 	b, err := New(Options{
 		Pool: tb.db.Pool, Token: tb.srv.Token(), Endpoint: tb.srv.Endpoint(),
-		Config: config.Default(), Validator: testValidator(t), Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
+		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
 		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
 	})
 	require.NoError(t, err)
@@ -116,8 +125,9 @@ func (tb *testBundle) dbUser(t *testing.T, tgID int64) dbsqlc.User {
 func (tb *testBundle) schedules(t *testing.T, tgID int64) []dbsqlc.JobSchedule {
 	t.Helper()
 	u := tb.dbUser(t, tgID)
-	rows, err := tb.q.ScheduleListByOwner(tb.ctx, tb.db.Pool, dbsqlc.ScheduleListByOwnerParams{UserID: int32(u.ID), MaxRows: 100})
+	rows, err := tb.q.ScheduleListScoped(tb.ctx, tb.db.Pool, dbsqlc.ScheduleListScopedParams{UserID: int32(u.ID), MaxRows: 100})
 	require.NoError(t, err)
+	slices.Reverse(rows)
 	return rows
 }
 
@@ -218,7 +228,7 @@ func TestAlertCommands(t *testing.T) {
 		require.Equal(t, w.cron, rows[i].Cron)
 		require.Equal(t, "UTC", rows[i].Timezone)
 		require.True(t, rows[i].Enabled)
-		require.Nil(t, rows[i].NextRunAt, "the scheduler plans it")
+		require.NotNil(t, rows[i].NextRunAt, "planned when created, as through the API")
 		require.JSONEq(t, w.params, string(rows[i].TaskParams))
 	}
 
@@ -264,6 +274,36 @@ func TestPauseResumeDelete(t *testing.T) {
 	require.Contains(t, tb.say(t, owner, "/delete "+id), "deleted")
 	require.Empty(t, tb.schedules(t, owner))
 	require.Contains(t, tb.say(t, owner, "/delete "+id), "not found")
+}
+
+// /delete does what DELETE /api/schedules/{id} does: it cancels the
+// schedule's open runs and writes an audit row naming the bot.
+func TestDeleteCancelsRunsAndAudits(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.start(t)
+	owner := tb.user(t, StatusVerified, false)
+	tb.say(t, owner, "/alert AAPL > 150")
+	s := tb.schedules(t, owner)[0]
+	runID, err := tb.enq.Trigger(tb.ctx, s.ID, false)
+	require.NoError(t, err)
+
+	require.Contains(t, tb.say(t, owner, "/delete "+itoa(int64(s.ID))), "1 pending or running run(s) cancelled")
+	var status string
+	require.NoError(t, tb.db.Pool.QueryRow(tb.ctx, "SELECT status FROM job_schedule_runs WHERE id = $1", runID).Scan(&status))
+	require.Equal(t, "CANCELLED", status)
+	var actor, ownerID int64
+	var details string
+	require.NoError(t, tb.db.Pool.QueryRow(tb.ctx, `SELECT actor_user_id, owner_user_id, details::text FROM audit_log
+		WHERE source = 'bot' AND action = 'schedule.delete' AND entity_id = $1`, itoa(int64(s.ID))).Scan(&actor, &ownerID, &details))
+	u := tb.dbUser(t, owner)
+	require.Equal(t, u.ID, actor)
+	require.Equal(t, u.ID, ownerID)
+	require.Contains(t, details, `"cancelled_runs": 1`)
+	var creates int
+	require.NoError(t, tb.db.Pool.QueryRow(tb.ctx, `SELECT count(*) FROM audit_log WHERE source = 'bot' AND action = 'schedule.create'
+		AND entity_id = $1`, itoa(int64(s.ID))).Scan(&creates))
+	require.Equal(t, 1, creates, "/alert is audited too")
 }
 
 func TestScheduleCommands(t *testing.T) {
@@ -405,7 +445,7 @@ func TestGroupChatAndRetryAfter(t *testing.T) {
 func TestRunRefusedToken(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	b, err := New(Options{Pool: tb.db.Pool, Token: "1:wrong", Endpoint: tb.srv.Endpoint(), Validator: testValidator(t)})
+	b, err := New(Options{Pool: tb.db.Pool, Token: "1:wrong", Endpoint: tb.srv.Endpoint(), Validator: testValidator(t), Schedules: tb.svc})
 	require.NoError(t, err)
 	err = b.Run(tb.ctx)
 	require.Error(t, err)

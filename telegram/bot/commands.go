@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,9 +12,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/schedule"
+	"github.com/vigilhq/vigil/schedules"
+	"github.com/vigilhq/vigil/schemas"
 )
 
 // User statuses (users.status).
@@ -190,6 +194,11 @@ func (b *Bot) cmdStart(ctx context.Context, tx pgx.Tx, r reply, m *tgbotapi.Mess
 	if err != nil {
 		return r, fmt.Errorf("register telegram user %d: %w", tgID, err)
 	}
+	if !known {
+		if err := b.audit(ctx, tx, user.ID, user.ID, "user.register", "user", user.ID, map[string]any{"telegram_user_id": tgID}); err != nil {
+			return r, err
+		}
+	}
 	switch user.Status {
 	case StatusVerified:
 		r.text = "Welcome back! You are verified. Send /help to see the commands."
@@ -227,68 +236,57 @@ func (b *Bot) cmdVerify(ctx context.Context, tx pgx.Tx, r reply, cmd Command, kn
 	if _, err := b.q.UserSetStatus(ctx, tx, dbsqlc.UserSetStatusParams{ID: user.ID, Status: StatusVerified}); err != nil {
 		return r, fmt.Errorf("verify user %d: %w", user.ID, err)
 	}
+	if err := b.audit(ctx, tx, user.ID, user.ID, "user.verify", "user", user.ID, map[string]any{"with": "invite"}); err != nil {
+		return r, err
+	}
 	b.log.InfoContext(ctx, "telegram user verified with invite", "user_id", user.ID)
 	r.text = "You are verified. Send /help to see what you can do, e.g. /alert AAPL > 150."
 	return r, nil
 }
 
-// minInterval is the user's smallest allowed gap between fires.
-func (b *Bot) minInterval(user dbsqlc.User) time.Duration {
-	if user.MinIntervalSeconds != nil {
-		return time.Duration(*user.MinIntervalSeconds) * time.Second
-	}
-	return b.cfg.MinInterval.D()
+// actor is the user as the schedule service sees them: their own
+// schedules only, whatever their role.
+func actor(user dbsqlc.User) schedules.Actor {
+	return schedules.Actor{UserID: user.ID, Name: user.Name, Source: audit.SourceBot}
 }
 
-// quotaProblem says why user may not create another schedule, "" if they may.
-// It locks the user's row so concurrent creates count each other.
-func (b *Bot) quotaProblem(ctx context.Context, tx pgx.Tx, user dbsqlc.User) (string, error) {
-	quota, err := b.q.ScheduleOwnerQuota(ctx, tx, user.ID)
-	if err != nil {
-		return "", fmt.Errorf("schedule quota of user %d: %w", user.ID, err)
+// refusal is the reply to a schedule the service refused for a reason the
+// user can act on; ok is false for an internal failure (err is returned).
+func refusal(cmd string, id int64, err error) (string, bool) {
+	var (
+		se *schedules.Error
+		ce *schedule.Error
+		ve *schemas.ValidationError
+	)
+	switch {
+	case errors.As(err, &se) && se.Kind == schedules.KindNotFound:
+		return notFound(id), true
+	case errors.As(err, &se) && se.Kind == schedules.KindQuota:
+		return "You have as many schedules as you may: " + se.Msg + " (/schedules lists them, /delete ID removes one).", true
+	case errors.As(err, &se):
+		return usage(cmd, fmt.Sprintf("That %s is not allowed: %s.", cmd, se.Error())).Error(), true
+	case errors.As(err, &ce):
+		return usage(cmd, fmt.Sprintf("That %s is not valid: %v.", cmd, ce)).Error(), true
+	case errors.As(err, &ve), errors.Is(err, schemas.ErrInvalidJSON):
+		if cmd == "alert" {
+			return usage(cmd, "That alert is not valid: "+alertProblem(err)).Error(), true
+		}
+		return usage(cmd, fmt.Sprintf("That %s is not valid: %v.", cmd, err)).Error(), true
 	}
-	limit := b.cfg.MaxSchedulesPerUser
-	if quota.MaxSchedules != nil {
-		limit = int(*quota.MaxSchedules)
-	} else if limit <= 0 || user.IsAdmin {
-		return "", nil
-	}
-	if int(quota.Schedules) >= limit {
-		return fmt.Sprintf("You have %d schedules, the most you may have. Delete one first (/schedules, /delete ID).", quota.Schedules), nil
-	}
-	return "", nil
-}
-
-func (b *Bot) create(ctx context.Context, tx pgx.Tx, p dbsqlc.ScheduleCreateParams) (dbsqlc.JobSchedule, error) {
-	p.Enabled = true
-	p.DstGap = string(schedule.GapShift)
-	p.DstFold = string(schedule.FoldFirst)
-	s, err := b.q.ScheduleCreate(ctx, tx, p)
-	if err != nil {
-		return s, fmt.Errorf("create %s schedule for user %d: %w", p.JobType, p.UserID, err)
-	}
-	b.log.InfoContext(ctx, "schedule created from telegram", "schedule_id", s.ID, "user_id", p.UserID, "job_type", p.JobType)
-	return s, nil
+	return "", false
 }
 
 func (b *Bot) cmdAlert(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
 	a := cmd.Alert
-	if err := b.validator.Validate(config.JobAlert, a.TaskParams); err != nil {
-		r.text = usage("alert", "That alert is not valid: "+alertProblem(err)).Error()
+	s, err := b.schedules.Create(ctx, tx, actor(user), schedules.Definition{
+		Name: "alert " + a.Summary, JobType: config.JobAlert, Target: a.Ticker, TaskParams: a.TaskParams, Cron: a.Cron, Timezone: "UTC"})
+	if text, ok := refusal("alert", 0, err); ok {
+		if errors.Is(err, schedule.ErrNotAllowed) {
+			text = usage("alert", fmt.Sprintf("Alerts on %s bars are checked on %q, which you may not schedule: %v. Use a longer timeframe.", a.Timeframe, a.Cron, err)).Error()
+		}
+		r.text = text
 		return r, nil
 	}
-	if err := schedule.ValidateFor(a.Cron, "UTC", user.IsAdmin, b.minInterval(user)); err != nil {
-		r.text = usage("alert", fmt.Sprintf("Alerts on %s bars are checked on %q, which you may not schedule: %v. Use a longer timeframe.", a.Timeframe, a.Cron, err)).Error()
-		return r, nil
-	}
-	if problem, err := b.quotaProblem(ctx, tx, user); err != nil || problem != "" {
-		r.text = problem
-		return r, err
-	}
-	s, err := b.create(ctx, tx, dbsqlc.ScheduleCreateParams{
-		UserID: int32(user.ID), Name: "alert " + a.Summary, JobType: config.JobAlert, Target: a.Ticker,
-		TaskParams: a.TaskParams, Cron: a.Cron, Timezone: "UTC",
-	})
 	if err != nil {
 		return r, err
 	}
@@ -302,22 +300,12 @@ func (b *Bot) cmdSchedule(ctx context.Context, tx pgx.Tx, r reply, cmd Command, 
 	if zone == "" {
 		zone = user.Timezone
 	}
-	if err := schedule.ValidateFor(spec.Cron, zone, user.IsAdmin, b.minInterval(user)); err != nil {
-		r.text = usage("schedule", fmt.Sprintf("That schedule is not valid: %v.", err)).Error()
+	s, err := b.schedules.Create(ctx, tx, actor(user), schedules.Definition{
+		Name: spec.JobType + " " + spec.ReportType, JobType: spec.JobType, TaskParams: spec.TaskParams, Cron: spec.Cron, Timezone: zone})
+	if text, ok := refusal("schedule", 0, err); ok {
+		r.text = text
 		return r, nil
 	}
-	if err := b.validator.Validate(spec.JobType, spec.TaskParams); err != nil {
-		r.text = usage("schedule", fmt.Sprintf("That %s is not valid: %v.", spec.JobType, err)).Error()
-		return r, nil
-	}
-	if problem, err := b.quotaProblem(ctx, tx, user); err != nil || problem != "" {
-		r.text = problem
-		return r, err
-	}
-	s, err := b.create(ctx, tx, dbsqlc.ScheduleCreateParams{
-		UserID: int32(user.ID), Name: spec.JobType + " " + spec.ReportType, JobType: spec.JobType,
-		TaskParams: spec.TaskParams, Cron: spec.Cron, Timezone: zone,
-	})
 	if err != nil {
 		return r, err
 	}
@@ -371,10 +359,11 @@ func (b *Bot) cmdList(ctx context.Context, tx pgx.Tx, r reply, user dbsqlc.User,
 	if jobType != "" {
 		jt = &jobType
 	}
-	rows, err := b.q.ScheduleListByOwner(ctx, tx, dbsqlc.ScheduleListByOwnerParams{UserID: int32(user.ID), JobType: jt, MaxRows: listLimit + 1})
+	rows, err := b.schedules.List(ctx, tx, actor(user), schedules.Filter{JobType: jt, Limit: listLimit + 1})
 	if err != nil {
-		return r, fmt.Errorf("list schedules of user %d: %w", user.ID, err)
+		return r, err
 	}
+	slices.Reverse(rows) // oldest first reads like a list
 	if len(rows) == 0 {
 		if jobType == config.JobAlert {
 			r.text = "You have no alerts. Create one: /alert AAPL > 150"
@@ -409,39 +398,41 @@ func notFound(id int64) string {
 }
 
 func (b *Bot) cmdChange(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
-	id, owner := int32(cmd.ID), int32(user.ID)
+	id := int32(cmd.ID)
 	var err error
 	switch cmd.Name {
 	case "pause":
-		note := "paused from Telegram"
-		_, err = b.q.SchedulePauseOwned(ctx, tx, dbsqlc.SchedulePauseOwnedParams{ID: id, UserID: owner, Note: &note})
+		_, err = b.schedules.Pause(ctx, tx, actor(user), id, "paused from Telegram")
 		r.text = fmt.Sprintf("Schedule #%d paused. /resume %d starts it again.", id, id)
 	case "resume":
-		_, err = b.q.ScheduleResumeOwned(ctx, tx, dbsqlc.ScheduleResumeOwnedParams{ID: id, UserID: owner})
+		_, err = b.schedules.Resume(ctx, tx, actor(user), id)
 		r.text = fmt.Sprintf("Schedule #%d resumed; it fires from now on (missed fires are not caught up).", id)
 	case "delete":
-		_, err = b.q.ScheduleDeleteOwned(ctx, tx, dbsqlc.ScheduleDeleteOwnedParams{ID: id, UserID: owner})
+		var cancelled int
+		_, cancelled, err = b.schedules.Delete(ctx, tx, actor(user), id, "")
 		r.text = fmt.Sprintf("Schedule #%d deleted.", id)
+		if cancelled > 0 {
+			r.text += fmt.Sprintf(" %d pending or running run(s) cancelled.", cancelled)
+		}
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		r.text = notFound(cmd.ID)
+	if text, ok := refusal(cmd.Name, cmd.ID, err); ok {
+		r.text = text
 		return r, nil
 	}
 	if err != nil {
-		return r, fmt.Errorf("%s schedule %d of user %d: %w", cmd.Name, id, owner, err)
+		return r, fmt.Errorf("%s schedule %d of user %d: %w", cmd.Name, id, user.ID, err)
 	}
-	b.log.InfoContext(ctx, "schedule changed from telegram", "schedule_id", id, "user_id", user.ID, "action", cmd.Name)
 	return r, nil
 }
 
 func (b *Bot) cmdNext(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
-	s, err := b.q.ScheduleGetOwned(ctx, tx, dbsqlc.ScheduleGetOwnedParams{ID: int32(cmd.ID), UserID: int32(user.ID)})
-	if errors.Is(err, pgx.ErrNoRows) {
-		r.text = notFound(cmd.ID)
+	s, err := b.schedules.Get(ctx, tx, actor(user), int32(cmd.ID))
+	if text, ok := refusal("next", cmd.ID, err); ok {
+		r.text = text
 		return r, nil
 	}
 	if err != nil {
-		return r, fmt.Errorf("load schedule %d: %w", cmd.ID, err)
+		return r, err
 	}
 	fires := b.preview(s, nextFires)
 	if fires == "" {
@@ -506,6 +497,9 @@ func (b *Bot) cmdTimezone(ctx context.Context, tx pgx.Tx, r reply, cmd Command, 
 	if _, err := b.q.UserSetTimezone(ctx, tx, dbsqlc.UserSetTimezoneParams{ID: user.ID, Timezone: cmd.Zone}); err != nil {
 		return r, fmt.Errorf("set time zone of user %d: %w", user.ID, err)
 	}
+	if err := b.audit(ctx, tx, user.ID, user.ID, "user.timezone", "user", user.ID, map[string]any{"timezone": cmd.Zone}); err != nil {
+		return r, err
+	}
 	r.text = fmt.Sprintf("Your time zone is now %s. New schedules use it unless they name another; existing ones keep theirs.", cmd.Zone)
 	return r, nil
 }
@@ -519,12 +513,8 @@ func (b *Bot) cmdStatus(ctx context.Context, tx pgx.Tx, r reply, user dbsqlc.Use
 	if user.IsAdmin {
 		role = ", admin"
 	}
-	limit := b.cfg.MaxSchedulesPerUser
-	if user.MaxSchedules != nil {
-		limit = int(*user.MaxSchedules)
-	}
 	quota := "no limit"
-	if limit > 0 && (!user.IsAdmin || user.MaxSchedules != nil) {
+	if limit, ok := b.schedules.Limits().Quota(schedules.Owner{ID: user.ID, Admin: user.IsAdmin, MaxSchedules: user.MaxSchedules}); ok {
 		quota = fmt.Sprintf("at most %d", limit)
 	}
 	r.text = fmt.Sprintf("User %d (%s): %s%s\nTime zone: %s\nSchedules: %d active of %d (%s)\nRuns in the last 24 h: %d, %d failed",
@@ -554,6 +544,9 @@ func (b *Bot) cmdAdmin(ctx context.Context, tx pgx.Tx, r reply, cmd Command, use
 		return r, fmt.Errorf("%s user %d: %w", cmd.Name, cmd.ID, err)
 	}
 	b.log.InfoContext(ctx, "user status set from telegram", "user_id", target.ID, "status", status, "admin_user_id", user.ID)
+	if err := b.audit(ctx, tx, user.ID, target.ID, "user.status", "user", target.ID, map[string]any{"status": status}); err != nil {
+		return r, err
+	}
 	r.text = fmt.Sprintf("User %d (%s) is now %s.", target.ID, target.Name, status)
 	if status == StatusVerified && target.TelegramChatID != nil {
 		r.also = append(r.also, outMsg{chatID: *target.TelegramChatID, text: "An admin verified your account. Send /help to see what you can do."})

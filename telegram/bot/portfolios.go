@@ -114,7 +114,11 @@ func (b *Bot) cmdPortfolio(ctx context.Context, tx pgx.Tx, r reply, cmd Command,
 		r.text = fmt.Sprintf("Portfolio %s deleted with its holdings.", p.Name)
 	}
 	b.log.InfoContext(ctx, "portfolio changed from telegram", "user_id", user.ID, "portfolio_id", p.ID, "action", spec.Action)
-	return r, nil
+	action, details := "portfolio.delete", map[string]any{"name": p.Name}
+	if spec.Action == ActionRemove {
+		action, details = "portfolio.holding.delete", map[string]any{"symbol": spec.Symbol}
+	}
+	return r, b.audit(ctx, tx, user.ID, user.ID, action, "portfolio", p.ID, details)
 }
 
 // portfolioAdd upserts a holding, creating the portfolio when it is missing.
@@ -135,6 +139,15 @@ func (b *Bot) portfolioAdd(ctx context.Context, tx pgx.Tx, r reply, spec *Portfo
 		return r, fmt.Errorf("touch portfolio %d: %w", p.ID, err)
 	}
 	b.log.InfoContext(ctx, "portfolio changed from telegram", "user_id", user.ID, "portfolio_id", p.ID, "action", ActionAdd)
+	if created {
+		if err := b.audit(ctx, tx, user.ID, user.ID, "portfolio.create", "portfolio", p.ID, map[string]any{"name": p.Name}); err != nil {
+			return r, err
+		}
+	}
+	if err := b.audit(ctx, tx, user.ID, user.ID, "portfolio.holding.put", "portfolio", p.ID,
+		map[string]any{"symbol": spec.Symbol, "quantity": spec.Quantity, "cost_basis": spec.Price}); err != nil {
+		return r, err
+	}
 	r.text = fmt.Sprintf("Portfolio %s: %s %s @ %s saved. /portfolio %s shows it.", p.Name, spec.Symbol, num(spec.Quantity), num(spec.Price), p.Name)
 	if created {
 		r.text = fmt.Sprintf("Created portfolio %s (%s).\n", p.Name, p.Currency) + r.text
@@ -182,6 +195,9 @@ func (b *Bot) cmdSet(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user 
 		}
 		r.text = fmt.Sprintf("Screener set %s saved with %s: %s.\n/screener %s screens it.", s.Name, plural(len(s.Symbols), "ticker"),
 			symbolPreview(s.Symbols), s.Name)
+		if err := b.audit(ctx, tx, user.ID, user.ID, "screener_set.put", "screener_set", s.Name, map[string]any{"symbols": len(s.Symbols)}); err != nil {
+			return r, err
+		}
 	case ActionShow:
 		s, err := b.q.ScreenerSetGet(ctx, tx, dbsqlc.ScreenerSetGetParams{UserID: user.ID, Name: spec.Name})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -203,6 +219,9 @@ func (b *Bot) cmdSet(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user 
 			return r, nil
 		}
 		r.text = fmt.Sprintf("Screener set %s deleted.", spec.Name)
+		if err := b.audit(ctx, tx, user.ID, user.ID, "screener_set.delete", "screener_set", spec.Name, nil); err != nil {
+			return r, err
+		}
 	}
 	b.log.InfoContext(ctx, "screener set changed from telegram", "user_id", user.ID, "name", spec.Name, "action", spec.Action)
 	return r, nil

@@ -82,6 +82,8 @@ func TestPortfolioCommands(t *testing.T) {
 	require.Contains(t, tb.say(t, u, "/portfolio delete main"), "Portfolio main deleted")
 	require.Contains(t, tb.say(t, u, "/portfolios"), "You have no portfolios")
 	require.Contains(t, tb.say(t, u, "/portfolio main"), `You have no portfolio "main"`)
+	require.Equal(t, map[string]int{"portfolio.create": 1, "portfolio.holding.put": 3, "portfolio.holding.delete": 1, "portfolio.delete": 1},
+		tb.botAudits(t, u, "portfolio"), "each change is audited once with source bot; bad commands and reads are not")
 }
 
 func TestSetCommands(t *testing.T) {
@@ -117,4 +119,23 @@ func TestSetCommands(t *testing.T) {
 
 	require.Contains(t, tb.say(t, u, "/set delete tech"), "Screener set tech deleted.")
 	require.Contains(t, tb.say(t, u, "/sets"), "You have no screener sets")
+	require.Equal(t, map[string]int{"screener_set.put": 2, "screener_set.delete": 1}, tb.botAudits(t, u, "screener_set"))
+}
+
+// botAudits counts the bot's audit rows by action for a user's entities of a type.
+func (tb *testBundle) botAudits(t *testing.T, tgID int64, entity string) map[string]int {
+	t.Helper()
+	rows, err := tb.db.Pool.Query(tb.ctx, `SELECT action, count(*) FROM audit_log WHERE source = 'bot' AND entity_type = $1
+		AND owner_user_id = $2 AND actor_user_id = $2 GROUP BY action`, entity, tb.dbUser(t, tgID).ID)
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var a string
+		var n int
+		require.NoError(t, rows.Scan(&a, &n))
+		out[a] = n
+	}
+	require.NoError(t, rows.Err())
+	return out
 }
