@@ -199,7 +199,7 @@ func TestTelegramSendErrors(t *testing.T) {
 			}
 			var err error
 			if tt.photo != nil {
-				_, err = b.ch.SendPhoto(context.Background(), 1, tt.photo, "chart")
+				_, err = b.ch.SendPhoto(context.Background(), 1, tt.photo, "chart", SendOptions{})
 			} else {
 				_, err = b.ch.Send(context.Background(), Destination{TelegramChatID: 1}, tgMessage("hello"))
 			}
@@ -248,7 +248,7 @@ func TestTelegramNoDestinationOrText(t *testing.T) {
 	_, err := b.ch.Send(context.Background(), Destination{}, tgMessage("hello"))
 	require.ErrorIs(t, err, ErrNoDestination)
 	require.True(t, IsPermanent(err))
-	_, err = b.ch.SendPhoto(context.Background(), 0, chartPNG(t), "")
+	_, err = b.ch.SendPhoto(context.Background(), 0, chartPNG(t), "", SendOptions{})
 	require.ErrorIs(t, err, ErrNoDestination)
 
 	_, err = b.ch.Send(context.Background(), Destination{TelegramChatID: 1}, tgMessage(" \n\n "))
@@ -261,7 +261,7 @@ func TestTelegramSendPhoto(t *testing.T) {
 	b := setupTelegram(t, telegramtest.Options{NoLimits: true}, WithTelegramParseMode(TelegramHTML))
 	img := chartPNG(t)
 
-	receipt, err := b.ch.SendPhoto(context.Background(), 3, img, "BTC <1h>")
+	receipt, err := b.ch.SendPhoto(context.Background(), 3, img, "BTC <1h>", SendOptions{})
 	require.NoError(t, err)
 	got := b.srv.Messages(3)
 	require.Len(t, got, 1)
@@ -271,7 +271,7 @@ func TestTelegramSendPhoto(t *testing.T) {
 	require.Equal(t, fmt.Sprint(got[0].MessageID), receipt.ProviderMessageID)
 
 	long := strings.Repeat("caption line\n", 100) // 1300 characters
-	receipt, err = b.ch.SendPhoto(context.Background(), 4, img, long)
+	receipt, err = b.ch.SendPhoto(context.Background(), 4, img, long, SendOptions{})
 	require.NoError(t, err)
 	got = b.srv.Messages(4)
 	require.Len(t, got, 2, "a long caption follows the photo as a message")

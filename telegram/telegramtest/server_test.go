@@ -187,6 +187,33 @@ func TestSendMessageJSONBody(t *testing.T) {
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "hello", b.srv.Messages(7)[0].Text)
+	require.True(t, b.srv.Messages(7)[0].DisableNotification)
+	require.Nil(t, b.srv.Messages(7)[0].ReplyMarkup)
+}
+
+// reply_markup and disable_notification are recorded as sent, so tests can
+// assert a keyboard and silent delivery; markup that is not a keyboard is
+// refused as Telegram does.
+func TestSendMessageReplyOptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Options{NoLimits: true})
+	kb := `{"inline_keyboard":[[{"text":"Pause","callback_data":"pause:1"}]]}`
+	status, r := b.call(t, "sendMessage", url.Values{"chat_id": {"8"}, "text": {"pick"}, "reply_markup": {kb}, "disable_notification": {"true"}})
+	requireOK(t, status, r)
+	status, r = b.call(t, "sendMessage", url.Values{"chat_id": {"8"}, "text": {"plain"}})
+	requireOK(t, status, r)
+	got := b.srv.Messages(8)
+	require.Len(t, got, 2)
+	require.JSONEq(t, kb, string(got[0].ReplyMarkup))
+	require.True(t, got[0].DisableNotification)
+	require.Nil(t, got[1].ReplyMarkup)
+	require.False(t, got[1].DisableNotification)
+
+	for _, bad := range []string{"{not json", `{"text":"x"}`, `[1]`} {
+		status, r = b.call(t, "sendMessage", url.Values{"chat_id": {"8"}, "text": {"x"}, "reply_markup": {bad}})
+		requireError(t, status, r, http.StatusBadRequest, "Bad Request: can't parse reply keyboard markup JSON object")
+	}
+	require.Len(t, b.srv.Messages(8), 2, "nothing delivered with bad markup")
 }
 
 // The Bots FAQ: "avoid sending more than one message per second" in a chat.
