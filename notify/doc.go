@@ -40,7 +40,7 @@
 //     channel and the bot's replies to commands) shares one limiter
 //     (Telegram.Limiter, WithTelegramLimiter);
 //   - across processes every sender also reserves each send in PostgreSQL
-//     (a SendGate, WithTelegramGate; jobs.TelegramGate): the notification
+//     (a SendGate, WithTelegramGate; store.TelegramGate): the notification
 //     workers of any number of processes and the bot's replies keep the
 //     bot's limits together.
 //

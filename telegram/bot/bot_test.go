@@ -3,6 +3,9 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/config"
@@ -17,16 +21,55 @@ import (
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
 type testBundle struct {
-	ctx  context.Context
-	srv  *telegramtest.Server
-	db   *dbtest.DB
-	q    *dbsqlc.Queries
-	jobs *jobs.Client
-	gate notify.SendGate // passed to the bot as Options.Gate
+	ctx   context.Context
+	srv   *telegramtest.Server
+	db    *dbtest.DB
+	q     *dbsqlc.Queries
+	runs  RunNower        // passed to the bot as Options.Runs
+	gate  notify.SendGate // the Telegram channel's shared gate
+	sleep *recordingSleep // the Telegram channel's waits for retry_after
+}
+
+// jobsRuns starts runs with the jobs client, as cmd/vigil does.
+type jobsRuns struct {
+	client *jobs.Client
+	v      *schemas.Validator
+}
+
+func (r jobsRuns) CanRunNow(jobType string) bool { return slices.Contains(r.client.Kinds, jobType) }
+
+func (r jobsRuns) RunNow(ctx context.Context, tx pgx.Tx, req RunRequest) (int64, error) {
+	id, err := jobs.RunNow(ctx, tx, r.client.Client, config.Default(), r.v,
+		jobs.RunNowRequest{JobType: req.JobType, UserID: req.UserID, Params: req.Params, Target: req.Target})
+	if errors.Is(err, jobs.ErrTooManyAdhocRuns) {
+		return 0, &TooManyRunsError{Max: jobs.MaxOpenAdhocRuns}
+	}
+	return id, err
+}
+
+// recordingSleep records the waits the channel asks for and returns at
+// once, so that a test sees a retry_after honoured without waiting it out.
+type recordingSleep struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (s *recordingSleep) sleep(_ context.Context, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waits = append(s.waits, d)
+	return nil
+}
+
+func (s *recordingSleep) got() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.waits)
 }
 
 var nextTelegramID atomic.Int64
@@ -42,15 +85,24 @@ func setup(t *testing.T) *testBundle {
 	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: config.Default(),
 		ExtraKinds: []string{jobs.KindReport, jobs.KindScreener}})
 	require.NoError(t, err)
-	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client}
+	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &recordingSleep{}}
+}
+
+// telegram returns a Telegram channel on the stand-in with the bundle's
+// gate and sleep.
+func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
+	t.Helper()
+	tg, err := notify.NewTelegram(token, tb.srv.Endpoint(), notify.WithTelegramGate(tb.gate), notify.WithTelegramSleepFunc(tb.sleep.sleep))
+	require.NoError(t, err)
+	return tg
 }
 
 // newBot builds a bot on the bundle's database and stand-in.
 func (tb *testBundle) newBot(t *testing.T) *Bot {
 	t.Helper()
 	b, err := New(Options{
-		Pool: tb.db.Pool, Token: tb.srv.Token(), Endpoint: tb.srv.Endpoint(),
-		Config: config.Default(), Validator: testValidator(t), Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
+		Pool: tb.db.Pool, Telegram: tb.telegram(t, tb.srv.Token()),
+		Config: config.Default(), Validator: testValidator(t), Runs: tb.runs, PollTimeout: time.Second,
 		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
 	})
 	require.NoError(t, err)
@@ -405,13 +457,15 @@ func TestGroupChatAndRetryAfter(t *testing.T) {
 func TestRunRefusedToken(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	b, err := New(Options{Pool: tb.db.Pool, Token: "1:wrong", Endpoint: tb.srv.Endpoint(), Validator: testValidator(t)})
+	b, err := New(Options{Pool: tb.db.Pool, Telegram: tb.telegram(t, "1:wrong"), Validator: testValidator(t)})
 	require.NoError(t, err)
 	err = b.Run(tb.ctx)
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "1:wrong")
 
-	_, err = New(Options{Pool: tb.db.Pool, Token: "nocolon", Validator: testValidator(t)})
+	_, err = New(Options{Pool: tb.db.Pool, Telegram: tb.telegram(t, "nocolon"), Validator: testValidator(t)})
+	require.Error(t, err)
+	_, err = New(Options{Pool: tb.db.Pool, Validator: testValidator(t)})
 	require.Error(t, err)
 }
 
@@ -441,4 +495,107 @@ func TestRepliesReserveThroughTheGate(t *testing.T) {
 	gate.mu.Lock()
 	defer gate.mu.Unlock()
 	require.Contains(t, gate.chats, u, "the reply to chat %d was reserved", u)
+}
+
+func (g *countingGate) count(chatID int64) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, c := range g.chats {
+		if c == chatID {
+			n++
+		}
+	}
+	return n
+}
+
+// A reply with a keyboard arrives with its reply_markup, and silently when
+// asked; ordinary replies carry neither.
+func TestReplyWithKeyboard(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.start(t)
+	u := tb.user(t, StatusVerified, false)
+	require.Contains(t, tb.say(t, u, "/help"), "/alert")
+
+	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData("Pause", "pause:1"), tgbotapi.NewInlineKeyboardButtonData("Delete", "delete:1")))
+	tb.newBot(t).send(tb.ctx, u, "Alert 1 fired.", notify.SendOptions{ReplyMarkup: kb, Silent: true})
+
+	msgs := tb.srv.Messages(u)
+	require.Len(t, msgs, 2)
+	require.Nil(t, msgs[0].ReplyMarkup, "a command's reply has no keyboard")
+	require.False(t, msgs[0].DisableNotification)
+	require.Equal(t, "Alert 1 fired.", msgs[1].Plain)
+	require.JSONEq(t, `{"inline_keyboard":[[{"text":"Pause","callback_data":"pause:1"},{"text":"Delete","callback_data":"delete:1"}]]}`,
+		string(msgs[1].ReplyMarkup))
+	require.True(t, msgs[1].DisableNotification)
+}
+
+// A 429 on a reply is waited out for its retry_after and sent again; both
+// tries are reserved in the gate the bot's senders share.
+func TestReplyRetryAfterThroughTheGate(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	gate := &countingGate{}
+	tb.gate = gate
+	tb.start(t)
+	u := tb.user(t, StatusVerified, false)
+
+	tb.srv.Inject(telegramtest.Fault{Kind: telegramtest.TooManyRequests, ChatID: u, RetryAfter: 7})
+	require.Contains(t, tb.say(t, u, "/alerts"), "no alerts")
+	require.Len(t, tb.srv.Messages(u), 1, "delivered once")
+	require.Equal(t, []time.Duration{7 * time.Second}, tb.sleep.got(), "the retry waited retry_after")
+	require.Equal(t, 2, gate.count(u), "the refused try and the retry were both reserved")
+}
+
+// syncBuffer is a log destination safe for the bot's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// With Telegram unreachable, the errors the bot logs and returns name the
+// request but never the token (the request URL holds it).
+func TestTokenNeverLogged(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	gone := telegramtest.New(telegramtest.Options{})
+	endpoint, token := gone.Endpoint(), gone.Token()
+	gone.Close()
+	tg, err := notify.NewTelegram(token, endpoint)
+	require.NoError(t, err)
+	var logs syncBuffer
+	b, err := New(Options{Pool: tb.db.Pool, Telegram: tg, Validator: testValidator(t), Config: config.Default(),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+
+	_, err = b.startup(tb.ctx)
+	require.ErrorContains(t, err, "telegram deleteWebhook")
+	require.NotContains(t, err.Error(), token)
+	_, err = b.getUpdates(tb.ctx, 0)
+	require.ErrorContains(t, err, "telegram getUpdates")
+	require.NotContains(t, err.Error(), token)
+
+	u := tb.user(t, StatusVerified, false)
+	require.NoError(t, b.Handle(tb.ctx, tgbotapi.Update{UpdateID: 1, Message: &tgbotapi.Message{
+		From: &tgbotapi.User{ID: u}, Chat: &tgbotapi.Chat{ID: u}, Text: "/help"}}))
+	out := logs.String()
+	require.Contains(t, out, "telegram reply failed")
+	require.Contains(t, out, "telegram sendMessage to chat")
+	require.NotContains(t, out, token)
+	secret := token[strings.Index(token, ":")+1:]
+	require.NotContains(t, out, secret)
 }
