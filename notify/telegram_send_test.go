@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,44 +12,6 @@ import (
 
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
-
-// recordingGate records the chats it reserved sends for.
-type recordingGate struct {
-	mu    sync.Mutex
-	chats []int64
-}
-
-func (g *recordingGate) Wait(_ context.Context, chatID int64) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.chats = append(g.chats, chatID)
-	return nil
-}
-
-func (g *recordingGate) count() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.chats)
-}
-
-// recordingSleep records the waits asked of it and returns at once.
-type recordingSleep struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *recordingSleep) sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.waits = append(s.waits, d)
-	return nil
-}
-
-func (s *recordingSleep) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.waits...)
-}
 
 var pauseKeyboard = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 	tgbotapi.NewInlineKeyboardButtonData("Pause", "pause:1")))
@@ -110,17 +71,17 @@ func TestTelegramSendTextOptions(t *testing.T) {
 // wait is longer, the 429 is returned for a job to snooze.
 func TestTelegramSendTextWaitsRetryAfter(t *testing.T) {
 	t.Parallel()
-	gate := &recordingGate{}
-	sleep := &recordingSleep{}
-	b := setupTelegram(t, telegramtest.Options{NoLimits: true}, WithTelegramGate(gate), WithTelegramSleepFunc(sleep.sleep))
+	gate := &telegramtest.Gate{}
+	sleep := &telegramtest.Sleeper{}
+	b := setupTelegram(t, telegramtest.Options{NoLimits: true}, WithTelegramGate(gate), WithTelegramSleepFunc(sleep.Sleep))
 	ctx := context.Background()
 
 	b.srv.Inject(telegramtest.Fault{Kind: telegramtest.TooManyRequests, ChatID: 1, RetryAfter: 3})
 	_, err := b.ch.SendText(ctx, 1, "hello", SendOptions{WaitRetryAfter: time.Minute})
 	require.NoError(t, err)
 	require.Len(t, b.srv.Messages(1), 1)
-	require.Equal(t, []time.Duration{3 * time.Second}, sleep.got())
-	require.Equal(t, 2, gate.count(), "both tries were reserved in the shared gate")
+	require.Equal(t, []time.Duration{3 * time.Second}, sleep.Waits())
+	require.Equal(t, 2, gate.Count(1), "both tries were reserved in the shared gate")
 
 	b.srv.Inject(telegramtest.Fault{Kind: telegramtest.TooManyRequests, ChatID: 2, RetryAfter: 120})
 	_, err = b.ch.SendText(ctx, 2, "hello", SendOptions{WaitRetryAfter: time.Minute})
@@ -132,7 +93,7 @@ func TestTelegramSendTextWaitsRetryAfter(t *testing.T) {
 	_, err = b.ch.SendText(ctx, 3, "hello", SendOptions{WaitRetryAfter: time.Minute})
 	_, ok = RetryAfter(err)
 	require.True(t, ok, "gives up after MaxTelegramAttempts")
-	require.Len(t, sleep.got(), 1+MaxTelegramAttempts-1)
+	require.Len(t, sleep.Waits(), 1+MaxTelegramAttempts-1)
 	require.Empty(t, b.srv.Messages(3))
 	b.srv.ClearFaults()
 

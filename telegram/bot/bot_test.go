@@ -30,9 +30,9 @@ type testBundle struct {
 	srv   *telegramtest.Server
 	db    *dbtest.DB
 	q     *dbsqlc.Queries
-	runs  RunNower        // passed to the bot as Options.Runs
-	gate  notify.SendGate // the Telegram channel's shared gate
-	sleep *recordingSleep // the Telegram channel's waits for retry_after
+	runs  RunNower              // passed to the bot as Options.Runs
+	gate  notify.SendGate       // the Telegram channel's shared gate
+	sleep *telegramtest.Sleeper // the Telegram channel's waits for retry_after
 }
 
 // jobsRuns starts runs with the jobs client, as cmd/vigil does.
@@ -52,26 +52,6 @@ func (r jobsRuns) RunNow(ctx context.Context, tx pgx.Tx, req RunRequest) (int64,
 	return id, err
 }
 
-// recordingSleep records the waits the channel asks for and returns at
-// once, so that a test sees a retry_after honoured without waiting it out.
-type recordingSleep struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *recordingSleep) sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.waits = append(s.waits, d)
-	return nil
-}
-
-func (s *recordingSleep) got() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.waits)
-}
-
 var nextTelegramID atomic.Int64
 
 func init() { nextTelegramID.Store(1000) }
@@ -85,14 +65,14 @@ func setup(t *testing.T) *testBundle {
 	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: config.Default(),
 		ExtraKinds: []string{jobs.KindReport, jobs.KindScreener}})
 	require.NoError(t, err)
-	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &recordingSleep{}}
+	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &telegramtest.Sleeper{}}
 }
 
 // telegram returns a Telegram channel on the stand-in with the bundle's
 // gate and sleep.
 func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
 	t.Helper()
-	tg, err := notify.NewTelegram(token, tb.srv.Endpoint(), notify.WithTelegramGate(tb.gate), notify.WithTelegramSleepFunc(tb.sleep.sleep))
+	tg, err := notify.NewTelegram(token, tb.srv.Endpoint(), notify.WithTelegramGate(tb.gate), notify.WithTelegramSleepFunc(tb.sleep.Sleep))
 	require.NoError(t, err)
 	return tg
 }
@@ -469,44 +449,17 @@ func TestRunRefusedToken(t *testing.T) {
 	require.Error(t, err)
 }
 
-// countingGate records the chats it reserved sends for.
-type countingGate struct {
-	mu    sync.Mutex
-	chats []int64
-}
-
-func (g *countingGate) Wait(_ context.Context, chatID int64) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.chats = append(g.chats, chatID)
-	return nil
-}
-
 // Replies go through the gate the bot's other senders share across
 // processes (the notification workers' PostgreSQL reservations).
 func TestRepliesReserveThroughTheGate(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	gate := &countingGate{}
+	gate := &telegramtest.Gate{}
 	tb.gate = gate
 	tb.start(t)
 	u := tb.user(t, StatusVerified, false)
 	require.Contains(t, tb.say(t, u, "/help"), "/alert")
-	gate.mu.Lock()
-	defer gate.mu.Unlock()
-	require.Contains(t, gate.chats, u, "the reply to chat %d was reserved", u)
-}
-
-func (g *countingGate) count(chatID int64) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n := 0
-	for _, c := range g.chats {
-		if c == chatID {
-			n++
-		}
-	}
-	return n
+	require.Contains(t, gate.Chats(), u, "the reply to chat %d was reserved", u)
 }
 
 // A reply with a keyboard arrives with its reply_markup, and silently when
@@ -537,7 +490,7 @@ func TestReplyWithKeyboard(t *testing.T) {
 func TestReplyRetryAfterThroughTheGate(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	gate := &countingGate{}
+	gate := &telegramtest.Gate{}
 	tb.gate = gate
 	tb.start(t)
 	u := tb.user(t, StatusVerified, false)
@@ -545,8 +498,8 @@ func TestReplyRetryAfterThroughTheGate(t *testing.T) {
 	tb.srv.Inject(telegramtest.Fault{Kind: telegramtest.TooManyRequests, ChatID: u, RetryAfter: 7})
 	require.Contains(t, tb.say(t, u, "/alerts"), "no alerts")
 	require.Len(t, tb.srv.Messages(u), 1, "delivered once")
-	require.Equal(t, []time.Duration{7 * time.Second}, tb.sleep.got(), "the retry waited retry_after")
-	require.Equal(t, 2, gate.count(u), "the refused try and the retry were both reserved")
+	require.Equal(t, []time.Duration{7 * time.Second}, tb.sleep.Waits(), "the retry waited retry_after")
+	require.Equal(t, 2, gate.Count(u), "the refused try and the retry were both reserved")
 }
 
 // syncBuffer is a log destination safe for the bot's goroutines.
