@@ -67,6 +67,7 @@ type Telegram struct {
 	parseMode string
 	timeout   time.Duration
 	sleep     func(ctx context.Context, d time.Duration) error
+	unpaced   bool
 }
 
 var _ Channel = (*Telegram)(nil)
@@ -91,6 +92,14 @@ func WithTelegramGate(g SendGate) TelegramOption {
 // default is a limiter of the channel's own.
 func WithTelegramLimiter(l *TelegramLimiter) TelegramOption {
 	return func(t *Telegram) { t.limiter = l }
+}
+
+// WithTelegramUnpaced makes the channel send without a limiter of its own
+// (Limiter returns nil); the gate, if any, still applies. It is for a Bot
+// API stand-in that keeps no limits (telegramtest.Options.NoLimits), so
+// that tests need not wait a second between two messages to a chat.
+func WithTelegramUnpaced() TelegramOption {
+	return func(t *Telegram) { t.unpaced = true }
 }
 
 // WithTelegramParseMode sets the parse mode: TelegramPlainText (the
@@ -140,7 +149,9 @@ func NewTelegram(token, apiEndpoint string, opts ...TelegramOption) (*Telegram, 
 	if t.client == nil {
 		t.client = &http.Client{}
 	}
-	if t.limiter == nil {
+	if t.unpaced {
+		t.limiter = nil
+	} else if t.limiter == nil {
 		t.limiter = NewTelegramLimiter()
 	}
 	if t.sleep == nil {
@@ -178,7 +189,7 @@ func telegramEndpoint(raw string) (string, error) {
 func (t *Telegram) Name() string { return ChannelTelegram }
 
 // Limiter returns the limiter the channel waits for, to share with the other
-// senders of the same bot.
+// senders of the same bot; nil with WithTelegramUnpaced.
 func (t *Telegram) Limiter() *TelegramLimiter { return t.limiter }
 
 // BotID returns the bot's numeric id, the token's part before the colon
@@ -450,11 +461,13 @@ func (t *Telegram) doOnce(ctx context.Context, chatID int64, method string, c tg
 	if err := ctx.Err(); err != nil {
 		return tgbotapi.Message{}, fmt.Errorf("%s: %w", what, err)
 	}
-	done, err := t.limiter.Wait(ctx, chatID)
-	if err != nil {
-		return tgbotapi.Message{}, fmt.Errorf("%s: wait for the rate limit: %w", what, err)
+	if t.limiter != nil {
+		done, err := t.limiter.Wait(ctx, chatID)
+		if err != nil {
+			return tgbotapi.Message{}, fmt.Errorf("%s: wait for the rate limit: %w", what, err)
+		}
+		defer done()
 	}
-	defer done()
 	if t.gate != nil {
 		if err := t.gate.Wait(ctx, chatID); err != nil {
 			return tgbotapi.Message{}, fmt.Errorf("%s: wait for the shared rate limit: %w", what, err)

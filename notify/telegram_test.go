@@ -57,7 +57,10 @@ func TestNewTelegram(t *testing.T) {
 		_, err := NewTelegram("123:abc", endpoint)
 		require.Error(t, err, endpoint)
 	}
-	_, err := NewTelegram("", "")
+	ch, err := NewTelegram("123:abc", "", WithTelegramUnpaced())
+	require.NoError(t, err)
+	require.Nil(t, ch.Limiter(), "unpaced: no limiter of its own")
+	_, err = NewTelegram("", "")
 	require.Error(t, err)
 	_, err = NewTelegram("123:abc", "", WithTelegramParseMode("Markdown"))
 	require.ErrorContains(t, err, "unsupported parse mode")

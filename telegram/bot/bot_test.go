@@ -68,10 +68,11 @@ func setup(t *testing.T) *testBundle {
 }
 
 // telegram returns a Telegram channel on the stand-in with the bundle's
-// gate and sleep.
+// gate and sleep, unpaced like the bot before it shared the channel.
 func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
 	t.Helper()
-	tg, err := notify.NewTelegram(token, tb.srv.Endpoint(), notify.WithTelegramGate(tb.gate), notify.WithTelegramSleepFunc(tb.sleep.Sleep))
+	tg, err := notify.NewTelegram(token, tb.srv.Endpoint(), notify.WithTelegramGate(tb.gate),
+		notify.WithTelegramSleepFunc(tb.sleep.Sleep), notify.WithTelegramUnpaced()) // the stand-in keeps no limits
 	require.NoError(t, err)
 	return tg
 }
