@@ -32,15 +32,20 @@ const (
 )
 
 // Telegram delivers messages with the Telegram Bot API through
-// go-telegram-bot-api, to Destination.TelegramChatID.
+// go-telegram-bot-api, to Destination.TelegramChatID. It is the one
+// Telegram client of a process: the notification worker sends with Send
+// and SendPhoto, the bot polls with GetUpdates and replies with SendText
+// (SendOptions: keyboards, silent delivery, parse mode, waiting out 429s),
+// so pacing, the shared gate, error classification and token redaction
+// live here only.
 //
 // Send treats Message.Text as plain text. It cuts text longer than
 // TelegramTextLimit into parts with SplitUTF16 (on line boundaries where it
 // can) and sends the parts in order; a retry after a failed part sends every
 // part again, so a user can see early parts twice. In the HTML and
 // MarkdownV2 parse modes each part is escaped, so the user sees the text
-// verbatim either way. Before each request it waits, honouring ctx, for its
-// TelegramLimiter.
+// verbatim either way. Before each message it waits, honouring ctx, for its
+// TelegramLimiter and then its SendGate.
 //
 // The outcome of a request is classified as the package documentation
 // describes:
