@@ -755,7 +755,9 @@ func TestChatPage(t *testing.T) {
 	require.Len(t, ups, 1)
 	require.Equal(t, "/start", ups[0].Message.Text)
 
-	status, r := b.call(t, "sendMessage", url.Values{"chat_id": {"1001"}, "text": {"<b>Hi</b>"}, "parse_mode": {"HTML"}})
+	status, r := b.call(t, "sendMessage", url.Values{"chat_id": {"1001"}, "text": {"<b>Hi</b>"}, "parse_mode": {"HTML"},
+		"reply_markup":         {`{"inline_keyboard":[[{"text":"Pause","callback_data":"p"},{"text":"Delete","callback_data":"d"}],[{"text":"Docs","url":"https://example.com"}]]}`},
+		"disable_notification": {"true"}})
 	requireOK(t, status, r)
 	status, _ = b.sendPhoto(t, map[string]string{"chat_id": "1001"}, pngBytes(t, 4, 4))
 	require.Equal(t, http.StatusOK, status)
@@ -773,6 +775,9 @@ func TestChatPage(t *testing.T) {
 	require.Equal(t, "/start", transcript.Messages[0].Text)
 	require.Equal(t, "bot", transcript.Messages[1].From)
 	require.Equal(t, "Hi", transcript.Messages[1].Text)
+	require.Equal(t, [][]string{{"Pause", "Delete"}, {"Docs"}}, transcript.Messages[1].Buttons, "the keyboard is shown")
+	require.True(t, transcript.Messages[1].Silent)
+	require.Nil(t, transcript.Messages[2].Buttons)
 	require.True(t, transcript.Messages[2].Photo)
 
 	resp, err = http.Get(page + "/messages?chat_id=1001&after=" + strconv.Itoa(transcript.Messages[1].Seq))
