@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
@@ -42,7 +43,7 @@ func nodeChannels(pool *pgxpool.Pool) (map[string]notify.Channel, error) {
 		return nil, nil
 	}
 	token := os.Getenv(EnvTelegramToken)
-	tg, err := notify.NewTelegram(token, endpoint, notify.WithTelegramGate(jobs.NewTelegramGate(pool, token)))
+	tg, err := notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(pool, token)))
 	if err != nil {
 		return nil, fmt.Errorf("bench node: telegram channel: %w", err)
 	}

@@ -47,7 +47,7 @@ type Attachment struct {
 
 // photoSender is a channel that can deliver an image (notify.Telegram).
 type photoSender interface {
-	SendPhoto(ctx context.Context, chatID int64, png []byte, caption string) (notify.Receipt, error)
+	SendPhoto(ctx context.Context, chatID int64, png []byte, caption string, opts notify.SendOptions) (notify.Receipt, error)
 }
 
 // Kind is the River kind: "notification".
@@ -180,7 +180,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 						if err != nil {
 							return notify.Receipt{}, notify.Permanent(fmt.Errorf("load artifact %s of run %d: %w", at.Name, at.RunID, err))
 						}
-						return ps.SendPhoto(ctx, dest.TelegramChatID, art.Data, at.Caption)
+						return ps.SendPhoto(ctx, dest.TelegramChatID, art.Data, at.Caption, notify.SendOptions{})
 					}})
 			}
 		}

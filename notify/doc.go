@@ -36,14 +36,18 @@
 // TelegramLimiter before every request so that it stays within them rather
 // than collecting 429s. A limiter only paces the process it lives in, so:
 //
-//   - within a process, everything that sends as the bot (the notification
-//     channel and the bot's replies to commands) shares one limiter
-//     (Telegram.Limiter, WithTelegramLimiter);
+//   - within a process, everything that sends as the bot goes through one
+//     Telegram value: the notification worker calls Send and SendPhoto,
+//     the Telegram bot (telegram/bot) polls with GetUpdates and replies
+//     with SendText. Other senders share its limiter (Telegram.Limiter,
+//     WithTelegramLimiter);
 //   - across processes every sender also reserves each send in PostgreSQL
-//     (a SendGate, WithTelegramGate; jobs.TelegramGate): the notification
-//     workers of any number of processes and the bot's replies keep the
-//     bot's limits together.
+//     (a SendGate, WithTelegramGate; store.TelegramGate in db/store): the
+//     notification workers of any number of processes and the bot's
+//     replies keep the bot's limits together.
 //
 // Should a 429 come anyway (another client of the same token, Telegram
-// tightening limits), Send returns *RetryAfterError and the worker snoozes.
+// tightening limits), Send returns *RetryAfterError and the worker snoozes;
+// an interactive sender (a bot's reply) sets SendOptions.WaitRetryAfter to
+// wait out the retry_after and try again instead.
 package notify

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -32,24 +31,21 @@ const (
 	DefaultTelegramEndpoint = tgbotapi.APIEndpoint
 )
 
-// Telegram's flood limits for bots (Bots FAQ, "My bot is hitting limits, how
-// do I avoid this?"), which TelegramLimiter keeps to.
-const (
-	TelegramMessagesPerSecond      = 30 // all chats together
-	TelegramChatMessagesPerSecond  = 1  // one chat
-	TelegramGroupMessagesPerMinute = 20 // one group chat (negative chat id)
-)
-
 // Telegram delivers messages with the Telegram Bot API through
-// go-telegram-bot-api, to Destination.TelegramChatID.
+// go-telegram-bot-api, to Destination.TelegramChatID. It is the one
+// Telegram client of a process: the notification worker sends with Send
+// and SendPhoto, the bot polls with GetUpdates and replies with SendText
+// (SendOptions: keyboards, silent delivery, parse mode, waiting out 429s),
+// so pacing, the shared gate, error classification and token redaction
+// live here only.
 //
 // Send treats Message.Text as plain text. It cuts text longer than
 // TelegramTextLimit into parts with SplitUTF16 (on line boundaries where it
 // can) and sends the parts in order; a retry after a failed part sends every
 // part again, so a user can see early parts twice. In the HTML and
 // MarkdownV2 parse modes each part is escaped, so the user sees the text
-// verbatim either way. Before each request it waits, honouring ctx, for its
-// TelegramLimiter.
+// verbatim either way. Before each message it waits, honouring ctx, for its
+// TelegramLimiter and then its SendGate.
 //
 // The outcome of a request is classified as the package documentation
 // describes:
@@ -75,6 +71,8 @@ type Telegram struct {
 	gate      SendGate
 	parseMode string
 	timeout   time.Duration
+	sleep     func(ctx context.Context, d time.Duration) error
+	unpaced   bool
 }
 
 var _ Channel = (*Telegram)(nil)
@@ -101,6 +99,14 @@ func WithTelegramLimiter(l *TelegramLimiter) TelegramOption {
 	return func(t *Telegram) { t.limiter = l }
 }
 
+// WithTelegramUnpaced makes the channel send without a limiter of its own
+// (Limiter returns nil); the gate, if any, still applies. It is for a Bot
+// API stand-in that keeps no limits (telegramtest.Options.NoLimits), so
+// that tests need not wait a second between two messages to a chat.
+func WithTelegramUnpaced() TelegramOption {
+	return func(t *Telegram) { t.unpaced = true }
+}
+
 // WithTelegramParseMode sets the parse mode: TelegramPlainText (the
 // default), TelegramHTML or TelegramMarkdownV2.
 func WithTelegramParseMode(mode string) TelegramOption {
@@ -111,6 +117,13 @@ func WithTelegramParseMode(mode string) TelegramOption {
 // DefaultTelegramTimeout.
 func WithTelegramTimeout(d time.Duration) TelegramOption {
 	return func(t *Telegram) { t.timeout = d }
+}
+
+// WithTelegramSleepFunc replaces the wait for a 429's retry_after (see
+// SendOptions.WaitRetryAfter), which must return early with ctx's error
+// when ctx is done. The default sleeps; tests record the wait instead.
+func WithTelegramSleepFunc(f func(ctx context.Context, d time.Duration) error) TelegramOption {
+	return func(t *Telegram) { t.sleep = f }
 }
 
 // NewTelegram returns a Telegram channel for the bot with token.
@@ -141,8 +154,13 @@ func NewTelegram(token, apiEndpoint string, opts ...TelegramOption) (*Telegram, 
 	if t.client == nil {
 		t.client = &http.Client{}
 	}
-	if t.limiter == nil {
+	if t.unpaced {
+		t.limiter = nil
+	} else if t.limiter == nil {
 		t.limiter = NewTelegramLimiter()
+	}
+	if t.sleep == nil {
+		t.sleep = sleepCtx
 	}
 	// Built by hand rather than with tgbotapi.NewBotAPI*, which calls getMe
 	// without a context: constructing the channel must not need Telegram up.
@@ -176,8 +194,18 @@ func telegramEndpoint(raw string) (string, error) {
 func (t *Telegram) Name() string { return ChannelTelegram }
 
 // Limiter returns the limiter the channel waits for, to share with the other
-// senders of the same bot.
+// senders of the same bot; nil with WithTelegramUnpaced.
 func (t *Telegram) Limiter() *TelegramLimiter { return t.limiter }
+
+// BotID returns the bot's numeric id, the token's part before the colon
+// ("" for a token without one).
+func (t *Telegram) BotID() string {
+	id, _, ok := strings.Cut(t.token, ":")
+	if !ok {
+		return ""
+	}
+	return id
+}
 
 // Check calls getMe and returns the bot's username: a start-up check of the
 // token and endpoint.
@@ -192,6 +220,65 @@ func (t *Telegram) Check(ctx context.Context) (string, error) {
 	return me.UserName, nil
 }
 
+// SendOptions are the options of a message sent with SendText or SendPhoto,
+// such as a bot's reply to a command. The zero value sends plain text, with
+// a notification, no keyboard, and returns a 429 as *RetryAfterError.
+type SendOptions struct {
+	// ReplyMarkup is sent as reply_markup: a tgbotapi.InlineKeyboardMarkup,
+	// tgbotapi.ReplyKeyboardMarkup, tgbotapi.ReplyKeyboardRemove or
+	// tgbotapi.ForceReply (pointers too); nil for none. A text sent in parts
+	// carries it on its last part.
+	ReplyMarkup any
+	// Silent sends with disable_notification: the user gets the message
+	// without a sound.
+	Silent bool
+	// ParseMode is the markup the text (or caption) is written in.
+	// TelegramPlainText (the default): plain text, escaped for the channel's
+	// parse mode and cut into parts when long, as Send does. TelegramHTML or
+	// TelegramMarkdownV2: markup the caller formatted, sent as is in that
+	// mode and in one message; Telegram refuses one longer than its limits
+	// after entity parsing (Permanent).
+	ParseMode string
+	// WaitRetryAfter makes a request that Telegram answers with 429 Too Many
+	// Requests wait out a retry_after of at most this long and try again,
+	// up to MaxTelegramAttempts times in all; each try waits for the limiter
+	// and the gate again. 0 returns the 429 as *RetryAfterError at once (a
+	// job snoozes instead).
+	WaitRetryAfter time.Duration
+}
+
+// MaxTelegramAttempts bounds the tries of one request with
+// SendOptions.WaitRetryAfter.
+const MaxTelegramAttempts = 3
+
+// Request makes a Bot API call whose result is not needed, such as
+// deleteWebhook or setMyCommands (method names it in errors), outside the
+// flood limits, which are for messages. Errors are classified as for Send.
+func (t *Telegram) Request(ctx context.Context, method string, c tgbotapi.Chattable) error {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	bot, client := t.botFor(ctx)
+	if _, err := bot.Request(c); err != nil {
+		return t.classify("telegram "+method, err, client.status)
+	}
+	return nil
+}
+
+// GetUpdates long-polls getUpdates with cfg; the request may take
+// cfg.Timeout seconds more than the channel's timeout. Errors are
+// classified as for Send: a refused token (401 Unauthorized, 404 Not
+// Found) still unwraps to the *tgbotapi.Error.
+func (t *Telegram) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout+time.Duration(max(cfg.Timeout, 0))*time.Second)
+	defer cancel()
+	bot, client := t.botFor(ctx)
+	updates, err := bot.GetUpdates(cfg)
+	if err != nil {
+		return nil, t.classify("telegram getUpdates", err, client.status)
+	}
+	return updates, nil
+}
+
 // Send delivers m to dest.TelegramChatID, in parts if it is long. The
 // Receipt holds the Telegram message ids, comma-separated.
 func (t *Telegram) Send(ctx context.Context, dest Destination, m Message) (Receipt, error) {
@@ -199,59 +286,139 @@ func (t *Telegram) Send(ctx context.Context, dest Destination, m Message) (Recei
 	if chatID == 0 {
 		return Receipt{}, Permanent(fmt.Errorf("telegram: %w: no chat id", ErrNoDestination))
 	}
-	parts := telegramParts(m.Text, TelegramTextLimit)
-	if len(parts) == 0 {
+	if len(telegramParts(m.Text, TelegramTextLimit)) == 0 {
 		return Receipt{}, Permanent(fmt.Errorf("telegram sendMessage to chat %d: message %s has no text", chatID, m.MessageID))
+	}
+	return t.SendText(ctx, chatID, m.Text, SendOptions{})
+}
+
+// SendText sends text to chatID with opts: in parts if it is plain text
+// longer than TelegramTextLimit, sent in order (a part that fails ends the
+// send; the earlier ones stay delivered). The Receipt holds the Telegram
+// message ids, comma-separated. Errors are classified as for Send.
+func (t *Telegram) SendText(ctx context.Context, chatID int64, text string, opts SendOptions) (Receipt, error) {
+	if chatID == 0 {
+		return Receipt{}, Permanent(fmt.Errorf("telegram: %w: no chat id", ErrNoDestination))
+	}
+	if err := checkSendOptions(opts); err != nil {
+		return Receipt{}, Permanent(fmt.Errorf("telegram sendMessage to chat %d: %w", chatID, err))
+	}
+	parts, mode := t.render(text, TelegramTextLimit, opts.ParseMode)
+	if len(parts) == 0 {
+		return Receipt{}, Permanent(fmt.Errorf("telegram sendMessage to chat %d: no text", chatID))
 	}
 	ids := make([]string, 0, len(parts))
 	for i, part := range parts {
-		msg := tgbotapi.NewMessage(chatID, t.format(part))
-		msg.ParseMode = t.parseMode
-		sent, err := t.do(ctx, chatID, "sendMessage", msg)
+		var markup any
+		if i == len(parts)-1 {
+			markup = opts.ReplyMarkup
+		}
+		id, err := t.sendMessage(ctx, chatID, part, mode, markup, opts)
 		if err != nil {
 			if len(parts) > 1 {
 				err = fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
 			}
 			return Receipt{}, err
 		}
-		ids = append(ids, strconv.Itoa(sent.MessageID))
+		ids = append(ids, id)
 	}
 	return Receipt{ProviderMessageID: strings.Join(ids, ",")}, nil
 }
 
-// SendPhoto sends an image (a PNG chart) to chatID with a caption, plain
-// text like Message.Text. A caption over TelegramCaptionLimit follows the
-// photo as text messages instead. Errors are classified as for Send.
-func (t *Telegram) SendPhoto(ctx context.Context, chatID int64, png []byte, caption string) (Receipt, error) {
+// SendPhoto sends an image (a PNG chart) to chatID with a caption, written
+// as opts.ParseMode says (plain text by default, like Message.Text). A
+// plain caption over TelegramCaptionLimit follows the photo as text
+// messages instead, the last of which carries opts.ReplyMarkup. Errors are
+// classified as for Send.
+func (t *Telegram) SendPhoto(ctx context.Context, chatID int64, png []byte, caption string, opts SendOptions) (Receipt, error) {
 	if chatID == 0 {
 		return Receipt{}, Permanent(fmt.Errorf("telegram: %w: no chat id", ErrNoDestination))
 	}
 	if len(png) == 0 {
 		return Receipt{}, Permanent(fmt.Errorf("telegram sendPhoto to chat %d: no image", chatID))
 	}
-	photo := tgbotapi.NewPhoto(chatID, tgbotapi.FileBytes{Name: "chart.png", Bytes: png})
-	var rest []string
-	if parts := telegramParts(caption, TelegramCaptionLimit); len(parts) == 1 {
-		photo.Caption = t.format(parts[0])
-		photo.ParseMode = t.parseMode
-	} else if len(parts) > 1 {
-		rest = telegramParts(caption, TelegramTextLimit)
+	if err := checkSendOptions(opts); err != nil {
+		return Receipt{}, Permanent(fmt.Errorf("telegram sendPhoto to chat %d: %w", chatID, err))
 	}
-	sent, err := t.do(ctx, chatID, "sendPhoto", photo)
+	photo := tgbotapi.NewPhoto(chatID, tgbotapi.FileBytes{Name: "chart.png", Bytes: png})
+	photo.DisableNotification = opts.Silent
+	var rest []string
+	var restMode string
+	if parts, mode := t.render(caption, TelegramCaptionLimit, opts.ParseMode); len(parts) == 1 {
+		photo.Caption, photo.ParseMode = parts[0], mode
+	} else if len(parts) > 1 {
+		rest, restMode = t.render(caption, TelegramTextLimit, opts.ParseMode)
+	}
+	if len(rest) == 0 {
+		photo.ReplyMarkup = opts.ReplyMarkup
+	}
+	sent, err := t.do(ctx, chatID, "sendPhoto", photo, opts.WaitRetryAfter)
 	if err != nil {
 		return Receipt{}, err
 	}
 	ids := []string{strconv.Itoa(sent.MessageID)}
 	for i, part := range rest {
-		msg := tgbotapi.NewMessage(chatID, t.format(part))
-		msg.ParseMode = t.parseMode
-		sent, err := t.do(ctx, chatID, "sendMessage", msg)
+		var markup any
+		if i == len(rest)-1 {
+			markup = opts.ReplyMarkup
+		}
+		id, err := t.sendMessage(ctx, chatID, part, restMode, markup, opts)
 		if err != nil {
 			return Receipt{}, fmt.Errorf("caption part %d of %d: %w", i+1, len(rest), err)
 		}
-		ids = append(ids, strconv.Itoa(sent.MessageID))
+		ids = append(ids, id)
 	}
 	return Receipt{ProviderMessageID: strings.Join(ids, ",")}, nil
+}
+
+// sendMessage sends one rendered part and returns its message id.
+func (t *Telegram) sendMessage(ctx context.Context, chatID int64, text, mode string, markup any, opts SendOptions) (string, error) {
+	msg := tgbotapi.NewMessage(chatID, text)
+	msg.ParseMode = mode
+	msg.DisableNotification = opts.Silent
+	msg.ReplyMarkup = markup
+	sent, err := t.do(ctx, chatID, "sendMessage", msg, opts.WaitRetryAfter)
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(sent.MessageID), nil
+}
+
+// checkSendOptions refuses a parse mode or reply markup the Bot API does
+// not know.
+func checkSendOptions(opts SendOptions) error {
+	switch opts.ParseMode {
+	case TelegramPlainText, TelegramHTML, TelegramMarkdownV2:
+	default:
+		return fmt.Errorf("unsupported parse mode %q", opts.ParseMode)
+	}
+	switch opts.ReplyMarkup.(type) {
+	case nil,
+		tgbotapi.InlineKeyboardMarkup, *tgbotapi.InlineKeyboardMarkup,
+		tgbotapi.ReplyKeyboardMarkup, *tgbotapi.ReplyKeyboardMarkup,
+		tgbotapi.ReplyKeyboardRemove, *tgbotapi.ReplyKeyboardRemove,
+		tgbotapi.ForceReply, *tgbotapi.ForceReply:
+	default:
+		return fmt.Errorf("reply markup of type %T is not a keyboard", opts.ReplyMarkup)
+	}
+	return nil
+}
+
+// render returns the parts to send text as, and their parse mode: plain
+// text is cut at limit and escaped for the channel's mode; formatted text
+// is one part in its own mode.
+func (t *Telegram) render(text string, limit int, mode string) ([]string, string) {
+	if mode != TelegramPlainText {
+		if strings.TrimSpace(text) == "" {
+			return nil, mode
+		}
+		return []string{text}, mode
+	}
+	parts := telegramParts(text, limit)
+	for i, p := range parts {
+		parts[i] = t.format(p)
+	}
+	return parts, t.parseMode
 }
 
 // telegramParts splits text into parts of at most limit UTF-16 code units,
@@ -277,17 +444,35 @@ func (t *Telegram) format(part string) string {
 	return part
 }
 
-// do makes one request within the limits and classifies its error.
-func (t *Telegram) do(ctx context.Context, chatID int64, method string, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+// do makes a request within the limits and classifies its error. With
+// waitRetryAfter > 0 it waits out a 429 whose retry_after is at most that
+// long and tries again, up to MaxTelegramAttempts times in all.
+func (t *Telegram) do(ctx context.Context, chatID int64, method string, c tgbotapi.Chattable, waitRetryAfter time.Duration) (tgbotapi.Message, error) {
+	for attempt := 1; ; attempt++ {
+		msg, err := t.doOnce(ctx, chatID, method, c)
+		after, ok := RetryAfter(err)
+		if !ok || after > waitRetryAfter || attempt == MaxTelegramAttempts {
+			return msg, err
+		}
+		if serr := t.sleep(ctx, after); serr != nil {
+			return msg, err
+		}
+	}
+}
+
+// doOnce makes one request within the limits and classifies its error.
+func (t *Telegram) doOnce(ctx context.Context, chatID int64, method string, c tgbotapi.Chattable) (tgbotapi.Message, error) {
 	what := fmt.Sprintf("telegram %s to chat %d", method, chatID)
 	if err := ctx.Err(); err != nil {
 		return tgbotapi.Message{}, fmt.Errorf("%s: %w", what, err)
 	}
-	done, err := t.limiter.Wait(ctx, chatID)
-	if err != nil {
-		return tgbotapi.Message{}, fmt.Errorf("%s: wait for the rate limit: %w", what, err)
+	if t.limiter != nil {
+		done, err := t.limiter.Wait(ctx, chatID)
+		if err != nil {
+			return tgbotapi.Message{}, fmt.Errorf("%s: wait for the rate limit: %w", what, err)
+		}
+		defer done()
 	}
-	defer done()
 	if t.gate != nil {
 		if err := t.gate.Wait(ctx, chatID); err != nil {
 			return tgbotapi.Message{}, fmt.Errorf("%s: wait for the shared rate limit: %w", what, err)
@@ -301,6 +486,18 @@ func (t *Telegram) do(ctx context.Context, chatID int64, method string, c tgbota
 		return tgbotapi.Message{}, t.classify(what, err, client.status)
 	}
 	return msg, nil
+}
+
+// sleepCtx waits for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // botFor returns a copy of the bot whose requests carry ctx (the library
@@ -429,161 +626,4 @@ func EscapeTelegramMarkdownV2(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// TelegramLimiter paces the messages of one bot to Telegram's flood limits:
-// TelegramMessagesPerSecond overall, TelegramChatMessagesPerSecond per chat
-// and TelegramGroupMessagesPerMinute per group chat (a negative chat id).
-// The limits are per bot (token), so every sender of a bot in a process
-// must share one limiter; see the package documentation for several
-// processes.
-//
-// A message counts from when its request completed, not when it started, so
-// a slow request cannot make two messages arrive at Telegram closer than a
-// limit allows. The zero value is not usable; use NewTelegramLimiter.
-type TelegramLimiter struct {
-	now func() time.Time
-
-	mu      sync.Mutex
-	global  []*telegramSlot           // the last second's messages, and those in flight
-	chats   map[int64][]*telegramSlot // per chat: the last second's (a minute's for groups)
-	changed chan struct{}             // closed and replaced when a message in flight completes
-}
-
-// telegramSlot is one message: in flight, or completed at at.
-type telegramSlot struct {
-	at      time.Time
-	pending bool
-}
-
-// NewTelegramLimiter returns a limiter with no messages sent.
-func NewTelegramLimiter() *TelegramLimiter {
-	return &TelegramLimiter{now: time.Now, chats: map[int64][]*telegramSlot{}, changed: make(chan struct{})}
-}
-
-// Wait blocks until a message to chatID keeps within the limits, or ctx is
-// done, and reserves a place for it. The caller must call done once the
-// request has completed, whatever its outcome; the message counts from then.
-func (l *TelegramLimiter) Wait(ctx context.Context, chatID int64) (done func(), err error) {
-	for {
-		l.mu.Lock()
-		slot, wait, changed := l.reserveLocked(chatID)
-		l.mu.Unlock()
-		if slot != nil {
-			var once sync.Once
-			return func() { once.Do(func() { l.complete(slot) }) }, nil
-		}
-		var timer *time.Timer
-		var fire <-chan time.Time
-		if wait > 0 {
-			timer = time.NewTimer(wait)
-			fire = timer.C
-		}
-		select {
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
-			return nil, ctx.Err()
-		case <-fire:
-		case <-changed:
-			if timer != nil {
-				timer.Stop()
-			}
-		}
-	}
-}
-
-func (l *TelegramLimiter) complete(s *telegramSlot) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s.pending, s.at = false, l.now()
-	close(l.changed)
-	l.changed = make(chan struct{})
-}
-
-// reserveLocked reserves a slot for a message to chat now if every limit
-// allows it. Otherwise it returns how long until one frees (0 when only a
-// message in flight can free it) and the channel that signals completions.
-func (l *TelegramLimiter) reserveLocked(chat int64) (*telegramSlot, time.Duration, <-chan struct{}) {
-	now := l.now()
-	chatWindow := time.Second
-	if chat < 0 {
-		chatWindow = time.Minute
-	}
-	l.global = pruneSlots(l.global, now, time.Second)
-	chatSlots := pruneSlots(l.chats[chat], now, chatWindow)
-	if len(chatSlots) == 0 {
-		delete(l.chats, chat)
-	} else {
-		l.chats[chat] = chatSlots
-	}
-	if len(l.chats) > 4096 {
-		for id, slots := range l.chats {
-			window := time.Second
-			if id < 0 {
-				window = time.Minute
-			}
-			if kept := pruneSlots(slots, now, window); len(kept) == 0 {
-				delete(l.chats, id)
-			} else {
-				l.chats[id] = kept
-			}
-		}
-	}
-
-	var wait time.Duration
-	blocked := false
-	// full reports whether slots hold n messages within window, and when the
-	// earliest completed one leaves it.
-	full := func(slots []*telegramSlot, n int, window time.Duration) {
-		if len(slots) < n {
-			return
-		}
-		blocked = true
-		var free time.Duration
-		for _, s := range slots {
-			if !s.pending {
-				if d := s.at.Add(window).Sub(now); free == 0 || d < free {
-					free = d
-				}
-			}
-		}
-		wait = max(wait, free)
-	}
-	// Per chat: the latest message, with no other in flight.
-	if n := len(chatSlots); n > 0 {
-		last := chatSlots[n-1]
-		for _, s := range chatSlots {
-			if s.pending {
-				last = s
-			}
-		}
-		if last.pending || now.Sub(last.at) < time.Second {
-			full([]*telegramSlot{last}, TelegramChatMessagesPerSecond, time.Second)
-		}
-	}
-	if chat < 0 {
-		full(chatSlots, TelegramGroupMessagesPerMinute, time.Minute)
-	}
-	full(l.global, TelegramMessagesPerSecond, time.Second)
-	if blocked {
-		return nil, wait, l.changed
-	}
-	s := &telegramSlot{pending: true}
-	l.global = append(l.global, s)
-	l.chats[chat] = append(chatSlots, s)
-	return s, 0, nil
-}
-
-// pruneSlots drops the completed slots that left the window.
-func pruneSlots(slots []*telegramSlot, now time.Time, window time.Duration) []*telegramSlot {
-	kept := slots[:0]
-	for _, s := range slots {
-		if s.pending || now.Sub(s.at) < window {
-			kept = append(kept, s)
-		}
-	}
-	clear(slots[len(kept):])
-	return kept
 }

@@ -57,7 +57,10 @@ func TestNewTelegram(t *testing.T) {
 		_, err := NewTelegram("123:abc", endpoint)
 		require.Error(t, err, endpoint)
 	}
-	_, err := NewTelegram("", "")
+	ch, err := NewTelegram("123:abc", "", WithTelegramUnpaced())
+	require.NoError(t, err)
+	require.Nil(t, ch.Limiter(), "unpaced: no limiter of its own")
+	_, err = NewTelegram("", "")
 	require.Error(t, err)
 	_, err = NewTelegram("123:abc", "", WithTelegramParseMode("Markdown"))
 	require.ErrorContains(t, err, "unsupported parse mode")
@@ -199,7 +202,7 @@ func TestTelegramSendErrors(t *testing.T) {
 			}
 			var err error
 			if tt.photo != nil {
-				_, err = b.ch.SendPhoto(context.Background(), 1, tt.photo, "chart")
+				_, err = b.ch.SendPhoto(context.Background(), 1, tt.photo, "chart", SendOptions{})
 			} else {
 				_, err = b.ch.Send(context.Background(), Destination{TelegramChatID: 1}, tgMessage("hello"))
 			}
@@ -248,7 +251,7 @@ func TestTelegramNoDestinationOrText(t *testing.T) {
 	_, err := b.ch.Send(context.Background(), Destination{}, tgMessage("hello"))
 	require.ErrorIs(t, err, ErrNoDestination)
 	require.True(t, IsPermanent(err))
-	_, err = b.ch.SendPhoto(context.Background(), 0, chartPNG(t), "")
+	_, err = b.ch.SendPhoto(context.Background(), 0, chartPNG(t), "", SendOptions{})
 	require.ErrorIs(t, err, ErrNoDestination)
 
 	_, err = b.ch.Send(context.Background(), Destination{TelegramChatID: 1}, tgMessage(" \n\n "))
@@ -261,7 +264,7 @@ func TestTelegramSendPhoto(t *testing.T) {
 	b := setupTelegram(t, telegramtest.Options{NoLimits: true}, WithTelegramParseMode(TelegramHTML))
 	img := chartPNG(t)
 
-	receipt, err := b.ch.SendPhoto(context.Background(), 3, img, "BTC <1h>")
+	receipt, err := b.ch.SendPhoto(context.Background(), 3, img, "BTC <1h>", SendOptions{})
 	require.NoError(t, err)
 	got := b.srv.Messages(3)
 	require.Len(t, got, 1)
@@ -271,7 +274,7 @@ func TestTelegramSendPhoto(t *testing.T) {
 	require.Equal(t, fmt.Sprint(got[0].MessageID), receipt.ProviderMessageID)
 
 	long := strings.Repeat("caption line\n", 100) // 1300 characters
-	receipt, err = b.ch.SendPhoto(context.Background(), 4, img, long)
+	receipt, err = b.ch.SendPhoto(context.Background(), 4, img, long, SendOptions{})
 	require.NoError(t, err)
 	got = b.srv.Messages(4)
 	require.Len(t, got, 2, "a long caption follows the photo as a message")
@@ -348,125 +351,6 @@ func TestTelegramContextCancellation(t *testing.T) {
 		require.ErrorIs(t, err, context.Canceled)
 		require.False(t, IsPermanent(err))
 	})
-}
-
-// fakeNow is a settable clock for the limiter.
-type fakeNow struct{ t time.Time }
-
-func (f *fakeNow) now() time.Time { return f.t }
-
-func newTestLimiter() (*TelegramLimiter, *fakeNow) {
-	clock := &fakeNow{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	l := NewTelegramLimiter()
-	l.now = clock.now
-	return l, clock
-}
-
-// reserve reserves and completes a message to chat at the current time, or
-// returns the wait.
-func reserve(l *TelegramLimiter, chat int64) (time.Duration, bool) {
-	l.mu.Lock()
-	s, wait, _ := l.reserveLocked(chat)
-	l.mu.Unlock()
-	if s == nil {
-		return wait, false
-	}
-	l.complete(s)
-	return 0, true
-}
-
-func TestTelegramLimiterWindows(t *testing.T) {
-	t.Parallel()
-
-	t.Run("per chat", func(t *testing.T) {
-		t.Parallel()
-		l, clock := newTestLimiter()
-		_, ok := reserve(l, 1)
-		require.True(t, ok)
-		clock.t = clock.t.Add(300 * time.Millisecond)
-		wait, ok := reserve(l, 1)
-		require.False(t, ok)
-		require.Equal(t, 700*time.Millisecond, wait)
-		_, ok = reserve(l, 2)
-		require.True(t, ok, "another chat")
-		clock.t = clock.t.Add(700 * time.Millisecond)
-		_, ok = reserve(l, 1)
-		require.True(t, ok)
-	})
-	t.Run("per group", func(t *testing.T) {
-		t.Parallel()
-		l, clock := newTestLimiter()
-		for range TelegramGroupMessagesPerMinute {
-			_, ok := reserve(l, -9)
-			require.True(t, ok)
-			clock.t = clock.t.Add(time.Second)
-		}
-		wait, ok := reserve(l, -9)
-		require.False(t, ok)
-		require.Equal(t, 40*time.Second, wait)
-		clock.t = clock.t.Add(40 * time.Second)
-		_, ok = reserve(l, -9)
-		require.True(t, ok)
-	})
-	t.Run("overall", func(t *testing.T) {
-		t.Parallel()
-		l, clock := newTestLimiter()
-		for i := range TelegramMessagesPerSecond {
-			_, ok := reserve(l, int64(100+i))
-			require.True(t, ok)
-		}
-		clock.t = clock.t.Add(100 * time.Millisecond)
-		wait, ok := reserve(l, 999)
-		require.False(t, ok)
-		require.Equal(t, 900*time.Millisecond, wait)
-		clock.t = clock.t.Add(900 * time.Millisecond)
-		_, ok = reserve(l, 999)
-		require.True(t, ok)
-	})
-	t.Run("in flight counts until done", func(t *testing.T) {
-		t.Parallel()
-		l, clock := newTestLimiter()
-		l.mu.Lock()
-		s, _, _ := l.reserveLocked(1)
-		l.mu.Unlock()
-		require.NotNil(t, s)
-
-		clock.t = clock.t.Add(5 * time.Second)
-		l.mu.Lock()
-		s2, wait, changed := l.reserveLocked(1)
-		l.mu.Unlock()
-		require.Nil(t, s2, "the chat's message is still in flight")
-		require.Zero(t, wait, "only its completion can free the chat")
-
-		l.complete(s) // completes now: the next message waits a second from here
-		select {
-		case <-changed:
-		default:
-			t.Fatal("completion was not signalled")
-		}
-		wait, ok := reserve(l, 1)
-		require.False(t, ok)
-		require.Equal(t, time.Second, wait)
-	})
-}
-
-func TestTelegramLimiterWait(t *testing.T) {
-	t.Parallel()
-	l := NewTelegramLimiter()
-	done, err := l.Wait(context.Background(), 1)
-	require.NoError(t, err)
-
-	got := make(chan error, 1)
-	go func() {
-		done2, err := l.Wait(context.Background(), 1)
-		if err == nil {
-			done2()
-		}
-		got <- err
-	}()
-	done()
-	done() // idempotent
-	require.NoError(t, <-got, "the second waits for the first's completion and a second")
 }
 
 func TestEscapeTelegram(t *testing.T) {

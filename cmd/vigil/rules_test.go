@@ -19,6 +19,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/telegram/bot"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
@@ -94,13 +95,21 @@ func newRulesEnv(t *testing.T) *rulesEnv {
 	t.Cleanup(tg.Close)
 	svc, err := newScheduleService(cfg, v, enq, nil)
 	require.NoError(t, err)
-	b, err := bot.New(bot.Options{Pool: d.Pool, Token: tg.Token(), Endpoint: tg.Endpoint(), Config: cfg, Validator: v,
-		Schedules: svc, PollTimeout: time.Second})
+	tgClient, err := notify.NewTelegram(tg.Token(), tg.Endpoint(), notify.WithTelegramUnpaced()) // the stand-in keeps no limits
+	require.NoError(t, err)
+	b, err := bot.New(bot.Options{Pool: d.Pool, Telegram: tgClient, Config: cfg, Validator: v, Schedules: svc, PollTimeout: time.Second})
 	require.NoError(t, err)
 	botCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = b.Run(botCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("the bot did not stop")
+		}
+	})
 
 	e := &rulesEnv{ctx: ctx, db: d, api: hs.URL, tg: tg}
 	e.nextTG.Store(7_000_000)

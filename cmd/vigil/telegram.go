@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
@@ -38,9 +40,16 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 		log.Info("no TELEGRAM_BOT_TOKEN: the Telegram bot is not started")
 		return false, nil
 	}
-	var lim *notify.TelegramLimiter
-	if tg, ok := channels[notify.ChannelTelegram].(*notify.Telegram); ok {
-		lim = tg.Limiter() // replies and notifications share the bot's limits
+	// Replies go through the notification channel when this process has
+	// one, so that they share its limiter; either way through the gate the
+	// bot's senders share across processes.
+	tg, ok := channels[notify.ChannelTelegram].(*notify.Telegram)
+	if !ok {
+		var err error
+		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(pool, token)))
+		if err != nil {
+			return false, fmt.Errorf("telegram bot: %w", err)
+		}
 	}
 	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: jc.Client, Config: cfg, Validator: v, Logger: log, Kinds: jc.Kinds})
 	if err != nil {
@@ -50,9 +59,9 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 	if err != nil {
 		return false, fmt.Errorf("telegram bot: %w", err)
 	}
-	b, err := bot.New(bot.Options{Pool: pool, Token: token, Endpoint: endpoint, Config: cfg, Validator: v, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Limiter: lim, Jobs: jc,
-		Gate: jobs.NewTelegramGate(pool, token)})
+	runs := bot.RunNower(botRuns{jc: jc, cfg: cfg, v: v})
+	b, err := bot.New(bot.Options{Pool: pool, Telegram: tg, Config: cfg, Validator: v, Schedules: svc,
+		Logger: log.With("component", "telegram_bot"), Runs: runs})
 	if err != nil {
 		return false, fmt.Errorf("telegram bot: %w", err)
 	}
@@ -64,18 +73,39 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 	return true, nil
 }
 
+// botRuns starts the bot's ad-hoc runs with the jobs client: the
+// bot.RunNower of /report and /screener.
+type botRuns struct {
+	jc  *jobs.Client
+	cfg config.Config
+	v   *schemas.Validator
+}
+
+// CanRunNow reports whether the client has a worker for jobType.
+func (r botRuns) CanRunNow(jobType string) bool { return slices.Contains(r.jc.Kinds, jobType) }
+
+// RunNow starts the run with jobs.RunNow.
+func (r botRuns) RunNow(ctx context.Context, tx pgx.Tx, req bot.RunRequest) (int64, error) {
+	id, err := jobs.RunNow(ctx, tx, r.jc.Client, r.cfg, r.v,
+		jobs.RunNowRequest{JobType: req.JobType, UserID: req.UserID, Params: req.Params, Target: req.Target})
+	if errors.Is(err, jobs.ErrTooManyAdhocRuns) {
+		return 0, &bot.TooManyRunsError{Max: jobs.MaxOpenAdhocRuns}
+	}
+	return id, err
+}
+
 // telegramChannel returns the telegram notification channel: the real Bot API
 // when TELEGRAM_BOT_TOKEN is set (TELEGRAM_API_ENDPOINT for a self-hosted
 // server), otherwise, in a process that also serves the API (`serve`), a local
 // Bot API stand-in so that everything works offline. Telegram's limits are per
 // bot: each process paces itself and reserves every send in PostgreSQL
-// (jobs.TelegramGate), so any number of processes keep them together.
+// (store.TelegramGate), so any number of processes keep them together.
 func telegramChannel(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, standIn bool, log *slog.Logger) (notify.Channel, *telegramtest.Server, error) {
 	if cfg.TelegramBotToken != "" {
 		// Telegram's limits are per bot: every process reserves its sends in
 		// PostgreSQL, on top of its own limiter.
 		tg, err := notify.NewTelegram(cfg.TelegramBotToken, cfg.TelegramAPIEndpoint,
-			notify.WithTelegramGate(jobs.NewTelegramGate(pool, cfg.TelegramBotToken)))
+			notify.WithTelegramGate(store.NewTelegramGate(pool, cfg.TelegramBotToken)))
 		if err != nil {
 			return nil, nil, fmt.Errorf("telegram channel: %w", err)
 		}
@@ -101,7 +131,7 @@ func telegramChannel(ctx context.Context, cfg config.Config, pool *pgxpool.Pool,
 		return nil, nil, fmt.Errorf("read the stand-in bot's update offset: %w", err)
 	}
 	srv := telegramtest.New(telegramtest.Options{FirstUpdateID: first})
-	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint(), notify.WithTelegramGate(jobs.NewTelegramGate(pool, srv.Token())))
+	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint(), notify.WithTelegramGate(store.NewTelegramGate(pool, srv.Token())))
 	if err != nil {
 		srv.Close()
 		return nil, nil, fmt.Errorf("telegram stand-in channel: %w", err)

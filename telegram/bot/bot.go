@@ -13,12 +13,18 @@
 // only /start, /help and /verify answer. Every schedule query is scoped to its
 // owner in SQL: users see and change only their own schedules.
 //
-// /report and /screener run a report or screener now (jobs.RunNow: a PENDING
-// ad-hoc run and its River job, in the update's transaction); the worker
+// /report and /screener run a report or screener now through a RunNower (a
+// PENDING ad-hoc run and its job, in the update's transaction); the worker
 // sends the result to the user. /portfolio, /portfolios, /set and /sets
 // manage the user's portfolios and screener sets.
 //
 // The command syntax is parsed by the pure ParseCommand and ParseAlert.
+//
+// The bot talks to Telegram only through notify.Telegram, the channel the
+// notifications use: its replies keep the same flood limits (the process's
+// limiter and the gate shared across processes), 429s are classified and
+// waited out there, and the token is redacted there. It does not import
+// jobs: the ad-hoc runs come through the RunNower it is given.
 package bot
 
 import (
@@ -29,7 +35,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -40,29 +45,28 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
-	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 )
 
-// Defaults of Options.
-const (
-	// DefaultPollTimeout is the getUpdates long-poll timeout.
-	DefaultPollTimeout = 30 * time.Second
-	// DefaultRequestTimeout bounds every other Bot API request.
-	DefaultRequestTimeout = 30 * time.Second
-)
+// DefaultPollTimeout is the getUpdates long-poll timeout, the default of
+// Options.PollTimeout.
+const DefaultPollTimeout = 30 * time.Second
+
+// ReplyWaitRetryAfter is the longest retry_after a reply waits out before
+// it is tried again (notify.SendOptions.WaitRetryAfter): a reply has no job
+// to snooze, and a user waits for it.
+const ReplyWaitRetryAfter = time.Minute
 
 // Options configure New.
 type Options struct {
 	// Pool is the database.
 	Pool *pgxpool.Pool
-	// Token is the bot token from @BotFather.
-	Token string
-	// Endpoint is config's TelegramAPIEndpoint: "" for the library default,
-	// a format with two %s (token, method), or a base URL.
-	Endpoint string
+	// Telegram is the Bot API client the bot polls and replies through.
+	// Pass the notification channel (or one built with the same gate) so
+	// that replies and notifications keep the bot's limits together.
+	Telegram *notify.Telegram
 	// Config supplies MinInterval and MaxSchedulesPerUser.
 	Config config.Config
 	// Validator checks task_params against the job type's schema.
@@ -70,22 +74,12 @@ type Options struct {
 	// Schedules runs /alert, /schedule, /pause, /resume and /delete (the
 	// same rules and audit as the API); it needs Runs for /delete.
 	Schedules *schedules.Service
-	// Jobs queues the ad-hoc runs of /report and /screener (jobs.RunNow); an
-	// insert-only client is enough. nil: those two commands answer that they
+	// Runs starts the ad-hoc runs of /report and /screener (cmd/vigil
+	// passes the jobs client's). nil: those two commands answer that they
 	// are not available here; every other command works.
-	Jobs *jobs.Client
+	Runs RunNower
 	// Logger logs; nil discards.
 	Logger *slog.Logger
-	// HTTPClient makes the Bot API requests; nil means a plain http.Client.
-	HTTPClient *http.Client
-	// Limiter paces replies to Telegram's flood limits; pass the notify
-	// channel's (notify.Telegram.Limiter) to share one bot's limits. nil
-	// means replies are not paced.
-	Limiter *notify.TelegramLimiter
-	// Gate reserves each reply in the limits the bot's other senders share
-	// across processes (jobs.TelegramGate), as the notification channel
-	// does; nil means only Limiter paces replies.
-	Gate notify.SendGate
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
 	// NowFunc is the clock of /next; nil means time.Now.
@@ -96,17 +90,13 @@ type Options struct {
 type Bot struct {
 	pool        *pgxpool.Pool
 	q           *dbsqlc.Queries
-	api         *tgbotapi.BotAPI
-	client      *http.Client
-	token       string
+	tg          *notify.Telegram
 	botID       string
 	cfg         config.Config
 	validator   *schemas.Validator
 	schedules   *schedules.Service
-	jobs        *jobs.Client
+	runs        RunNower
 	log         *slog.Logger
-	limiter     *notify.TelegramLimiter
-	gate        notify.SendGate
 	pollTimeout time.Duration
 	now         func() time.Time
 }
@@ -122,33 +112,25 @@ func New(opts Options) (*Bot, error) {
 	if opts.Schedules == nil {
 		return nil, errors.New("telegram bot: no schedule service")
 	}
-	token := strings.TrimSpace(opts.Token)
-	botID, _, ok := strings.Cut(token, ":")
-	if !ok || botID == "" || strings.ContainsAny(token, " \t\r\n/") {
-		return nil, errors.New("telegram bot: the bot token is empty or malformed (want <bot id>:<secret>)")
+	if opts.Telegram == nil {
+		return nil, errors.New("telegram bot: no Telegram client")
 	}
-	endpoint, err := endpointFormat(opts.Endpoint)
-	if err != nil {
-		return nil, err
+	botID := opts.Telegram.BotID()
+	if botID == "" {
+		return nil, errors.New("telegram bot: the bot token is malformed (want <bot id>:<secret>)")
 	}
 	b := &Bot{
 		pool:        opts.Pool,
 		q:           dbsqlc.New(),
-		client:      opts.HTTPClient,
-		token:       token,
+		tg:          opts.Telegram,
 		botID:       botID,
 		cfg:         opts.Config,
 		validator:   opts.Validator,
 		schedules:   opts.Schedules,
-		jobs:        opts.Jobs,
+		runs:        opts.Runs,
 		log:         opts.Logger,
-		limiter:     opts.Limiter,
-		gate:        opts.Gate,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,
-	}
-	if b.client == nil {
-		b.client = &http.Client{}
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
@@ -159,31 +141,7 @@ func New(opts Options) (*Bot, error) {
 	if b.now == nil {
 		b.now = time.Now
 	}
-	// Built by hand rather than with tgbotapi.NewBotAPI*, which calls getMe
-	// without a context.
-	b.api = &tgbotapi.BotAPI{Token: token, Client: b.client, Buffer: 100}
-	b.api.SetAPIEndpoint(endpoint)
 	return b, nil
-}
-
-// endpointFormat turns config's TelegramAPIEndpoint into the library's format.
-func endpointFormat(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return tgbotapi.APIEndpoint, nil
-	}
-	if n := strings.Count(raw, "%"); n > 0 {
-		if n != 2 || strings.Count(raw, "%s") != 2 {
-			return "", fmt.Errorf("telegram bot: API endpoint %q must hold exactly two %%s (token, method) or none", raw)
-		}
-	} else {
-		raw = strings.TrimRight(raw, "/") + "/bot%s/%s"
-	}
-	u, err := url.Parse(strings.ReplaceAll(raw, "%s", "x"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("telegram bot: API endpoint %q is not an http(s) URL", raw)
-	}
-	return raw, nil
 }
 
 // Run deletes any webhook, registers the commands with setMyCommands and
@@ -266,10 +224,10 @@ func (b *Bot) Run(ctx context.Context) error {
 
 // startup deletes any webhook, sets the commands and returns the stored offset.
 func (b *Bot) startup(ctx context.Context) (int64, error) {
-	if err := b.request(ctx, "deleteWebhook", tgbotapi.DeleteWebhookConfig{}); err != nil {
+	if err := b.tg.Request(ctx, "deleteWebhook", tgbotapi.DeleteWebhookConfig{}); err != nil {
 		return 0, err
 	}
-	if err := b.request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(BotCommands()...)); err != nil {
+	if err := b.tg.Request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(BotCommands()...)); err != nil {
 		return 0, err
 	}
 	return b.loadOffset(ctx)
@@ -299,23 +257,7 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, 
 	cfg := tgbotapi.NewUpdate(int(offset))
 	cfg.Timeout = int(b.pollTimeout / time.Second)
 	cfg.AllowedUpdates = []string{"message"}
-	ctx, cancel := context.WithTimeout(ctx, b.pollTimeout+DefaultRequestTimeout)
-	defer cancel()
-	updates, err := b.apiFor(ctx).GetUpdates(cfg)
-	if err != nil {
-		return nil, b.redact(fmt.Errorf("telegram getUpdates: %w", err))
-	}
-	return updates, nil
-}
-
-// request makes one Bot API call whose result is not needed.
-func (b *Bot) request(ctx context.Context, method string, c tgbotapi.Chattable) error {
-	ctx, cancel := context.WithTimeout(ctx, DefaultRequestTimeout)
-	defer cancel()
-	if _, err := b.apiFor(ctx).Request(c); err != nil {
-		return b.redact(fmt.Errorf("telegram %s: %w", method, err))
-	}
-	return nil
+	return b.tg.GetUpdates(ctx, cfg)
 }
 
 // Handle handles one update exactly once: in one transaction it checks the
@@ -348,10 +290,10 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 		return nil
 	}
 	if r.chatID != 0 && r.text != "" {
-		b.send(ctx, r.chatID, r.text)
+		b.send(ctx, r.chatID, r.text, notify.SendOptions{})
 	}
 	for _, m := range r.also {
-		b.send(ctx, m.chatID, m.text)
+		b.send(ctx, m.chatID, m.text, notify.SendOptions{})
 	}
 	return nil
 }
@@ -391,93 +333,16 @@ func chatOf(u tgbotapi.Update) int64 {
 	return 0
 }
 
-// send delivers a reply as plain text, in parts if long. Failures are
-// logged: the command stands either way.
-func (b *Bot) send(ctx context.Context, chatID int64, text string) {
-	for _, part := range notify.SplitUTF16(text, notify.TelegramTextLimit) {
-		if strings.TrimSpace(part) == "" {
-			continue
-		}
-		if err := b.sendPart(ctx, chatID, part); err != nil {
-			b.log.WarnContext(ctx, "telegram reply failed", slog.Int64("chat_id", chatID), slog.String("error", b.redact(err).Error()))
-			return
-		}
+// send delivers a reply through the Telegram channel: plain text, in parts
+// if long, with opts (a keyboard, silent delivery) and a 429 of up to
+// ReplyWaitRetryAfter waited out. Failures are logged: the command stands
+// either way.
+func (b *Bot) send(ctx context.Context, chatID int64, text string, opts notify.SendOptions) {
+	opts.WaitRetryAfter = max(opts.WaitRetryAfter, ReplyWaitRetryAfter)
+	if _, err := b.tg.SendText(ctx, chatID, text, opts); err != nil {
+		b.log.WarnContext(ctx, "telegram reply failed", slog.Int64("chat_id", chatID), slog.String("error", err.Error()))
 	}
 }
-
-// maxSendAttempts bounds the tries of one reply that Telegram refuses with
-// 429 Too Many Requests.
-const maxSendAttempts = 3
-
-// sendPart sends one message, waiting out 429 Too Many Requests replies.
-func (b *Bot) sendPart(ctx context.Context, chatID int64, text string) error {
-	for attempt := 1; ; attempt++ {
-		err := b.sendOnce(ctx, chatID, text)
-		apiErr, ok := errors.AsType[*tgbotapi.Error](err)
-		if !ok || apiErr.RetryAfter <= 0 || attempt == maxSendAttempts {
-			return err
-		}
-		wait := time.Duration(min(apiErr.RetryAfter, 60)) * time.Second
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
-	}
-}
-
-func (b *Bot) sendOnce(ctx context.Context, chatID int64, text string) error {
-	if b.limiter != nil {
-		done, err := b.limiter.Wait(ctx, chatID)
-		if err != nil {
-			return err
-		}
-		defer done()
-	}
-	if b.gate != nil {
-		if err := b.gate.Wait(ctx, chatID); err != nil {
-			return fmt.Errorf("telegram sendMessage to chat %d: %w", chatID, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, DefaultRequestTimeout)
-	defer cancel()
-	if _, err := b.apiFor(ctx).Send(tgbotapi.NewMessage(chatID, text)); err != nil {
-		return fmt.Errorf("telegram sendMessage to chat %d: %w", chatID, err)
-	}
-	return nil
-}
-
-// apiFor returns a copy of the client whose requests carry ctx.
-func (b *Bot) apiFor(ctx context.Context) *tgbotapi.BotAPI {
-	api := *b.api
-	api.Client = ctxClient{ctx: ctx, client: b.client}
-	return &api
-}
-
-type ctxClient struct {
-	ctx    context.Context
-	client *http.Client
-}
-
-func (c ctxClient) Do(req *http.Request) (*http.Response, error) {
-	return c.client.Do(req.WithContext(c.ctx))
-}
-
-// redact hides the token should an error message contain it.
-func (b *Bot) redact(err error) error {
-	if strings.Contains(err.Error(), b.token) {
-		return &redactedError{err: err, token: b.token}
-	}
-	return err
-}
-
-type redactedError struct {
-	err   error
-	token string
-}
-
-func (e *redactedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.token, "<token>") }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // BotCommands returns the commands registered with setMyCommands, in /help
 // order.

@@ -3,14 +3,16 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/config"
@@ -19,18 +21,37 @@ import (
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
+	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
 type testBundle struct {
-	ctx  context.Context
-	srv  *telegramtest.Server
-	db   *dbtest.DB
-	q    *dbsqlc.Queries
-	jobs *jobs.Client
-	svc  *schedules.Service
-	enq  *jobs.Enqueuer
-	gate notify.SendGate // passed to the bot as Options.Gate
+	ctx   context.Context
+	srv   *telegramtest.Server
+	db    *dbtest.DB
+	q     *dbsqlc.Queries
+	runs  RunNower // passed to the bot as Options.Runs
+	svc   *schedules.Service
+	enq   *jobs.Enqueuer
+	gate  notify.SendGate       // the Telegram channel's shared gate
+	sleep *telegramtest.Sleeper // the Telegram channel's waits for retry_after
+}
+
+// jobsRuns starts runs with the jobs client, as cmd/vigil does.
+type jobsRuns struct {
+	client *jobs.Client
+	v      *schemas.Validator
+}
+
+func (r jobsRuns) CanRunNow(jobType string) bool { return slices.Contains(r.client.Kinds, jobType) }
+
+func (r jobsRuns) RunNow(ctx context.Context, tx pgx.Tx, req RunRequest) (int64, error) {
+	id, err := jobs.RunNow(ctx, tx, r.client.Client, config.Default(), r.v,
+		jobs.RunNowRequest{JobType: req.JobType, UserID: req.UserID, Params: req.Params, Target: req.Target})
+	if errors.Is(err, jobs.ErrTooManyAdhocRuns) {
+		return 0, &TooManyRunsError{Max: jobs.MaxOpenAdhocRuns}
+	}
+	return id, err
 }
 
 var nextTelegramID atomic.Int64
@@ -51,15 +72,26 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
 	require.NoError(t, err)
-	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), jobs: client, svc: svc, enq: enq}
+	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &telegramtest.Sleeper{},
+		svc: svc, enq: enq}
+}
+
+// telegram returns a Telegram channel on the stand-in with the bundle's
+// gate and sleep, unpaced like the bot before it shared the channel.
+func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
+	t.Helper()
+	tg, err := notify.NewTelegram(token, tb.srv.Endpoint(), notify.WithTelegramGate(tb.gate),
+		notify.WithTelegramSleepFunc(tb.sleep.Sleep), notify.WithTelegramUnpaced()) // the stand-in keeps no limits
+	require.NoError(t, err)
+	return tg
 }
 
 // newBot builds a bot on the bundle's database and stand-in.
 func (tb *testBundle) newBot(t *testing.T) *Bot {
 	t.Helper()
 	b, err := New(Options{
-		Pool: tb.db.Pool, Token: tb.srv.Token(), Endpoint: tb.srv.Endpoint(),
-		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Jobs: tb.jobs, PollTimeout: time.Second, Gate: tb.gate,
+		Pool: tb.db.Pool, Telegram: tb.telegram(t, tb.srv.Token()),
+		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Runs: tb.runs, PollTimeout: time.Second,
 		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
 	})
 	require.NoError(t, err)
@@ -445,40 +477,91 @@ func TestGroupChatAndRetryAfter(t *testing.T) {
 func TestRunRefusedToken(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	b, err := New(Options{Pool: tb.db.Pool, Token: "1:wrong", Endpoint: tb.srv.Endpoint(), Validator: testValidator(t), Schedules: tb.svc})
+	b, err := New(Options{Pool: tb.db.Pool, Telegram: tb.telegram(t, "1:wrong"), Validator: testValidator(t), Schedules: tb.svc})
 	require.NoError(t, err)
 	err = b.Run(tb.ctx)
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "1:wrong")
 
-	_, err = New(Options{Pool: tb.db.Pool, Token: "nocolon", Validator: testValidator(t)})
+	_, err = New(Options{Pool: tb.db.Pool, Telegram: tb.telegram(t, "nocolon"), Validator: testValidator(t), Schedules: tb.svc})
+	require.Error(t, err)
+	_, err = New(Options{Pool: tb.db.Pool, Validator: testValidator(t), Schedules: tb.svc})
 	require.Error(t, err)
 }
 
-// countingGate records the chats it reserved sends for.
-type countingGate struct {
-	mu    sync.Mutex
-	chats []int64
-}
+// A reply with a keyboard arrives with its reply_markup, and silently when
+// asked; ordinary replies carry neither.
+func TestReplyWithKeyboard(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	tb.start(t)
+	u := tb.user(t, StatusVerified, false)
+	require.Contains(t, tb.say(t, u, "/help"), "/alert")
 
-func (g *countingGate) Wait(_ context.Context, chatID int64) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.chats = append(g.chats, chatID)
-	return nil
+	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData("Pause", "pause:1"), tgbotapi.NewInlineKeyboardButtonData("Delete", "delete:1")))
+	tb.newBot(t).send(tb.ctx, u, "Alert 1 fired.", notify.SendOptions{ReplyMarkup: kb, Silent: true})
+
+	msgs := tb.srv.Messages(u)
+	require.Len(t, msgs, 2)
+	require.Nil(t, msgs[0].ReplyMarkup, "a command's reply has no keyboard")
+	require.False(t, msgs[0].DisableNotification)
+	require.Equal(t, "Alert 1 fired.", msgs[1].Plain)
+	require.JSONEq(t, `{"inline_keyboard":[[{"text":"Pause","callback_data":"pause:1"},{"text":"Delete","callback_data":"delete:1"}]]}`,
+		string(msgs[1].ReplyMarkup))
+	require.True(t, msgs[1].DisableNotification)
 }
 
 // Replies go through the gate the bot's other senders share across
-// processes (the notification workers' PostgreSQL reservations).
+// processes (the notification workers' PostgreSQL reservations). A 429 on a
+// reply is waited out for its retry_after and sent again; both tries are
+// reserved in the gate.
 func TestRepliesReserveThroughTheGate(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	gate := &countingGate{}
+	gate := &telegramtest.Gate{}
 	tb.gate = gate
 	tb.start(t)
 	u := tb.user(t, StatusVerified, false)
 	require.Contains(t, tb.say(t, u, "/help"), "/alert")
-	gate.mu.Lock()
-	defer gate.mu.Unlock()
-	require.Contains(t, gate.chats, u, "the reply to chat %d was reserved", u)
+	require.Equal(t, 1, gate.Count(u), "the reply to chat %d was reserved", u)
+
+	tb.srv.Inject(telegramtest.Fault{Kind: telegramtest.TooManyRequests, ChatID: u, RetryAfter: 7})
+	require.Contains(t, tb.say(t, u, "/alerts"), "no alerts")
+	require.Len(t, tb.srv.Messages(u), 2, "each reply delivered once")
+	require.Equal(t, []time.Duration{7 * time.Second}, tb.sleep.Waits(), "the retry waited retry_after")
+	require.Equal(t, 3, gate.Count(u), "the refused try and the retry were both reserved")
+}
+
+// With Telegram unreachable, the errors the bot logs and returns name the
+// request but never the token (the request URL holds it).
+func TestTokenNeverLogged(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	gone := telegramtest.New(telegramtest.Options{})
+	endpoint, token := gone.Endpoint(), gone.Token()
+	gone.Close()
+	tg, err := notify.NewTelegram(token, endpoint)
+	require.NoError(t, err)
+	var logs strings.Builder // Handle and startup log from this goroutine
+	b, err := New(Options{Pool: tb.db.Pool, Telegram: tg, Validator: testValidator(t), Config: config.Default(),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+
+	_, err = b.startup(tb.ctx)
+	require.ErrorContains(t, err, "telegram deleteWebhook")
+	require.NotContains(t, err.Error(), token)
+	_, err = b.getUpdates(tb.ctx, 0)
+	require.ErrorContains(t, err, "telegram getUpdates")
+	require.NotContains(t, err.Error(), token)
+
+	u := tb.user(t, StatusVerified, false)
+	require.NoError(t, b.Handle(tb.ctx, tgbotapi.Update{UpdateID: 1, Message: &tgbotapi.Message{
+		From: &tgbotapi.User{ID: u}, Chat: &tgbotapi.Chat{ID: u}, Text: "/help"}}))
+	out := logs.String()
+	require.Contains(t, out, "telegram reply failed")
+	require.Contains(t, out, "telegram sendMessage to chat")
+	require.NotContains(t, out, token)
+	secret := token[strings.Index(token, ":")+1:]
+	require.NotContains(t, out, secret)
 }

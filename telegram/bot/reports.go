@@ -2,25 +2,62 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
-	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/screener"
 )
 
+// RunRequest asks for an ad-hoc run of a report or screener: no schedule,
+// worked by the job type's worker now.
+type RunRequest struct {
+	// JobType is config.JobReport or config.JobScreener.
+	JobType string
+	// UserID owns the run; its result goes to this user.
+	UserID int64
+	// Params are the task_params.
+	Params json.RawMessage
+	// Target is what a schedule's target would hold (a ticker list for a
+	// screener with screener_set "custom").
+	Target string
+}
+
+// RunNower starts the ad-hoc runs of /report and /screener. cmd/vigil
+// passes one over the jobs client; the bot does not import jobs.
+type RunNower interface {
+	// CanRunNow reports whether this server has a worker for jobType.
+	CanRunNow(jobType string) bool
+	// RunNow validates req.Params against the job type's schema (a
+	// *schemas.ValidationError), records a pending run and queues its job,
+	// all in tx, and returns the run id. A user with too many runs open
+	// gets a *TooManyRunsError.
+	RunNow(ctx context.Context, tx pgx.Tx, req RunRequest) (int64, error)
+}
+
+// TooManyRunsError is the error of RunNow for a user who has Max runs
+// waiting or running already.
+type TooManyRunsError struct {
+	Max int
+}
+
+// Error says how many runs are open.
+func (e *TooManyRunsError) Error() string {
+	return fmt.Sprintf("already %d runs waiting or running", e.Max)
+}
+
 // runsAvailable says why /report or /screener cannot run here, "" if they can.
 func (b *Bot) runsAvailable(jobType string) string {
 	switch {
-	case b.jobs == nil:
+	case b.runs == nil:
 		return "Running reports and screeners from Telegram is not enabled on this server."
-	case !slices.Contains(b.jobs.Kinds, jobType):
+	case !b.runs.CanRunNow(jobType):
 		return fmt.Sprintf("This server has no %s worker yet, so it cannot run one now.", jobType)
 	}
 	return ""
@@ -28,13 +65,13 @@ func (b *Bot) runsAvailable(jobType string) string {
 
 // runNow records an ad-hoc run and queues its job in tx. A problem with the
 // params is a usage reply ("" and nil when the run started).
-func (b *Bot) runNow(ctx context.Context, tx pgx.Tx, cmd string, req jobs.RunNowRequest) (int64, string, error) {
-	runID, err := jobs.RunNow(ctx, tx, b.jobs.Client, b.cfg, b.validator, req)
+func (b *Bot) runNow(ctx context.Context, tx pgx.Tx, cmd string, req RunRequest) (int64, string, error) {
+	runID, err := b.runs.RunNow(ctx, tx, req)
 	if ve, ok := errors.AsType[*schemas.ValidationError](err); ok {
 		return 0, usage(cmd, fmt.Sprintf("That %s is not valid: %s.", req.JobType, alertProblem(ve))).Error(), nil
 	}
-	if errors.Is(err, jobs.ErrTooManyAdhocRuns) {
-		return 0, "You " + strings.TrimPrefix(err.Error(), "you ") + " (/runs lists them).", nil
+	if tooMany, ok := errors.AsType[*TooManyRunsError](err); ok {
+		return 0, fmt.Sprintf("You already have %d runs waiting or running; wait for one to finish (/runs lists them).", tooMany.Max), nil
 	}
 	if err != nil {
 		return 0, "", fmt.Errorf("run %s now for user %d: %w", req.JobType, req.UserID, err)
@@ -44,7 +81,7 @@ func (b *Bot) runNow(ctx context.Context, tx pgx.Tx, cmd string, req jobs.RunNow
 }
 
 func (b *Bot) cmdReport(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
-	if r.text = b.runsAvailable(jobs.KindReport); r.text != "" {
+	if r.text = b.runsAvailable(config.JobReport); r.text != "" {
 		return r, nil
 	}
 	spec := cmd.Report
@@ -69,7 +106,7 @@ func (b *Bot) cmdReport(ctx context.Context, tx pgx.Tx, r reply, cmd Command, us
 	if err != nil {
 		return r, err
 	}
-	runID, problem, err := b.runNow(ctx, tx, "report", jobs.RunNowRequest{JobType: jobs.KindReport, UserID: user.ID, Params: params})
+	runID, problem, err := b.runNow(ctx, tx, "report", RunRequest{JobType: config.JobReport, UserID: user.ID, Params: params})
 	if err != nil || problem != "" {
 		r.text = problem
 		return r, err
@@ -79,7 +116,7 @@ func (b *Bot) cmdReport(ctx context.Context, tx pgx.Tx, r reply, cmd Command, us
 }
 
 func (b *Bot) cmdScreener(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
-	if r.text = b.runsAvailable(jobs.KindScreener); r.text != "" {
+	if r.text = b.runsAvailable(config.JobScreener); r.text != "" {
 		return r, nil
 	}
 	spec := cmd.Screener
@@ -101,7 +138,7 @@ func (b *Bot) cmdScreener(ctx context.Context, tx pgx.Tx, r reply, cmd Command, 
 		r.text = usage("screener", "That screener is not valid: "+alertProblem(err)).Error()
 		return r, nil
 	}
-	runID, problem, err := b.runNow(ctx, tx, "screener", jobs.RunNowRequest{JobType: jobs.KindScreener, UserID: user.ID,
+	runID, problem, err := b.runNow(ctx, tx, "screener", RunRequest{JobType: config.JobScreener, UserID: user.ID,
 		Params: params, Target: spec.Target()})
 	if err != nil || problem != "" {
 		r.text = problem

@@ -178,7 +178,7 @@ func TestScreenerCommand(t *testing.T) {
 func TestRunCommandsUnavailable(t *testing.T) {
 	t.Parallel()
 	tb := setup(t)
-	tb.jobs = nil
+	tb.runs = nil
 	tb.start(t)
 	u := tb.user(t, StatusVerified, false)
 	pending := tb.user(t, StatusPending, false)

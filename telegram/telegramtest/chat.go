@@ -63,14 +63,44 @@ func (s *Server) chatSend(w http.ResponseWriter, r *http.Request) {
 
 // chatEntry is one line of the chat page's transcript.
 type chatEntry struct {
-	Seq       int       `json:"seq"`
-	From      string    `json:"from"` // "user" or "bot"
-	UserID    int64     `json:"user_id,omitempty"`
-	MessageID int       `json:"message_id,omitempty"`
-	Text      string    `json:"text"`
-	ParseMode string    `json:"parse_mode,omitempty"`
-	Photo     bool      `json:"photo,omitempty"`
-	Time      time.Time `json:"time"`
+	Seq       int        `json:"seq"`
+	From      string     `json:"from"` // "user" or "bot"
+	UserID    int64      `json:"user_id,omitempty"`
+	MessageID int        `json:"message_id,omitempty"`
+	Text      string     `json:"text"`
+	ParseMode string     `json:"parse_mode,omitempty"`
+	Photo     bool       `json:"photo,omitempty"`
+	Buttons   [][]string `json:"buttons,omitempty"` // the keyboard's button labels, by row
+	Silent    bool       `json:"silent,omitempty"`  // sent with disable_notification
+	Time      time.Time  `json:"time"`
+}
+
+// keyboardLabels returns the button labels of an inline or reply keyboard,
+// row by row; nil for other markup or none.
+func keyboardLabels(markup json.RawMessage) [][]string {
+	if len(markup) == 0 {
+		return nil
+	}
+	var kb struct {
+		Inline [][]struct {
+			Text string `json:"text"`
+		} `json:"inline_keyboard"`
+		Reply [][]struct {
+			Text string `json:"text"`
+		} `json:"keyboard"`
+	}
+	if json.Unmarshal(markup, &kb) != nil {
+		return nil
+	}
+	var rows [][]string
+	for _, row := range append(kb.Inline, kb.Reply...) {
+		labels := make([]string, 0, len(row))
+		for _, b := range row {
+			labels = append(labels, b.Text)
+		}
+		rows = append(rows, labels)
+	}
+	return rows
 }
 
 func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +115,8 @@ func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request) {
 	for i, m := range s.messages {
 		if m.ChatID == chatID && s.botSeqs[i] > after {
 			out = append(out, chatEntry{Seq: s.botSeqs[i], From: "bot", MessageID: m.MessageID, Text: m.Plain,
-				ParseMode: m.ParseMode, Photo: m.Photo != nil, Time: m.Time})
+				ParseMode: m.ParseMode, Photo: m.Photo != nil, Buttons: keyboardLabels(m.ReplyMarkup), Silent: m.DisableNotification,
+				Time: m.Time})
 		}
 	}
 	for _, m := range s.userMessages {

@@ -282,7 +282,13 @@ func (s *Server) sendMessage(w http.ResponseWriter, _ *http.Request, p params) {
 		writeError(w, http.StatusBadRequest, errTextEmpty, 0)
 		return
 	}
-	msg, retry := s.deliver(Message{ChatID: chatID, Method: "sendMessage", Text: text, Plain: plain, ParseMode: mode})
+	markup, silent, e := replyOptions(p)
+	if e != "" {
+		writeError(w, http.StatusBadRequest, e, 0)
+		return
+	}
+	msg, retry := s.deliver(Message{ChatID: chatID, Method: "sendMessage", Text: text, Plain: plain, ParseMode: mode,
+		ReplyMarkup: markup, DisableNotification: silent})
 	if retry > 0 {
 		writeError(w, http.StatusTooManyRequests, tooManyRequests(retry), retry)
 		return
@@ -319,7 +325,13 @@ func (s *Server) sendPhoto(w http.ResponseWriter, _ *http.Request, p params) {
 		writeError(w, code, e, 0)
 		return
 	}
-	msg, retry := s.deliver(Message{ChatID: chatID, Method: "sendPhoto", Text: caption, Plain: plain, ParseMode: mode, Photo: photo})
+	markup, silent, e := replyOptions(p)
+	if e != "" {
+		writeError(w, http.StatusBadRequest, e, 0)
+		return
+	}
+	msg, retry := s.deliver(Message{ChatID: chatID, Method: "sendPhoto", Text: caption, Plain: plain, ParseMode: mode, Photo: photo,
+		ReplyMarkup: markup, DisableNotification: silent})
 	if retry > 0 {
 		writeError(w, http.StatusTooManyRequests, tooManyRequests(retry), retry)
 		return
@@ -330,6 +342,29 @@ func (s *Server) sendPhoto(w http.ResponseWriter, _ *http.Request, p params) {
 		MessageID: msg.MessageID, From: s.botUser(), Chat: chatOf(chatID, chatID),
 		Date: msg.Time.Unix(), Photo: []wirePhotoSize{size}, Caption: plain,
 	})
+}
+
+// replyOptions reads reply_markup, which must be a JSON object (an inline
+// or reply keyboard, a keyboard removal or a force reply), and
+// disable_notification.
+func replyOptions(p params) (json.RawMessage, bool, string) {
+	silent, _ := strconv.ParseBool(p.get("disable_notification"))
+	raw := strings.TrimSpace(p.get("reply_markup"))
+	if raw == "" {
+		return nil, silent, ""
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil {
+		return nil, silent, errReplyMarkup
+	}
+	_, inline := obj["inline_keyboard"]
+	_, keyboard := obj["keyboard"]
+	_, remove := obj["remove_keyboard"]
+	_, force := obj["force_reply"]
+	if !inline && !keyboard && !remove && !force {
+		return nil, silent, errReplyMarkup
+	}
+	return json.RawMessage(raw), silent, ""
 }
 
 // checkText validates a text or caption sent with parse mode and returns

@@ -98,7 +98,11 @@ type Message struct {
 	Plain     string // what the user sees: Text after entity parsing
 	ParseMode string // as sent; "" for plain text
 	Photo     []byte // the uploaded photo (sendPhoto), nil otherwise
-	Time      time.Time
+	// ReplyMarkup is reply_markup as sent (a keyboard's JSON), nil for none.
+	ReplyMarkup json.RawMessage
+	// DisableNotification is disable_notification: delivered silently.
+	DisableNotification bool
+	Time                time.Time
 }
 
 // BotCommand is one command set with setMyCommands.
@@ -443,6 +447,7 @@ const (
 	errChatIDEmpty      = "Bad Request: chat_id is empty"
 	errNotUTF8          = "Bad Request: message text must be encoded in UTF-8"
 	errNoPhoto          = "Bad Request: there is no photo in the request"
+	errReplyMarkup      = "Bad Request: can't parse reply keyboard markup JSON object"
 	errImageProcess     = "Bad Request: IMAGE_PROCESS_FAILED"
 	errQueryInvalid     = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 	errCommandInvalid   = "Bad Request: BOT_COMMAND_INVALID"

@@ -187,6 +187,33 @@ func TestSendMessageJSONBody(t *testing.T) {
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "hello", b.srv.Messages(7)[0].Text)
+	require.True(t, b.srv.Messages(7)[0].DisableNotification)
+	require.Nil(t, b.srv.Messages(7)[0].ReplyMarkup)
+}
+
+// reply_markup and disable_notification are recorded as sent, so tests can
+// assert a keyboard and silent delivery; markup that is not a keyboard is
+// refused as Telegram does.
+func TestSendMessageReplyOptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Options{NoLimits: true})
+	kb := `{"inline_keyboard":[[{"text":"Pause","callback_data":"pause:1"}]]}`
+	status, r := b.call(t, "sendMessage", url.Values{"chat_id": {"8"}, "text": {"pick"}, "reply_markup": {kb}, "disable_notification": {"true"}})
+	requireOK(t, status, r)
+	status, r = b.call(t, "sendMessage", url.Values{"chat_id": {"8"}, "text": {"plain"}})
+	requireOK(t, status, r)
+	got := b.srv.Messages(8)
+	require.Len(t, got, 2)
+	require.JSONEq(t, kb, string(got[0].ReplyMarkup))
+	require.True(t, got[0].DisableNotification)
+	require.Nil(t, got[1].ReplyMarkup)
+	require.False(t, got[1].DisableNotification)
+
+	for _, bad := range []string{"{not json", `{"text":"x"}`, `[1]`} {
+		status, r = b.call(t, "sendMessage", url.Values{"chat_id": {"8"}, "text": {"x"}, "reply_markup": {bad}})
+		requireError(t, status, r, http.StatusBadRequest, "Bad Request: can't parse reply keyboard markup JSON object")
+	}
+	require.Len(t, b.srv.Messages(8), 2, "nothing delivered with bad markup")
 }
 
 // The Bots FAQ: "avoid sending more than one message per second" in a chat.
@@ -728,7 +755,9 @@ func TestChatPage(t *testing.T) {
 	require.Len(t, ups, 1)
 	require.Equal(t, "/start", ups[0].Message.Text)
 
-	status, r := b.call(t, "sendMessage", url.Values{"chat_id": {"1001"}, "text": {"<b>Hi</b>"}, "parse_mode": {"HTML"}})
+	status, r := b.call(t, "sendMessage", url.Values{"chat_id": {"1001"}, "text": {"<b>Hi</b>"}, "parse_mode": {"HTML"},
+		"reply_markup":         {`{"inline_keyboard":[[{"text":"Pause","callback_data":"p"},{"text":"Delete","callback_data":"d"}],[{"text":"Docs","url":"https://example.com"}]]}`},
+		"disable_notification": {"true"}})
 	requireOK(t, status, r)
 	status, _ = b.sendPhoto(t, map[string]string{"chat_id": "1001"}, pngBytes(t, 4, 4))
 	require.Equal(t, http.StatusOK, status)
@@ -746,6 +775,9 @@ func TestChatPage(t *testing.T) {
 	require.Equal(t, "/start", transcript.Messages[0].Text)
 	require.Equal(t, "bot", transcript.Messages[1].From)
 	require.Equal(t, "Hi", transcript.Messages[1].Text)
+	require.Equal(t, [][]string{{"Pause", "Delete"}, {"Docs"}}, transcript.Messages[1].Buttons, "the keyboard is shown")
+	require.True(t, transcript.Messages[1].Silent)
+	require.Nil(t, transcript.Messages[2].Buttons)
 	require.True(t, transcript.Messages[2].Photo)
 
 	resp, err = http.Get(page + "/messages?chat_id=1001&after=" + strconv.Itoa(transcript.Messages[1].Seq))

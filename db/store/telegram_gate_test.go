@@ -1,7 +1,9 @@
-package jobs
+package store
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -42,4 +44,21 @@ func TestTelegramReserveSend(t *testing.T) {
 	var n int
 	require.NoError(t, d.Pool.QueryRow(t.Context(), "SELECT count(*) FROM telegram_sends WHERE bot = '1'").Scan(&n))
 	require.Equal(t, 5, n, "waits reserve nothing")
+}
+
+// Wait reserves a send; a Wait that would have to wait gives up with its
+// context and reserves nothing.
+func TestTelegramGateWait(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	g := NewTelegramGate(d.Pool, "77:secret")
+	require.NoError(t, g.Wait(t.Context(), 5))
+
+	// A second send to the chat must wait about a second: longer than ctx.
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, g.Wait(ctx, 5), context.DeadlineExceeded)
+	var n int
+	require.NoError(t, d.Pool.QueryRow(t.Context(), "SELECT count(*) FROM telegram_sends WHERE bot = '77' AND chat_id = 5").Scan(&n))
+	require.Equal(t, 1, n, "only the bot id is stored, and the cancelled wait reserved nothing")
 }

@@ -1,4 +1,4 @@
-package jobs
+package store
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/notify"
 )
 
 // Limits kept by TelegramGate: a little under Telegram's (30 messages/s, 1/s
@@ -22,11 +23,14 @@ const (
 
 // TelegramGate keeps a bot's flood limits across every process that sends
 // for it, through PostgreSQL (vigil_telegram_reserve: one advisory lock per
-// bot and a short log of sends).
+// bot and a short log of sends). It is the notify.SendGate of the Telegram
+// channel, which the notification workers and the bot's replies share.
 type TelegramGate struct {
 	pool *pgxpool.Pool
 	bot  string
 }
+
+var _ notify.SendGate = (*TelegramGate)(nil)
 
 // NewTelegramGate returns the gate of the bot with this token (only the
 // bot's numeric id, before the colon, is stored).
@@ -35,7 +39,8 @@ func NewTelegramGate(pool *pgxpool.Pool, token string) *TelegramGate {
 	return &TelegramGate{pool: pool, bot: bot}
 }
 
-// Wait returns once a send to chatID is reserved.
+// Wait returns once a send to chatID is reserved, or with ctx's error when
+// ctx is done first (nothing is reserved then).
 func (g *TelegramGate) Wait(ctx context.Context, chatID int64) error {
 	q := dbsqlc.New()
 	for {
