@@ -544,7 +544,7 @@ func TestTokenNeverLogged(t *testing.T) {
 	tg, err := notify.NewTelegram(token, endpoint)
 	require.NoError(t, err)
 	var logs strings.Builder // Handle and startup log from this goroutine
-	b, err := New(Options{Pool: tb.db.Pool, Telegram: tg, Validator: testValidator(t), Config: config.Default(),
+	b, err := New(Options{Pool: tb.db.Pool, Telegram: tg, Validator: testValidator(t), Config: config.Default(), Schedules: tb.svc,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
 
