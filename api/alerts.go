@@ -15,7 +15,7 @@ import (
 	"github.com/vigilhq/vigil/alerts"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
-	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/market"
 )
 
 type runAlertInput struct {
@@ -72,7 +72,7 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 	now := h.now()
 	series, err := h.client.Market.Bars(ctx, cfg.Ticker, cfg.Timeframe, cfg.Lookback(), now)
 	if err != nil {
-		if errors.Is(err, marketdata.ErrUnknownSymbol) {
+		if errors.Is(err, market.ErrUnknownSymbol) {
 			return nil, huma.Error422UnprocessableEntity("unknown symbol",
 				&huma.ErrorDetail{Location: "body.ticker", Message: err.Error(), Value: cfg.Ticker})
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
 )
@@ -102,7 +103,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 		} else {
 			series, dataErr = w.Market.Bars(ctx, a.Symbol, tf, lookback, now)
 		}
-		if dataErr != nil && !errors.Is(dataErr, marketdata.ErrUnknownSymbol) {
+		if dataErr != nil && !errors.Is(dataErr, market.ErrUnknownSymbol) {
 			// Data unavailable: nothing is written; River retries the whole group.
 			return fmt.Errorf("alert %s %s: %w", a.Symbol, a.Timeframe, dataErr)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/indicators"
+	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/marketdata"
 )
 
@@ -101,7 +102,7 @@ func (w *DataProcessingWorker) Work(ctx context.Context, job *river.Job[DataProc
 		if err != nil {
 			res.Symbols[sym] = SymbolData{Error: err.Error()}
 			res.Failed++
-			if !errors.Is(err, marketdata.ErrUnknownSymbol) {
+			if !errors.Is(err, market.ErrUnknownSymbol) {
 				lastErr = err
 			}
 			continue

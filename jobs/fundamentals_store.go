@@ -13,6 +13,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/screener"
 )
 
@@ -24,7 +25,7 @@ type FundamentalsStore struct {
 }
 
 // Save upserts figures; NaN numbers are stored as NULL.
-func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []fundamentals.Fundamentals) error {
+func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []market.Fundamentals) error {
 	if len(fs) == 0 {
 		return nil
 	}
@@ -50,13 +51,13 @@ func (s FundamentalsStore) Save(ctx context.Context, provider string, fs []funda
 }
 
 // Load reads the stored figures of symbols from provider, whatever their age.
-func (s FundamentalsStore) Load(ctx context.Context, provider string, symbols []string) (map[string]fundamentals.Fundamentals, error) {
+func (s FundamentalsStore) Load(ctx context.Context, provider string, symbols []string) (map[string]market.Fundamentals, error) {
 	return s.LoadSince(ctx, provider, symbols, time.Time{})
 }
 
 // LoadSince reads the figures of symbols from provider saved at or after
 // since: a restarted process starts warm (fundamentals.FreshStore).
-func (s FundamentalsStore) LoadSince(ctx context.Context, provider string, symbols []string, since time.Time) (map[string]fundamentals.Fundamentals, error) {
+func (s FundamentalsStore) LoadSince(ctx context.Context, provider string, symbols []string, since time.Time) (map[string]market.Fundamentals, error) {
 	rows, err := dbsqlc.New().FundamentalsGetSince(ctx, s.Pool, dbsqlc.FundamentalsGetSinceParams{
 		Provider: provider, Symbols: symbols, Since: since})
 	if err != nil {
@@ -66,10 +67,10 @@ func (s FundamentalsStore) LoadSince(ctx context.Context, provider string, symbo
 	return fundamentalsByRow(rows), nil
 }
 
-func fundamentalsByRow(rows []dbsqlc.Fundamental) map[string]fundamentals.Fundamentals {
-	out := make(map[string]fundamentals.Fundamentals, len(rows))
+func fundamentalsByRow(rows []dbsqlc.Fundamental) map[string]market.Fundamentals {
+	out := make(map[string]market.Fundamentals, len(rows))
 	for _, r := range rows {
-		out[r.Symbol] = fundamentals.Fundamentals{Symbol: r.Symbol, Name: deref(r.Name), MarketCap: orNaN(r.MarketCap),
+		out[r.Symbol] = market.Fundamentals{Symbol: r.Symbol, Name: deref(r.Name), MarketCap: orNaN(r.MarketCap),
 			PERatio: orNaN(r.PeRatio), AvgVolume: orNaN(r.AvgVolume), Sector: deref(r.Sector),
 			Currency: deref(r.Currency), AsOf: r.FetchedAt}
 	}

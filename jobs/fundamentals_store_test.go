@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/market"
 )
 
 // The fundamentals table keeps what providers returned (unknown numbers as
@@ -21,7 +22,7 @@ func TestFundamentalsStore(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := t.Context()
 	s := FundamentalsStore{Pool: d.Pool}
-	require.NoError(t, s.Save(ctx, "yahoo", []fundamentals.Fundamentals{
+	require.NoError(t, s.Save(ctx, "yahoo", []market.Fundamentals{
 		{Symbol: "AAPL", Name: "Apple Inc.", MarketCap: 3.4e12, PERatio: 31.2, AvgVolume: 5.5e7, Sector: "Technology", Currency: "USD"},
 		{Symbol: "BFLY", MarketCap: 6e8, PERatio: math.NaN(), AvgVolume: math.NaN()},
 	}))
@@ -58,6 +59,6 @@ type namedProvider struct{ name string }
 
 func (p namedProvider) Name() string { return p.name }
 
-func (p namedProvider) Fundamentals(context.Context, []string) (map[string]fundamentals.Fundamentals, error) {
+func (p namedProvider) Fundamentals(context.Context, []string) (map[string]market.Fundamentals, error) {
 	return nil, errors.New("the provider was called")
 }

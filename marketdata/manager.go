@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/market"
 )
 
 // MaxBars bounds n in Manager.Bars.
@@ -46,7 +47,7 @@ const maxAttempts = 3
 //     bars in market_bars written by the same provider, are returned with the
 //     warning "Market data unavailable for AAPL, using cached data"; with
 //     nothing cached the call fails with an error wrapping ErrDataUnavailable
-//     (and the provider's error), so that the job is retried. ErrUnknownSymbol
+//     (and the provider's error), so that the job is retried. market.ErrUnknownSymbol
 //     is returned as is: retrying cannot help.
 //
 // A Manager is safe for concurrent use. Memory holds one series per (symbol,
@@ -156,7 +157,7 @@ func (c *call) covers(tf bars.Timeframe, n int, now time.Time) bool {
 // (still open) last. Fewer than n come back when the provider has no more
 // history. The series is the caller's to keep and modify.
 func (m *Manager) Bars(ctx context.Context, symbol string, tf bars.Timeframe, n int, now time.Time) (bars.Series, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("bars %q: %w", symbol, err)
 	}
@@ -196,7 +197,7 @@ func (m *Manager) Bars(ctx context.Context, symbol string, tf bars.Timeframe, n 
 			return lastN(c.series, tf, n, now), nil
 		case c.err == nil:
 			continue // that fetch was for fewer bars or another bar period
-		case errors.Is(c.err, ErrUnknownSymbol):
+		case errors.Is(c.err, market.ErrUnknownSymbol):
 			return nil, fmt.Errorf("bars %s %s: %w", sym, tf, c.err)
 		default:
 			return m.fallback(ctx, k, n, now, c)
@@ -214,7 +215,7 @@ func (m *Manager) fetch(ctx context.Context, k cacheKey, c *call) {
 	switch {
 	case err == nil:
 		m.write(ctx, k, s)
-	case !errors.Is(err, ErrUnknownSymbol) && m.pool != nil:
+	case !errors.Is(err, market.ErrUnknownSymbol) && m.pool != nil:
 		m.mu.Lock()
 		have := m.cache[k] != nil
 		m.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/market"
 )
 
 // testClock is the synthetic provider's clock, moved by tests in step with
@@ -255,10 +256,10 @@ func TestManagerUnavailable(t *testing.T) {
 	require.EqualError(t, err, "data unavailable for AAPL 1h: yahoo AAPL: HTTP 502: bad gateway")
 	require.NotContains(t, b.logs.String(), "using cached data")
 
-	b.prov.fail(&RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: time.Minute})
+	b.prov.fail(&market.RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: time.Minute})
 	_, err = b.m.Bars(context.Background(), "AAPL", bars.H1, 24, b.now)
 	require.ErrorIs(t, err, ErrDataUnavailable)
-	var rl *RateLimitError
+	var rl *market.RateLimitError
 	require.ErrorAs(t, err, &rl, "callers can still read Retry-After")
 }
 
@@ -266,13 +267,13 @@ func TestManagerUnknownSymbol(t *testing.T) {
 	t.Parallel()
 	b := setup(t, time.Minute, nil)
 	ctx := context.Background()
-	b.prov.fail(fmt.Errorf("yahoo NOPE: HTTP 404: %w", ErrUnknownSymbol))
+	b.prov.fail(fmt.Errorf("yahoo NOPE: HTTP 404: %w", market.ErrUnknownSymbol))
 	_, err := b.m.Bars(ctx, "NOPE", bars.D1, 5, b.now)
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	require.NotErrorIs(t, err, ErrDataUnavailable, "permanent: not worth a retry")
 
 	_, err = b.m.Bars(ctx, "", bars.D1, 5, b.now)
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	_, err = b.m.Bars(ctx, "AAPL", bars.Timeframe("2h"), 5, b.now)
 	require.ErrorContains(t, err, "must be one of")
 	_, err = b.m.Bars(ctx, "AAPL", bars.D1, 0, b.now)
