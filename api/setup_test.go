@@ -63,7 +63,7 @@ type setupOpts struct {
 }
 
 // adhocKinds makes reports and screeners runnable now.
-var adhocKinds = setupOpts{kinds: []string{jobs.KindReport, jobs.KindScreener}}
+var adhocKinds = setupOpts{kinds: []string{config.JobReport, config.JobScreener}}
 
 func setup(t *testing.T, opts ...setupOpts) *bundle {
 	t.Helper()

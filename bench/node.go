@@ -130,7 +130,7 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 	client, err := jobs.NewClient(jobs.Deps{
 		Pool: pool, Config: cfg, Logger: log, Work: work, Maintenance: sched, Channels: channels,
 		Register:   func(w *river.Workers) { river.AddWorker(w, probe) },
-		ExtraKinds: []string{jobs.KindDataProcessing},
+		ExtraKinds: []string{config.JobDataProcessing},
 	})
 	if err != nil {
 		return fmt.Errorf("bench node: %w", err)

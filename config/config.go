@@ -22,11 +22,8 @@ const (
 	JobBackup         = "backup"
 )
 
-// JobTypes lists every job type in a fixed order. Treat it as read-only; the
-// package itself uses AllJobTypes, so changing it affects only the caller.
-var JobTypes = AllJobTypes()
-
-// AllJobTypes returns a new slice of every job type, in the order of JobTypes.
+// AllJobTypes returns a new slice of every job type, in a fixed order (the
+// one place job types are listed; callers may change their copy).
 func AllJobTypes() []string {
 	return []string{JobAlert, JobScreener, JobReport, JobNotification, JobDataProcessing, JobBackup}
 }

@@ -41,7 +41,7 @@ func Table() []Setting {
 // Default returns the configuration used when neither file nor environment
 // sets anything: the Default column of Table.
 func Default() Config {
-	c := Config{Jobs: make(map[string]JobType, len(JobTypes))}
+	c := Config{Jobs: make(map[string]JobType, len(AllJobTypes()))}
 	for _, s := range settings() {
 		if err := setString(&c, s.Key, s.Default); err != nil {
 			panic(fmt.Sprintf("config: default of %s: %v", s.Key, err))

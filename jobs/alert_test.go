@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/marketdata"
 )
@@ -83,7 +84,7 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
 	var evalAt atomic.Int64 // the fire being evaluated: each evaluation sees a new 1m bar
 	b := setup(t, setupOpts{market: mgr, alertNow: func() time.Time { return time.Unix(0, evalAt.Load()) }})
-	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &t0,
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &t0,
 		params: map[string]any{"ticker": "AAPL", "timeframe": "1m",
 			"rule":   map[string]any{"indicator": "close", "operator": ">", "value": 100},
 			"notify": map[string]any{"channels": []string{"telegram"}, "message_template": "{ticker} above 100 at {price}"}},
@@ -134,7 +135,7 @@ func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
 		}
 		return nil
 	}})
-	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "0 * * * *",
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "0 * * * *",
 		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
@@ -200,8 +201,8 @@ func TestBadAlertFailsOnlyItsRun(t *testing.T) {
 	b := setup(t, setupOpts{market: mgr, noStart: true})
 	at := time.Now().Truncate(time.Minute)
 	params := map[string]any{"symbol": "IBM", "condition": "price_above", "threshold": 120, "timeframe": "1h"}
-	good := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &at, params: params})
-	bad := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &at, params: params})
+	good := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at, params: params})
+	bad := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at, params: params})
 	b.tickAt(t, at)
 	// Corrupt the second alert's params inside the queued group job, as a
 	// buggy writer could, then let the worker run.

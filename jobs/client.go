@@ -63,9 +63,6 @@ type Client struct {
 	insertOnly bool
 }
 
-// Kinds returns the job types this build has workers for.
-func Kinds() []string { return slices.Clone(AllKinds) }
-
 // newManagers returns a function giving one market-data manager per data
 // source, created on first use and shared (one cache per source).
 func newManagers(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) func(string) (*marketdata.Manager, error) {
@@ -167,7 +164,7 @@ func NewClient(d Deps) (*Client, error) {
 			return nil, fmt.Errorf("register worker: %w", err)
 		}
 	}
-	kinds := Kinds()
+	kinds := config.AllJobTypes()
 	for _, k := range d.ExtraKinds {
 		if !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
@@ -176,7 +173,7 @@ func NewClient(d Deps) (*Client, error) {
 
 	queues := map[string]river.QueueConfig{}
 	if d.Work {
-		for _, k := range AllKinds {
+		for _, k := range config.AllJobTypes() {
 			queues[k] = river.QueueConfig{MaxWorkers: max(cfg.Job(k).Workers, 1)}
 			d.Metrics.SetMaxWorkers(k, max(cfg.Job(k).Workers, 1))
 		}

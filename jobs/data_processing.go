@@ -62,12 +62,12 @@ type DataProcessingWorker struct {
 
 // Timeout is the type's max_runtime.
 func (w *DataProcessingWorker) Timeout(*river.Job[DataProcessingArgs]) time.Duration {
-	return w.Config.Job(KindDataProcessing).MaxRuntime.D()
+	return w.Config.Job(config.JobDataProcessing).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *DataProcessingWorker) NextRetry(job *river.Job[DataProcessingArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindDataProcessing).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobDataProcessing).RetryDelay.D(), job.Attempt)
 }
 
 // Work processes every symbol; it fails (and is retried) only when no symbol

@@ -51,11 +51,11 @@ type photoSender interface {
 }
 
 // Kind is the River kind: "notification".
-func (NotifyArgs) Kind() string { return KindNotification }
+func (NotifyArgs) Kind() string { return config.JobNotification }
 
 // InsertOpts puts the job on its own queue with the priority's River priority.
 func (a NotifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: KindNotification, Priority: RiverPriority(a.Priority)}
+	return river.InsertOpts{Queue: config.JobNotification, Priority: RiverPriority(a.Priority)}
 }
 
 // RiverPriority maps a notification priority to River's (1 is first).
@@ -116,12 +116,12 @@ type NotifyWorker struct {
 
 // Timeout is the notification type's max_runtime.
 func (w *NotifyWorker) Timeout(*river.Job[NotifyArgs]) time.Duration {
-	return w.Config.Job(KindNotification).MaxRuntime.D()
+	return w.Config.Job(config.JobNotification).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *NotifyWorker) NextRetry(job *river.Job[NotifyArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindNotification).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobNotification).RetryDelay.D(), job.Attempt)
 }
 
 // Work delivers the message on each channel not yet delivered.

@@ -40,9 +40,9 @@ func testConfig() config.Config {
 	cfg.FetchCooldown = config.Duration(10 * time.Millisecond)
 	cfg.StartupDelay = 0
 	cfg.ShutdownTimeout = config.Duration(5 * time.Second)
-	j := cfg.Jobs[KindReport]
+	j := cfg.Jobs[config.JobReport]
 	j.RetryAttempts, j.RetryDelay = 2, config.Duration(10*time.Millisecond)
-	cfg.Jobs[KindReport] = j
+	cfg.Jobs[config.JobReport] = j
 	return cfg
 }
 
@@ -128,7 +128,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 					beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
 			}
 		},
-		ExtraKinds: []string{KindReport},
+		ExtraKinds: []string{config.JobReport},
 		Market:     o.market,
 	})
 	require.NoError(t, err)
@@ -163,14 +163,14 @@ type scheduleOpts struct {
 func (b *bundle) newSchedule(t *testing.T, o scheduleOpts) dbsqlc.JobSchedule {
 	t.Helper()
 	if o.jobType == "" {
-		o.jobType = KindReport
+		o.jobType = config.JobReport
 	}
 	if o.tz == "" {
 		o.tz = "UTC"
 	}
 	if o.params == nil {
 		switch o.jobType {
-		case KindNotification:
+		case config.JobNotification:
 			o.params = map[string]any{"user_id": b.userID, "message": "hello"}
 		default:
 			o.params = map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL"}}}
