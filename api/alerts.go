@@ -67,11 +67,11 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 		}
 		return nil, h.problem(err)
 	}
-	if h.client.Market == nil {
+	if h.market == nil {
 		return nil, huma.Error503ServiceUnavailable("market data is not configured")
 	}
 	now := h.now()
-	series, err := h.client.Market.Bars(ctx, cfg.Ticker, cfg.Timeframe, cfg.Lookback(), now)
+	series, err := h.market.Bars(ctx, cfg.Ticker, cfg.Timeframe, cfg.Lookback(), now)
 	if err != nil {
 		if errors.Is(err, market.ErrUnknownSymbol) {
 			return nil, huma.Error422UnprocessableEntity("unknown symbol",

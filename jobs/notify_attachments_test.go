@@ -29,8 +29,8 @@ func TestNotificationAttachments(t *testing.T) {
 	t.Cleanup(stand.Close)
 	tg, err := notify.NewTelegram(stand.Token(), stand.Endpoint())
 	require.NoError(t, err)
-	client, err := NewClient(Deps{Pool: d.Pool, Config: testConfig(), Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}})
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: testConfig(), Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(context.Background(), time.Second) })

@@ -37,8 +37,8 @@ func TestDailySummaryWithChartsThroughTelegram(t *testing.T) {
 	tg, err := notify.NewTelegram(stand.Token(), stand.Endpoint())
 	require.NoError(t, err)
 	cfg := testConfig()
-	client, err := NewClient(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}})
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(t.Context(), time.Second) })

@@ -105,7 +105,7 @@ func TestScreenerTickersRuleAndUnknownSet(t *testing.T) {
 func TestScreenerSP500Synthetic(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	before := b.client.Market.Fetches()
+	before := b.market.Fetches()
 	start := time.Now()
 	params := `{"screener_set": "sp500", "filter_criteria": {"min_market_cap": 10000000000, "max_pe_ratio": 40,
 		"rule": {"operator": "and", "conditions": [
@@ -113,10 +113,10 @@ func TestScreenerSP500Synthetic(t *testing.T) {
 			{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "period": 200}}]}}, "top_n": 20}`
 	res := screenerResult(t, b.runNow(t, config.JobScreener, params, ""))
 	t.Logf("S&P 500 screener (cold cache, run now to COMPLETED): %s, %d tickers, %d matches, %d missing, %d bar fetches",
-		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), b.client.Market.Fetches()-before)
+		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), b.market.Fetches()-before)
 	require.GreaterOrEqual(t, res.TotalTickers, 500)
 	require.LessOrEqual(t, len(res.Results), 20)
-	require.LessOrEqual(t, b.client.Market.Fetches()-before, int64(res.TotalTickers), "each symbol's bars are fetched at most once")
+	require.LessOrEqual(t, b.market.Fetches()-before, int64(res.TotalTickers), "each symbol's bars are fetched at most once")
 	notes := b.notificationJobs(t)
 	require.Len(t, notes, 1)
 	require.LessOrEqual(t, len([]rune(notes[0].Message)), 4096)
@@ -128,13 +128,13 @@ func TestScreenerSP500Synthetic(t *testing.T) {
 func TestScreenerSP500RuleOnly(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	before := b.client.Market.Fetches()
+	before := b.market.Fetches()
 	start := time.Now()
 	params := `{"screener_set": "sp500", "filter_criteria": {"rule": {"operator": "and", "conditions": [
 			{"indicator": "rsi", "period": 14, "operator": "<", "value": 70},
 			{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "period": 200}}]}}, "rank_by": "rsi", "top_n": 10}`
 	res := screenerResult(t, b.runNow(t, config.JobScreener, params, ""))
-	fetches := b.client.Market.Fetches() - before
+	fetches := b.market.Fetches() - before
 	t.Logf("S&P 500 rule-only screener (cold cache, run now to COMPLETED): %s, %d tickers, %d matches, %d missing, %d bar fetches",
 		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), fetches)
 	require.Equal(t, int64(res.TotalTickers), fetches, "every symbol's bars, each once")

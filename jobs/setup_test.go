@@ -16,8 +16,11 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/db/store"
+	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/screener"
 )
 
 var validator = func() *schemas.Validator {
@@ -33,6 +36,28 @@ func testLogger(t *testing.T) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// workDeps fills in what a working client needs and cmd/vigil builds from
+// config: synthetic market data over market_bars (cached for data_cache_ttl)
+// and synthetic fundamentals over the fundamentals table, named from the
+// index snapshots.
+func workDeps(d Deps) Deps {
+	if d.Sources == nil {
+		d.Sources = marketdata.NewSources(marketdata.ProviderOptions{}, store.NewBarStore(d.Pool), d.Config.DataCacheTTL.D(), d.Logger)
+	}
+	if d.Market == nil {
+		m, err := d.Sources.Manager("synthetic")
+		if err != nil {
+			panic(err) // the synthetic provider always exists
+		}
+		d.Market = m
+	}
+	if d.Fundamentals == nil {
+		d.Fundamentals = fundamentals.NewManager(&fundamentals.Synthetic{Lookup: screener.Lookup()},
+			store.NewFundamentalsStore(d.Pool), d.Config.FundamentalsCacheTTL.D(), d.Logger)
+	}
+	return d
 }
 
 func testConfig() config.Config {
@@ -85,6 +110,7 @@ type bundle struct {
 	pool   *pgxpool.Pool
 	cfg    config.Config
 	client *Client
+	market *marketdata.Manager // the alert, screener and report workers' manager
 	enq    *Enqueuer
 	report *testReportWorker
 	userID int64
@@ -117,20 +143,28 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 		o.cfg(&cfg)
 	}
 	rw := &testReportWorker{behave: map[int64]reportBehaviour{}, attempts: map[int64]int{}}
-	client, err := NewClient(Deps{
-		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Register: func(w *river.Workers) {
-			if !o.realReports {
-				river.AddWorker(w, rw)
-			}
-			if o.beforeCommit != nil || o.alertNow != nil {
-				river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: o.market, Logger: testLogger(t),
-					beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
-			}
-		},
+	deps := workDeps(Deps{
+		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true, Market: o.market,
 		ExtraKinds: []string{config.JobReport},
-		Market:     o.market,
 	})
+	var replaced []string
+	if !o.realReports {
+		replaced = append(replaced, config.JobReport)
+	}
+	if o.beforeCommit != nil || o.alertNow != nil {
+		replaced = append(replaced, config.JobAlert)
+	}
+	deps.Replaced = replaced
+	deps.ExtraWorkers = func(w *river.Workers) {
+		if !o.realReports {
+			river.AddWorker(w, rw)
+		}
+		if o.beforeCommit != nil || o.alertNow != nil {
+			river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: deps.Market, Logger: testLogger(t),
+				beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
+		}
+	}
+	client, err := NewClient(deps)
 	require.NoError(t, err)
 	if !o.noStart {
 		require.NoError(t, client.Start(ctx))
@@ -141,7 +175,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	require.NoError(t, err)
 	u, err := dbsqlc.New().UserCreate(ctx, d.Pool, dbsqlc.UserCreateParams{Name: "tester", Status: "verified", IsAdmin: true})
 	require.NoError(t, err)
-	return &bundle{db: d, pool: d.Pool, cfg: cfg, client: client, enq: enq, report: rw, userID: u.ID, ctx: ctx}
+	return &bundle{db: d, pool: d.Pool, cfg: cfg, client: client, market: deps.Market, enq: enq, report: rw, userID: u.ID, ctx: ctx}
 }
 
 // scheduleOpts describe a schedule for newSchedule.

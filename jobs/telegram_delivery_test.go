@@ -32,8 +32,8 @@ func TestTelegramDeliveryThroughFaults(t *testing.T) {
 	j := cfg.Jobs[config.JobNotification]
 	j.RetryDelay = config.Duration(20 * time.Millisecond)
 	cfg.Jobs[config.JobNotification] = j
-	client, err := NewClient(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}})
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(t.Context(), time.Second) })

@@ -79,3 +79,20 @@ func TestNasdaq100Snapshot(t *testing.T) {
 	require.Contains(t, sp, "BRK.B")
 	require.Equal(t, "BRK-B", market.YahooSymbol("BRK.B"))
 }
+
+// Lookup names a symbol from the snapshots: the S&P 500's GICS sector for
+// one in both, the Nasdaq-100's for one only there.
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	lookup := Lookup()
+	name, sector, ok := lookup("AAPL")
+	require.True(t, ok)
+	require.Equal(t, "Apple Inc.", name)
+	require.Equal(t, "Information Technology", sector, "the S&P 500 sector wins")
+	name, sector, ok = lookup("ASML")
+	require.True(t, ok)
+	require.Equal(t, "ASML Holding", name)
+	require.Equal(t, "Technology", sector)
+	_, _, ok = lookup("NOPE")
+	require.False(t, ok)
+}
