@@ -122,17 +122,35 @@ func TestMarketIsALeaf(t *testing.T) {
 	}
 }
 
-// TestViolationsAreFound guards the guard: marketdata talks to PostgreSQL
-// and HTTP, so the check must name pgx and net/http for it, with the chain.
+// TestProvidersDoNoDatabaseIO keeps the market-data and fundamentals
+// providers free of the database and the job queue: their stores are in
+// db/store (they may use net/http, to reach their providers).
+func TestProvidersDoNoDatabaseIO(t *testing.T) {
+	t.Parallel()
+	database := func(p string) bool { return forbidden(p) && p != "net/http" && !strings.HasPrefix(p, "net/http/") }
+	for _, name := range []string{"marketdata", "fundamentals"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pkg := module + "/" + name
+			for _, v := range violations(deps(t, pkg), pkg, database) {
+				t.Errorf("package %s must not import %s (chain: %s)", name, v[strings.LastIndex(v, " ")+1:], v)
+			}
+		})
+	}
+}
+
+// TestViolationsAreFound guards the guard: db/store talks to PostgreSQL and,
+// through the providers it stores for, HTTP, so the check must name pgx and net/http for it,
+// with the chains.
 func TestViolationsAreFound(t *testing.T) {
 	t.Parallel()
-	pkg := module + "/marketdata"
+	pkg := module + "/db/store"
 	got := violations(deps(t, pkg), pkg, forbidden)
 	joined := strings.Join(got, "\n")
-	if !strings.Contains(joined, "marketdata → net/http") {
-		t.Errorf("want a chain marketdata → net/http, got:\n%s", joined)
+	if !strings.Contains(joined+"\n", " → net/http\n") {
+		t.Errorf("want a chain from db/store to net/http (through a provider), got:\n%s", joined)
 	}
-	if !strings.Contains(joined, "github.com/jackc/pgx/v5") {
-		t.Errorf("want pgx among marketdata's forbidden imports, got:\n%s", joined)
+	if !strings.Contains(joined, "db/store → github.com/jackc/pgx/v5/pgxpool") {
+		t.Errorf("want a chain db/store → pgxpool, got:\n%s", joined)
 	}
 }

@@ -1,10 +1,13 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,6 +149,35 @@ func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
 	require.Len(t, b.notificationJobs(t), 1, "the rolled-back attempt enqueued nothing")
 }
 
+// The "alert triggered" log line carries ids and figures as numbers: the
+// value is the condition's left operand (a number, not the address of one).
+func TestAlertTriggeredLogLineHasNumbers(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	mgr := marketdata.NewManager(&priceProvider{price: 150}, nil, 0, slog.New(slog.DiscardHandler))
+	b := setup(t, setupOpts{market: mgr, alertLog: log})
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "0 * * * *",
+		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
+	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
+	require.NoError(t, err)
+	eventually(t, "alert evaluated", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
+	require.True(t, alertResult(t, b.run(t, int32(runID))).Fired)
+
+	var line string
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(l, `msg="alert triggered"`) {
+			line = l + " " // each attribute ends in a space
+		}
+	}
+	require.NotEmpty(t, line, "logged: %s", logs.String())
+	require.Contains(t, line, " value=150 ", "the close, not the address of it")
+	require.Contains(t, line, " price=150 ")
+	require.Contains(t, line, fmt.Sprintf(" run_id=%d ", runID))
+	require.Contains(t, line, fmt.Sprintf(" schedule_id=%d ", s.ID))
+	require.Contains(t, line, fmt.Sprintf(" user_id=%d ", b.userID))
+}
+
 // A row written by psql in the design's short form, with next_run_at NULL, is
 // planned and evaluated on the default synthetic market data.
 func TestShortFormRowFromPsqlIsEvaluated(t *testing.T) {
@@ -223,3 +255,17 @@ func TestBadAlertFailsOnlyItsRun(t *testing.T) {
 	require.Contains(t, *b.runs(t, bad.ID)[0].Error, "alert config")
 	require.Len(t, b.notificationJobs(t), 1)
 }
+
+// syncBuffer collects log output from the workers' goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }

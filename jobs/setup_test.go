@@ -125,6 +125,8 @@ type setupOpts struct {
 	beforeCommit func() error
 	// alertNow is the alert worker's clock.
 	alertNow func() time.Time
+	// alertLog is the alert worker's logger (default testLogger).
+	alertLog *slog.Logger
 	// realReports keeps the real ReportWorker instead of the test one.
 	realReports bool
 }
@@ -151,16 +153,21 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	if !o.realReports {
 		replaced = append(replaced, config.JobReport)
 	}
-	if o.beforeCommit != nil || o.alertNow != nil {
+	customAlerts := o.beforeCommit != nil || o.alertNow != nil || o.alertLog != nil
+	if customAlerts {
 		replaced = append(replaced, config.JobAlert)
+	}
+	alertLog := o.alertLog
+	if alertLog == nil {
+		alertLog = testLogger(t)
 	}
 	deps.Replaced = replaced
 	deps.ExtraWorkers = func(w *river.Workers) {
 		if !o.realReports {
 			river.AddWorker(w, rw)
 		}
-		if o.beforeCommit != nil || o.alertNow != nil {
-			river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: deps.Market, Logger: testLogger(t),
+		if customAlerts {
+			river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: deps.Market, Logger: alertLog,
 				beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
 		}
 	}
