@@ -86,9 +86,10 @@ func newApp(name string, r roles, cfg config.Config, log *slog.Logger, demo bool
 	return a
 }
 
-// Run builds the process and starts its roles, then returns: the roles run
-// until Close. On an error, Close stops what was started. A ctx that ends
-// during the start-up delay returns nil with nothing started.
+// Run builds the process and starts its roles in named steps, then returns:
+// the roles run until Close. After an error the caller still calls Close,
+// which stops what was started. A ctx that ends during the start-up delay
+// returns nil with nothing started.
 func (a *app) Run(ctx context.Context) error {
 	if err := a.openDatabase(ctx); err != nil {
 		return err
