@@ -108,6 +108,13 @@ type Config struct {
 	NotificationTimeout Duration `json:"notification_timeout"`
 	// NotificationRetries mirrors Jobs["notification"].RetryAttempts.
 	NotificationRetries int `json:"notification_retries"`
+	// NotificationMaxOutage is how long a notification keeps being retried
+	// while its channel fails with network errors, 5xx or 429 (an outage)
+	// before it is marked failed.
+	NotificationMaxOutage Duration `json:"notification_max_outage"`
+	// NotificationMaxBackoff caps the wait between delivery attempts during
+	// an outage.
+	NotificationMaxBackoff Duration `json:"notification_max_backoff"`
 	// StartupDelay is how long the process waits before it starts scheduling.
 	StartupDelay Duration `json:"startup_delay"`
 	// ShutdownTimeout bounds a graceful shutdown.
