@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
@@ -146,6 +147,15 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			user.UnreachableAt.Format(time.RFC3339), deref(user.UnreachableReason)))
 	}
 	dest := notify.Destination{WebhookURL: deref(user.WebhookUrl), TelegramChatID: derefInt(user.TelegramChatID)}
+	if user.WebhookSecret != nil {
+		secret, err := openWebhookSecret(w.Config, user.ID, *user.WebhookSecret)
+		if err != nil {
+			// The key is missing or wrong: an operator's fix, after which
+			// the retry delivers; never an unsigned or wrongly signed send.
+			return fmt.Errorf("notify user %d: %w", a.UserID, err)
+		}
+		dest.WebhookSecret = secret
+	}
 	channels := a.Channels
 	if len(channels) == 0 {
 		channels = w.defaultChannels(dest)
@@ -360,4 +370,14 @@ func derefInt(v *int64) int64 {
 		return 0
 	}
 	return *v
+}
+
+// openWebhookSecret opens a user's sealed webhook signing secret with the
+// configured keys.
+func openWebhookSecret(cfg config.Config, userID int64, sealed string) ([]byte, error) {
+	kr, err := cfg.Keyring()
+	if err != nil {
+		return nil, fmt.Errorf("secret_key: %w", err)
+	}
+	return store.OpenWebhookSecret(kr, userID, sealed)
 }
