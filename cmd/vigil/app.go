@@ -349,7 +349,8 @@ func (a *app) startStatus() error {
 	components := func() map[string]string {
 		return map[string]string{"scheduler": a.scheduler.Load().(string), "workers": workers, "river_client": "running"}
 	}
-	status := &health.Status{Pool: a.pool, Components: components, Logger: a.log, Metrics: a.metrics.Handler()}
+	status := &health.Status{Pool: a.pool, Components: components, Logger: a.log, Metrics: a.metrics.Handler(),
+		Token: a.cfg.StatusToken}
 	ln, err := net.Listen("tcp", a.cfg.StatusAddr)
 	if err != nil {
 		return fmt.Errorf("status listener on %s: %w", a.cfg.StatusAddr, err)
