@@ -97,6 +97,7 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
 	hapi.UseMiddleware(newRequestMetrics(o.Metrics, log).middleware)
+	hapi.UseMiddleware(textMiddleware(hapi)) // bad text is a 422 before anything reads the database
 	hapi.UseMiddleware(h.authMiddleware(hapi))
 	h.register(hapi)
 
