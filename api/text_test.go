@@ -118,3 +118,32 @@ func TestTextAcceptedAndLimitsKept(t *testing.T) {
 	r = b.do(http.MethodPost, "/api/notify", u.token, `{"user_id":1,"message":"fine"}`)
 	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
 }
+
+// River UI's own API answered 500 for a queue name or filter with NUL or
+// bytes that are not UTF-8.
+func TestTextRiverUI(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	admin := b.user("root", userOpts{admin: true})
+	for _, c := range []struct{ method, path, body, want string }{
+		{http.MethodGet, "/riverui/api/queues/a%00b", "", "path: must not contain NUL"},
+		{http.MethodGet, "/riverui/api/queues/a%FFb", "", "path: must be valid UTF-8"},
+		{http.MethodPut, "/riverui/api/queues/a%00b/pause", "{}", "path: must not contain NUL"},
+		{http.MethodGet, "/riverui/api/jobs?state=available&kinds=a%00b", "", "query.kinds: must not contain NUL"},
+		{http.MethodGet, "/riverui/api/jobs?state=available&queues=a%FF", "", "query.queues: must be valid UTF-8"},
+		{http.MethodPost, "/riverui/api/jobs/cancel", `{"job_ids":["1\u0000"]}`, "body.job_ids[0]: must not contain NUL"},
+	} {
+		var body any
+		if c.body != "" {
+			body = c.body
+		}
+		r := b.do(c.method, c.path, admin.token, body)
+		require.Equal(t, http.StatusUnprocessableEntity, r.status, "%s %s: %s", c.method, c.path, r.raw)
+		require.Contains(t, r.json(t)["message"], c.want, c.path)
+	}
+	// Good requests still reach the UI.
+	r := b.do(http.MethodGet, "/riverui/api/jobs?state=available&kinds=notification", admin.token, nil)
+	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	r = b.do(http.MethodGet, "/riverui/api/queues/default", admin.token, nil)
+	require.Less(t, r.status, 500, string(r.raw))
+}
