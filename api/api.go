@@ -192,6 +192,7 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	op(api, "create-notification", http.MethodPost, "/api/notifications", "Queue a notification (same as /api/notify)", "notifications", http.StatusAccepted, h.notify,
 		http.StatusForbidden, http.StatusUnprocessableEntity)
+	h.registerWebhookSecret(api)
 
 	// Platform health.
 	op(api, "get-health", http.MethodGet, "/api/v1/health", "Overall platform health", "health", 0, h.health)

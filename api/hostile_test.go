@@ -69,7 +69,10 @@ var hostileUsers atomic.Int64
 
 func TestHostileStrings(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{kinds: adhocKinds.kinds, cfg: func(c *config.Config) { c.MaxSchedulesPerUser = 1000 }})
+	b := setup(t, setupOpts{kinds: adhocKinds.kinds, cfg: func(c *config.Config) {
+		c.MaxSchedulesPerUser = 1000
+		c.SecretKey = testSecretKey // rotate-webhook-secret answers 409 without one
+	}})
 	doc := b.openAPI()
 	fixtures := hostileFixtures()
 
@@ -302,8 +305,9 @@ func hostileFixtures() map[string]hostileFixture {
 		}},
 		"delete-portfolio-holding": {build: portfolio},
 
-		"notify":              notification,
-		"create-notification": notification,
+		"notify":                notification,
+		"create-notification":   notification,
+		"rotate-webhook-secret": {build: none},
 
 		"get-health":            {build: none},
 		"list-health-systems":   {build: none},

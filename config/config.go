@@ -7,7 +7,8 @@
 // Default, the environment layer, problem keys and the README all come from it.
 //
 // Config is read once in cmd/, validated, and passed down; there is no global
-// config. The package imports only the standard library: no pgx, River or
+// config. The package imports only the standard library (and secrets, which
+// does too, to check keys): no pgx, River or
 // Telegram client, and it reads nothing but the file and variables Load is given.
 package config
 
@@ -108,6 +109,13 @@ type Config struct {
 	NotificationTimeout Duration `json:"notification_timeout"`
 	// NotificationRetries mirrors Jobs["notification"].RetryAttempts.
 	NotificationRetries int `json:"notification_retries"`
+	// NotificationMaxOutage is how long a notification keeps being retried
+	// while its channel fails with network errors, 5xx or 429 (an outage)
+	// before it is marked failed.
+	NotificationMaxOutage Duration `json:"notification_max_outage"`
+	// NotificationMaxBackoff caps the wait between delivery attempts during
+	// an outage.
+	NotificationMaxBackoff Duration `json:"notification_max_backoff"`
 	// StartupDelay is how long the process waits before it starts scheduling.
 	StartupDelay Duration `json:"startup_delay"`
 	// ShutdownTimeout bounds a graceful shutdown.
@@ -153,6 +161,16 @@ type Config struct {
 	TelegramAPIEndpoint string `json:"telegram_api_endpoint"`
 	// WebhookSecret is the HMAC key that signs webhook notifications.
 	WebhookSecret string `json:"webhook_secret"`
+	// SecretKey encrypts the secrets stored in the database (per-user
+	// webhook signing secrets) with AES-256-GCM: 32 bytes as 64 hex digits or
+	// base64. Empty: per-user secrets cannot be created.
+	SecretKey string `json:"secret_key"`
+	// SecretKeyPrevious lists earlier keys (comma-separated) that still open
+	// values sealed before a key rotation; `vigil secrets rotate` re-seals them.
+	SecretKeyPrevious string `json:"secret_key_previous"`
+	// StatusToken, when set, is required (Authorization: Bearer) by /health,
+	// /stats and /metrics on the status listener and by /metrics on the API.
+	StatusToken string `json:"status_token"`
 	// MarketDataProvider is where bars come from: synthetic (deterministic,
 	// offline), csv, yahoo or binance.
 	MarketDataProvider string `json:"market_data_provider"`

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
@@ -145,6 +147,15 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			user.UnreachableAt.Format(time.RFC3339), deref(user.UnreachableReason)))
 	}
 	dest := notify.Destination{WebhookURL: deref(user.WebhookUrl), TelegramChatID: derefInt(user.TelegramChatID)}
+	if user.WebhookSecret != nil {
+		secret, err := openWebhookSecret(w.Config, user.ID, *user.WebhookSecret)
+		if err != nil {
+			// The key is missing or wrong: an operator's fix, after which
+			// the retry delivers; never an unsigned or wrongly signed send.
+			return fmt.Errorf("notify user %d: %w", a.UserID, err)
+		}
+		dest.WebhookSecret = secret
+	}
 	channels := a.Channels
 	if len(channels) == 0 {
 		channels = w.defaultChannels(dest)
@@ -157,6 +168,8 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		Type: a.NotificationType, Attempt: job.Attempt, CreatedAt: job.CreatedAt}
 
 	var firstErr error
+	var failingSince time.Time // first attempt of the first failed part
+	var failedChannel string
 	sent := 0
 	for _, name := range channels {
 		ch, ok := w.Channels[name]
@@ -186,7 +199,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		}
 		channelOK := true
 		for i, part := range parts {
-			delivered, sendErr, err := w.deliver(ctx, job, a, runID, name, part)
+			delivered, sendErr, since, err := w.deliver(ctx, job, a, runID, name, part)
 			if err != nil {
 				return err
 			}
@@ -210,7 +223,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			}
 			channelOK = false
 			if firstErr == nil {
-				firstErr = sendErr
+				firstErr, failingSince, failedChannel = sendErr, since, name
 			}
 			break // the rest of this channel's parts wait for the retry, in order
 		}
@@ -221,16 +234,44 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if firstErr == nil {
 		return nil
 	}
+	if notify.IsPermanent(firstErr) {
+		if sent == 0 {
+			return river.JobCancel(firstErr)
+		}
+		return nil // delivered on another channel; the failed one is logged
+	}
+	// A network error, 5xx or 429: the channel is down or busy. Wait and try
+	// again (a snooze, which does not use up the attempt budget) until it has
+	// failed for notification_max_outage.
+	if w.outageOver(failingSince, time.Now()) {
+		log.Error("notification failed: channel down longer than notification_max_outage", "channel", failedChannel,
+			"failing_since", failingSince, "max_outage", w.Config.NotificationMaxOutage.D(), "error", firstErr)
+		if sent > 0 {
+			return nil
+		}
+		return river.JobCancel(fmt.Errorf("channel %s failing since %s (notification_max_outage %s): %w",
+			failedChannel, failingSince.UTC().Format(time.RFC3339), w.Config.NotificationMaxOutage.D(), firstErr))
+	}
 	if d, ok := notify.RetryAfter(firstErr); ok {
 		return river.JobSnooze(d)
 	}
-	if notify.IsPermanent(firstErr) && sent == 0 {
-		return river.JobCancel(firstErr)
-	}
-	if notify.IsPermanent(firstErr) {
-		return nil // delivered on another channel; the failed one is logged
-	}
-	return firstErr
+	return river.JobSnooze(outageBackoff(time.Since(failingSince), w.Config.Job(KindNotification).RetryDelay.D(),
+		w.Config.NotificationMaxBackoff.D(), rand.Float64()))
+}
+
+// outageOver reports whether a delivery failing since since has used up
+// notification_max_outage at now.
+func (w *NotifyWorker) outageOver(since, now time.Time) bool {
+	return !since.IsZero() && now.Sub(since) >= w.Config.NotificationMaxOutage.D()
+}
+
+// outageBackoff is the wait before the next attempt of a delivery whose
+// channel has been failing for elapsed: as long as it has failed so far
+// (so waits double), at least base, at most limit, with ±10% jitter (a
+// number in [0, 1)).
+func outageBackoff(elapsed, base, limit time.Duration, jitter float64) time.Duration {
+	d := min(max(elapsed, base), max(limit, base))
+	return time.Duration(float64(d) * (0.9 + 0.2*jitter))
 }
 
 // withAttachmentLinks appends the API paths of a notification's attachments
@@ -256,18 +297,20 @@ type deliveryPart struct {
 
 // deliver makes one attempt at part on channel unless an earlier attempt
 // delivered it, and logs the outcome. delivered reports a send in this call;
-// sendErr is the channel's error; err is a database failure.
+// sendErr is the channel's error; since is the part's first attempt; err is
+// a database failure.
 func (w *NotifyWorker) deliver(ctx context.Context, job *river.Job[NotifyArgs], a NotifyArgs, runID *int64,
-	channel string, part deliveryPart) (delivered bool, sendErr, err error) {
+	channel string, part deliveryPart) (delivered bool, sendErr error, since time.Time, err error) {
 	q := dbsqlc.New()
 	row, err := q.NotificationBeginAttempt(ctx, w.Pool, dbsqlc.NotificationBeginAttemptParams{
 		MessageID: part.id, UserID: &a.UserID, RunID: runID, Channel: channel, Priority: a.Priority,
 		NotificationType: a.NotificationType, Message: part.text, RiverJobID: &job.ID})
 	if err != nil {
-		return false, nil, fmt.Errorf("log notification attempt: %w", err)
+		return false, nil, since, fmt.Errorf("log notification attempt: %w", err)
 	}
+	since = row.CreatedAt
 	if row.Status == "sent" || row.Status == "recorded" {
-		return false, nil, nil // delivered by an earlier attempt
+		return false, nil, since, nil // delivered by an earlier attempt
 	}
 	receipt, sendErr := part.send()
 	status, errText := "sent", ""
@@ -277,9 +320,7 @@ func (w *NotifyWorker) deliver(ctx context.Context, job *river.Job[NotifyArgs], 
 	if sendErr != nil {
 		errText = sendErr.Error()
 		switch {
-		case notify.IsPermanent(sendErr):
-			status = "failed"
-		case job.Attempt >= job.MaxAttempts:
+		case notify.IsPermanent(sendErr), w.outageOver(since, time.Now()):
 			status = "failed"
 		default:
 			status = "retrying"
@@ -287,10 +328,10 @@ func (w *NotifyWorker) deliver(ctx context.Context, job *river.Job[NotifyArgs], 
 	}
 	if err := q.NotificationFinishAttempt(ctx, w.Pool, dbsqlc.NotificationFinishAttemptParams{
 		ID: row.ID, Status: status, Error: errText, ProviderMessageID: receipt.ProviderMessageID}); err != nil {
-		return false, nil, fmt.Errorf("log notification outcome: %w", err)
+		return false, nil, since, fmt.Errorf("log notification outcome: %w", err)
 	}
 	w.Metrics.Notification(channel, status)
-	return sendErr == nil, sendErr, nil
+	return sendErr == nil, sendErr, since, nil
 }
 
 func (w *NotifyWorker) defaultChannels(dest notify.Destination) []string {
@@ -329,4 +370,14 @@ func derefInt(v *int64) int64 {
 		return 0
 	}
 	return *v
+}
+
+// openWebhookSecret opens a user's sealed webhook signing secret with the
+// configured keys.
+func openWebhookSecret(cfg config.Config, userID int64, sealed string) ([]byte, error) {
+	kr, err := cfg.Keyring()
+	if err != nil {
+		return nil, fmt.Errorf("secret_key: %w", err)
+	}
+	return store.OpenWebhookSecret(kr, userID, sealed)
 }

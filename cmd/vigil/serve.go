@@ -240,7 +240,7 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 
 	var srv *http.Server
 	if cfg.StatusAddr != "" {
-		status := &health.Status{Pool: pool, Components: components, Logger: log, Metrics: m.Handler()}
+		status := &health.Status{Pool: pool, Components: components, Logger: log, Metrics: m.Handler(), Token: cfg.StatusToken}
 		srv = &http.Server{Addr: cfg.StatusAddr, Handler: status.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		ln, err := net.Listen("tcp", cfg.StatusAddr)
 		if err != nil {

@@ -63,7 +63,8 @@ func (b *Bot) runsAvailable(jobType string) string {
 	return ""
 }
 
-// runNow records an ad-hoc run and queues its job in tx. A problem with the
+// runNow records an ad-hoc run, queues its job and audits it
+// (report.run / screener.run, as the API does) in tx. A problem with the
 // params is a usage reply ("" and nil when the run started).
 func (b *Bot) runNow(ctx context.Context, tx pgx.Tx, cmd string, req RunRequest) (int64, string, error) {
 	runID, err := b.runs.RunNow(ctx, tx, req)
@@ -75,6 +76,13 @@ func (b *Bot) runNow(ctx context.Context, tx pgx.Tx, cmd string, req RunRequest)
 	}
 	if err != nil {
 		return 0, "", fmt.Errorf("run %s now for user %d: %w", req.JobType, req.UserID, err)
+	}
+	details := map[string]any{"job_type": req.JobType}
+	if req.Target != "" {
+		details["target"] = req.Target
+	}
+	if err := b.audit(ctx, tx, req.UserID, req.UserID, req.JobType+".run", "run", runID, details); err != nil {
+		return 0, "", err
 	}
 	b.log.InfoContext(ctx, "ad-hoc run started from telegram", "run_id", runID, "user_id", req.UserID, "job_type", req.JobType)
 	return runID, "", nil

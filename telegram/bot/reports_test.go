@@ -121,6 +121,8 @@ func TestReportCommand(t *testing.T) {
 	}
 	require.Equal(t, 3, tb.runCount(t, u), "nothing stored from a bad command")
 	require.Zero(t, tb.runCount(t, other))
+	require.Equal(t, map[string]int{"report.run": 3}, tb.botAudits(t, u, "run"), "each started run is audited once")
+	require.Empty(t, tb.botAudits(t, other, "run"))
 }
 
 func TestScreenerCommand(t *testing.T) {
@@ -171,6 +173,7 @@ func TestScreenerCommand(t *testing.T) {
 	}
 	require.Equal(t, 5, tb.runCount(t, u), "nothing stored from a bad command")
 	require.Zero(t, tb.runCount(t, other))
+	require.Equal(t, map[string]int{"screener.run": 5}, tb.botAudits(t, u, "run"), "each started run is audited once")
 }
 
 // A bot without a jobs client answers /report and /screener politely and
