@@ -3,6 +3,8 @@ package marketdata
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -121,4 +123,28 @@ func TestManagerRangeErrors(t *testing.T) {
 	got, err := m.Range(ctx, "AAPL", bars.M1, from, from.Add(MaxRangeBars*time.Minute))
 	require.NoError(t, err)
 	require.Len(t, got, MaxRangeBars)
+}
+
+// CSVFile replays one file for any symbol, aggregated into the timeframe
+// asked for, and Range reads it in one call.
+func TestManagerRangeCSVFile(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"bars.csv": "time,open,high,low,close,volume\n" +
+		"2027-01-04T00:00:00Z,1,2,1,2,10\n2027-01-04T01:00:00Z,2,3,2,3,10\n" +
+		"2027-01-04T02:00:00Z,3,4,3,4,10\n2027-01-04T04:00:00Z,4,5,4,5,10\n"})
+	f := &CSVFile{Path: filepath.Join(dir, "bars.csv")}
+	m := NewManager(f, nil, 0, nil)
+	got, err := m.Range(context.Background(), "ANY", bars.H1, day(2027, 1, 4), day(2027, 1, 5))
+	require.NoError(t, err)
+	require.Equal(t, []float64{2, 3, 4, 5}, got.Closes())
+	got, err = m.Range(context.Background(), "ANY", bars.H4, day(2027, 1, 4), day(2027, 1, 5))
+	require.NoError(t, err)
+	require.Equal(t, []float64{4, 5}, got.Closes(), "four-hour buckets")
+	require.Equal(t, 30.0, got[0].Volume)
+
+	_, err = m.Range(context.Background(), "ANY", bars.M1, day(2027, 1, 4), day(2027, 1, 5))
+	require.ErrorContains(t, err, "coarser")
+	_, err = NewManager(&CSVFile{Path: filepath.Join(dir, "missing.csv")}, nil, 0, nil).
+		Range(context.Background(), "ANY", bars.H1, day(2027, 1, 4), day(2027, 1, 5))
+	require.ErrorIs(t, err, fs.ErrNotExist)
 }
