@@ -118,6 +118,10 @@ func Run(ctx context.Context, src Source, cfg *alerts.Config, from, to, now time
 	return res, nil
 }
 
+// maxWarmUp bounds the span fetched for warm-up (weekly bars of a long
+// lookback would otherwise overflow a time.Duration).
+const maxWarmUp = 50 * 365 * 24 * time.Hour
+
 // warmUp returns up to cfg.Lookback() bars (and at most limit) before from.
 // Markets close at night and on weekends, so the span asked for is three
 // times the bars' duration plus four days.
@@ -127,7 +131,10 @@ func warmUp(ctx context.Context, src Source, cfg *alerts.Config, from time.Time,
 		return nil, nil
 	}
 	d := cfg.Timeframe.Duration()
-	span := min(3*time.Duration(n)*d+4*24*time.Hour, marketdata.MaxRangeBars*d)
+	span := maxWarmUp
+	if k := time.Duration(3 * n); k < (maxWarmUp-4*24*time.Hour)/d {
+		span = k*d + 4*24*time.Hour
+	}
 	s, err := src.Range(ctx, cfg.Ticker, cfg.Timeframe, from.Add(-span), from)
 	if err != nil {
 		return nil, err

@@ -139,3 +139,17 @@ func TestChartName(t *testing.T) {
 		require.Equal(t, want, ChartName(cfg), sym)
 	}
 }
+
+// Daily and weekly alerts (whose spans in bars overflow a time.Duration if
+// multiplied carelessly) get the default range and their warm-up.
+func TestRun_LongTimeframes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for tf, n := range map[string]int{"1d": 90, "1w": 12} { // 12 Mondays open in 90 days
+		cfg := mustParse(t, strings.Replace(rsiAlert, `"1h"`, `"`+tf+`"`, 1))
+		res, err := Run(context.Background(), b.market, cfg, time.Time{}, time.Time{}, now)
+		require.NoError(t, err, tf)
+		require.Equal(t, n, len(res.Bars), tf)
+		require.Equal(t, n, res.BarsEvaluated, tf)
+	}
+}

@@ -86,8 +86,8 @@ func (m *Manager) Range(ctx context.Context, symbol string, tf bars.Timeframe, f
 		per = p.MaxBarsPerCall()
 	}
 	chunk := to.Sub(from)
-	if per > 0 {
-		chunk = min(chunk, time.Duration(per)*d)
+	if per > 0 && chunk/d > time.Duration(per) {
+		chunk = time.Duration(per) * d // < the span: no overflow (1M daily bars would be)
 	}
 	out := bars.Series{}
 	for a := from; a.Before(to); a = a.Add(chunk) {

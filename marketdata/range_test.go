@@ -84,6 +84,17 @@ func TestManagerRangeOneCall(t *testing.T) {
 	require.Equal(t, maxSyntheticBars, (&Synthetic{}).MaxBarsPerCall())
 	require.Equal(t, 100_000, (&Binance{}).MaxBarsPerCall())
 
+	// Daily and weekly bars from the synthetic provider: one call (its
+	// per-call bound in days would overflow a time.Duration).
+	syn := NewManager(&Synthetic{Now: clock(day(2027, 3, 1))}, nil, 0, nil)
+	got, err = syn.Range(context.Background(), "AAPL", bars.D1, day(2026, 12, 1), day(2027, 3, 1))
+	require.NoError(t, err)
+	require.Equal(t, 90, len(got))
+	got, err = syn.Range(context.Background(), "AAPL", bars.W1, day(2020, 1, 6), day(2027, 3, 1))
+	require.NoError(t, err)
+	require.Equal(t, 373, len(got))
+	require.EqualValues(t, 2, syn.Fetches())
+
 	// A range with no bars is empty, not an error.
 	got, err = m.Range(context.Background(), "XYZ", bars.D1, day(2030, 1, 1), day(2030, 2, 1))
 	require.NoError(t, err)
