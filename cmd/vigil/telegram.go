@@ -60,8 +60,12 @@ func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *
 		return false, fmt.Errorf("telegram bot: %w", err)
 	}
 	runs := bot.RunNower(botRuns{jc: jc, cfg: cfg, v: v})
-	b, err := bot.New(bot.Options{Pool: pool, Telegram: tg, Config: cfg, Validator: v, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs})
+	opts := bot.Options{Pool: pool, Telegram: tg, Config: cfg, Validator: v, Schedules: svc,
+		Logger: log.With("component", "telegram_bot"), Runs: runs}
+	if jc.Market != nil { // backtests (/alert … test, /alerttest) read the alert worker's market data
+		opts.Market = jc.Market
+	}
+	b, err := bot.New(opts)
 	if err != nil {
 		return false, fmt.Errorf("telegram bot: %w", err)
 	}
