@@ -258,7 +258,7 @@ func printBacktest(w io.Writer, cfg *alerts.Config, res *alertbacktest.Result, f
 	if len(res.PerWeek) > 0 {
 		fmt.Fprintln(w, "\nTriggers per week (Monday, UTC):")
 		for _, wk := range res.PerWeek {
-			fmt.Fprintf(w, "  %s  %3d  %s\n", wk.Week, wk.Count, strings.Repeat("#", min(wk.Count, 60)))
+			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  %s  %3d  %s", wk.Week, wk.Count, strings.Repeat("#", min(wk.Count, 60))), " "))
 		}
 	}
 	if f.chartFile != "" {
