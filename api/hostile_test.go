@@ -242,6 +242,13 @@ func hostileFixtures() map[string]hostileFixture {
 				"notify": map[string]any{"channels": []any{"telegram"}}}}
 		}},
 
+		"backtest-alert": {build: func(*bundle, user) hostileReq {
+			return hostileReq{body: map[string]any{"config": map[string]any{"ticker": "AAPL", "timeframe": "1d",
+				"rule":   map[string]any{"indicator": "close", "operator": ">", "value": 1},
+				"notify": map[string]any{"channels": []any{"telegram"}}},
+				"from": "2026-01-01T00:00:00Z", "to": "2026-03-01T00:00:00Z"}}
+		}},
+
 		"get-run-stats": {build: func(*bundle, user) hostileReq {
 			return hostileReq{query: map[string]string{"job_type": "notification"}}
 		}},

@@ -657,6 +657,36 @@ func (e ListSchedulesParamsEnabled) Valid() bool {
 	}
 }
 
+// AlertBacktest defines model for AlertBacktest.
+type AlertBacktest struct {
+	// BarsEvaluated Bars of the range the rule was decided on (enough history, no missing value)
+	//
+	// Example: 2160
+	BarsEvaluated int64 `json:"bars_evaluated"`
+
+	// Chart The chart (PNG), an artifact of the run
+	//
+	// Example: /api/runs/123/artifacts/AAPL-1h-backtest.png
+	Chart string `json:"chart"`
+
+	// Count How many times the alert fired
+	//
+	// Example: 14
+	Count int64 `json:"count"`
+
+	// PerWeek Triggers per week, every week from the range's first bar to its last
+	PerWeek *[]BacktestWeekCount `json:"per_week"`
+
+	// Symbol Example: AAPL
+	Symbol string `json:"symbol"`
+
+	// Timeframe Example: 1h
+	Timeframe string `json:"timeframe"`
+
+	// Triggers The triggers, oldest first (the newest 10,000 when there are more)
+	Triggers *[]BacktestTrigger `json:"triggers"`
+}
+
 // AlertEvaluation defines model for AlertEvaluation.
 type AlertEvaluation struct {
 	// BarTime Open time of the bar evaluated
@@ -783,6 +813,44 @@ type BackfillScheduleInputBody struct {
 
 	// To End of the range (inclusive), not in the future
 	To time.Time `json:"to"`
+}
+
+// BacktestAlertInputBody defines model for BacktestAlertInputBody.
+type BacktestAlertInputBody struct {
+	// Config An alert config (task_params of an alert schedule): the full form or the short form
+	Config *map[string]interface{} `json:"config,omitempty"`
+
+	// From Start of the range (RFC 3339); default 90 days before to
+	From *time.Time `json:"from,omitempty"`
+
+	// ScheduleID One of your alert schedules, instead of config
+	ScheduleID *int64 `json:"schedule_id,omitempty"`
+
+	// To End of the range, exclusive (RFC 3339); default and at most the open time of the bar still open now
+	To *time.Time `json:"to,omitempty"`
+}
+
+// BacktestTrigger defines model for BacktestTrigger.
+type BacktestTrigger struct {
+	// Price The bar's close; null when the bar has none
+	Price *float64 `json:"price"`
+
+	// Time The bar's open time, as runs' bar_time and the csv time column
+	Time time.Time `json:"time"`
+
+	// Values Every operand's value on the bar, by label (rsi(14), close, ...)
+	Values map[string]float64 `json:"values"`
+}
+
+// BacktestWeekCount defines model for BacktestWeekCount.
+type BacktestWeekCount struct {
+	// Count Example: 2
+	Count int64 `json:"count"`
+
+	// Week The week's Monday (UTC), YYYY-MM-DD: ISO weeks named by their first day
+	//
+	// Example: 2027-03-15
+	Week string `json:"week"`
 }
 
 // ComponentHealth defines model for ComponentHealth.
@@ -1548,6 +1616,9 @@ type PreviewScheduleParams struct {
 	N *int64 `form:"n,omitempty" json:"n,omitempty"`
 }
 
+// BacktestAlertJSONRequestBody defines body for BacktestAlert for application/json ContentType.
+type BacktestAlertJSONRequestBody = BacktestAlertInputBody
+
 // RunAlertJSONRequestBody defines body for RunAlert for application/json ContentType.
 type RunAlertJSONRequestBody RunAlertJSONBody
 
@@ -1660,6 +1731,28 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// BacktestAlertWithBody Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BacktestAlert Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlert(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RunAlertWithBody Evaluate an alert config now, without a schedule
 	//
@@ -1998,6 +2091,48 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/health/unhealthy (the `ListHealthUnhealthy` operationId).
 	ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// BacktestAlertWithBody Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *Client) BacktestAlertWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBacktestAlertRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BacktestAlert Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *Client) BacktestAlert(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBacktestAlertRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // RunAlertWithBody Evaluate an alert config now, without a schedule
@@ -2836,6 +2971,46 @@ func (c *Client) ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestE
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewBacktestAlertRequest calls the generic BacktestAlert builder with application/json body
+func NewBacktestAlertRequest(server string, body BacktestAlertJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBacktestAlertRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBacktestAlertRequestWithBody constructs an http.Request for the BacktestAlert method, with any body, and a specified content type
+func NewBacktestAlertRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/alerts/backtest")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewRunAlertRequest calls the generic RunAlert builder with application/json body
@@ -4658,6 +4833,28 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error)
+
+	// BacktestAlertWithResponse Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithResponse(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error)
+
 	// RunAlertWithBodyWithResponse Evaluate an alert config now, without a schedule
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5043,6 +5240,96 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/health/unhealthy (the `ListHealthUnhealthy` operationId).
 	ListHealthUnhealthyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListHealthUnhealthyResponse, error)
+}
+
+// BacktestAlertResponse201Headers the declared response headers of an HTTP 201 response for BacktestAlert
+type BacktestAlertResponse201Headers struct {
+	Location *string
+}
+
+type BacktestAlertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AlertBacktest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *BacktestAlertResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r BacktestAlertResponse) GetJSON201() *AlertBacktest {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON503() *ErrorModel {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BacktestAlertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BacktestAlertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BacktestAlertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BacktestAlertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // RunAlertResponse201Headers the declared response headers of an HTTP 201 response for RunAlert
@@ -7869,6 +8156,40 @@ func (r ListHealthUnhealthyResponse) ContentType() string {
 	return ""
 }
 
+// BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *ClientWithResponses) BacktestAlertWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error) {
+	rsp, err := c.BacktestAlertWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBacktestAlertResponse(rsp)
+}
+
+// BacktestAlertWithResponse Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *ClientWithResponses) BacktestAlertWithResponse(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error) {
+	rsp, err := c.BacktestAlert(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBacktestAlertResponse(rsp)
+}
+
 // RunAlertWithBodyWithResponse Evaluate an alert config now, without a schedule
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8553,6 +8874,87 @@ func (c *ClientWithResponses) ListHealthUnhealthyWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseListHealthUnhealthyResponse(rsp)
+}
+
+// ParseBacktestAlertResponse parses an HTTP response from a BacktestAlertWithResponse call
+func ParseBacktestAlertResponse(rsp *http.Response) (*BacktestAlertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BacktestAlertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AlertBacktest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers BacktestAlertResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseRunAlertResponse parses an HTTP response from a RunAlertWithResponse call

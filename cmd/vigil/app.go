@@ -191,11 +191,11 @@ func (a *app) buildChannels(ctx context.Context) error {
 }
 
 // buildMarketData builds the market-data sources over market_bars and the
-// configured provider's manager (for the workers and the API's alert
-// evaluation), and in a worker the fundamentals manager over the
+// configured provider's manager (for the workers, the API's alert
+// evaluation and backtests, and the bot's backtests), and in a worker the fundamentals manager over the
 // fundamentals table. Other roles never read market data and build none.
 func (a *app) buildMarketData() error {
-	if !a.roles.worker && !a.roles.api {
+	if !a.roles.worker && !a.roles.api && !a.roles.telegram {
 		return nil
 	}
 	a.sources = marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir},

@@ -64,8 +64,10 @@ func (a *app) startBot() error {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
+	// Backtests (/alert … test, /alerttest) read the same market data as the
+	// alert worker.
 	b, err := bot.New(bot.Options{Pool: a.pool, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs})
+		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}

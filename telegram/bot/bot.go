@@ -13,6 +13,11 @@
 // only /start, /help and /verify answer. Every schedule query is scoped to its
 // owner in SQL: users see and change only their own schedules.
 //
+// /alert … test and /alerttest ID backtest an alert (alertbacktest) over
+// the last 90 days instead of creating it: the reply is the count, the last
+// triggers and a chart, and the backtest is recorded as the user's ad-hoc
+// run.
+//
 // /report and /screener run a report or screener now through a RunNower (a
 // PENDING ad-hoc run and its job, in the update's transaction); the worker
 // sends the result to the user. /portfolio, /portfolios, /set and /sets
@@ -42,6 +47,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/alertbacktest"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
@@ -78,6 +84,10 @@ type Options struct {
 	// passes the jobs client's). nil: those two commands answer that they
 	// are not available here; every other command works.
 	Runs RunNower
+	// Market serves the bars of /alert … test and /alerttest (cmd/vigil
+	// passes the jobs client's market-data manager). nil: those answer that
+	// backtests are not available here.
+	Market alertbacktest.Source
 	// Logger logs; nil discards.
 	Logger *slog.Logger
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
@@ -96,6 +106,7 @@ type Bot struct {
 	validator   *schemas.Validator
 	schedules   *schedules.Service
 	runs        RunNower
+	market      alertbacktest.Source
 	log         *slog.Logger
 	pollTimeout time.Duration
 	now         func() time.Time
@@ -128,6 +139,7 @@ func New(opts Options) (*Bot, error) {
 		validator:   opts.Validator,
 		schedules:   opts.Schedules,
 		runs:        opts.Runs,
+		market:      opts.Market,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,
@@ -292,6 +304,9 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	if r.chatID != 0 && r.text != "" {
 		b.send(ctx, r.chatID, r.text, notify.SendOptions{})
 	}
+	if r.chatID != 0 && len(r.photo) > 0 {
+		b.sendPhoto(ctx, r.chatID, r.photo, r.caption)
+	}
 	for _, m := range r.also {
 		b.send(ctx, m.chatID, m.text, notify.SendOptions{})
 	}
@@ -341,6 +356,14 @@ func (b *Bot) send(ctx context.Context, chatID int64, text string, opts notify.S
 	opts.WaitRetryAfter = max(opts.WaitRetryAfter, ReplyWaitRetryAfter)
 	if _, err := b.tg.SendText(ctx, chatID, text, opts); err != nil {
 		b.log.WarnContext(ctx, "telegram reply failed", slog.Int64("chat_id", chatID), slog.String("error", err.Error()))
+	}
+}
+
+// sendPhoto delivers a chart after a reply's text, like send.
+func (b *Bot) sendPhoto(ctx context.Context, chatID int64, png []byte, caption string) {
+	opts := notify.SendOptions{WaitRetryAfter: ReplyWaitRetryAfter}
+	if _, err := b.tg.SendPhoto(ctx, chatID, png, caption, opts); err != nil {
+		b.log.WarnContext(ctx, "telegram photo reply failed", slog.Int64("chat_id", chatID), slog.String("error", err.Error()))
 	}
 }
 

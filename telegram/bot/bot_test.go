@@ -86,22 +86,30 @@ func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
 	return tg
 }
 
-// newBot builds a bot on the bundle's database and stand-in.
-func (tb *testBundle) newBot(t *testing.T) *Bot {
+// botNow is the bots' clock.
+var botNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// newBot builds a bot on the bundle's database and stand-in; with, when
+// given, changes its options.
+func (tb *testBundle) newBot(t *testing.T, with ...func(*Options)) *Bot {
 	t.Helper()
-	b, err := New(Options{
+	opts := Options{
 		Pool: tb.db.Pool, Telegram: tb.telegram(t, tb.srv.Token()),
 		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Runs: tb.runs, PollTimeout: time.Second,
-		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
-	})
+		NowFunc: func() time.Time { return botNow },
+	}
+	for _, f := range with {
+		f(&opts)
+	}
+	b, err := New(opts)
 	require.NoError(t, err)
 	return b
 }
 
 // start runs a new bot until the returned stop is called (or the test ends).
-func (tb *testBundle) start(t *testing.T) (stop func()) {
+func (tb *testBundle) start(t *testing.T, with ...func(*Options)) (stop func()) {
 	t.Helper()
-	b := tb.newBot(t)
+	b := tb.newBot(t, with...)
 	ctx, cancel := context.WithCancel(tb.ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

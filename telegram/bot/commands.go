@@ -40,6 +40,9 @@ type reply struct {
 	chatID int64
 	text   string
 	also   []outMsg
+	// photo, when set, is sent after text with caption (a backtest's chart).
+	photo   []byte
+	caption string
 }
 
 type outMsg struct {
@@ -108,6 +111,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 	switch cmd.Name {
 	case "alert":
 		return b.cmdAlert(ctx, tx, r, cmd, user)
+	case "alerttest":
+		return b.cmdAlertTest(ctx, tx, r, cmd, user)
 	case "alerts":
 		return b.cmdList(ctx, tx, r, user, config.JobAlert)
 	case "schedules":
@@ -282,6 +287,9 @@ func refusal(cmd string, id int64, err error) (string, bool) {
 
 func (b *Bot) cmdAlert(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
 	a := cmd.Alert
+	if a.Test {
+		return b.backtestAlert(ctx, tx, r, a, user)
+	}
 	s, err := b.schedules.Create(ctx, tx, actor(user), schedules.Definition{
 		Name: "alert " + a.Summary, JobType: config.JobAlert, Target: a.Ticker, TaskParams: a.TaskParams, Cron: a.Cron, Timezone: "UTC"})
 	if text, ok := refusal("alert", 0, err); ok {
