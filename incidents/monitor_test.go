@@ -51,7 +51,7 @@ func lifecycles() []lifecycle {
 				b.queueJob(b.at(-2 * time.Hour))
 				b.queueJob(b.at(-90 * time.Minute))
 			},
-			clear: func(b *bundle) { b.exec("DELETE FROM river_job WHERE kind = 'report'") },
+			clear:     func(b *bundle) { b.exec("DELETE FROM river_job WHERE kind = 'report'") },
 			resolveAt: 4 * time.Minute, minCount: 3,
 		},
 		{
@@ -74,7 +74,9 @@ func lifecycles() []lifecycle {
 				// 80% of the report's max_runtime (300s) is 4m.
 				b.runningRun("report", b.at(-5*time.Minute))
 			},
-			clear:     func(b *bundle) { b.exec("UPDATE job_schedule_runs SET status = 'COMPLETED', finished_at = $1", b.at(3*time.Minute)) },
+			clear: func(b *bundle) {
+				b.exec("UPDATE job_schedule_runs SET status = 'COMPLETED', finished_at = $1", b.at(3*time.Minute))
+			},
 			resolveAt: 4 * time.Minute, minCount: 3,
 		},
 		{
