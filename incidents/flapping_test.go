@@ -195,14 +195,14 @@ func TestErrorClass(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	for in, want := range map[string]string{
-		"provider timeout after 30s":                                         "provider timeout after #",
-		"provider timeout after 12.5s":                                       "provider timeout after #",
-		`load schedule 1234: symbol "AAPL" not found`:                        "load schedule #: symbol ? not found",
+		"provider timeout after 30s":                                          "provider timeout after #",
+		"provider timeout after 12.5s":                                        "provider timeout after #",
+		`load schedule 1234: symbol "AAPL" not found`:                         "load schedule #: symbol ? not found",
 		"job 5f3c2e1a-1111-2222-3333-444455556666 can't start: lock 'x' held": "job ? can't start: lock ? held",
-		"dial tcp 10.0.0.1:5432: connection refused":                         "dial tcp #:#: connection refused",
-		"deadline 1 2 3 exceeded":                                            "deadline # exceeded",
-		"  two\n\tlines  ":                                                   "two lines",
-		"":                                                                   "(no error message)",
+		"dial tcp 10.0.0.1:5432: connection refused":                          "dial tcp #:#: connection refused",
+		"deadline 1 2 3 exceeded":                                             "deadline # exceeded",
+		"  two\n\tlines  ":                                                    "two lines",
+		"":                                                                    "(no error message)",
 	} {
 		var got string
 		require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT vigil_error_class($1)", in).Scan(&got))

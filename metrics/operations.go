@@ -70,7 +70,7 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	rows, err := c.pool.Query(ctx, `SELECT queue, COALESCE(extract(epoch FROM now() - min(scheduled_at)) FILTER (WHERE state = 'available' AND scheduled_at <= now()), 0)::float8
+	rows, err := c.pool.Query(ctx, `SELECT queue, COALESCE(extract(epoch FROM now() - min(scheduled_at) FILTER (WHERE state = 'available')), 0)::float8
 		FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY queue`)
 	if err == nil {
 		for rows.Next() {
