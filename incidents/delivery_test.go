@@ -57,8 +57,10 @@ func TestRun(t *testing.T) {
 
 	b.failRun("backup", "pg_dump: connection refused", time.Now())
 	require.Eventually(t, func() bool { return len(b.incidents(incidents.KindJobFailed)) == 1 }, 20*time.Second, 10*time.Millisecond)
-	require.Eventually(t, func() bool { return b.incidents(incidents.KindJobFailed)[0].Count == 1 &&
-		b.count("SELECT count(*) FROM audit_log WHERE action = 'incident.open'") == 1 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return b.incidents(incidents.KindJobFailed)[0].Count == 1 &&
+			b.count("SELECT count(*) FROM audit_log WHERE action = 'incident.open'") == 1
+	}, 20*time.Second, 10*time.Millisecond)
 	cancel()
 	<-done
 	require.Len(t, b.messages(), len(b.admins))
