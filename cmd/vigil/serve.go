@@ -15,6 +15,7 @@ import (
 	"github.com/vigilhq/vigil/api"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/health"
+	"github.com/vigilhq/vigil/incidents"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
@@ -196,6 +197,8 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 			schedulerState.Store("stopped")
 		})
 		log.Info("scheduler started", "fires_job_types", enq.Fireable())
+		mon := incidents.New(incidents.Options{Pool: pool, Client: client.Client, Config: cfg, Logger: log, Metrics: m})
+		wg.Go(func() { mon.Run(enqCtx) })
 	}
 	workers := "disabled"
 	if r.worker {
