@@ -78,7 +78,9 @@ type Result struct {
 	Failed map[string]error
 }
 
-// Run checks every incident_check_interval until ctx is done.
+// Run checks every incident_check_interval until ctx is done. The first
+// check comes one interval after the start, so that a scheduler catching up
+// after a restart and the roles' first heartbeats are not reported.
 func (m *Monitor) Run(ctx context.Context) {
 	interval := m.cfg.IncidentCheckInterval.D()
 	if interval <= 0 {
@@ -91,13 +93,13 @@ func (m *Monitor) Run(ctx context.Context) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := m.Check(ctx, m.now()); err != nil && ctx.Err() == nil {
-			m.log.Warn("incident check", "error", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if _, err := m.Check(ctx, m.now()); err != nil && ctx.Err() == nil {
+			m.log.Warn("incident check", "error", err)
 		}
 	}
 }
