@@ -15,11 +15,15 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: run
+# DEV_SECRET_KEY seals secrets of the make-run demo database only; production sets its own
+# VIGIL_SECRET_KEY (openssl rand -hex 32).
+DEV_SECRET_KEY := 6465762d6f6e6c792d6b65792d6e6f742d666f722d70726f64756374696f6e21
+
 run: ## run Vigil: migrate, seed a demo, serve scheduler + workers + API (:8001) + bot + status (:8002); Ctrl-C stops
 	@url="$$(./scripts/dev-postgres.sh)" || exit 1; \
 	if [ -n "$$url" ]; then export SCHEDULER_DATABASE_URL="$$url" DATABASE_URL="$$url"; echo "using $$url (make dev-pg-stop stops it)"; fi; \
 	$(GO) build -o bin/vigil ./cmd/vigil && \
-	SCHEDULER_STARTUP_DELAY=$${SCHEDULER_STARTUP_DELAY:-0} exec ./bin/vigil serve --demo
+	SCHEDULER_STARTUP_DELAY=$${SCHEDULER_STARTUP_DELAY:-0} VIGIL_SECRET_KEY=$${VIGIL_SECRET_KEY:-$(DEV_SECRET_KEY)} exec ./bin/vigil serve --demo
 
 .PHONY: test
 test: ## run every test with the race detector (needs PostgreSQL; TEST_DATABASE_URL overrides the server)
@@ -37,6 +41,7 @@ fuzz: ## run each fuzz target briefly (FUZZTIME=5s, or a count such as 4000x)
 	$(GO) test -run='^$$' -fuzz='^FuzzSchemaAgreement$$' -fuzztime=$(FUZZTIME) ./alerts/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseParams$$' -fuzztime=$(FUZZTIME) ./screener/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCommand$$' -fuzztime=$(FUZZTIME) ./telegram/bot/
+	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./secrets/
 
 $(SQLC):
 	CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)

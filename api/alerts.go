@@ -13,9 +13,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
-	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/market"
 )
 
 type runAlertInput struct {
@@ -47,7 +48,7 @@ type runAlertOutput struct {
 // state or notifications, and records the evaluation as an ad-hoc run.
 func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOutput, error) {
 	p := caller(ctx)
-	if err := h.validator.ValidateValue(jobs.KindAlert, in.Body); err != nil {
+	if err := h.validator.ValidateValue(config.JobAlert, in.Body); err != nil {
 		return nil, h.problem(at("body", err))
 	}
 	raw, err := json.Marshal(in.Body)
@@ -66,13 +67,13 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 		}
 		return nil, h.problem(err)
 	}
-	if h.client.Market == nil {
+	if h.market == nil {
 		return nil, huma.Error503ServiceUnavailable("market data is not configured")
 	}
 	now := h.now()
-	series, err := h.client.Market.Bars(ctx, cfg.Ticker, cfg.Timeframe, cfg.Lookback(), now)
+	series, err := h.market.Bars(ctx, cfg.Ticker, cfg.Timeframe, cfg.Lookback(), now)
 	if err != nil {
-		if errors.Is(err, marketdata.ErrUnknownSymbol) {
+		if errors.Is(err, market.ErrUnknownSymbol) {
 			return nil, huma.Error422UnprocessableEntity("unknown symbol",
 				&huma.ErrorDetail{Location: "body.ticker", Message: err.Error(), Value: cfg.Ticker})
 		}
@@ -95,7 +96,7 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 	var run dbsqlc.JobScheduleRun
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		var err error
-		run, err = h.q.RunInsertAdhoc(ctx, tx, dbsqlc.RunInsertAdhocParams{JobType: jobs.KindAlert, UserID: &p.UserID,
+		run, err = h.q.RunInsertAdhoc(ctx, tx, dbsqlc.RunInsertAdhocParams{JobType: config.JobAlert, UserID: &p.UserID,
 			Status: jobs.StatusCompleted, ScheduledFor: &now, StartedAt: &now, FinishedAt: &finished,
 			JobSnapshot: raw, Result: result, WorkerID: ptrTo("api")})
 		if err != nil {

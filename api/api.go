@@ -15,6 +15,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
@@ -39,6 +40,10 @@ type Options struct {
 	Config config.Config
 	// Validator checks task_params.
 	Validator *schemas.Validator
+	// Market serves the bars POST /api/alerts/evaluate evaluates on (the
+	// workers' market-data manager, so they share its cache); nil answers
+	// that operation 503 "market data is not configured".
+	Market *marketdata.Manager
 	// Logger logs unexpected errors; nil discards.
 	Logger *slog.Logger
 	// Metrics, when set, gets the API's request metrics.
@@ -63,6 +68,7 @@ type handler struct {
 	validator *schemas.Validator
 	log       *slog.Logger
 	q         *dbsqlc.Queries
+	market    *marketdata.Manager
 	now       func() time.Time
 	// svc runs every schedule use case.
 	svc *schedules.Service
@@ -85,7 +91,7 @@ func New(o Options) (*Server, error) {
 	}
 	h := &handler{
 		pool: o.Pool, client: o.Client, enq: o.Enqueuer, cfg: o.Config, validator: o.Validator,
-		log: log, q: dbsqlc.New(), now: now,
+		log: log, q: dbsqlc.New(), market: o.Market, now: now,
 	}
 	svc, err := schedules.New(schedules.Options{Config: o.Config, Validator: o.Validator, Runs: o.Enqueuer,
 		Fireable: o.Enqueuer.Fireable(), Now: now, Logger: log})
@@ -190,6 +196,7 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	op(api, "create-notification", http.MethodPost, "/api/notifications", "Queue a notification (same as /api/notify)", "notifications", http.StatusAccepted, h.notify,
 		http.StatusForbidden, http.StatusUnprocessableEntity)
+	h.registerWebhookSecret(api)
 
 	// Platform health.
 	op(api, "get-health", http.MethodGet, "/api/v1/health", "Overall platform health", "health", 0, h.health)

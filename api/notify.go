@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/jobs"
 )
 
@@ -47,7 +48,7 @@ func (h *handler) notify(ctx context.Context, in *notifyInput) (*notifyOutput, e
 	if err != nil {
 		return nil, h.problem(fmt.Errorf("encode notification: %w", err))
 	}
-	if err := h.validator.Validate(jobs.KindNotification, params); err != nil {
+	if err := h.validator.Validate(config.JobNotification, params); err != nil {
 		return nil, h.problem(at("body", err))
 	}
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
@@ -60,7 +61,7 @@ func (h *handler) notify(ctx context.Context, in *notifyInput) (*notifyOutput, e
 			}
 		}
 		// The priority comes from NotifyArgs.InsertOpts (River merges them).
-		res, err := h.client.InsertTx(ctx, tx, args, jobs.InsertOpts(h.cfg, jobs.KindNotification))
+		res, err := h.client.InsertTx(ctx, tx, args, jobs.InsertOpts(h.cfg, config.JobNotification))
 		if err != nil {
 			return fmt.Errorf("enqueue notification: %w", err)
 		}

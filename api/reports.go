@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
@@ -81,7 +82,7 @@ func runStarted(jobType string, runID int64) *runStartedOutput {
 func (h *handler) runReport(ctx context.Context, in *runReportInput) (*runStartedOutput, error) {
 	p := caller(ctx)
 	req := in.Body
-	if err := h.checkFireable(jobs.KindReport); err != nil {
+	if err := h.checkFireable(config.JobReport); err != nil {
 		return nil, h.problem(err)
 	}
 	var params ReportParameters
@@ -94,7 +95,7 @@ func (h *handler) runReport(ctx context.Context, in *runReportInput) (*runStarte
 	if err != nil {
 		return nil, h.problem(fmt.Errorf("encode report task_params: %w", err))
 	}
-	if err := h.validator.Validate(jobs.KindReport, raw); err != nil {
+	if err := h.validator.Validate(config.JobReport, raw); err != nil {
 		return nil, h.problem(atParams(err))
 	}
 	switch req.ReportType {
@@ -122,7 +123,7 @@ func (h *handler) runReport(ctx context.Context, in *runReportInput) (*runStarte
 		}
 		var err error
 		runID, err = jobs.RunNow(ctx, tx, h.client.Client, h.cfg, h.validator,
-			jobs.RunNowRequest{JobType: jobs.KindReport, UserID: p.UserID, Params: raw})
+			jobs.RunNowRequest{JobType: config.JobReport, UserID: p.UserID, Params: raw})
 		if err != nil {
 			return atParams(err)
 		}
@@ -135,7 +136,7 @@ func (h *handler) runReport(ctx context.Context, in *runReportInput) (*runStarte
 	if err != nil {
 		return nil, h.problem(err)
 	}
-	return runStarted(jobs.KindReport, runID), nil
+	return runStarted(config.JobReport, runID), nil
 }
 
 // checkPortfolioRef checks that a report's portfolio_id names one of the

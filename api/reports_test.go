@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/jobs"
 )
 
@@ -76,8 +77,8 @@ func TestRunReport(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, want, string(snapshot))
 	job := b.jobOf(id)
-	require.Equal(t, jobs.KindReport, job.Kind)
-	require.Equal(t, jobs.KindReport, job.Queue)
+	require.Equal(t, config.JobReport, job.Kind)
+	require.Equal(t, config.JobReport, job.Queue)
 	require.Equal(t, id, job.Args.Run.RunID)
 	require.Equal(t, u.id, job.Args.Run.UserID)
 	require.Zero(t, job.Args.Run.ScheduleID)
@@ -140,7 +141,7 @@ func TestRunReport(t *testing.T) {
 func TestRunReportNoWorker(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if slices.Contains(b.client.Kinds, jobs.KindReport) {
+	if slices.Contains(b.client.Kinds, config.JobReport) {
 		t.Skip("this build has a report worker")
 	}
 	u := b.user("ann", userOpts{})

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
@@ -67,7 +68,7 @@ type runScreenerInput struct {
 func (h *handler) runScreener(ctx context.Context, in *runScreenerInput) (*runStartedOutput, error) {
 	p := caller(ctx)
 	req := in.Body
-	if err := h.checkFireable(jobs.KindScreener); err != nil {
+	if err := h.checkFireable(config.JobScreener); err != nil {
 		return nil, h.problem(err)
 	}
 	params := screenerParams{Version: req.Version, ScreenerSet: req.ScreenerSet, TopN: req.TopN, RankBy: req.RankBy,
@@ -83,7 +84,7 @@ func (h *handler) runScreener(ctx context.Context, in *runScreenerInput) (*runSt
 	if err != nil {
 		return nil, h.problem(fmt.Errorf("encode screener task_params: %w", err))
 	}
-	if err := h.validator.Validate(jobs.KindScreener, raw); err != nil {
+	if err := h.validator.Validate(config.JobScreener, raw); err != nil {
 		return nil, h.problem(atParams(err))
 	}
 	if _, err := screener.ParseParams(raw); err != nil {
@@ -102,7 +103,7 @@ func (h *handler) runScreener(ctx context.Context, in *runScreenerInput) (*runSt
 		}
 		var err error
 		runID, err = jobs.RunNow(ctx, tx, h.client.Client, h.cfg, h.validator,
-			jobs.RunNowRequest{JobType: jobs.KindScreener, UserID: p.UserID, Params: raw, Target: target})
+			jobs.RunNowRequest{JobType: config.JobScreener, UserID: p.UserID, Params: raw, Target: target})
 		if err != nil {
 			return atParams(err)
 		}
@@ -112,7 +113,7 @@ func (h *handler) runScreener(ctx context.Context, in *runScreenerInput) (*runSt
 	if err != nil {
 		return nil, h.problem(err)
 	}
-	return runStarted(jobs.KindScreener, runID), nil
+	return runStarted(config.JobScreener, runID), nil
 }
 
 // screenerTarget checks the universe of a custom screen and returns the

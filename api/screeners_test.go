@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/config"
 )
 
 func TestRunScreener(t *testing.T) {
@@ -21,8 +21,8 @@ func TestRunScreener(t *testing.T) {
 	id := b.started(run(u.token, map[string]any{"screener_set": "sp500", "top_n": 5,
 		"filter_criteria": map[string]any{"max_pe_ratio": 25, "min_market_cap": 10e9}}), "screener")
 	job := b.jobOf(id)
-	require.Equal(t, jobs.KindScreener, job.Kind)
-	require.Equal(t, jobs.KindScreener, job.Queue)
+	require.Equal(t, config.JobScreener, job.Kind)
+	require.Equal(t, config.JobScreener, job.Queue)
 	require.Equal(t, id, job.Args.Run.RunID)
 	require.Equal(t, u.id, job.Args.Run.UserID)
 	require.Empty(t, job.Args.Target)

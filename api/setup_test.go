@@ -22,7 +22,9 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/schemas"
 )
@@ -63,7 +65,7 @@ type setupOpts struct {
 }
 
 // adhocKinds makes reports and screeners runnable now.
-var adhocKinds = setupOpts{kinds: []string{jobs.KindReport, jobs.KindScreener}}
+var adhocKinds = setupOpts{kinds: []string{config.JobReport, config.JobScreener}}
 
 func setup(t *testing.T, opts ...setupOpts) *bundle {
 	t.Helper()
@@ -89,8 +91,11 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 		Logger: log, Kinds: client.Kinds})
 	require.NoError(t, err)
 	m := metrics.New(nil)
+	// The market-data manager cmd/vigil builds for the configured provider
+	// (synthetic), over market_bars.
+	market := marketdata.NewManager(&marketdata.Synthetic{}, store.NewBarStore(d.Pool), cfg.DataCacheTTL.D(), log)
 	server, err := api.New(api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator,
-		Logger: log, Metrics: m})
+		Market: market, Logger: log, Metrics: m})
 	require.NoError(t, err)
 	t.Cleanup(server.Close)
 	srv := httptest.NewServer(server.Handler())

@@ -15,8 +15,12 @@ import (
 
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/db/store"
+	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/screener"
 )
 
 // Node roles.
@@ -127,11 +131,23 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	client, err := jobs.NewClient(jobs.Deps{
+	deps := jobs.Deps{
 		Pool: pool, Config: cfg, Logger: log, Work: work, Maintenance: sched, Channels: channels,
-		Register:   func(w *river.Workers) { river.AddWorker(w, probe) },
-		ExtraKinds: []string{jobs.KindDataProcessing},
-	})
+		// The probe stands in for the data_processing worker.
+		ExtraWorkers: func(w *river.Workers) { river.AddWorker(w, probe) },
+		Replaced:     []string{config.JobDataProcessing},
+	}
+	if work {
+		// Synthetic market data and fundamentals over their tables, as
+		// vigil's own worker builds them for the default config.
+		deps.Sources = marketdata.NewSources(marketdata.ProviderOptions{}, store.NewBarStore(pool), cfg.DataCacheTTL.D(), log)
+		if deps.Market, err = deps.Sources.Manager(cfg.MarketDataProvider); err != nil {
+			return fmt.Errorf("bench node: %w", err)
+		}
+		deps.Fundamentals = fundamentals.NewManager(&fundamentals.Synthetic{Lookup: screener.Lookup()},
+			store.NewFundamentalsStore(pool), cfg.FundamentalsCacheTTL.D(), log)
+	}
+	client, err := jobs.NewClient(deps)
 	if err != nil {
 		return fmt.Errorf("bench node: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/notify"
@@ -122,7 +123,7 @@ func (h *harness) n1(ctx context.Context) (NotifyResult, error) {
 	if err != nil {
 		return res, err
 	}
-	opts := jobs.InsertOpts(cfg, jobs.KindNotification)
+	opts := jobs.InsertOpts(cfg, config.JobNotification)
 	params := make([]river.InsertManyParams, o.N)
 	for i := range params {
 		a := jobs.NewNotifyArgs(ids[int64(i%chats)+1], fmt.Sprintf(n1Text, i), "", "")

@@ -7,7 +7,8 @@
 // Default, the environment layer, problem keys and the README all come from it.
 //
 // Config is read once in cmd/, validated, and passed down; there is no global
-// config. The package imports only the standard library: no pgx, River or
+// config. The package imports only the standard library (and secrets, which
+// does too, to check keys): no pgx, River or
 // Telegram client, and it reads nothing but the file and variables Load is given.
 package config
 
@@ -22,11 +23,8 @@ const (
 	JobBackup         = "backup"
 )
 
-// JobTypes lists every job type in a fixed order. Treat it as read-only; the
-// package itself uses AllJobTypes, so changing it affects only the caller.
-var JobTypes = AllJobTypes()
-
-// AllJobTypes returns a new slice of every job type, in the order of JobTypes.
+// AllJobTypes returns a new slice of every job type, in a fixed order (the
+// one place job types are listed; callers may change their copy).
 func AllJobTypes() []string {
 	return []string{JobAlert, JobScreener, JobReport, JobNotification, JobDataProcessing, JobBackup}
 }
@@ -189,6 +187,16 @@ type Config struct {
 	TelegramAPIEndpoint string `json:"telegram_api_endpoint"`
 	// WebhookSecret is the HMAC key that signs webhook notifications.
 	WebhookSecret string `json:"webhook_secret"`
+	// SecretKey encrypts the secrets stored in the database (per-user
+	// webhook signing secrets) with AES-256-GCM: 32 bytes as 64 hex digits or
+	// base64. Empty: per-user secrets cannot be created.
+	SecretKey string `json:"secret_key"`
+	// SecretKeyPrevious lists earlier keys (comma-separated) that still open
+	// values sealed before a key rotation; `vigil secrets rotate` re-seals them.
+	SecretKeyPrevious string `json:"secret_key_previous"`
+	// StatusToken, when set, is required (Authorization: Bearer) by /health,
+	// /stats and /metrics on the status listener and by /metrics on the API.
+	StatusToken string `json:"status_token"`
 	// MarketDataProvider is where bars come from: synthetic (deterministic,
 	// offline), csv, yahoo or binance.
 	MarketDataProvider string `json:"market_data_provider"`

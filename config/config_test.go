@@ -108,8 +108,10 @@ func TestJobTypes(t *testing.T) {
 	t.Parallel()
 
 	want := []string{"alert", "screener", "report", "notification", "data_processing", "backup"}
-	require.Equal(t, want, JobTypes)
-	require.Equal(t, want, AllJobTypes())
+	got := AllJobTypes()
+	require.Equal(t, want, got)
+	got[0] = "changed"
+	require.Equal(t, want, AllJobTypes(), "each call returns a fresh copy")
 }
 
 func TestTable(t *testing.T) {

@@ -41,7 +41,7 @@ func Table() []Setting {
 // Default returns the configuration used when neither file nor environment
 // sets anything: the Default column of Table.
 func Default() Config {
-	c := Config{Jobs: make(map[string]JobType, len(JobTypes))}
+	c := Config{Jobs: make(map[string]JobType, len(AllJobTypes()))}
 	for _, s := range settings() {
 		if err := setString(&c, s.Key, s.Default); err != nil {
 			panic(fmt.Sprintf("config: default of %s: %v", s.Key, err))
@@ -162,7 +162,13 @@ func settings() []setting {
 		secret("telegram_bot_token", "", "Telegram bot token; empty disables Telegram.", "TELEGRAM_BOT_TOKEN"),
 		row("telegram_api_endpoint", "", "Telegram API endpoint; empty keeps the client library's default.",
 			"TELEGRAM_API_ENDPOINT"),
-		secret("webhook_secret", "", "HMAC key that signs webhook notifications.", "VIGIL_WEBHOOK_SECRET"),
+		secret("webhook_secret", "", "HMAC key that signs webhook notifications of users without a signing secret of their own.", "VIGIL_WEBHOOK_SECRET"),
+		secret("secret_key", "",
+			"AES-256-GCM key (64 hex digits or base64 of 32 bytes) that encrypts secrets stored in the database, such as per-user webhook signing secrets.",
+			"VIGIL_SECRET_KEY"),
+		secret("secret_key_previous", "", "Earlier secret keys, comma-separated, still accepted after a rotation until `vigil secrets rotate` re-seals every value.",
+			"VIGIL_SECRET_KEY_PREVIOUS"),
+		secret("status_token", "", "Bearer token that /health, /stats and /metrics require when set; empty leaves them open.", "VIGIL_STATUS_TOKEN"),
 		row("market_data_provider", "synthetic",
 			"Market data: synthetic (deterministic, offline), csv, yahoo or binance.", "VIGIL_MARKET_DATA_PROVIDER"),
 		row("market_data_csv_dir", "", "Directory of <SYMBOL>.csv OHLCV files for the csv provider.", "VIGIL_MARKET_DATA_CSV_DIR"),

@@ -152,7 +152,7 @@ func TestLoadAliases(t *testing.T) {
 			require.Equal(t, sec(100), c.Jobs[JobReport].MaxRuntime)
 			require.Equal(t, 7, c.Jobs[JobNotification].RetryAttempts)
 			require.Equal(t, 7, c.NotificationRetries)
-			require.Len(t, c.Jobs, len(JobTypes), "aliases are stored under the job type")
+			require.Len(t, c.Jobs, len(AllJobTypes()), "aliases are stored under the job type")
 			require.NoError(t, c.Validate())
 		})
 	}

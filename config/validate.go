@@ -60,6 +60,9 @@ func (c Config) Validate() error {
 	}
 	between(v, "max_workers", c.MaxWorkers, 1, maxQueueWorkers)
 	atLeast(v, "data_cache_ttl", c.DataCacheTTL, 0)
+	if _, err := c.Keyring(); err != nil {
+		v.add("secret_key", "%v", err)
+	}
 	v.positive("notification_max_outage", c.NotificationMaxOutage)
 	v.positive("notification_max_backoff", c.NotificationMaxBackoff)
 	atLeast(v, "startup_delay", c.StartupDelay, 0)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // freshStore is a FreshStore in memory: it remembers when each symbol was
@@ -16,7 +18,7 @@ type freshStore struct {
 	savedAt map[string]time.Time
 }
 
-func (s *freshStore) Save(ctx context.Context, provider string, fs []Fundamentals) error {
+func (s *freshStore) Save(ctx context.Context, provider string, fs []market.Fundamentals) error {
 	if err := s.fakeStore.Save(ctx, provider, fs); err != nil {
 		return err
 	}
@@ -28,10 +30,10 @@ func (s *freshStore) Save(ctx context.Context, provider string, fs []Fundamental
 	return nil
 }
 
-func (s *freshStore) LoadSince(_ context.Context, provider string, symbols []string, since time.Time) (map[string]Fundamentals, error) {
+func (s *freshStore) LoadSince(_ context.Context, provider string, symbols []string, since time.Time) (map[string]market.Fundamentals, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]Fundamentals{}
+	out := map[string]market.Fundamentals{}
 	for _, sym := range symbols {
 		k := provider + "/" + sym
 		if at, ok := s.savedAt[k]; ok && !at.Before(since) {

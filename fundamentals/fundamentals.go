@@ -7,29 +7,19 @@
 // every fetch through to a Store and falls back on it when the provider fails.
 //
 // The package does no database I/O of its own: Store is implemented over the
-// fundamentals table elsewhere (NaN as NULL). It shares marketdata's symbol
-// rules, Yahoo symbol mapping and rate-limit error; it must not import pgx,
-// River, huma or Telegram.
+// fundamentals table in db/store (NaN as NULL). The figures themselves
+// (market.Fundamentals), the symbol rules, Yahoo symbol mapping and
+// rate-limit error live in the leaf package market, shared with marketdata
+// and the screener; this package must not import pgx, River, huma or
+// Telegram.
 package fundamentals
 
 import (
 	"context"
 	"errors"
-	"time"
-)
 
-// Fundamentals are one symbol's figures. Unknown numbers are NaN (as in the
-// indicators package); unknown strings are empty.
-type Fundamentals struct {
-	Symbol    string    // as asked for (upper case)
-	Name      string    // company name
-	MarketCap float64   // market capitalisation in Currency; NaN when unknown
-	PERatio   float64   // trailing price/earnings; NaN when unknown or earnings negative
-	AvgVolume float64   // average daily volume in shares (about three months); NaN when unknown
-	Sector    string    // e.g. "Information Technology"
-	Currency  string    // ISO code, e.g. "USD"
-	AsOf      time.Time // when the provider produced the figures, UTC
-}
+	"github.com/vigilhq/vigil/market"
+)
 
 // Provider is a source of fundamentals.
 type Provider interface {
@@ -38,7 +28,7 @@ type Provider interface {
 	// Fundamentals returns the figures of the symbols it knows, keyed by the
 	// symbol as given. A symbol the provider does not know is absent from
 	// the map (not an error); an error means the call as a whole failed.
-	Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error)
+	Fundamentals(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error)
 }
 
 // ErrUnavailable means no figures could be had, neither from the provider nor

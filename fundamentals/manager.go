@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // Manager defaults.
@@ -38,9 +40,9 @@ const fetchTimeout = 2 * time.Minute
 type Store interface {
 	// Load returns the stored figures of provider for the symbols it has,
 	// whatever their age, keyed by symbol.
-	Load(ctx context.Context, provider string, symbols []string) (map[string]Fundamentals, error)
+	Load(ctx context.Context, provider string, symbols []string) (map[string]market.Fundamentals, error)
 	// Save upserts figures of provider, one row per symbol.
-	Save(ctx context.Context, provider string, fs []Fundamentals) error
+	Save(ctx context.Context, provider string, fs []market.Fundamentals) error
 }
 
 // FreshStore is a Store that can return only the figures it saved since a
@@ -51,7 +53,7 @@ type FreshStore interface {
 	Store
 	// LoadSince returns the stored figures of provider for the symbols
 	// saved at or after since, keyed by symbol.
-	LoadSince(ctx context.Context, provider string, symbols []string, since time.Time) (map[string]Fundamentals, error)
+	LoadSince(ctx context.Context, provider string, symbols []string, since time.Time) (map[string]market.Fundamentals, error)
 }
 
 // Limiter paces provider calls; *rate.Limiter is one.
@@ -153,7 +155,7 @@ type Manager struct {
 
 // entry is a symbol's last provider answer.
 type entry struct {
-	f       Fundamentals
+	f       market.Fundamentals
 	known   bool // the provider knew the symbol
 	fetched time.Time
 }
@@ -163,9 +165,9 @@ type batch struct {
 	symbols []string
 	done    chan struct{}
 
-	got      map[string]Fundamentals // the provider's answer (err == nil)
+	got      map[string]market.Fundamentals // the provider's answer (err == nil)
 	err      error
-	fallback map[string]Fundamentals // served instead when err != nil
+	fallback map[string]market.Fundamentals // served instead when err != nil
 }
 
 // NewManager returns a Manager in front of p. store may be nil (no
@@ -207,7 +209,7 @@ func (m *Manager) FetchedSymbols() int64 { return m.fetchedSymbols.Load() }
 // A symbol that is not one, that the provider does not know, or that failed
 // with nothing cached is absent. The error is ErrUnavailable (wrapped) when
 // the provider failed and nothing at all was available, or ctx's.
-func (m *Manager) Get(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
+func (m *Manager) Get(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("fundamentals: %w", context.Cause(ctx))
 	}
@@ -219,7 +221,7 @@ func (m *Manager) Get(ctx context.Context, symbols []string) (map[string]Fundame
 			syms = append(syms, sym)
 		}
 	}
-	out := make(map[string]Fundamentals, len(syms))
+	out := make(map[string]market.Fundamentals, len(syms))
 	now := m.now()
 	waitFor := map[string]*batch{} // symbol -> the call that answers it
 	var mine []string
@@ -297,16 +299,16 @@ func (m *Manager) fetch(ctx context.Context, b *batch) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
 	stored, ask := m.loadFresh(ctx, b.symbols)
-	var got map[string]Fundamentals
+	var got map[string]market.Fundamentals
 	var err error
 	if len(ask) > 0 {
 		got, err = m.call(ctx, ask)
 	}
-	var fallback map[string]Fundamentals
+	var fallback map[string]market.Fundamentals
 	if err == nil {
 		m.save(ctx, got)
 		if got == nil {
-			got = map[string]Fundamentals{}
+			got = map[string]market.Fundamentals{}
 		}
 		maps.Copy(got, stored)
 	} else {
@@ -338,7 +340,7 @@ func (m *Manager) fetch(ctx context.Context, b *batch) {
 
 // loadFresh returns the figures of syms a FreshStore saved less than ttl
 // ago, and the symbols left to ask the provider for.
-func (m *Manager) loadFresh(ctx context.Context, syms []string) (map[string]Fundamentals, []string) {
+func (m *Manager) loadFresh(ctx context.Context, syms []string) (map[string]market.Fundamentals, []string) {
 	fs, ok := m.store.(FreshStore)
 	if !ok || m.ttl <= 0 {
 		return nil, syms
@@ -348,7 +350,7 @@ func (m *Manager) loadFresh(ctx context.Context, syms []string) (map[string]Fund
 		m.log.Warn("fundamentals: reading the store failed", "provider", m.provider.Name(), "symbols", len(syms), "error", err)
 		return nil, syms
 	}
-	stored := map[string]Fundamentals{}
+	stored := map[string]market.Fundamentals{}
 	var ask []string
 	for _, s := range syms {
 		if f, ok := rows[s]; ok {
@@ -367,7 +369,7 @@ func (m *Manager) loadFresh(ctx context.Context, syms []string) (map[string]Fund
 func (m *Manager) StoreHits() int64 { return m.storeHits.Load() }
 
 // call makes one provider call within the concurrency and rate limits.
-func (m *Manager) call(ctx context.Context, syms []string) (map[string]Fundamentals, error) {
+func (m *Manager) call(ctx context.Context, syms []string) (map[string]market.Fundamentals, error) {
 	select {
 	case m.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -386,7 +388,7 @@ func (m *Manager) call(ctx context.Context, syms []string) (map[string]Fundament
 		return nil, fmt.Errorf("%s: %w", m.provider.Name(), err)
 	}
 	now := m.now().UTC()
-	got := make(map[string]Fundamentals, len(res))
+	got := make(map[string]market.Fundamentals, len(res))
 	for _, s := range syms {
 		if f, ok := res[s]; ok {
 			f.Symbol = s
@@ -400,15 +402,15 @@ func (m *Manager) call(ctx context.Context, syms []string) (map[string]Fundament
 }
 
 // save writes fetched figures through to the store.
-func (m *Manager) save(ctx context.Context, got map[string]Fundamentals) {
+func (m *Manager) save(ctx context.Context, got map[string]market.Fundamentals) {
 	if m.store == nil || len(got) == 0 {
 		return
 	}
-	fs := make([]Fundamentals, 0, len(got))
+	fs := make([]market.Fundamentals, 0, len(got))
 	for _, f := range got {
 		fs = append(fs, f)
 	}
-	slices.SortFunc(fs, func(a, b Fundamentals) int { return cmp.Compare(a.Symbol, b.Symbol) })
+	slices.SortFunc(fs, func(a, b market.Fundamentals) int { return cmp.Compare(a.Symbol, b.Symbol) })
 	if err := m.store.Save(ctx, m.provider.Name(), fs); err != nil {
 		m.log.Warn("fundamentals: write-through failed", "provider", m.provider.Name(), "symbols", len(fs), "error", err)
 	}
@@ -416,8 +418,8 @@ func (m *Manager) save(ctx context.Context, got map[string]Fundamentals) {
 
 // fallback collects what memory (any age) and the store (any age) hold for
 // syms after the provider failed with cause.
-func (m *Manager) fallback(ctx context.Context, syms []string, cause error) map[string]Fundamentals {
-	out := map[string]Fundamentals{}
+func (m *Manager) fallback(ctx context.Context, syms []string, cause error) map[string]market.Fundamentals {
+	out := map[string]market.Fundamentals{}
 	var missing []string
 	m.mu.Lock()
 	for _, s := range syms {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // fakeProvider counts calls and symbols; figures come from Synthetic.
@@ -43,7 +45,7 @@ func newFakeProvider() *fakeProvider {
 
 func (p *fakeProvider) Name() string { return "fake" }
 
-func (p *fakeProvider) Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
+func (p *fakeProvider) Fundamentals(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
 	n := p.inflight.Add(1)
 	defer p.inflight.Add(-1)
 	for {
@@ -104,21 +106,21 @@ func (p *fakeProvider) batchSizes() []int {
 // fakeStore is a Store in memory.
 type fakeStore struct {
 	mu      sync.Mutex
-	rows    map[string]Fundamentals // by provider + "/" + symbol
-	saves   [][]Fundamentals
+	rows    map[string]market.Fundamentals // by provider + "/" + symbol
+	saves   [][]market.Fundamentals
 	loadErr error
 	saveErr error
 }
 
-func newFakeStore() *fakeStore { return &fakeStore{rows: map[string]Fundamentals{}} }
+func newFakeStore() *fakeStore { return &fakeStore{rows: map[string]market.Fundamentals{}} }
 
-func (s *fakeStore) Load(_ context.Context, provider string, symbols []string) (map[string]Fundamentals, error) {
+func (s *fakeStore) Load(_ context.Context, provider string, symbols []string) (map[string]market.Fundamentals, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loadErr != nil {
 		return nil, s.loadErr
 	}
-	out := map[string]Fundamentals{}
+	out := map[string]market.Fundamentals{}
 	for _, sym := range symbols {
 		if f, ok := s.rows[provider+"/"+sym]; ok {
 			out[sym] = f
@@ -127,7 +129,7 @@ func (s *fakeStore) Load(_ context.Context, provider string, symbols []string) (
 	return out, nil
 }
 
-func (s *fakeStore) Save(_ context.Context, provider string, fs []Fundamentals) error {
+func (s *fakeStore) Save(_ context.Context, provider string, fs []market.Fundamentals) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saves = append(s.saves, slices.Clone(fs))
@@ -358,7 +360,7 @@ func TestManagerBatching(t *testing.T) {
 		m := b.manager(time.Hour, true, WithBatchSize(1), WithConcurrency(2))
 
 		type result struct {
-			got map[string]Fundamentals
+			got map[string]market.Fundamentals
 			err error
 		}
 		done := make(chan result, 1)
@@ -412,7 +414,7 @@ func TestManagerCoalescing(t *testing.T) {
 		b.provider.gate = make(chan struct{})
 		m := b.manager(time.Hour, true)
 
-		results := make(chan map[string]Fundamentals, 2)
+		results := make(chan map[string]market.Fundamentals, 2)
 		get := func(syms ...string) {
 			got, err := m.Get(context.Background(), syms)
 			if err != nil {
@@ -587,16 +589,16 @@ func TestManagerFallback(t *testing.T) {
 	t.Run("Store", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		old := Fundamentals{Symbol: "AAPL", Name: "Apple Inc.", MarketCap: 2e12, PERatio: math.NaN(), AvgVolume: 5e7,
+		old := market.Fundamentals{Symbol: "AAPL", Name: "Apple Inc.", MarketCap: 2e12, PERatio: math.NaN(), AvgVolume: 5e7,
 			Sector: "Information Technology", Currency: "USD", AsOf: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC)}
 		b.store.rows["fake/AAPL"] = old
-		b.store.rows["other/MSFT"] = Fundamentals{Symbol: "MSFT", MarketCap: 1}
+		b.store.rows["other/MSFT"] = market.Fundamentals{Symbol: "MSFT", MarketCap: 1}
 		b.provider.errFunc = func([]string) error { return errDown }
 		m := b.manager(time.Hour, false)
 
 		got, err := m.Get(context.Background(), []string{"aapl", "MSFT"})
 		require.NoError(t, err, "something was available")
-		requireSameFigures(t, map[string]Fundamentals{"AAPL": old}, got)
+		requireSameFigures(t, map[string]market.Fundamentals{"AAPL": old}, got)
 		require.Contains(t, b.logs.String(), "using cached figures")
 		require.Empty(t, b.store.saves, "nothing fetched, nothing saved")
 	})
@@ -607,7 +609,7 @@ func TestManagerFallback(t *testing.T) {
 		m := b.manager(time.Hour, false)
 		fresh, err := m.Get(context.Background(), []string{"AAPL"})
 		require.NoError(t, err)
-		b.store.rows["fake/AAPL"] = Fundamentals{Symbol: "AAPL", MarketCap: 1}
+		b.store.rows["fake/AAPL"] = market.Fundamentals{Symbol: "AAPL", MarketCap: 1}
 		b.provider.errFunc = func([]string) error { return errDown }
 		b.clock.Advance(2 * time.Hour)
 
@@ -662,13 +664,13 @@ func TestManagerFallback(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		b.provider.errFunc = func([]string) error {
-			return &RateLimitError{Provider: "fake", Status: 429, RetryAfter: time.Minute}
+			return &market.RateLimitError{Provider: "fake", Status: 429, RetryAfter: time.Minute}
 		}
 		m := b.manager(time.Hour, true)
 
 		_, err := m.Get(context.Background(), []string{"AAPL"})
 		require.ErrorIs(t, err, ErrUnavailable)
-		var rl *RateLimitError
+		var rl *market.RateLimitError
 		require.ErrorAs(t, err, &rl, "callers can read Retry-After")
 		require.Equal(t, time.Minute, rl.RetryAfter)
 	})
@@ -691,15 +693,15 @@ type zeroAsOfProvider struct{}
 
 func (zeroAsOfProvider) Name() string { return "zero" }
 
-func (zeroAsOfProvider) Fundamentals(_ context.Context, symbols []string) (map[string]Fundamentals, error) {
-	out := map[string]Fundamentals{}
+func (zeroAsOfProvider) Fundamentals(_ context.Context, symbols []string) (map[string]market.Fundamentals, error) {
+	out := map[string]market.Fundamentals{}
 	for _, s := range symbols {
-		out[s] = Fundamentals{Symbol: "wrong", MarketCap: 1}
+		out[s] = market.Fundamentals{Symbol: "wrong", MarketCap: 1}
 	}
 	return out, nil
 }
 
-func sortedKeys(m map[string]Fundamentals) []string {
+func sortedKeys(m map[string]market.Fundamentals) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

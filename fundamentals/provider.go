@@ -9,16 +9,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/market"
 )
-
-// ErrRateLimited marks a provider's HTTP 429; see RateLimitError for how long
-// to wait. It is marketdata's, so callers branch on one error for both.
-var ErrRateLimited = marketdata.ErrRateLimited
-
-// RateLimitError is a provider telling us to slow down (marketdata's type).
-// It matches ErrRateLimited with errors.Is.
-type RateLimitError = marketdata.RateLimitError
 
 // DefaultHTTPTimeout bounds one HTTP request of the yahoo provider when
 // NewProvider builds its client.
@@ -96,9 +88,9 @@ func NewProvider(name string, opts Options) (Provider, error) {
 	return nil, fmt.Errorf("fundamentals provider %q: must be one of %s", name, strings.Join(ProviderNames(), ", "))
 }
 
-// normalizeSymbol is marketdata.NormalizeSymbol as a yes/no: fundamentals
+// normalizeSymbol is market.NormalizeSymbol as a yes/no: fundamentals
 // leave out what is not a symbol rather than failing the call.
 func normalizeSymbol(symbol string) (string, bool) {
-	s, err := marketdata.NormalizeSymbol(symbol)
+	s, err := market.NormalizeSymbol(symbol)
 	return s, err == nil
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // snapshotColumns are the keys of a snapshot row, in the CSV header's
@@ -36,7 +38,7 @@ var snapshotColumns = []string{"symbol", "name", "market_cap", "pe_ratio", "avg_
 //
 // Symbols not in the file are absent from Fundamentals' result.
 type Snapshot struct {
-	rows map[string]Fundamentals // by symbol
+	rows map[string]market.Fundamentals // by symbol
 }
 
 // NewSnapshot reads the snapshot at path: JSON when its name ends in .json,
@@ -64,11 +66,11 @@ func (s *Snapshot) Name() string { return "snapshot" }
 func (s *Snapshot) Len() int { return len(s.rows) }
 
 // Fundamentals returns the rows of the symbols in the snapshot.
-func (s *Snapshot) Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
+func (s *Snapshot) Fundamentals(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	out := make(map[string]Fundamentals, len(symbols))
+	out := make(map[string]market.Fundamentals, len(symbols))
 	for _, given := range symbols {
 		sym, ok := normalizeSymbol(given)
 		if !ok {
@@ -82,7 +84,7 @@ func (s *Snapshot) Fundamentals(ctx context.Context, symbols []string) (map[stri
 }
 
 // parseSnapshot parses a snapshot named name (for errors).
-func parseSnapshot(name string, data []byte, asOf time.Time) (map[string]Fundamentals, error) {
+func parseSnapshot(name string, data []byte, asOf time.Time) (map[string]market.Fundamentals, error) {
 	isJSON := bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte("["))
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".json":
@@ -90,7 +92,7 @@ func parseSnapshot(name string, data []byte, asOf time.Time) (map[string]Fundame
 	case ".csv":
 		isJSON = false
 	}
-	p := snapshotParser{name: name, data: data, asOf: asOf, rows: map[string]Fundamentals{}, lines: map[string]int{}}
+	p := snapshotParser{name: name, data: data, asOf: asOf, rows: map[string]market.Fundamentals{}, lines: map[string]int{}}
 	var err error
 	if isJSON {
 		err = p.json()
@@ -108,7 +110,7 @@ type snapshotParser struct {
 	name  string
 	data  []byte
 	asOf  time.Time
-	rows  map[string]Fundamentals
+	rows  map[string]market.Fundamentals
 	lines map[string]int // symbol -> line of its row, for duplicates
 }
 
@@ -118,7 +120,7 @@ func (p *snapshotParser) errorAt(line, col int, format string, args ...any) erro
 }
 
 // add checks a row and adds it.
-func (p *snapshotParser) add(f Fundamentals, line int) error {
+func (p *snapshotParser) add(f market.Fundamentals, line int) error {
 	if prev, ok := p.lines[f.Symbol]; ok {
 		return fmt.Errorf("symbol %s is also on line %d", f.Symbol, prev)
 	}
@@ -170,7 +172,7 @@ func (p *snapshotParser) csv() error {
 			return strings.TrimSpace(rec[i]), line, c
 		}
 		line, _ := r.FieldPos(0)
-		f := Fundamentals{MarketCap: math.NaN(), PERatio: math.NaN(), AvgVolume: math.NaN()}
+		f := market.Fundamentals{MarketCap: math.NaN(), PERatio: math.NaN(), AvgVolume: math.NaN()}
 		raw, l, c := cell("symbol")
 		sym, ok := normalizeSymbol(raw)
 		if !ok {
@@ -308,7 +310,7 @@ func (p *snapshotParser) jsonRow(raw json.RawMessage, start int64) error {
 	if !ok {
 		return p.errorAtOffset(start, "symbol %q is not a ticker symbol", *o.Symbol)
 	}
-	f := Fundamentals{Symbol: sym, Name: o.Name, Sector: o.Sector, Currency: o.Currency}
+	f := market.Fundamentals{Symbol: sym, Name: o.Name, Sector: o.Sector, Currency: o.Currency}
 	for _, num := range []struct {
 		col string
 		src *json.RawMessage

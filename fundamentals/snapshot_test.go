@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // writeFile puts content in a file of a new temporary directory.
@@ -24,7 +26,7 @@ func TestSnapshot(t *testing.T) {
 
 	modTime := time.Date(2026, 8, 8, 12, 0, 0, 0, time.UTC)
 
-	want := map[string]Fundamentals{
+	want := map[string]market.Fundamentals{
 		"AAPL": {Symbol: "AAPL", Name: "Apple Inc.", MarketCap: 3.674e12, PERatio: 38.76, AvgVolume: 50443058,
 			Sector: "Information Technology", Currency: "USD", AsOf: modTime},
 		"BFLY": {Symbol: "BFLY", Name: "Butterfly Network, Inc.", MarketCap: 2383252224, PERatio: math.NaN(), AvgVolume: 6370407,

@@ -7,6 +7,8 @@ import (
 	"hash/fnv"
 	"math"
 	"time"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // Synthetic ranges: plausible for US large caps.
@@ -48,7 +50,7 @@ type Synthetic struct {
 func (s *Synthetic) Name() string { return "synthetic" }
 
 // Fundamentals returns figures for every valid symbol.
-func (s *Synthetic) Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
+func (s *Synthetic) Fundamentals(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("synthetic: %w", err)
 	}
@@ -57,7 +59,7 @@ func (s *Synthetic) Fundamentals(ctx context.Context, symbols []string) (map[str
 		now = s.Now
 	}
 	asOf := now().UTC().Truncate(24 * time.Hour)
-	out := make(map[string]Fundamentals, len(symbols))
+	out := make(map[string]market.Fundamentals, len(symbols))
 	for _, given := range symbols {
 		sym, ok := normalizeSymbol(given)
 		if !ok {
@@ -69,9 +71,9 @@ func (s *Synthetic) Fundamentals(ctx context.Context, symbols []string) (map[str
 }
 
 // figures derives one symbol's figures from its hash.
-func (s *Synthetic) figures(sym string, asOf time.Time) Fundamentals {
+func (s *Synthetic) figures(sym string, asOf time.Time) market.Fundamentals {
 	r := newSplitMix(s.Seed, sym)
-	f := Fundamentals{
+	f := market.Fundamentals{
 		Symbol:    sym,
 		Name:      sym,
 		MarketCap: math.Round(logUniform(r.float(), syntheticMinCap, syntheticMaxCap)/1e6) * 1e6,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 func TestSynthetic(t *testing.T) {
@@ -133,7 +135,7 @@ func TestSynthetic(t *testing.T) {
 }
 
 // requireSameFigures compares two results symbol by symbol, NaN equal to NaN.
-func requireSameFigures(t *testing.T, want, got map[string]Fundamentals) {
+func requireSameFigures(t *testing.T, want, got map[string]market.Fundamentals) {
 	t.Helper()
 	require.Len(t, got, len(want))
 	for k, w := range want {
@@ -143,7 +145,7 @@ func requireSameFigures(t *testing.T, want, got map[string]Fundamentals) {
 	}
 }
 
-func requireSameFundamentals(t *testing.T, want, got Fundamentals) {
+func requireSameFundamentals(t *testing.T, want, got market.Fundamentals) {
 	t.Helper()
 	require.Equal(t, want.Symbol, got.Symbol)
 	require.Equal(t, want.Name, got.Name, want.Symbol)

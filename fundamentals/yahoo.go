@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/market"
 )
 
 // Yahoo's addresses and limits.
@@ -72,7 +72,7 @@ const (
 // whole batch absent, and a 404 from quoteSummary (no profile, as for ETFs)
 // leaves the sector empty.
 //
-// Errors: 429 → RateLimitError (with Retry-After); a second 401, other
+// Errors: 429 → market.RateLimitError (with Retry-After); a second 401, other
 // statuses and bodies that do not decode → an error naming the status and
 // Yahoo's description.
 //
@@ -101,7 +101,7 @@ type yahooSession struct {
 func (y *Yahoo) Name() string { return "yahoo" }
 
 // Fundamentals returns the figures of the symbols Yahoo knows.
-func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]Fundamentals, error) {
+func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
 	given := map[string][]string{} // Yahoo symbol -> symbols as given
 	normal := map[string]string{}  // symbol as given -> normalised
 	var order []string
@@ -110,14 +110,14 @@ func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]
 		if !ok {
 			continue
 		}
-		ys := marketdata.YahooSymbol(sym)
+		ys := market.YahooSymbol(sym)
 		if _, seen := given[ys]; !seen {
 			order = append(order, ys)
 		}
 		given[ys] = append(given[ys], g)
 		normal[g] = sym
 	}
-	found := make(map[string]Fundamentals, len(order)) // by Yahoo symbol
+	found := make(map[string]market.Fundamentals, len(order)) // by Yahoo symbol
 	var known []string
 	for chunk := range slices.Chunk(order, YahooBatchSize) {
 		got, err := y.quote(ctx, chunk)
@@ -142,7 +142,7 @@ func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]
 			found[ys] = f
 		}
 	}
-	out := make(map[string]Fundamentals, len(found))
+	out := make(map[string]market.Fundamentals, len(found))
 	for ys, f := range found {
 		for _, g := range given[ys] {
 			f.Symbol = normal[g]
@@ -153,7 +153,7 @@ func (y *Yahoo) Fundamentals(ctx context.Context, symbols []string) (map[string]
 }
 
 // quote fetches one batch, keyed by Yahoo symbol.
-func (y *Yahoo) quote(ctx context.Context, chunk []string) (map[string]Fundamentals, error) {
+func (y *Yahoo) quote(ctx context.Context, chunk []string) (map[string]market.Fundamentals, error) {
 	where := fmt.Sprintf("yahoo quote %s", describeSymbols(chunk))
 	r, err := y.apiGet(ctx, "/v7/finance/quote", url.Values{"symbols": {strings.Join(chunk, ",")}, "fields": {yahooQuoteFields}})
 	if err != nil {
@@ -163,7 +163,7 @@ func (y *Yahoo) quote(ctx context.Context, chunk []string) (map[string]Fundament
 	case r.Status == http.StatusTooManyRequests:
 		return nil, rateLimitError(r)
 	case r.Status == http.StatusNotFound:
-		return map[string]Fundamentals{}, nil
+		return map[string]market.Fundamentals{}, nil
 	case r.Status != http.StatusOK:
 		return nil, fmt.Errorf("%s: %s", where, describeResponse(r))
 	}
@@ -187,13 +187,13 @@ func (y *Yahoo) quote(ctx context.Context, chunk []string) (map[string]Fundament
 		asked[ys] = true
 	}
 	now := y.now().UTC()
-	out := make(map[string]Fundamentals, len(chunk))
+	out := make(map[string]market.Fundamentals, len(chunk))
 	for _, q := range body.QuoteResponse.Result {
 		ys := strings.ToUpper(q.Symbol)
 		if !asked[ys] || strings.EqualFold(q.QuoteType, "NONE") {
 			continue
 		}
-		f := Fundamentals{
+		f := market.Fundamentals{
 			Name:      q.LongName,
 			MarketCap: q.MarketCap.value(),
 			PERatio:   positiveOrNaN(q.TrailingPE.value()),
@@ -486,9 +486,9 @@ func (n yahooNumber) value() float64 {
 	return n.v
 }
 
-// rateLimitError builds the RateLimitError of a 429.
+// rateLimitError builds the market.RateLimitError of a 429.
 func rateLimitError(r *response) error {
-	return &RateLimitError{Provider: "yahoo", Status: r.Status, RetryAfter: retryAfter(r.Header.Get("Retry-After"))}
+	return &market.RateLimitError{Provider: "yahoo", Status: r.Status, RetryAfter: retryAfter(r.Header.Get("Retry-After"))}
 }
 
 // retryAfter reads a Retry-After header in seconds or as an HTTP date;

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
-	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/market"
 )
 
 // emptyQuote is Yahoo's answer when it knows none of the symbols (the shape
@@ -189,7 +189,7 @@ func TestYahooQuote(t *testing.T) {
 
 		got, err := y.Fundamentals(context.Background(), []string{"AAPL", "baba", "ZZZZ", "not a symbol"})
 		require.NoError(t, err)
-		requireSameFigures(t, map[string]Fundamentals{
+		requireSameFigures(t, map[string]market.Fundamentals{
 			"AAPL": {Symbol: "AAPL", Name: "Apple Inc.", MarketCap: 3674405863424, PERatio: 38.763866, AvgVolume: 50443058,
 				Currency: "USD", AsOf: time.Unix(1739566800, 0)},
 			"baba": {Symbol: "BABA", Name: "Alibaba Group Holding Limited", MarketCap: 302870626304, PERatio: 25.931395,
@@ -381,7 +381,7 @@ func TestYahooCrumb(t *testing.T) {
 			return true
 		}
 		_, err := s.yahoo().Fundamentals(context.Background(), []string{"AAPL"})
-		var rl *RateLimitError
+		var rl *market.RateLimitError
 		require.ErrorAs(t, err, &rl)
 		require.Equal(t, 2*time.Minute, rl.RetryAfter)
 	})
@@ -407,57 +407,57 @@ func TestYahooErrors(t *testing.T) {
 		status int
 		header map[string]string
 		body   string
-		check  func(t *testing.T, got map[string]Fundamentals, err error)
+		check  func(t *testing.T, got map[string]market.Fundamentals, err error)
 	}{
 		{"RateLimited", http.StatusTooManyRequests, map[string]string{"Retry-After": "30"}, "Too Many Requests",
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
-				var rl *RateLimitError
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
+				var rl *market.RateLimitError
 				require.ErrorAs(t, err, &rl)
-				require.ErrorIs(t, err, ErrRateLimited)
-				require.Equal(t, &RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: 30 * time.Second}, rl)
+				require.ErrorIs(t, err, market.ErrRateLimited)
+				require.Equal(t, &market.RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: 30 * time.Second}, rl)
 				require.EqualError(t, err, "yahoo: rate limited (HTTP 429), retry after 30s")
 			}},
 		{"RateLimitedNoRetryAfter", http.StatusTooManyRequests, nil, "",
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.EqualError(t, err, "yahoo: rate limited (HTTP 429)")
 			}},
 		{"ServiceUnavailable", http.StatusServiceUnavailable, nil, "<html><body>Will be right back...</body></html>",
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.EqualError(t, err, "yahoo quote AAPL,MSFT: HTTP 503: <html><body>Will be right back...</body></html>")
 			}},
 		{"ServerErrorJSON", http.StatusInternalServerError, nil, `{"finance":{"result":null,"error":{"code":"internal-error","description":"Something went wrong"}}}`,
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.EqualError(t, err, "yahoo quote AAPL,MSFT: HTTP 500: internal-error: Something went wrong")
 			}},
 		{"Malformed", http.StatusOK, nil, `{"quoteResponse":{"result":[{"symbol":"AAPL",`,
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.ErrorContains(t, err, "yahoo quote AAPL,MSFT: decode: unexpected end of JSON input")
 			}},
 		{"WrongType", http.StatusOK, nil, `{"quoteResponse":{"result":[{"symbol":"AAPL","marketCap":true}],"error":null}}`,
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.ErrorContains(t, err, "yahoo quote AAPL,MSFT: decode:")
 			}},
 		{"NoQuoteResponse", http.StatusOK, nil, `{}`,
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.EqualError(t, err, "yahoo quote AAPL,MSFT: no quoteResponse in {}")
 			}},
 		{"ErrorInBody", http.StatusOK, nil, `{"quoteResponse":{"result":null,"error":{"code":"Bad Request","description":"Missing value for the \"symbols\" argument"}}}`,
-			func(t *testing.T, _ map[string]Fundamentals, err error) {
+			func(t *testing.T, _ map[string]market.Fundamentals, err error) {
 				require.EqualError(t, err, `yahoo quote AAPL,MSFT: Bad Request: Missing value for the "symbols" argument`)
 			}},
 		{"NotFound", http.StatusNotFound, nil, `{"finance":{"result":null,"error":{"code":"Not Found","description":"HTTP 404 Not Found"}}}`,
-			func(t *testing.T, got map[string]Fundamentals, err error) {
+			func(t *testing.T, got map[string]market.Fundamentals, err error) {
 				require.NoError(t, err)
 				require.Empty(t, got, "404: every symbol unknown")
 			}},
 		{"Partial", http.StatusOK, nil, "", // the recorded AAPL body for AAPL,MSFT
-			func(t *testing.T, got map[string]Fundamentals, err error) {
+			func(t *testing.T, got map[string]market.Fundamentals, err error) {
 				require.NoError(t, err)
 				require.Len(t, got, 1)
 				require.Equal(t, "Apple Inc.", got["AAPL"].Name)
 			}},
 		{"Odd numbers", http.StatusOK, nil, `{"quoteResponse":{"result":[{"quoteType":"EQUITY","symbol":"AAPL","marketCap":{"raw":3.5E12,"fmt":"3.5T"},"trailingPE":"Infinity","averageDailyVolume3Month":null},{"quoteType":"EQUITY","symbol":"msft","trailingPE":"31.5"}],"error":null}}`,
-			func(t *testing.T, got map[string]Fundamentals, err error) {
+			func(t *testing.T, got map[string]market.Fundamentals, err error) {
 				require.NoError(t, err)
 				require.Equal(t, 3.5e12, got["AAPL"].MarketCap)
 				require.True(t, math.IsNaN(got["AAPL"].PERatio))
@@ -507,7 +507,7 @@ func TestYahooErrors(t *testing.T) {
 		t.Cleanup(srv.Close)
 		y.BaseURL, y.CookieURL = srv.URL, srv.URL+"/"
 		_, err := y.Fundamentals(context.Background(), []string{"AAPL"})
-		require.ErrorIs(t, err, ErrRateLimited)
+		require.ErrorIs(t, err, market.ErrRateLimited)
 	})
 
 	t.Run("Unreachable", func(t *testing.T) {
@@ -571,17 +571,6 @@ func TestYahooNumber(t *testing.T) {
 	var n yahooNumber
 	require.Error(t, json.Unmarshal([]byte(`true`), &n))
 	require.True(t, math.IsNaN(yahooNumber{}.value()), "absent is unknown")
-}
-
-func TestYahooSymbol(t *testing.T) {
-	t.Parallel()
-
-	for in, want := range map[string]string{
-		"BRK.B": "BRK-B", "BF.A": "BF-A", "AAPL": "AAPL", "OCDO.L": "OCDO.L", "SHOP.TO": "SHOP.TO",
-		"600497.SS": "600497.SS", "7203.T": "7203.T", "BMW.F": "BMW.F", "A.1": "A.1", ".B": ".B",
-	} {
-		require.Equal(t, want, marketdata.YahooSymbol(in), in)
-	}
 }
 
 func TestRetryAfter(t *testing.T) {

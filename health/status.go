@@ -2,6 +2,7 @@ package health
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -44,6 +45,9 @@ type Status struct {
 	CacheFor time.Duration
 	// Metrics serves /metrics (Prometheus) when set.
 	Metrics http.Handler
+	// Token, when set, must be sent as "Authorization: Bearer TOKEN" to every
+	// endpoint (status_token); others get 401.
+	Token string
 
 	mu       sync.Mutex
 	cached   Metrics
@@ -51,7 +55,7 @@ type Status struct {
 }
 
 // Handler returns the status listener's mux: GET /health, GET /stats and,
-// when Metrics is set, GET /metrics.
+// when Metrics is set, GET /metrics, each behind Token when it is set.
 func (s *Status) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.serveHealth)
@@ -59,7 +63,18 @@ func (s *Status) Handler() http.Handler {
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics)
 	}
-	return mux
+	if s.Token == "" {
+		return mux
+	}
+	want := []byte("Bearer " + s.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vigil-status"`)
+			http.Error(w, "status_token required: send Authorization: Bearer TOKEN", http.StatusUnauthorized)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // Check builds the report.

@@ -26,7 +26,7 @@ var ErrTooManyAdhocRuns = fmt.Errorf("you already have %d runs waiting or runnin
 // RunNowRequest asks for an ad-hoc run of a report or screener: no schedule
 // (job_id NULL, trigger "adhoc"), worked by the type's River worker now.
 type RunNowRequest struct {
-	// JobType is KindReport or KindScreener.
+	// JobType is config.JobReport or config.JobScreener.
 	JobType string
 	// UserID owns the run; its notifications go to this user.
 	UserID int64
@@ -66,9 +66,9 @@ func RunNow(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], cfg co
 	ref := RunRef{RunID: int64(run.ID), ScheduledFor: now, UserID: req.UserID}
 	var args river.JobArgs
 	switch req.JobType {
-	case KindReport:
+	case config.JobReport:
 		args = ReportArgs{Run: ref, Target: req.Target, Params: req.Params}
-	case KindScreener:
+	case config.JobScreener:
 		args = ScreenerArgs{Run: ref, Target: req.Target, Params: req.Params}
 	default:
 		return 0, fmt.Errorf("run now: job type %q cannot be run ad hoc (report or screener)", req.JobType)

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
 )
@@ -58,12 +59,12 @@ type AlertWorker struct {
 
 // Timeout is the alert type's max_runtime (SCHEDULER_ALERT_TIMEOUT).
 func (w *AlertWorker) Timeout(*river.Job[AlertArgs]) time.Duration {
-	return w.Config.Job(KindAlert).MaxRuntime.D()
+	return w.Config.Job(config.JobAlert).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *AlertWorker) NextRetry(job *river.Job[AlertArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindAlert).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobAlert).RetryDelay.D(), job.Attempt)
 }
 
 func (w *AlertWorker) now() time.Time {
@@ -102,7 +103,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 		} else {
 			series, dataErr = w.Market.Bars(ctx, a.Symbol, tf, lookback, now)
 		}
-		if dataErr != nil && !errors.Is(dataErr, marketdata.ErrUnknownSymbol) {
+		if dataErr != nil && !errors.Is(dataErr, market.ErrUnknownSymbol) {
 			// Data unavailable: nothing is written; River retries the whole group.
 			return fmt.Errorf("alert %s %s: %w", a.Symbol, a.Timeframe, dataErr)
 		}
@@ -148,7 +149,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 					states.States = append(states.States, string(newState))
 				}
 				if note != nil {
-					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, KindNotification)})
+					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, config.JobNotification)})
 					attrs := []any{"run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
 						"user_id", it.Run.UserID, "condition", res.Condition, "price", res.Price}
 					if res.Value != nil {

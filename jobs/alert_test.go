@@ -1,10 +1,13 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/marketdata"
 )
@@ -83,7 +87,7 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
 	var evalAt atomic.Int64 // the fire being evaluated: each evaluation sees a new 1m bar
 	b := setup(t, setupOpts{market: mgr, alertNow: func() time.Time { return time.Unix(0, evalAt.Load()) }})
-	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &t0,
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &t0,
 		params: map[string]any{"ticker": "AAPL", "timeframe": "1m",
 			"rule":   map[string]any{"indicator": "close", "operator": ">", "value": 100},
 			"notify": map[string]any{"channels": []string{"telegram"}, "message_template": "{ticker} above 100 at {price}"}},
@@ -134,7 +138,7 @@ func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
 		}
 		return nil
 	}})
-	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "0 * * * *",
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "0 * * * *",
 		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
@@ -143,6 +147,35 @@ func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
 	require.Equal(t, int32(2), r.Attempt)
 	require.True(t, alertResult(t, r).Fired)
 	require.Len(t, b.notificationJobs(t), 1, "the rolled-back attempt enqueued nothing")
+}
+
+// The "alert triggered" log line carries ids and figures as numbers: the
+// value is the condition's left operand (a number, not the address of one).
+func TestAlertTriggeredLogLineHasNumbers(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	mgr := marketdata.NewManager(&priceProvider{price: 150}, nil, 0, slog.New(slog.DiscardHandler))
+	b := setup(t, setupOpts{market: mgr, alertLog: log})
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "0 * * * *",
+		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
+	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
+	require.NoError(t, err)
+	eventually(t, "alert evaluated", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
+	require.True(t, alertResult(t, b.run(t, int32(runID))).Fired)
+
+	var line string
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(l, `msg="alert triggered"`) {
+			line = l + " " // each attribute ends in a space
+		}
+	}
+	require.NotEmpty(t, line, "logged: %s", logs.String())
+	require.Contains(t, line, " value=150 ", "the close, not the address of it")
+	require.Contains(t, line, " price=150 ")
+	require.Contains(t, line, fmt.Sprintf(" run_id=%d ", runID))
+	require.Contains(t, line, fmt.Sprintf(" schedule_id=%d ", s.ID))
+	require.Contains(t, line, fmt.Sprintf(" user_id=%d ", b.userID))
 }
 
 // A row written by psql in the design's short form, with next_run_at NULL, is
@@ -200,8 +233,8 @@ func TestBadAlertFailsOnlyItsRun(t *testing.T) {
 	b := setup(t, setupOpts{market: mgr, noStart: true})
 	at := time.Now().Truncate(time.Minute)
 	params := map[string]any{"symbol": "IBM", "condition": "price_above", "threshold": 120, "timeframe": "1h"}
-	good := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &at, params: params})
-	bad := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "* * * * *", nextRunAt: &at, params: params})
+	good := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at, params: params})
+	bad := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at, params: params})
 	b.tickAt(t, at)
 	// Corrupt the second alert's params inside the queued group job, as a
 	// buggy writer could, then let the worker run.
@@ -222,3 +255,17 @@ func TestBadAlertFailsOnlyItsRun(t *testing.T) {
 	require.Contains(t, *b.runs(t, bad.ID)[0].Error, "alert config")
 	require.Len(t, b.notificationJobs(t), 1)
 }
+
+// syncBuffer collects log output from the workers' goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }

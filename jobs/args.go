@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/vigilhq/vigil/config"
 )
 
 // ReportArgs generates a report (task_params: the design's report_type and
@@ -18,13 +20,13 @@ type ReportArgs struct {
 }
 
 // Kind is the River kind: "report".
-func (ReportArgs) Kind() string { return KindReport }
+func (ReportArgs) Kind() string { return config.JobReport }
 
 // InsertOpts puts the job on its own queue.
-func (ReportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: KindReport} }
+func (ReportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: config.JobReport} }
 
 // ScreenerArgs runs a screener (task_params: screener_set, filter_criteria,
-// top_n). Its worker comes with the screeners issue.
+// top_n); ScreenerWorker in screener.go works it.
 type ScreenerArgs struct {
 	Run    RunRef          `json:"run"`
 	Target string          `json:"target,omitempty"`
@@ -32,10 +34,10 @@ type ScreenerArgs struct {
 }
 
 // Kind is the River kind: "screener".
-func (ScreenerArgs) Kind() string { return KindScreener }
+func (ScreenerArgs) Kind() string { return config.JobScreener }
 
 // InsertOpts puts the job on its own queue.
-func (ScreenerArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: KindScreener} }
+func (ScreenerArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: config.JobScreener} }
 
 // DataProcessingArgs fetches and processes market data (task_params:
 // data_source, symbols, operations).
@@ -46,11 +48,11 @@ type DataProcessingArgs struct {
 }
 
 // Kind is the River kind: "data_processing".
-func (DataProcessingArgs) Kind() string { return KindDataProcessing }
+func (DataProcessingArgs) Kind() string { return config.JobDataProcessing }
 
 // InsertOpts puts the job on its own queue.
 func (DataProcessingArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: KindDataProcessing}
+	return river.InsertOpts{Queue: config.JobDataProcessing}
 }
 
 // BackupArgs dumps Vigil's tables.
@@ -61,10 +63,10 @@ type BackupArgs struct {
 }
 
 // Kind is the River kind: "backup".
-func (BackupArgs) Kind() string { return KindBackup }
+func (BackupArgs) Kind() string { return config.JobBackup }
 
 // InsertOpts puts the job on its own queue.
-func (BackupArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: KindBackup} }
+func (BackupArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: config.JobBackup} }
 
 // AlertArgs evaluates a group of alerts due at one fire time on one symbol and
 // timeframe: one market-data fetch and one transaction for all of them. Each
@@ -83,10 +85,10 @@ type AlertItem struct {
 }
 
 // Kind is the River kind: "alert".
-func (AlertArgs) Kind() string { return KindAlert }
+func (AlertArgs) Kind() string { return config.JobAlert }
 
 // InsertOpts puts the job on its own queue.
-func (AlertArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: KindAlert} }
+func (AlertArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: config.JobAlert} }
 
 // singleRunBuilder builds one job per fire for job types whose args carry one run.
 func singleRunBuilder(build func(f Fire) river.JobArgs) argsBuilder {

@@ -35,12 +35,12 @@ type BackupWorker struct {
 
 // Timeout is the type's max_runtime.
 func (w *BackupWorker) Timeout(*river.Job[BackupArgs]) time.Duration {
-	return w.Config.Job(KindBackup).MaxRuntime.D()
+	return w.Config.Job(config.JobBackup).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *BackupWorker) NextRetry(job *river.Job[BackupArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindBackup).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobBackup).RetryDelay.D(), job.Attempt)
 }
 
 // Work runs one dump.

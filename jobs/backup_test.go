@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/backup"
+	"github.com/vigilhq/vigil/config"
 )
 
 // A backup schedule dumps the database into its directory and records the
@@ -17,7 +18,7 @@ func TestBackupJob(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	dir := t.TempDir()
-	s := b.newSchedule(t, scheduleOpts{jobType: KindBackup, cron: "0 3 * * *",
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobBackup, cron: "0 3 * * *",
 		params: map[string]any{"directory": dir, "retention": 2}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)

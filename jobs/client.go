@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,7 +21,9 @@ import (
 	"github.com/vigilhq/vigil/notify"
 )
 
-// Deps are what the River client and its workers need.
+// Deps are what the River client and its workers need. cmd/vigil builds
+// them (pool, managers, channels) from config; this package builds none of
+// them itself.
 type Deps struct {
 	Pool     *pgxpool.Pool
 	Config   config.Config
@@ -36,18 +36,26 @@ type Deps struct {
 	Maintenance bool
 	// ID names the client (worker_id in runs); default host-pid.
 	ID string
-	// Register adds more workers (tests register their own job workers).
-	Register func(*river.Workers)
-	// ExtraKinds are job types registered by Register that the enqueuer fires.
-	ExtraKinds []string
+	// Market serves bars to the alert, screener and report workers (one
+	// shared cache); required when Work is set.
+	Market *marketdata.Manager
+	// Sources gives the manager of the data source a data_processing job
+	// names; required when Work is set. Market is usually its manager of
+	// the configured market_data_provider, so that both share one cache.
+	Sources *marketdata.Sources
+	// Fundamentals serves the screener worker; required when Work is set.
+	Fundamentals *fundamentals.Manager
 	// Metrics observes jobs and notifications; nil disables.
 	Metrics *metrics.Metrics
-	// Market serves bars to alert jobs; nil builds one from config
-	// (market_data_provider, data_cache_ttl) with the market_bars store.
-	Market *marketdata.Manager
-	// Fundamentals serves screeners; nil builds one from config
-	// (fundamentals_provider) with the fundamentals table as its store.
-	Fundamentals *fundamentals.Manager
+	// ExtraWorkers adds workers of its own (tests and benchmarks stand in
+	// workers for built-in kinds, which they list in Replaced).
+	ExtraWorkers func(*river.Workers)
+	// Replaced are the built-in kinds whose workers ExtraWorkers adds
+	// instead; Register leaves them out.
+	Replaced []string
+	// ExtraKinds are job types registered by ExtraWorkers that the enqueuer
+	// fires.
+	ExtraKinds []string
 }
 
 // Client is the River client with Vigil's ledger.
@@ -56,36 +64,9 @@ type Client struct {
 	Ledger *Ledger
 	// Kinds are the job types this build has workers for (the enqueuer fires
 	// only these).
-	Kinds []string
-	// Market is the market-data manager the alert worker uses (shared cache).
-	Market     *marketdata.Manager
+	Kinds      []string
 	log        *slog.Logger
 	insertOnly bool
-}
-
-// Kinds returns the job types this build has workers for.
-func Kinds() []string { return slices.Clone(AllKinds) }
-
-// newManagers returns a function giving one market-data manager per data
-// source, created on first use and shared (one cache per source).
-func newManagers(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger) func(string) (*marketdata.Manager, error) {
-	var mu sync.Mutex
-	byName := map[string]*marketdata.Manager{}
-	return func(name string) (*marketdata.Manager, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if m, ok := byName[name]; ok {
-			return m, nil
-		}
-		p, err := marketdata.NewProvider(name, marketdata.ProviderOptions{CSVDir: cfg.MarketDataCSVDir})
-		if err != nil {
-			return nil, fmt.Errorf("market data provider %q: %w", name, err)
-		}
-		m := marketdata.NewManager(p, pool, cfg.DataCacheTTL.D(), log.With("component", "marketdata"))
-		m.SetRateLimit(marketdata.DefaultRateLimit(p.Name()), 5)
-		byName[name] = m
-		return m, nil
-	}
 }
 
 // NewClient builds the River client: one queue per job type (worker count from
@@ -99,75 +80,14 @@ func NewClient(d Deps) (*Client, error) {
 	ledger := NewLedger(d.Pool, log.With("component", "ledger"), 50*time.Millisecond, 2000)
 	ledger.onFailed = func(ctx context.Context, ids []int64) { pauseForFailure(ctx, d.Pool, log, ids) }
 
-	channels := d.Channels
-	if channels == nil {
-		channels = map[string]notify.Channel{}
-	}
-	if _, ok := channels[notify.ChannelLog]; !ok {
-		channels[notify.ChannelLog] = &notify.Log{Logger: log.With("component", "notify")}
-	}
-
-	managers := newManagers(d.Pool, cfg, log)
-	market := d.Market
-	if market == nil {
-		m, err := managers(cfg.MarketDataProvider)
-		if err != nil {
-			return nil, err
-		}
-		market = m
-	}
-	// Only the screener worker reads fundamentals: insert-only clients
-	// (the API, the CLI) neither build a provider nor read its file.
-	funds := d.Fundamentals
-	if funds == nil && d.Work {
-		f, err := NewFundamentals(d.Pool, cfg, log)
-		if err != nil {
-			return nil, err
-		}
-		funds = f
-	}
-
 	workers := river.NewWorkers()
-	// Workers registered by the caller (tests, benchmarks) take precedence.
-	if d.Register != nil {
-		d.Register(workers)
+	if d.ExtraWorkers != nil {
+		d.ExtraWorkers(workers)
 	}
-	for _, add := range []func() error{
-		func() error {
-			return river.AddWorkerSafely(workers, &NotifyWorker{Pool: d.Pool, Config: cfg, Channels: channels,
-				Logger: log.With("component", "notify"), Metrics: d.Metrics})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &AlertWorker{Pool: d.Pool, Config: cfg, Market: market,
-				Logger: log.With("component", "alerts")})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &ScreenerWorker{Pool: d.Pool, Config: cfg, Market: market,
-				Fundamentals: funds, Logger: log.With("component", "screener")})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &ReportWorker{Pool: d.Pool, Config: cfg, Market: market,
-				Logger: log.With("component", "report")})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &DataProcessingWorker{Config: cfg, Managers: managers,
-				Logger: log.With("component", "data_processing")})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &BackupWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "backup")})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg, Logger: log.With("component", "retention")})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &RunReconcileWorker{Pool: d.Pool, Logger: log.With("component", "reconciler")})
-		},
-	} {
-		if err := add(); err != nil && !strings.Contains(err.Error(), "already registered") {
-			return nil, fmt.Errorf("register worker: %w", err)
-		}
+	if err := Register(workers, d); err != nil {
+		return nil, err
 	}
-	kinds := Kinds()
+	kinds := config.AllJobTypes()
 	for _, k := range d.ExtraKinds {
 		if !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
@@ -176,7 +96,7 @@ func NewClient(d Deps) (*Client, error) {
 
 	queues := map[string]river.QueueConfig{}
 	if d.Work {
-		for _, k := range AllKinds {
+		for _, k := range config.AllJobTypes() {
 			queues[k] = river.QueueConfig{MaxWorkers: max(cfg.Job(k).Workers, 1)}
 			d.Metrics.SetMaxWorkers(k, max(cfg.Job(k).Workers, 1))
 		}
@@ -219,7 +139,7 @@ func NewClient(d Deps) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
-	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, Market: market, log: log, insertOnly: queues == nil}, nil
+	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, log: log, insertOnly: queues == nil}, nil
 }
 
 // Start starts the ledger and River.

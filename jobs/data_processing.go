@@ -15,6 +15,7 @@ import (
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/indicators"
+	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/marketdata"
 )
 
@@ -61,12 +62,12 @@ type DataProcessingWorker struct {
 
 // Timeout is the type's max_runtime.
 func (w *DataProcessingWorker) Timeout(*river.Job[DataProcessingArgs]) time.Duration {
-	return w.Config.Job(KindDataProcessing).MaxRuntime.D()
+	return w.Config.Job(config.JobDataProcessing).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *DataProcessingWorker) NextRetry(job *river.Job[DataProcessingArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindDataProcessing).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobDataProcessing).RetryDelay.D(), job.Attempt)
 }
 
 // Work processes every symbol; it fails (and is retried) only when no symbol
@@ -101,7 +102,7 @@ func (w *DataProcessingWorker) Work(ctx context.Context, job *river.Job[DataProc
 		if err != nil {
 			res.Symbols[sym] = SymbolData{Error: err.Error()}
 			res.Failed++
-			if !errors.Is(err, marketdata.ErrUnknownSymbol) {
+			if !errors.Is(err, market.ErrUnknownSymbol) {
 				lastErr = err
 			}
 			continue

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/config"
 )
 
 // A data_processing schedule fetches (through the cache and market_bars),
@@ -16,7 +17,7 @@ import (
 func TestDataProcessingJob(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	s := b.newSchedule(t, scheduleOpts{jobType: KindDataProcessing, cron: "0 * * * *",
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobDataProcessing, cron: "0 * * * *",
 		params: map[string]any{"data_source": "synthetic", "symbols": []string{"AAPL", "MSFT"},
 			"operations": []string{"fetch", "normalize", "cache", "indicators"}}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
@@ -38,7 +39,7 @@ func TestDataProcessingJob(t *testing.T) {
 	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT count(*) FROM market_bars WHERE symbol = 'AAPL' AND timeframe = '1d'").Scan(&cached))
 	require.Positive(t, cached, "fetched bars are written to market_bars")
 
-	require.Error(t, validator.Validate(KindDataProcessing, []byte(`{"data_source":"bloomberg","symbols":["AAPL"],"operations":["fetch"]}`)))
+	require.Error(t, validator.Validate(config.JobDataProcessing, []byte(`{"data_source":"bloomberg","symbols":["AAPL"],"operations":["fetch"]}`)))
 }
 
 func TestNormalize(t *testing.T) {

@@ -9,13 +9,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
 func TestEndToEndNotificationSchedule(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	s := b.newSchedule(t, scheduleOpts{jobType: KindNotification, cron: "* * * * * *"})
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobNotification, cron: "* * * * * *"})
 
 	ctx, cancel := context.WithCancel(b.ctx)
 	done := make(chan struct{})
@@ -51,7 +52,7 @@ func TestPsqlInsertedRowsArePlannedOrDisabled(t *testing.T) {
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
 	// A build without the screener worker: screener rows wait for it.
-	kinds := slices.DeleteFunc(slices.Clone(b.client.Kinds), func(k string) bool { return k == KindScreener })
+	kinds := slices.DeleteFunc(slices.Clone(b.client.Kinds), func(k string) bool { return k == config.JobScreener })
 	enq, err := NewEnqueuer(EnqueuerOpts{Pool: b.pool, Client: b.client.Client, Config: b.cfg, Validator: validator,
 		Logger: testLogger(t), Kinds: kinds})
 	require.NoError(t, err)
@@ -165,7 +166,7 @@ func TestUnbuildableRowDoesNotBlockTheTick(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{noStart: true})
 	at := time.Date(2027, 5, 3, 12, 0, 0, 0, time.UTC)
-	good := b.newSchedule(t, scheduleOpts{jobType: KindNotification, cron: "* * * * *", nextRunAt: &at})
+	good := b.newSchedule(t, scheduleOpts{jobType: config.JobNotification, cron: "* * * * *", nextRunAt: &at})
 	var bad int32
 	require.NoError(t, b.pool.QueryRow(b.ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, next_run_at)
 		VALUES ($1, 'bad', 'notification', 'x', '{"user_id": "not a number", "message": "hi"}', '* * * * *', $2) RETURNING id`,

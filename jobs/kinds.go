@@ -10,22 +10,8 @@ import (
 	"github.com/vigilhq/vigil/config"
 )
 
-// Job types: the design's JobType values, used as River kind, queue name,
-// schema name and config key.
-const (
-	KindAlert          = "alert"
-	KindScreener       = "screener"
-	KindReport         = "report"
-	KindNotification   = "notification"
-	KindDataProcessing = "data_processing"
-	KindBackup         = "backup"
-)
-
 // QueueMaintenance is the queue of Vigil's own upkeep jobs.
 const QueueMaintenance = "maintenance"
-
-// AllKinds lists every job type in a stable order.
-var AllKinds = []string{KindAlert, KindScreener, KindReport, KindNotification, KindDataProcessing, KindBackup}
 
 // RunRef identifies the job_schedule_runs row a job executes.
 type RunRef struct {
@@ -91,19 +77,19 @@ func runRefsOf(encoded []byte) ([]RunRef, error) {
 // builderFor returns the args builder of a job type.
 func builderFor(kind string) (argsBuilder, bool) {
 	switch kind {
-	case KindReport:
+	case config.JobReport:
 		return singleRunBuilder(func(f Fire) river.JobArgs { return ReportArgs{Run: f.Run, Target: f.Target, Params: f.Params} }), true
-	case KindScreener:
+	case config.JobScreener:
 		return singleRunBuilder(func(f Fire) river.JobArgs { return ScreenerArgs{Run: f.Run, Target: f.Target, Params: f.Params} }), true
-	case KindDataProcessing:
+	case config.JobDataProcessing:
 		return singleRunBuilder(func(f Fire) river.JobArgs {
 			return DataProcessingArgs{Run: f.Run, Target: f.Target, Params: f.Params}
 		}), true
-	case KindBackup:
+	case config.JobBackup:
 		return singleRunBuilder(func(f Fire) river.JobArgs { return BackupArgs{Run: f.Run, Target: f.Target, Params: f.Params} }), true
-	case KindAlert:
+	case config.JobAlert:
 		return buildAlertArgs, true
-	case KindNotification:
+	case config.JobNotification:
 		return buildNotifyArgs, true
 	}
 	return nil, false

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
 )
@@ -52,11 +53,11 @@ type photoSender interface {
 }
 
 // Kind is the River kind: "notification".
-func (NotifyArgs) Kind() string { return KindNotification }
+func (NotifyArgs) Kind() string { return config.JobNotification }
 
 // InsertOpts puts the job on its own queue with the priority's River priority.
 func (a NotifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: KindNotification, Priority: RiverPriority(a.Priority)}
+	return river.InsertOpts{Queue: config.JobNotification, Priority: RiverPriority(a.Priority)}
 }
 
 // RiverPriority maps a notification priority to River's (1 is first).
@@ -117,12 +118,12 @@ type NotifyWorker struct {
 
 // Timeout is the notification type's max_runtime.
 func (w *NotifyWorker) Timeout(*river.Job[NotifyArgs]) time.Duration {
-	return w.Config.Job(KindNotification).MaxRuntime.D()
+	return w.Config.Job(config.JobNotification).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *NotifyWorker) NextRetry(job *river.Job[NotifyArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindNotification).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobNotification).RetryDelay.D(), job.Attempt)
 }
 
 // Work delivers the message on each channel not yet delivered.
@@ -146,6 +147,15 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			user.UnreachableAt.Format(time.RFC3339), deref(user.UnreachableReason)))
 	}
 	dest := notify.Destination{WebhookURL: deref(user.WebhookUrl), TelegramChatID: derefInt(user.TelegramChatID)}
+	if user.WebhookSecret != nil {
+		secret, err := openWebhookSecret(w.Config, user.ID, *user.WebhookSecret)
+		if err != nil {
+			// The key is missing or wrong: an operator's fix, after which
+			// the retry delivers; never an unsigned or wrongly signed send.
+			return fmt.Errorf("notify user %d: %w", a.UserID, err)
+		}
+		dest.WebhookSecret = secret
+	}
 	channels := a.Channels
 	if len(channels) == 0 {
 		channels = w.defaultChannels(dest)
@@ -245,7 +255,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if d, ok := notify.RetryAfter(firstErr); ok {
 		return river.JobSnooze(d)
 	}
-	return river.JobSnooze(outageBackoff(time.Since(failingSince), w.Config.Job(KindNotification).RetryDelay.D(),
+	return river.JobSnooze(outageBackoff(time.Since(failingSince), w.Config.Job(config.JobNotification).RetryDelay.D(),
 		w.Config.NotificationMaxBackoff.D(), rand.Float64()))
 }
 
@@ -360,4 +370,14 @@ func derefInt(v *int64) int64 {
 		return 0
 	}
 	return *v
+}
+
+// openWebhookSecret opens a user's sealed webhook signing secret with the
+// configured keys.
+func openWebhookSecret(cfg config.Config, userID int64, sealed string) ([]byte, error) {
+	kr, err := cfg.Keyring()
+	if err != nil {
+		return nil, fmt.Errorf("secret_key: %w", err)
+	}
+	return store.OpenWebhookSecret(kr, userID, sealed)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/notify"
@@ -28,8 +29,8 @@ func TestNotificationAttachments(t *testing.T) {
 	t.Cleanup(stand.Close)
 	tg, err := notify.NewTelegram(stand.Token(), stand.Endpoint())
 	require.NoError(t, err)
-	client, err := NewClient(Deps{Pool: d.Pool, Config: testConfig(), Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}})
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: testConfig(), Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(context.Background(), time.Second) })
@@ -39,7 +40,7 @@ func TestNotificationAttachments(t *testing.T) {
 	u, err := q.UserCreate(ctx, d.Pool, dbsqlc.UserCreateParams{Name: "u", Status: "verified", TelegramUserID: &chat, TelegramChatID: &chat})
 	require.NoError(t, err)
 	now := time.Now()
-	run, err := q.RunInsertAdhocPending(ctx, d.Pool, dbsqlc.RunInsertAdhocPendingParams{JobType: KindReport, UserID: &u.ID,
+	run, err := q.RunInsertAdhocPending(ctx, d.Pool, dbsqlc.RunInsertAdhocPendingParams{JobType: config.JobReport, UserID: &u.ID,
 		ScheduledFor: &now, JobSnapshot: []byte(`{}`)})
 	require.NoError(t, err)
 	var buf bytes.Buffer

@@ -53,15 +53,15 @@ func outageBundle(t *testing.T, maxOutage time.Duration) (*dbtest.DB, *Client, c
 	t.Helper()
 	d := dbtest.New(t)
 	cfg := testConfig()
-	j := cfg.Jobs[KindNotification]
+	j := cfg.Jobs[config.JobNotification]
 	j.RetryAttempts, j.RetryDelay = 1, config.Duration(10*time.Millisecond)
-	cfg.Jobs[KindNotification] = j
+	cfg.Jobs[config.JobNotification] = j
 	cfg.NotificationRetries = 1
 	cfg.NotificationMaxBackoff = config.Duration(50 * time.Millisecond)
 	cfg.NotificationMaxOutage = config.Duration(maxOutage)
 	tg, wh := newFlakyChannel(notify.ChannelTelegram), newFlakyChannel(notify.ChannelWebhook)
-	client, err := NewClient(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg, notify.ChannelWebhook: wh}})
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg, notify.ChannelWebhook: wh}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(t.Context()))
 	t.Cleanup(func() { _ = client.Shutdown(context.Background(), time.Second) })
@@ -113,12 +113,12 @@ func TestNotificationSurvivesChannelOutage(t *testing.T) {
 			a.Channels = []string{notify.ChannelTelegram, notify.ChannelWebhook}
 		}
 		msgs[uid] = a
-		params = append(params, river.InsertManyParams{Args: a, InsertOpts: InsertOpts(cfg, KindNotification)})
+		params = append(params, river.InsertManyParams{Args: a, InsertOpts: InsertOpts(cfg, config.JobNotification)})
 	}
 	_, err := client.InsertMany(ctx, params)
 	require.NoError(t, err)
 
-	maxAttempts := cfg.Job(KindNotification).RetryAttempts + 1
+	maxAttempts := cfg.Job(config.JobNotification).RetryAttempts + 1
 	eventually(t, "telegram fails many more times than the attempt budget", func() bool {
 		_, n := notificationRow(t, d, msgs[alice].MessageID, notify.ChannelTelegram)
 		return n > 3*maxAttempts
@@ -153,7 +153,7 @@ func TestNotificationFailsAfterMaxOutage(t *testing.T) {
 	alice := outageUser(t, d, "alice", 601, "")
 	tg.down.Store(true)
 	a := NewNotifyArgs(alice, "never arrives", "normal", "alert")
-	_, err := client.Insert(t.Context(), a, InsertOpts(cfg, KindNotification))
+	_, err := client.Insert(t.Context(), a, InsertOpts(cfg, config.JobNotification))
 	require.NoError(t, err)
 
 	eventually(t, "job cancelled after the outage limit", func() bool {
@@ -163,7 +163,7 @@ func TestNotificationFailsAfterMaxOutage(t *testing.T) {
 	})
 	status, attempts := notificationRow(t, d, a.MessageID, notify.ChannelTelegram)
 	require.Equal(t, "failed", status)
-	require.Greater(t, attempts, cfg.Job(KindNotification).RetryAttempts+1, "retried past the attempt budget until the outage limit")
+	require.Greater(t, attempts, cfg.Job(config.JobNotification).RetryAttempts+1, "retried past the attempt budget until the outage limit")
 	require.GreaterOrEqual(t, tg.failures(), attempts)
 }
 

@@ -51,7 +51,7 @@ func commitOutcome[T river.JobArgs](ctx context.Context, pool *pgxpool.Pool, cfg
 		if len(o.notes) > 0 {
 			params := make([]river.InsertManyParams, len(o.notes))
 			for i, n := range o.notes {
-				params[i] = river.InsertManyParams{Args: n, InsertOpts: InsertOpts(cfg, KindNotification)}
+				params[i] = river.InsertManyParams{Args: n, InsertOpts: InsertOpts(cfg, config.JobNotification)}
 			}
 			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx, params); err != nil {
 				return fmt.Errorf("enqueue %d notifications: %w", len(params), err)

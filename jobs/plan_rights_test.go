@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
@@ -32,11 +33,11 @@ func TestPlanAppliesOwnerRights(t *testing.T) {
 	one := int32(1)
 	limited := user(true, &one) // a personal limit binds an admin too
 
-	backup := insert(plain, KindBackup, `{}`, "0 3 * * *")
-	adminBackup := insert(admin, KindBackup, `{}`, "0 3 * * *")
-	notifyOther := insert(plain, KindNotification, `{"user_id": `+itoa(other)+`, "message": "hi"}`, "0 9 * * *")
-	first := insert(limited, KindReport, `{"report_type":"daily_summary"}`, "0 9 * * *")
-	second := insert(limited, KindReport, `{"report_type":"daily_summary"}`, "0 9 * * *")
+	backup := insert(plain, config.JobBackup, `{}`, "0 3 * * *")
+	adminBackup := insert(admin, config.JobBackup, `{}`, "0 3 * * *")
+	notifyOther := insert(plain, config.JobNotification, `{"user_id": `+itoa(other)+`, "message": "hi"}`, "0 9 * * *")
+	first := insert(limited, config.JobReport, `{"report_type":"daily_summary"}`, "0 9 * * *")
+	second := insert(limited, config.JobReport, `{"report_type":"daily_summary"}`, "0 9 * * *")
 
 	t0 := time.Date(2027, 5, 3, 12, 0, 0, 0, time.UTC)
 	b.tickAt(t, t0)

@@ -74,12 +74,12 @@ type ReportWorker struct {
 
 // Timeout is the type's max_runtime.
 func (w *ReportWorker) Timeout(*river.Job[ReportArgs]) time.Duration {
-	return w.Config.Job(KindReport).MaxRuntime.D()
+	return w.Config.Job(config.JobReport).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *ReportWorker) NextRetry(job *river.Job[ReportArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindReport).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobReport).RetryDelay.D(), job.Attempt)
 }
 
 func (w *ReportWorker) now() time.Time {

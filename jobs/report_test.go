@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/notify"
@@ -36,8 +37,8 @@ func TestDailySummaryWithChartsThroughTelegram(t *testing.T) {
 	tg, err := notify.NewTelegram(stand.Token(), stand.Endpoint())
 	require.NoError(t, err)
 	cfg := testConfig()
-	client, err := NewClient(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}})
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(t.Context(), time.Second) })
@@ -51,7 +52,7 @@ func TestDailySummaryWithChartsThroughTelegram(t *testing.T) {
 	params, err := json.Marshal(map[string]any{"report_type": "daily_summary",
 		"parameters": map[string]any{"symbols": symbols, "include_charts": true}})
 	require.NoError(t, err)
-	run := b.runNow(t, KindReport, string(params), "")
+	run := b.runNow(t, config.JobReport, string(params), "")
 	res := reportResult(t, run)
 	require.Len(t, res.Charts, 5)
 	require.Empty(t, res.Missing)
@@ -96,7 +97,7 @@ func TestPortfolioAndPerformanceReports(t *testing.T) {
 		_, err := q.HoldingUpsert(b.ctx, b.pool, h)
 		require.NoError(t, err)
 	}
-	run := b.runNow(t, KindReport, fmt.Sprintf(`{"report_type": "portfolio_analysis", "parameters": {"portfolio_id": %d, "include_charts": true}}`, pf.ID), "")
+	run := b.runNow(t, config.JobReport, fmt.Sprintf(`{"report_type": "portfolio_analysis", "parameters": {"portfolio_id": %d, "include_charts": true}}`, pf.ID), "")
 	res := reportResult(t, run)
 	require.Equal(t, "portfolio_analysis", res.ReportType)
 	require.NotEmpty(t, res.Charts)
@@ -118,11 +119,11 @@ func TestPortfolioAndPerformanceReports(t *testing.T) {
 	require.NoError(t, err)
 	theirs, err := q.PortfolioCreate(b.ctx, b.pool, dbsqlc.PortfolioCreateParams{UserID: other.ID, Name: "secret", Currency: "USD"})
 	require.NoError(t, err)
-	cancelled := b.runNow(t, KindReport, fmt.Sprintf(`{"report_type": "portfolio_analysis", "parameters": {"portfolio_id": %d}}`, theirs.ID), "")
+	cancelled := b.runNow(t, config.JobReport, fmt.Sprintf(`{"report_type": "portfolio_analysis", "parameters": {"portfolio_id": %d}}`, theirs.ID), "")
 	require.Equal(t, StatusCancelled, cancelled.Status)
 	require.Contains(t, *cancelled.Error, "parameters.portfolio_id")
 
-	perf := b.runNow(t, KindReport, `{"report_type": "performance_report", "parameters": {"symbols": ["AAPL", "SPY"], "windows": [5, 20]}}`, "")
+	perf := b.runNow(t, config.JobReport, `{"report_type": "performance_report", "parameters": {"symbols": ["AAPL", "SPY"], "windows": [5, 20]}}`, "")
 	pres := reportResult(t, perf)
 	require.Empty(t, pres.Charts)
 	arts, err := q.ArtifactList(b.ctx, b.pool, perf.ID)
@@ -135,7 +136,7 @@ func TestPortfolioAndPerformanceReports(t *testing.T) {
 func TestDailySummaryListsAlertsFiredToday(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{realReports: true})
-	s := b.newSchedule(t, scheduleOpts{jobType: KindAlert, cron: "0 21 * * 1-5",
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "0 21 * * 1-5",
 		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 1}})
 	_, err := b.pool.Exec(b.ctx, "UPDATE job_schedules SET name = 'AAPL breakout' WHERE id = $1", s.ID)
 	require.NoError(t, err)
@@ -150,7 +151,7 @@ func TestDailySummaryListsAlertsFiredToday(t *testing.T) {
 	insert(now.Add(-time.Microsecond), false)
 	insert(now.Add(-48*time.Hour), true)
 
-	res := reportResult(t, b.runNow(t, KindReport, `{"report_type": "daily_summary", "parameters": {"symbols": ["AAPL", "MSFT"]}}`, ""))
+	res := reportResult(t, b.runNow(t, config.JobReport, `{"report_type": "daily_summary", "parameters": {"symbols": ["AAPL", "MSFT"]}}`, ""))
 	var ds struct {
 		Symbols []struct {
 			Symbol      string   `json:"symbol"`

@@ -83,12 +83,12 @@ func (w *ScreenerWorker) schedules() (*schedules.Service, error) {
 
 // Timeout is the type's max_runtime.
 func (w *ScreenerWorker) Timeout(*river.Job[ScreenerArgs]) time.Duration {
-	return w.Config.Job(KindScreener).MaxRuntime.D()
+	return w.Config.Job(config.JobScreener).MaxRuntime.D()
 }
 
 // NextRetry backs off exponentially from the type's retry_delay.
 func (w *ScreenerWorker) NextRetry(job *river.Job[ScreenerArgs]) time.Time {
-	return nextRetry(time.Now(), w.Config.Job(KindScreener).RetryDelay.D(), job.Attempt)
+	return nextRetry(time.Now(), w.Config.Job(config.JobScreener).RetryDelay.D(), job.Attempt)
 }
 
 func (w *ScreenerWorker) now() time.Time {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
@@ -50,7 +51,7 @@ func TestScreenerRunNowCustomSet(t *testing.T) {
 	require.NoError(t, err)
 
 	params := `{"screener_set": "custom:mega", "filter_criteria": {"min_market_cap": 0}, "top_n": 3, "create_alerts": true}`
-	run := b.runNow(t, KindScreener, params, "")
+	run := b.runNow(t, config.JobScreener, params, "")
 	res := screenerResult(t, run)
 	require.Equal(t, "custom:mega", res.ScreenerSet)
 	require.Equal(t, 8, res.TotalTickers)
@@ -71,7 +72,7 @@ func TestScreenerRunNowCustomSet(t *testing.T) {
 	}
 
 	// Running it again finds the same matches and makes no second alert each.
-	again := screenerResult(t, b.runNow(t, KindScreener, params, ""))
+	again := screenerResult(t, b.runNow(t, config.JobScreener, params, ""))
 	require.Empty(t, again.AlertsCreated)
 	var alerts int
 	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT count(*) FROM job_schedules WHERE job_type = 'alert' AND user_id = $1", b.userID).Scan(&alerts))
@@ -85,14 +86,14 @@ func TestScreenerTickersRuleAndUnknownSet(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	params := `{"screener_set": "custom", "filter_criteria": {"rule": {"indicator": "rsi", "period": 14, "operator": "<", "value": 101}}, "rank_by": "rsi", "top_n": 10}`
-	res := screenerResult(t, b.runNow(t, KindScreener, params, "AAPL, MSFT TSLA"))
+	res := screenerResult(t, b.runNow(t, config.JobScreener, params, "AAPL, MSFT TSLA"))
 	require.Equal(t, 3, res.TotalTickers)
 	require.Equal(t, 3, res.FilteredCount+len(res.Missing))
 	for _, m := range res.Results {
 		require.Contains(t, m.Indicators, "rsi(14)")
 	}
 
-	run := b.runNow(t, KindScreener, `{"screener_set": "custom:nope", "filter_criteria": {}}`, "")
+	run := b.runNow(t, config.JobScreener, `{"screener_set": "custom:nope", "filter_criteria": {}}`, "")
 	require.Equal(t, StatusCancelled, run.Status)
 	require.Contains(t, *run.Error, "custom:nope")
 }
@@ -104,18 +105,18 @@ func TestScreenerTickersRuleAndUnknownSet(t *testing.T) {
 func TestScreenerSP500Synthetic(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	before := b.client.Market.Fetches()
+	before := b.market.Fetches()
 	start := time.Now()
 	params := `{"screener_set": "sp500", "filter_criteria": {"min_market_cap": 10000000000, "max_pe_ratio": 40,
 		"rule": {"operator": "and", "conditions": [
 			{"indicator": "rsi", "period": 14, "operator": "<", "value": 70},
 			{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "period": 200}}]}}, "top_n": 20}`
-	res := screenerResult(t, b.runNow(t, KindScreener, params, ""))
+	res := screenerResult(t, b.runNow(t, config.JobScreener, params, ""))
 	t.Logf("S&P 500 screener (cold cache, run now to COMPLETED): %s, %d tickers, %d matches, %d missing, %d bar fetches",
-		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), b.client.Market.Fetches()-before)
+		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), b.market.Fetches()-before)
 	require.GreaterOrEqual(t, res.TotalTickers, 500)
 	require.LessOrEqual(t, len(res.Results), 20)
-	require.LessOrEqual(t, b.client.Market.Fetches()-before, int64(res.TotalTickers), "each symbol's bars are fetched at most once")
+	require.LessOrEqual(t, b.market.Fetches()-before, int64(res.TotalTickers), "each symbol's bars are fetched at most once")
 	notes := b.notificationJobs(t)
 	require.Len(t, notes, 1)
 	require.LessOrEqual(t, len([]rune(notes[0].Message)), 4096)
@@ -127,13 +128,13 @@ func TestScreenerSP500Synthetic(t *testing.T) {
 func TestScreenerSP500RuleOnly(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	before := b.client.Market.Fetches()
+	before := b.market.Fetches()
 	start := time.Now()
 	params := `{"screener_set": "sp500", "filter_criteria": {"rule": {"operator": "and", "conditions": [
 			{"indicator": "rsi", "period": 14, "operator": "<", "value": 70},
 			{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "period": 200}}]}}, "rank_by": "rsi", "top_n": 10}`
-	res := screenerResult(t, b.runNow(t, KindScreener, params, ""))
-	fetches := b.client.Market.Fetches() - before
+	res := screenerResult(t, b.runNow(t, config.JobScreener, params, ""))
+	fetches := b.market.Fetches() - before
 	t.Logf("S&P 500 rule-only screener (cold cache, run now to COMPLETED): %s, %d tickers, %d matches, %d missing, %d bar fetches",
 		time.Since(start).Round(time.Millisecond), res.TotalTickers, res.FilteredCount, len(res.Missing), fetches)
 	require.Equal(t, int64(res.TotalTickers), fetches, "every symbol's bars, each once")

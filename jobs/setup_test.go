@@ -16,8 +16,11 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/db/store"
+	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/screener"
 )
 
 var validator = func() *schemas.Validator {
@@ -35,14 +38,36 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// workDeps fills in what a working client needs and cmd/vigil builds from
+// config: synthetic market data over market_bars (cached for data_cache_ttl)
+// and synthetic fundamentals over the fundamentals table, named from the
+// index snapshots.
+func workDeps(d Deps) Deps {
+	if d.Sources == nil {
+		d.Sources = marketdata.NewSources(marketdata.ProviderOptions{}, store.NewBarStore(d.Pool), d.Config.DataCacheTTL.D(), d.Logger)
+	}
+	if d.Market == nil {
+		m, err := d.Sources.Manager("synthetic")
+		if err != nil {
+			panic(err) // the synthetic provider always exists
+		}
+		d.Market = m
+	}
+	if d.Fundamentals == nil {
+		d.Fundamentals = fundamentals.NewManager(&fundamentals.Synthetic{Lookup: screener.Lookup()},
+			store.NewFundamentalsStore(d.Pool), d.Config.FundamentalsCacheTTL.D(), d.Logger)
+	}
+	return d
+}
+
 func testConfig() config.Config {
 	cfg := config.Default()
 	cfg.FetchCooldown = config.Duration(10 * time.Millisecond)
 	cfg.StartupDelay = 0
 	cfg.ShutdownTimeout = config.Duration(5 * time.Second)
-	j := cfg.Jobs[KindReport]
+	j := cfg.Jobs[config.JobReport]
 	j.RetryAttempts, j.RetryDelay = 2, config.Duration(10*time.Millisecond)
-	cfg.Jobs[KindReport] = j
+	cfg.Jobs[config.JobReport] = j
 	return cfg
 }
 
@@ -85,6 +110,7 @@ type bundle struct {
 	pool   *pgxpool.Pool
 	cfg    config.Config
 	client *Client
+	market *marketdata.Manager // the alert, screener and report workers' manager
 	enq    *Enqueuer
 	report *testReportWorker
 	userID int64
@@ -99,6 +125,8 @@ type setupOpts struct {
 	beforeCommit func() error
 	// alertNow is the alert worker's clock.
 	alertNow func() time.Time
+	// alertLog is the alert worker's logger (default testLogger).
+	alertLog *slog.Logger
 	// realReports keeps the real ReportWorker instead of the test one.
 	realReports bool
 }
@@ -117,20 +145,33 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 		o.cfg(&cfg)
 	}
 	rw := &testReportWorker{behave: map[int64]reportBehaviour{}, attempts: map[int64]int{}}
-	client, err := NewClient(Deps{
-		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Register: func(w *river.Workers) {
-			if !o.realReports {
-				river.AddWorker(w, rw)
-			}
-			if o.beforeCommit != nil || o.alertNow != nil {
-				river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: o.market, Logger: testLogger(t),
-					beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
-			}
-		},
-		ExtraKinds: []string{KindReport},
-		Market:     o.market,
+	deps := workDeps(Deps{
+		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true, Market: o.market,
+		ExtraKinds: []string{config.JobReport},
 	})
+	var replaced []string
+	if !o.realReports {
+		replaced = append(replaced, config.JobReport)
+	}
+	customAlerts := o.beforeCommit != nil || o.alertNow != nil || o.alertLog != nil
+	if customAlerts {
+		replaced = append(replaced, config.JobAlert)
+	}
+	alertLog := o.alertLog
+	if alertLog == nil {
+		alertLog = testLogger(t)
+	}
+	deps.Replaced = replaced
+	deps.ExtraWorkers = func(w *river.Workers) {
+		if !o.realReports {
+			river.AddWorker(w, rw)
+		}
+		if customAlerts {
+			river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: deps.Market, Logger: alertLog,
+				beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
+		}
+	}
+	client, err := NewClient(deps)
 	require.NoError(t, err)
 	if !o.noStart {
 		require.NoError(t, client.Start(ctx))
@@ -141,7 +182,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	require.NoError(t, err)
 	u, err := dbsqlc.New().UserCreate(ctx, d.Pool, dbsqlc.UserCreateParams{Name: "tester", Status: "verified", IsAdmin: true})
 	require.NoError(t, err)
-	return &bundle{db: d, pool: d.Pool, cfg: cfg, client: client, enq: enq, report: rw, userID: u.ID, ctx: ctx}
+	return &bundle{db: d, pool: d.Pool, cfg: cfg, client: client, market: deps.Market, enq: enq, report: rw, userID: u.ID, ctx: ctx}
 }
 
 // scheduleOpts describe a schedule for newSchedule.
@@ -163,14 +204,14 @@ type scheduleOpts struct {
 func (b *bundle) newSchedule(t *testing.T, o scheduleOpts) dbsqlc.JobSchedule {
 	t.Helper()
 	if o.jobType == "" {
-		o.jobType = KindReport
+		o.jobType = config.JobReport
 	}
 	if o.tz == "" {
 		o.tz = "UTC"
 	}
 	if o.params == nil {
 		switch o.jobType {
-		case KindNotification:
+		case config.JobNotification:
 			o.params = map[string]any{"user_id": b.userID, "message": "hello"}
 		default:
 			o.params = map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL"}}}

@@ -29,11 +29,11 @@ func TestTelegramDeliveryThroughFaults(t *testing.T) {
 	require.NoError(t, err)
 
 	cfg := testConfig()
-	j := cfg.Jobs[KindNotification]
+	j := cfg.Jobs[config.JobNotification]
 	j.RetryDelay = config.Duration(20 * time.Millisecond)
-	cfg.Jobs[KindNotification] = j
-	client, err := NewClient(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
-		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}})
+	cfg.Jobs[config.JobNotification] = j
+	client, err := NewClient(workDeps(Deps{Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true,
+		Channels: map[string]notify.Channel{notify.ChannelTelegram: tg}}))
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
 	t.Cleanup(func() { _ = client.Shutdown(t.Context(), time.Second) })
@@ -63,12 +63,12 @@ func TestTelegramDeliveryThroughFaults(t *testing.T) {
 		for k := range 2 {
 			a := NewNotifyArgs(uid, fmt.Sprintf("message %d for chat %d", k, 100+i), "normal", "alert")
 			a.Channels = []string{notify.ChannelTelegram}
-			params = append(params, river.InsertManyParams{Args: a, InsertOpts: InsertOpts(cfg, KindNotification)})
+			params = append(params, river.InsertManyParams{Args: a, InsertOpts: InsertOpts(cfg, config.JobNotification)})
 		}
 	}
 	gone := NewNotifyArgs(bu.ID, "never delivered", "normal", "alert")
 	gone.Channels = []string{notify.ChannelTelegram}
-	params = append(params, river.InsertManyParams{Args: gone, InsertOpts: InsertOpts(cfg, KindNotification)})
+	params = append(params, river.InsertManyParams{Args: gone, InsertOpts: InsertOpts(cfg, config.JobNotification)})
 	_, err = client.InsertMany(ctx, params)
 	require.NoError(t, err)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/metrics"
 )
@@ -48,7 +49,7 @@ func MarkSelfTracked(ctx context.Context) {
 
 // selfTrackedKinds write their runs' outcome themselves, atomically with the
 // job's completion (river.JobCompleteTx).
-var selfTrackedKinds = map[string]bool{KindAlert: true}
+var selfTrackedKinds = map[string]bool{config.JobAlert: true}
 
 // trackingMiddleware keeps job_schedule_runs in step with River: RUNNING at
 // start, then COMPLETED, PENDING with the error while retries remain, FAILED

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 // DefaultBinanceURL is Binance's spot REST API host.
@@ -32,8 +33,8 @@ const binanceMaxPages = 100
 // open (closeTime in the future): it is returned with the latest price as its
 // close. Symbols lose separators (BTC/USDT, BTC-USDT → BTCUSDT).
 //
-// Errors: {"code":-1121,"msg":"Invalid symbol."} → ErrUnknownSymbol; HTTP 429
-// and 418 (IP banned for ignoring 429s) → RateLimitError with Retry-After;
+// Errors: {"code":-1121,"msg":"Invalid symbol."} → market.ErrUnknownSymbol; HTTP 429
+// and 418 (IP banned for ignoring 429s) → market.RateLimitError with Retry-After;
 // other statuses → an error naming Binance's code and message.
 type Binance struct {
 	BaseURL string       // default DefaultBinanceURL
@@ -47,7 +48,7 @@ func (b *Binance) Name() string { return "binance" }
 
 // Bars returns the klines opening in [from, to).
 func (b *Binance) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("binance: %w", err)
 	}
@@ -96,7 +97,7 @@ func (b *Binance) Bars(ctx context.Context, symbol string, tf bars.Timeframe, fr
 // Quote returns the 24-hour ticker's lastPrice at its closeTime; the currency
 // is the quote asset guessed from the symbol's suffix (BTCUSDT → USDT).
 func (b *Binance) Quote(ctx context.Context, symbol string) (Quote, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return Quote{}, fmt.Errorf("binance: %w", err)
 	}
@@ -148,7 +149,7 @@ func (b *Binance) get(ctx context.Context, path string, q url.Values) (*response
 		return nil, fmt.Errorf("binance %s %s: HTTP %d: %s", path, sym, r.Status, snippet(r.Body))
 	}
 	if *e.Code == -1121 { // Invalid symbol.
-		return nil, fmt.Errorf("binance %s %s: HTTP %d: code %d: %s: %w", path, sym, r.Status, *e.Code, e.Msg, ErrUnknownSymbol)
+		return nil, fmt.Errorf("binance %s %s: HTTP %d: code %d: %s: %w", path, sym, r.Status, *e.Code, e.Msg, market.ErrUnknownSymbol)
 	}
 	return nil, fmt.Errorf("binance %s %s: HTTP %d: code %d: %s", path, sym, r.Status, *e.Code, e.Msg)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 func binanceSetup(t *testing.T, routes map[string]recorded) (*Binance, *fakeAPI) {
@@ -103,9 +104,9 @@ func TestBinanceErrors(t *testing.T) {
 		retry  time.Duration
 		substr string
 	}{
-		{"invalid symbol", recorded{status: 400, file: "binance_error_invalid_symbol.json"}, ErrUnknownSymbol, 0, "code -1121: Invalid symbol."},
-		{"429", recorded{status: 429, header: http.Header{"Retry-After": {"7"}}}, ErrRateLimited, 7 * time.Second, "binance: rate limited (HTTP 429), retry after 7s"},
-		{"418 ban", recorded{status: 418, header: http.Header{"Retry-After": {"120"}}}, ErrRateLimited, 2 * time.Minute, "HTTP 418"},
+		{"invalid symbol", recorded{status: 400, file: "binance_error_invalid_symbol.json"}, market.ErrUnknownSymbol, 0, "code -1121: Invalid symbol."},
+		{"429", recorded{status: 429, header: http.Header{"Retry-After": {"7"}}}, market.ErrRateLimited, 7 * time.Second, "binance: rate limited (HTTP 429), retry after 7s"},
+		{"418 ban", recorded{status: 418, header: http.Header{"Retry-After": {"120"}}}, market.ErrRateLimited, 2 * time.Minute, "HTTP 418"},
 		{"500", recorded{status: 500}, nil, 0, "HTTP 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,11 +117,11 @@ func TestBinanceErrors(t *testing.T) {
 			if tc.is != nil {
 				require.ErrorIs(t, err, tc.is)
 			} else {
-				require.NotErrorIs(t, err, ErrUnknownSymbol)
-				require.NotErrorIs(t, err, ErrRateLimited)
+				require.NotErrorIs(t, err, market.ErrUnknownSymbol)
+				require.NotErrorIs(t, err, market.ErrRateLimited)
 			}
 			if tc.retry > 0 {
-				var rl *RateLimitError
+				var rl *market.RateLimitError
 				require.ErrorAs(t, err, &rl)
 				require.Equal(t, tc.retry, rl.RetryAfter)
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 // CSV serves bars from a directory of OHLCV files:
@@ -61,7 +62,7 @@ func (c *CSV) Bars(_ context.Context, symbol string, tf bars.Timeframe, from, to
 		generic := filepath.Join(c.Dir, sym+".csv")
 		s, err = readCSVFile(generic)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("csv: no %s_%s.csv or %s.csv in %s: %w", sym, tf, sym, c.Dir, ErrUnknownSymbol)
+			return nil, fmt.Errorf("csv: no %s_%s.csv or %s.csv in %s: %w", sym, tf, sym, c.Dir, market.ErrUnknownSymbol)
 		}
 		if err != nil {
 			return nil, err
@@ -102,19 +103,19 @@ func (c *CSV) Quote(_ context.Context, symbol string) (Quote, error) {
 		}
 	}
 	if !found {
-		return Quote{}, fmt.Errorf("csv: no rows for %s in %s: %w", sym, c.Dir, ErrUnknownSymbol)
+		return Quote{}, fmt.Errorf("csv: no rows for %s in %s: %w", sym, c.Dir, market.ErrUnknownSymbol)
 	}
 	return Quote{Symbol: sym, Price: best.Close, Time: best.Time}, nil
 }
 
 // symbol normalizes symbol and refuses ones that are not plain file names.
 func (c *CSV) symbol(symbol string) (string, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return "", fmt.Errorf("csv: %w", err)
 	}
 	if strings.ContainsAny(sym, `/\`) || strings.Contains(sym, "..") {
-		return "", fmt.Errorf("csv: symbol %q cannot name a file: %w", symbol, ErrUnknownSymbol)
+		return "", fmt.Errorf("csv: symbol %q cannot name a file: %w", symbol, market.ErrUnknownSymbol)
 	}
 	return sym, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -100,7 +101,7 @@ func TestCSVBadRowsNamed(t *testing.T) {
 	} {
 		require.ErrorContains(t, err, want)
 	}
-	require.NotErrorIs(t, err, ErrUnknownSymbol)
+	require.NotErrorIs(t, err, market.ErrUnknownSymbol)
 
 	_, err = c.Bars(context.Background(), "NOHEADER", bars.D1, day(2027, 1, 1), day(2028, 1, 1))
 	require.ErrorContains(t, err, `NOHEADER_1d.csv line 1: header "2027-03-15,10,12,9,11,1000" lacks column "time"`)
@@ -111,9 +112,9 @@ func TestCSVUnknownSymbol(t *testing.T) {
 	ctx := context.Background()
 	c := NewCSV(t.TempDir())
 	_, err := c.Bars(ctx, "NOPE", bars.D1, day(2027, 1, 1), day(2028, 1, 1))
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	_, err = c.Quote(ctx, "NOPE")
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	_, err = c.Bars(ctx, "../etc/passwd", bars.D1, day(2027, 1, 1), day(2028, 1, 1))
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 }

@@ -10,10 +10,15 @@
 // (symbol, timeframe) in process for the configured TTL
 // (SCHEDULER_DATA_CACHE_TTL), coalesces concurrent requests so that a thousand
 // alerts on one symbol cause one fetch, writes what it fetched through to the
-// market_bars table, and when the provider fails serves cached data (in
-// process, else market_bars) with a warning, or fails with ErrDataUnavailable
+// Store (the market_bars table), and when the provider fails serves cached
+// data (in process, else the Store) with a warning, or fails with ErrDataUnavailable
 // so that the job is retried.
 //
-// This package imports bars and the sqlc queries; it must not import jobs, api,
-// telegram, River or anything above it.
+// The market_bars table is behind the Store interface (db/store implements
+// it): this package does no database I/O of its own. Sources gives one
+// Manager per data source. Symbol rules and the errors shared with the
+// fundamentals providers (ErrUnknownSymbol, RateLimitError) are in market.
+//
+// This package imports bars, market and net/http; it must not import pgx,
+// jobs, api, telegram, River or anything above it.
 package marketdata

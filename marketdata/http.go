@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilhq/vigil/market"
 )
 
 // maxBody bounds a provider response (a thousand klines are ~200 KB).
@@ -59,13 +61,13 @@ func get(ctx context.Context, client *http.Client, provider, base, path string, 
 	return &response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-// rateLimited returns a RateLimitError for 429 (and Binance's 418 ban), else
+// rateLimited returns a market.RateLimitError for 429 (and Binance's 418 ban), else
 // nil.
 func rateLimited(provider string, r *response) error {
 	if r.Status != http.StatusTooManyRequests && r.Status != http.StatusTeapot {
 		return nil
 	}
-	return &RateLimitError{Provider: provider, Status: r.Status, RetryAfter: retryAfter(r.Header.Get("Retry-After"))}
+	return &market.RateLimitError{Provider: provider, Status: r.Status, RetryAfter: retryAfter(r.Header.Get("Retry-After"))}
 }
 
 // retryAfter reads a Retry-After header in seconds (the form both providers

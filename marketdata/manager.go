@@ -11,11 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/time/rate"
 
 	"github.com/vigilhq/vigil/bars"
-	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/market"
 )
 
 // MaxBars bounds n in Manager.Bars.
@@ -40,21 +39,20 @@ const maxAttempts = 3
 //     just-closed bar is never stale); ttl 0 turns the cache off;
 //   - coalescing: concurrent calls for one (symbol, timeframe) share one
 //     fetch, so a thousand alerts on AAPL cause one provider call;
-//   - write-through: every fetched bar is upserted into market_bars (when a
-//     pool is given), shared by all processes;
+//   - write-through: every fetched bar is saved to the Store (when one is
+//     given: market_bars, shared by all processes);
 //   - fallback: when the provider fails, the last series in memory, else the
-//     bars in market_bars written by the same provider, are returned with the
+//     bars in the Store written by the same provider, are returned with the
 //     warning "Market data unavailable for AAPL, using cached data"; with
 //     nothing cached the call fails with an error wrapping ErrDataUnavailable
-//     (and the provider's error), so that the job is retried. ErrUnknownSymbol
+//     (and the provider's error), so that the job is retried. market.ErrUnknownSymbol
 //     is returned as is: retrying cannot help.
 //
 // A Manager is safe for concurrent use. Memory holds one series per (symbol,
 // timeframe) ever asked for.
 type Manager struct {
 	provider Provider
-	pool     *pgxpool.Pool
-	queries  *dbsqlc.Queries
+	store    Store
 	ttl      time.Duration
 	log      *slog.Logger
 	fetches  atomic.Int64
@@ -66,16 +64,15 @@ type Manager struct {
 	inflight map[cacheKey]*call
 }
 
-// NewManager returns a Manager in front of p. pool may be nil (no market_bars
-// store); ttl is SCHEDULER_DATA_CACHE_TTL; log may be nil.
-func NewManager(p Provider, pool *pgxpool.Pool, ttl time.Duration, log *slog.Logger) *Manager {
+// NewManager returns a Manager in front of p. store may be nil (nothing kept
+// beyond the process); ttl is SCHEDULER_DATA_CACHE_TTL; log may be nil.
+func NewManager(p Provider, store Store, ttl time.Duration, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Manager{
 		provider: p,
-		pool:     pool,
-		queries:  dbsqlc.New(),
+		store:    store,
 		ttl:      ttl,
 		log:      log,
 		cache:    map[cacheKey]*entry{},
@@ -124,9 +121,9 @@ type cacheKey struct {
 // entry is an immutable cached series.
 type entry struct {
 	series    bars.Series // ascending
-	asOf      time.Time   // the now it was fetched for, or when market_bars stored it
+	asOf      time.Time   // the now it was fetched for, or when the store saved it
 	n         int         // bars asked for
-	fromStore bool        // loaded from market_bars after a failure: never fresh
+	fromStore bool        // loaded from the store after a failure: never fresh
 }
 
 // fresh reports whether e answers a call for n bars at now without a fetch.
@@ -144,7 +141,7 @@ type call struct {
 
 	series       bars.Series
 	err          error
-	storeChecked bool // the fetch already looked in market_bars after failing
+	storeChecked bool // the fetch already looked in the store after failing
 }
 
 // covers reports whether c's result answers a call for n bars at now.
@@ -156,7 +153,7 @@ func (c *call) covers(tf bars.Timeframe, n int, now time.Time) bool {
 // (still open) last. Fewer than n come back when the provider has no more
 // history. The series is the caller's to keep and modify.
 func (m *Manager) Bars(ctx context.Context, symbol string, tf bars.Timeframe, n int, now time.Time) (bars.Series, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("bars %q: %w", symbol, err)
 	}
@@ -196,7 +193,7 @@ func (m *Manager) Bars(ctx context.Context, symbol string, tf bars.Timeframe, n 
 			return lastN(c.series, tf, n, now), nil
 		case c.err == nil:
 			continue // that fetch was for fewer bars or another bar period
-		case errors.Is(c.err, ErrUnknownSymbol):
+		case errors.Is(c.err, market.ErrUnknownSymbol):
 			return nil, fmt.Errorf("bars %s %s: %w", sym, tf, c.err)
 		default:
 			return m.fallback(ctx, k, n, now, c)
@@ -205,7 +202,7 @@ func (m *Manager) Bars(ctx context.Context, symbol string, tf bars.Timeframe, n 
 }
 
 // fetch runs one call: the provider, then the write-through or, on failure,
-// a look in market_bars, so that the callers waiting fall back from memory.
+// a look in the store, so that the callers waiting fall back from memory.
 func (m *Manager) fetch(ctx context.Context, k cacheKey, c *call) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
@@ -214,7 +211,7 @@ func (m *Manager) fetch(ctx context.Context, k cacheKey, c *call) {
 	switch {
 	case err == nil:
 		m.write(ctx, k, s)
-	case !errors.Is(err, ErrUnknownSymbol) && m.pool != nil:
+	case !errors.Is(err, market.ErrUnknownSymbol) && m.store != nil:
 		m.mu.Lock()
 		have := m.cache[k] != nil
 		m.mu.Unlock()
@@ -282,7 +279,7 @@ func (m *Manager) fetchProvider(ctx context.Context, k cacheKey, n int, now time
 	}
 }
 
-// fallback answers a call whose fetch failed from memory or market_bars.
+// fallback answers a call whose fetch failed from memory or the store.
 func (m *Manager) fallback(ctx context.Context, k cacheKey, n int, now time.Time, c *call) (bars.Series, error) {
 	m.mu.Lock()
 	e := m.cache[k]
@@ -295,7 +292,7 @@ func (m *Manager) fallback(ctx context.Context, k cacheKey, n int, now time.Time
 			return mem, nil
 		}
 	}
-	if m.pool != nil && (!c.storeChecked || !c.covers(k.tf, n, now)) {
+	if m.store != nil && (!c.storeChecked || !c.covers(k.tf, n, now)) {
 		if st := m.load(ctx, k, n, now); st != nil && len(st.series) > len(mem) {
 			m.warn(k, st, c.err)
 			return st.series, nil
@@ -309,7 +306,7 @@ func (m *Manager) fallback(ctx context.Context, k cacheKey, n int, now time.Time
 }
 
 // warn logs the design's warning; source says where the series came from:
-// "memory" (this process fetched it) or "market_bars" (read from the table,
+// "memory" (this process fetched it) or "market_bars" (read from the Store,
 // possibly by an earlier call).
 func (m *Manager) warn(k cacheKey, e *entry, cause error) {
 	source := "memory"
@@ -321,60 +318,35 @@ func (m *Manager) warn(k cacheKey, e *entry, cause error) {
 		"source", source, "cached_at", e.asOf, "error", cause)
 }
 
-// write upserts s into market_bars; a failure is logged, not returned: the
-// caller has its data.
+// write saves s to the store; a failure is logged, not returned: the caller
+// has its data.
 func (m *Manager) write(ctx context.Context, k cacheKey, s bars.Series) {
-	if m.pool == nil || len(s) == 0 {
+	if m.store == nil || len(s) == 0 {
 		return
 	}
-	p := dbsqlc.MarketBarsUpsertParams{
-		Symbol:    k.symbol,
-		Timeframe: string(k.tf),
-		Provider:  m.provider.Name(),
-		Ts:        make([]time.Time, len(s)),
-		Opens:     s.Opens(),
-		Highs:     s.Highs(),
-		Lows:      s.Lows(),
-		Closes:    s.Closes(),
-		Volumes:   s.Volumes(),
-	}
-	for i, b := range s {
-		p.Ts[i] = b.Time
-	}
-	if err := m.queries.MarketBarsUpsert(ctx, m.pool, p); err != nil {
-		m.log.Warn("store market bars", "symbol", k.symbol, "timeframe", string(k.tf), "provider", p.Provider, "error", err)
+	if err := m.store.SaveBars(ctx, m.provider.Name(), k.symbol, k.tf, s); err != nil {
+		m.log.Warn("store market bars", "symbol", k.symbol, "timeframe", string(k.tf), "provider", m.provider.Name(),
+			"bars", len(s), "error", err)
 	}
 }
 
-// load reads the newest n bars up to now that this provider stored in
-// market_bars; nil when there are none or the read fails (logged).
+// load reads the newest n bars up to now that this provider saved in the
+// store; nil when there are none or the read fails (logged).
 func (m *Manager) load(ctx context.Context, k cacheKey, n int, now time.Time) *entry {
 	d := k.tf.Duration()
 	to := k.tf.Open(now).Add(d)
 	from := to.Add(-min(time.Duration(n)*d*8+14*24*time.Hour, maxSpan))
-	rows, err := m.queries.MarketBarsRange(ctx, m.pool, dbsqlc.MarketBarsRangeParams{
-		Symbol: k.symbol, Timeframe: string(k.tf), FromTs: from, ToTs: to,
-	})
+	s, fetchedAt, err := m.store.LoadBars(ctx, m.provider.Name(), k.symbol, k.tf, from, to)
 	if err != nil {
-		m.log.Error("read market bars", "symbol", k.symbol, "timeframe", string(k.tf), "error", err)
+		m.log.Error("read market bars", "symbol", k.symbol, "timeframe", string(k.tf), "provider", m.provider.Name(),
+			"error", err)
 		return nil
 	}
-	name := m.provider.Name()
-	e := &entry{n: n, fromStore: true}
-	for _, r := range rows {
-		if r.Provider != name { // never pass one provider's prices off as another's
-			continue
-		}
-		e.series = append(e.series, bars.Bar{Time: r.Ts.UTC(), Open: r.Open, High: r.High, Low: r.Low, Close: r.Close, Volume: r.Volume})
-		if r.FetchedAt.After(e.asOf) {
-			e.asOf = r.FetchedAt.UTC()
-		}
-	}
-	if len(e.series) == 0 {
+	s = lastN(s, k.tf, n, now)
+	if len(s) == 0 {
 		return nil
 	}
-	e.series = lastN(e.series, k.tf, n, now)
-	return e
+	return &entry{series: s, asOf: fetchedAt.UTC(), n: n, fromStore: true}
 }
 
 // lastN copies the newest n bars of s opening at or before the bar

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
-	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/market"
 )
 
 // testClock is the synthetic provider's clock, moved by tests in step with
@@ -88,13 +87,62 @@ type managerBundle struct {
 	now   time.Time
 }
 
-func setup(t *testing.T, ttl time.Duration, pool *pgxpool.Pool) *managerBundle {
+// memStore is a Store in memory, keyed like market_bars (symbol, timeframe,
+// bar time) with the provider that wrote each bar. db/store tests the
+// market_bars implementation.
+type memStore struct {
+	mu   sync.Mutex
+	rows map[string]memBar // symbol/timeframe/unix nanos
+}
+
+type memBar struct {
+	bar       bars.Bar
+	provider  string
+	fetchedAt time.Time
+}
+
+func newMemStore() *memStore { return &memStore{rows: map[string]memBar{}} }
+
+func (s *memStore) key(symbol string, tf bars.Timeframe, t time.Time) string {
+	return fmt.Sprintf("%s/%s/%d", symbol, tf, t.UnixNano())
+}
+
+func (s *memStore) SaveBars(_ context.Context, provider, symbol string, tf bars.Timeframe, series bars.Series) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range series {
+		s.rows[s.key(symbol, tf, b.Time)] = memBar{bar: b, provider: provider, fetchedAt: time.Now()}
+	}
+	return nil
+}
+
+func (s *memStore) LoadBars(_ context.Context, provider, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out bars.Series
+	var fetchedAt time.Time
+	for t := tf.Open(from); t.Before(to); t = t.Add(tf.Duration()) {
+		r, ok := s.rows[s.key(symbol, tf, t)]
+		if !ok || r.provider != provider || r.bar.Time.Before(from) {
+			continue
+		}
+		out = append(out, r.bar)
+		if r.fetchedAt.After(fetchedAt) {
+			fetchedAt = r.fetchedAt
+		}
+	}
+	return out, fetchedAt, nil
+}
+
+func (s *memStore) len() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.rows) }
+
+func setup(t *testing.T, ttl time.Duration, store Store) *managerBundle {
 	t.Helper()
 	clk := &testClock{t: fixedNow}
 	prov := &testProvider{Provider: &Synthetic{Now: clk.Now}}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	return &managerBundle{m: NewManager(prov, pool, ttl, log), prov: prov, clock: clk, logs: logs, now: fixedNow}
+	return &managerBundle{m: NewManager(prov, store, ttl, log), prov: prov, clock: clk, logs: logs, now: fixedNow}
 }
 
 func TestManagerCacheHit(t *testing.T) {
@@ -255,10 +303,10 @@ func TestManagerUnavailable(t *testing.T) {
 	require.EqualError(t, err, "data unavailable for AAPL 1h: yahoo AAPL: HTTP 502: bad gateway")
 	require.NotContains(t, b.logs.String(), "using cached data")
 
-	b.prov.fail(&RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: time.Minute})
+	b.prov.fail(&market.RateLimitError{Provider: "yahoo", Status: 429, RetryAfter: time.Minute})
 	_, err = b.m.Bars(context.Background(), "AAPL", bars.H1, 24, b.now)
 	require.ErrorIs(t, err, ErrDataUnavailable)
-	var rl *RateLimitError
+	var rl *market.RateLimitError
 	require.ErrorAs(t, err, &rl, "callers can still read Retry-After")
 }
 
@@ -266,13 +314,13 @@ func TestManagerUnknownSymbol(t *testing.T) {
 	t.Parallel()
 	b := setup(t, time.Minute, nil)
 	ctx := context.Background()
-	b.prov.fail(fmt.Errorf("yahoo NOPE: HTTP 404: %w", ErrUnknownSymbol))
+	b.prov.fail(fmt.Errorf("yahoo NOPE: HTTP 404: %w", market.ErrUnknownSymbol))
 	_, err := b.m.Bars(ctx, "NOPE", bars.D1, 5, b.now)
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	require.NotErrorIs(t, err, ErrDataUnavailable, "permanent: not worth a retry")
 
 	_, err = b.m.Bars(ctx, "", bars.D1, 5, b.now)
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	_, err = b.m.Bars(ctx, "AAPL", bars.Timeframe("2h"), 5, b.now)
 	require.ErrorContains(t, err, "must be one of")
 	_, err = b.m.Bars(ctx, "AAPL", bars.D1, 0, b.now)
@@ -307,26 +355,20 @@ func TestManagerWidensOverClosedMarkets(t *testing.T) {
 
 func TestManagerStore(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
+	store := newMemStore()
 	ctx := context.Background()
-	b := setup(t, time.Minute, d.Pool)
+	b := setup(t, time.Minute, store)
 
 	fetched, err := b.m.Bars(ctx, "AAPL", bars.H1, 24, b.now)
 	require.NoError(t, err)
-	var rows int
-	var provider string
-	require.NoError(t, d.Pool.QueryRow(ctx,
-		"SELECT count(*), min(provider) FROM market_bars WHERE symbol = 'AAPL' AND timeframe = '1h'").Scan(&rows, &provider))
-	require.Equal(t, 24, rows, "written through")
-	require.Equal(t, "synthetic", provider)
-	var closeAt float64
-	require.NoError(t, d.Pool.QueryRow(ctx,
-		"SELECT close FROM market_bars WHERE symbol = 'AAPL' AND timeframe = '1h' AND ts = $1", fetched[10].Time).Scan(&closeAt))
-	require.Equal(t, fetched[10].Close, closeAt)
+	require.Equal(t, 24, store.len(), "written through")
+	stored, _, err := store.LoadBars(ctx, "synthetic", "AAPL", bars.H1, fetched[0].Time, b.now)
+	require.NoError(t, err)
+	require.Equal(t, fetched, stored, "saved under the provider's name")
 
 	// A fresh Manager (another process, or after a restart) whose provider is
 	// down serves market_bars.
-	down := setup(t, time.Minute, d.Pool)
+	down := setup(t, time.Minute, store)
 	down.prov.fail(errors.New("synthetic is down"))
 	got, err := down.m.Bars(ctx, "aapl", bars.H1, 24, b.now.Add(5*time.Minute))
 	require.NoError(t, err)
@@ -341,7 +383,7 @@ func TestManagerStore(t *testing.T) {
 	require.Equal(t, 2, strings.Count(down.logs.String(), "using cached data"))
 
 	// Another provider's bars are never passed off as this one's.
-	other := setup(t, time.Minute, d.Pool)
+	other := setup(t, time.Minute, store)
 	other.prov.name = "yahoo"
 	other.prov.fail(errors.New("yahoo is down"))
 	_, err = other.m.Bars(ctx, "AAPL", bars.H1, 24, b.now)
@@ -350,13 +392,13 @@ func TestManagerStore(t *testing.T) {
 
 func TestManagerCoalescedFailureFallsBack(t *testing.T) {
 	t.Parallel()
-	d := dbtest.New(t)
+	store := newMemStore()
 	ctx := context.Background()
-	writer := setup(t, time.Minute, d.Pool)
+	writer := setup(t, time.Minute, store)
 	_, err := writer.m.Bars(ctx, "MSFT", bars.D1, 30, writer.now)
 	require.NoError(t, err)
 
-	b := setup(t, time.Minute, d.Pool)
+	b := setup(t, time.Minute, store)
 	release := make(chan struct{})
 	b.prov.fail(errors.New("down"))
 	b.prov.blockUntil(release)

@@ -31,36 +31,11 @@ type Quote struct {
 	Currency string    // ISO code or quote asset; empty when the provider does not say
 }
 
-// Sentinel errors that callers branch on.
-var (
-	// ErrDataUnavailable means no data could be had, neither from the provider
-	// nor from a cache; the job should be retried later.
-	ErrDataUnavailable = errors.New("data unavailable")
-	// ErrUnknownSymbol is permanent: the provider does not know the symbol (an
-	// HTTP 404, Binance's "Invalid symbol.", no CSV file), so retrying is futile.
-	ErrUnknownSymbol = errors.New("unknown symbol")
-	// ErrRateLimited marks a provider's HTTP 429 (or Binance's 418 ban); see
-	// RateLimitError for how long to wait.
-	ErrRateLimited = errors.New("rate limited")
-)
-
-// RateLimitError is a provider telling us to slow down. It matches
-// ErrRateLimited with errors.Is.
-type RateLimitError struct {
-	Provider   string
-	Status     int
-	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-}
-
-func (e *RateLimitError) Error() string {
-	if e.RetryAfter > 0 {
-		return fmt.Sprintf("%s: rate limited (HTTP %d), retry after %s", e.Provider, e.Status, e.RetryAfter)
-	}
-	return fmt.Sprintf("%s: rate limited (HTTP %d)", e.Provider, e.Status)
-}
-
-// Unwrap makes errors.Is(err, ErrRateLimited) true.
-func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+// ErrDataUnavailable means no data could be had, neither from the provider
+// nor from a cache; the job should be retried later. The other errors callers
+// branch on, market.ErrUnknownSymbol and market.ErrRateLimited, are shared
+// with the fundamentals providers.
+var ErrDataUnavailable = errors.New("data unavailable")
 
 // DefaultHTTPTimeout bounds one HTTP request of the yahoo and binance
 // providers when they build their own client.
@@ -114,30 +89,6 @@ func NewProvider(name string, opts ProviderOptions) (Provider, error) {
 		return &Binance{BaseURL: opts.BaseURL, Client: client}, nil
 	}
 	return nil, fmt.Errorf("market data provider %q: must be one of %s", name, strings.Join(ProviderNames(), ", "))
-}
-
-// maxSymbolLen bounds symbols; real ones are far shorter.
-const maxSymbolLen = 32
-
-// NormalizeSymbol trims and upper-cases a symbol and rejects characters no
-// exchange uses (which also keeps symbols safe in URLs and file names).
-func NormalizeSymbol(symbol string) (string, error) {
-	s := strings.ToUpper(strings.TrimSpace(symbol))
-	if s == "" {
-		return "", fmt.Errorf("empty symbol: %w", ErrUnknownSymbol)
-	}
-	if len(s) > maxSymbolLen {
-		return "", fmt.Errorf("symbol %q: longer than %d characters: %w", symbol, maxSymbolLen, ErrUnknownSymbol)
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case strings.ContainsRune(".-_=^/", r):
-		default:
-			return "", fmt.Errorf("symbol %q: character %q is not allowed: %w", symbol, r, ErrUnknownSymbol)
-		}
-	}
-	return s, nil
 }
 
 // checkTimeframe rejects timeframes the bars package does not define.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 // Synthetic is the default provider: made-up but plausible prices that are a
@@ -51,7 +52,7 @@ func (s *Synthetic) now() time.Time {
 // Bars returns the bars opening in [from, to), up to and including the bar open
 // at Now.
 func (s *Synthetic) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("synthetic: %w", err)
 	}
@@ -89,7 +90,7 @@ func (s *Synthetic) Bars(ctx context.Context, symbol string, tf bars.Timeframe, 
 
 // Quote returns the price at Now.
 func (s *Synthetic) Quote(_ context.Context, symbol string) (Quote, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return Quote{}, fmt.Errorf("synthetic: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 // fixedNow is a Wednesday afternoon, 40 minutes into an hourly bar.
@@ -159,9 +160,9 @@ func TestSyntheticErrors(t *testing.T) {
 	ctx := context.Background()
 	s := &Synthetic{Now: clock(fixedNow)}
 	_, err := s.Bars(ctx, "", bars.H1, fixedNow.Add(-time.Hour), fixedNow)
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	_, err = s.Bars(ctx, "AA PL", bars.H1, fixedNow.Add(-time.Hour), fixedNow)
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	_, err = s.Bars(ctx, "AAPL", bars.Timeframe("2h"), fixedNow.Add(-time.Hour), fixedNow)
 	require.ErrorContains(t, err, "must be one of")
 	_, err = s.Bars(ctx, "AAPL", bars.M1, fixedNow.AddDate(-5, 0, 0), fixedNow)

@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 // DefaultYahooURL is Yahoo Finance's API host.
@@ -44,7 +44,7 @@ const defaultYahooUserAgent = "Mozilla/5.0 (compatible; vigil)"
 //     exchange suffixes stay (OCDO.L, 600497.SS, SHOP.TO).
 //
 // Errors: HTTP 404 or {"chart":{"error":{"code":"Not Found",...}}} →
-// ErrUnknownSymbol; 429 → RateLimitError; other statuses and bodies → an
+// market.ErrUnknownSymbol; 429 → market.RateLimitError; other statuses and bodies → an
 // error naming the status and Yahoo's description.
 type Yahoo struct {
 	BaseURL   string       // default DefaultYahooURL
@@ -62,7 +62,7 @@ var yahooIntervals = map[bars.Timeframe]string{
 
 // Bars returns the bars opening in [from, to).
 func (y *Yahoo) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from, to time.Time) (bars.Series, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return nil, fmt.Errorf("yahoo: %w", err)
 	}
@@ -102,7 +102,7 @@ func (y *Yahoo) Bars(ctx context.Context, symbol string, tf bars.Timeframe, from
 // Quote returns meta.regularMarketPrice at meta.regularMarketTime (falling
 // back to the newest non-null close at its timestamp) and meta.currency.
 func (y *Yahoo) Quote(ctx context.Context, symbol string) (Quote, error) {
-	sym, err := NormalizeSymbol(symbol)
+	sym, err := market.NormalizeSymbol(symbol)
 	if err != nil {
 		return Quote{}, fmt.Errorf("yahoo: %w", err)
 	}
@@ -140,7 +140,7 @@ func (y *Yahoo) chart(ctx context.Context, sym string, q url.Values) (*yahooResu
 	if ua == "" {
 		ua = defaultYahooUserAgent
 	}
-	ysym := YahooSymbol(sym)
+	ysym := market.YahooSymbol(sym)
 	r, err := get(ctx, client, "yahoo", base, "/v8/finance/chart/"+url.PathEscape(ysym), q,
 		http.Header{"User-Agent": {ua}, "Accept": {"application/json"}})
 	if err != nil {
@@ -154,13 +154,13 @@ func (y *Yahoo) chart(ctx context.Context, sym string, q url.Values) (*yahooResu
 	if e := body.Chart.Error; decodeErr == nil && e != nil {
 		msg := fmt.Sprintf("yahoo %s: HTTP %d: %s: %s", ysym, r.Status, e.Code, e.Description)
 		if e.Code == "Not Found" || r.Status == http.StatusNotFound {
-			return nil, fmt.Errorf("%s: %w", msg, ErrUnknownSymbol)
+			return nil, fmt.Errorf("%s: %w", msg, market.ErrUnknownSymbol)
 		}
 		return nil, errors.New(msg)
 	}
 	switch {
 	case r.Status == http.StatusNotFound:
-		return nil, fmt.Errorf("yahoo %s: HTTP 404: %s: %w", ysym, snippet(r.Body), ErrUnknownSymbol)
+		return nil, fmt.Errorf("yahoo %s: HTTP 404: %s: %w", ysym, snippet(r.Body), market.ErrUnknownSymbol)
 	case r.Status != http.StatusOK:
 		return nil, fmt.Errorf("yahoo %s: HTTP %d: %s", ysym, r.Status, snippet(r.Body))
 	case decodeErr != nil:
@@ -169,23 +169,6 @@ func (y *Yahoo) chart(ctx context.Context, sym string, q url.Values) (*yahooResu
 		return nil, fmt.Errorf("yahoo %s: chart has no result and no error", ysym)
 	}
 	return &body.Chart.Result[0], nil
-}
-
-// YahooSymbol turns a dotted US share class into Yahoo's dash form (BRK.B →
-// BRK-B) and keeps exchange suffixes: a dot followed by one letter is a share
-// class unless the letter is one of Yahoo's one-letter exchange suffixes
-// (.L London, .F Frankfurt, .V TSX Venture, .T Tokyo). The yahoo providers
-// (bars here, fundamentals) apply it, so callers pass symbols as listed.
-func YahooSymbol(sym string) string {
-	i := strings.LastIndexByte(sym, '.')
-	if i <= 0 || len(sym)-i != 2 {
-		return sym
-	}
-	c := sym[i+1]
-	if c < 'A' || c > 'Z' || strings.IndexByte("LFVT", c) >= 0 {
-		return sym
-	}
-	return sym[:i] + "-" + sym[i+1:]
 }
 
 type yahooChart struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/market"
 )
 
 // recorded is a canned answer: a file under testdata and its status.
@@ -181,7 +182,7 @@ func TestYahooSymbolMapping(t *testing.T) {
 		"BRK.B": "BRK-B", "BF.A": "BF-A", "BRK-B": "BRK-B", "AAPL": "AAPL",
 		"OCDO.L": "OCDO.L", "SAP.F": "SAP.F", "7203.T": "7203.T", "SHOP.TO": "SHOP.TO", "600497.SS": "600497.SS",
 	} {
-		require.Equal(t, want, YahooSymbol(in), in)
+		require.Equal(t, want, market.YahooSymbol(in), in)
 	}
 	y, api := yahooSetup(t)
 	_, err := y.Bars(context.Background(), "brk.b", bars.D1, day(2020, 1, 1), day(2020, 1, 3))
@@ -199,22 +200,22 @@ func TestYahooErrors(t *testing.T) {
 	}
 
 	err := bars1d("INVALID")
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 	require.ErrorContains(t, err, "No data found, symbol may be delisted")
-	require.ErrorIs(t, bars1d("GONE"), ErrUnknownSymbol, "the error body with status 200 too")
+	require.ErrorIs(t, bars1d("GONE"), market.ErrUnknownSymbol, "the error body with status 200 too")
 	_, err = y.Quote(ctx, "INVALID")
-	require.ErrorIs(t, err, ErrUnknownSymbol)
+	require.ErrorIs(t, err, market.ErrUnknownSymbol)
 
 	err = bars1d("BUSY")
-	require.ErrorIs(t, err, ErrRateLimited)
-	var rl *RateLimitError
+	require.ErrorIs(t, err, market.ErrRateLimited)
+	var rl *market.RateLimitError
 	require.ErrorAs(t, err, &rl)
 	require.Equal(t, 30*time.Second, rl.RetryAfter)
 
 	err = bars1d("BROKEN")
 	require.ErrorContains(t, err, "HTTP 502")
-	require.NotErrorIs(t, err, ErrUnknownSymbol)
-	require.NotErrorIs(t, err, ErrRateLimited)
+	require.NotErrorIs(t, err, market.ErrUnknownSymbol)
+	require.NotErrorIs(t, err, market.ErrRateLimited)
 }
 
 func TestYahooTimeoutAndContext(t *testing.T) {

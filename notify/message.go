@@ -42,7 +42,10 @@ type Message struct {
 // Destination holds where a user can be reached; a channel reads the field it
 // needs and returns ErrNoDestination (permanent) when it is empty.
 type Destination struct {
-	WebhookURL     string
+	WebhookURL string
+	// WebhookSecret is the user's own signing secret; empty uses the
+	// channel's shared Webhook.Secret.
+	WebhookSecret  []byte
 	TelegramChatID int64
 }
 

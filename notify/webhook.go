@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -75,7 +76,8 @@ func (e *StatusError) Error() string {
 }
 
 // Webhook posts the message as JSON to Destination.WebhookURL, signed with
-// HMAC-SHA256 (see Sign) when Secret is set.
+// HMAC-SHA256 (see Sign) with the user's own Destination.WebhookSecret, or
+// the shared Secret for users without one.
 //
 // Request: POST with headers Content-Type: application/json,
 // X-Vigil-Timestamp (unix seconds), X-Vigil-Signature ("sha256=<hex>"),
@@ -153,8 +155,8 @@ func (w *Webhook) Send(ctx context.Context, dest Destination, m Message) (Receip
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set(HeaderTimestamp, timestamp)
 	req.Header.Set(HeaderMessageID, m.MessageID)
-	if len(w.Secret) > 0 {
-		req.Header.Set(HeaderSignature, Sign(w.Secret, timestamp, body))
+	if secret := cmp.Or(string(dest.WebhookSecret), string(w.Secret)); secret != "" {
+		req.Header.Set(HeaderSignature, Sign([]byte(secret), timestamp, body))
 	}
 
 	client := w.Client

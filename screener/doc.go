@@ -7,10 +7,11 @@
 // "nasdaq100", not the whole exchange), custom lists, and plain ticker lists
 // (ExpandTarget).
 //
-// It is a pure domain package: no database, job queue, HTTP framework,
-// Telegram or logger. Run takes its data as functions (Sources), so the
-// worker wires in marketdata and fundamentals providers and tests wire in
-// fakes.
+// It is a pure domain package: no database, job queue, HTTP client or
+// framework, Telegram or logger (archtest enforces that it imports no pgx,
+// River, huma or net/http). Figures are market.Fundamentals, from the leaf
+// package market. Run takes its data as functions (Sources), so the worker
+// wires in the marketdata and fundamentals managers and tests wire in fakes.
 //
 //	p, err := screener.ParseParams(taskParams)     // *ParamsError names the field
 //	syms, err := screener.ExpandTarget(p.ScreenerSet, target, custom)

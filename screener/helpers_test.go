@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/vigilhq/vigil/bars"
-	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/market"
 )
 
 // t0 is the open time of the first test bar.
@@ -94,8 +94,8 @@ func walk(symbol string, n int) bars.Series {
 
 // fund returns fundamentals with the given market cap, P/E and average
 // volume (NaN: unknown).
-func fund(symbol string, mcap, pe, vol float64) fundamentals.Fundamentals {
-	return fundamentals.Fundamentals{
+func fund(symbol string, mcap, pe, vol float64) market.Fundamentals {
+	return market.Fundamentals{
 		Symbol: symbol, Name: symbol + " Inc.", Sector: "Information Technology", Currency: "USD",
 		MarketCap: mcap, PERatio: pe, AvgVolume: vol, AsOf: now,
 	}
@@ -103,7 +103,7 @@ func fund(symbol string, mcap, pe, vol float64) fundamentals.Fundamentals {
 
 // fake is an in-memory data source that counts its calls.
 type fake struct {
-	funds    map[string]fundamentals.Fundamentals
+	funds    map[string]market.Fundamentals
 	fundsErr error
 	series   map[string]bars.Series
 	barsErr  map[string]error
@@ -129,7 +129,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	return &bundle{
 		fake: &fake{
-			funds:    map[string]fundamentals.Fundamentals{},
+			funds:    map[string]market.Fundamentals{},
 			series:   map[string]bars.Series{},
 			barsErr:  map[string]error{},
 			barCalls: map[string]int{},
@@ -140,7 +140,7 @@ func setup(t *testing.T) *bundle {
 }
 
 // add registers a symbol's fundamentals and, unless nil, its bars.
-func (f *fake) add(fd fundamentals.Fundamentals, s bars.Series) {
+func (f *fake) add(fd market.Fundamentals, s bars.Series) {
 	f.funds[fd.Symbol] = fd
 	if s != nil {
 		f.series[fd.Symbol] = s
@@ -149,7 +149,7 @@ func (f *fake) add(fd fundamentals.Fundamentals, s bars.Series) {
 
 func (f *fake) sources(concurrency int) Sources {
 	return Sources{
-		Fundamentals: func(ctx context.Context, symbols []string) (map[string]fundamentals.Fundamentals, error) {
+		Fundamentals: func(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
 			f.mu.Lock()
 			f.fundCalls++
 			f.mu.Unlock()
@@ -159,7 +159,7 @@ func (f *fake) sources(concurrency int) Sources {
 			if f.fundsErr != nil {
 				return nil, f.fundsErr
 			}
-			out := map[string]fundamentals.Fundamentals{}
+			out := map[string]market.Fundamentals{}
 			for _, s := range symbols {
 				if fd, ok := f.funds[s]; ok {
 					out[s] = fd
@@ -244,7 +244,7 @@ func missingSymbols(r Result) map[string]string {
 // fundamentals per symbol, generated from the symbol.
 type synthetic struct {
 	symbols []string
-	funds   map[string]fundamentals.Fundamentals
+	funds   map[string]market.Fundamentals
 	series  map[string]bars.Series
 }
 
@@ -252,7 +252,7 @@ func newSynthetic(t testing.TB, nBars int) *synthetic {
 	t.Helper()
 	cs, err := SP500()
 	require.NoError(t, err)
-	s := &synthetic{funds: map[string]fundamentals.Fundamentals{}, series: map[string]bars.Series{}}
+	s := &synthetic{funds: map[string]market.Fundamentals{}, series: map[string]bars.Series{}}
 	for i, c := range cs {
 		s.symbols = append(s.symbols, c.Symbol)
 		s.series[c.Symbol] = walk(c.Symbol, nBars)
@@ -271,8 +271,8 @@ func newSynthetic(t testing.TB, nBars int) *synthetic {
 // sources serves the data set without counting.
 func (s *synthetic) sources() Sources {
 	return Sources{
-		Fundamentals: func(ctx context.Context, symbols []string) (map[string]fundamentals.Fundamentals, error) {
-			out := make(map[string]fundamentals.Fundamentals, len(symbols))
+		Fundamentals: func(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error) {
+			out := make(map[string]market.Fundamentals, len(symbols))
 			for _, sym := range symbols {
 				if f, ok := s.funds[sym]; ok {
 					out[sym] = f

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/bars"
-	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/indicators"
+	"github.com/vigilhq/vigil/market"
 )
 
 // DefaultConcurrency is how many bar fetches Run keeps in flight when
@@ -24,12 +24,12 @@ const volumeBars = 20
 
 // Sources are the data a screener run reads. Symbols are passed as the
 // universe lists them (BRK.B); the providers map them to their own form
-// (marketdata.YahooSymbol).
+// (market.YahooSymbol).
 type Sources struct {
 	// Fundamentals returns the figures of the symbols it knows, keyed by
 	// symbol; an unknown symbol is absent from the map. Run calls it once
 	// for the whole universe. Nil means no fundamentals.
-	Fundamentals func(ctx context.Context, symbols []string) (map[string]fundamentals.Fundamentals, error)
+	Fundamentals func(ctx context.Context, symbols []string) (map[string]market.Fundamentals, error)
 	// Bars returns up to n of symbol's latest bars of timeframe tf, oldest
 	// first. Run calls it at most once per symbol, from up to Concurrency
 	// goroutines; a provider's rate limit is its business. Nil means no bars.
@@ -114,7 +114,7 @@ const (
 // outcome is one symbol's screening.
 type outcome struct {
 	symbol    string
-	fund      fundamentals.Fundamentals
+	fund      market.Fundamentals
 	verdict   verdict
 	reason    string
 	volBars   bool // min_volume waits for the bar fallback
@@ -166,7 +166,7 @@ func Run(ctx context.Context, p Params, symbols []string, src Sources) (Result, 
 
 	crit := p.Criteria
 	needFund := crit.MinMarketCap != nil || crit.MaxPERatio != nil || pl.rank.needsFundamentals()
-	var funds map[string]fundamentals.Fundamentals
+	var funds map[string]market.Fundamentals
 	switch {
 	case src.Fundamentals != nil:
 		f, err := src.Fundamentals(ctx, syms)
@@ -196,7 +196,7 @@ func Run(ctx context.Context, p Params, symbols []string, src Sources) (Result, 
 			o.verdict, o.reason = missing, "no fundamentals"
 			continue
 		default:
-			o.fund = fundamentals.Fundamentals{Symbol: s, MarketCap: math.NaN(), PERatio: math.NaN(), AvgVolume: math.NaN()}
+			o.fund = market.Fundamentals{Symbol: s, MarketCap: math.NaN(), PERatio: math.NaN(), AvgVolume: math.NaN()}
 		}
 		screenFundamentals(o, crit)
 		if o.verdict == candidate && (barsForAll || o.volBars) {

@@ -120,3 +120,24 @@ func tickers(s string) []string {
 	}
 	return out
 }
+
+// Lookup gives a symbol's name and sector from the S&P 500 snapshot, else
+// the Nasdaq-100 one (S&P 500 GICS sectors win for symbols in both); ok is
+// false for a symbol in neither. It is the synthetic fundamentals provider's
+// fundamentals.Options.Lookup.
+func Lookup() func(symbol string) (name, sector string, ok bool) {
+	by := map[string]Constituent{}
+	for _, list := range []func() ([]Constituent, error){nasdaq100, sp500} {
+		cs, err := list()
+		if err != nil {
+			continue
+		}
+		for _, c := range cs { // S&P 500 last: its GICS sectors win
+			by[c.Symbol] = c
+		}
+	}
+	return func(symbol string) (string, string, bool) {
+		c, ok := by[symbol]
+		return c.Name, c.Sector, ok
+	}
+}

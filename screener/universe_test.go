@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/market"
 )
 
 func TestSP500Snapshot(t *testing.T) {
@@ -17,7 +17,7 @@ func TestSP500Snapshot(t *testing.T) {
 	syms, err := ExpandTarget("sp500", "ignored", nil)
 	require.NoError(t, err)
 	require.Contains(t, syms, "BRK.B")
-	require.Equal(t, "BRK-B", marketdata.YahooSymbol("BRK.B"), "the yahoo providers ask for BRK-B")
+	require.Equal(t, "BRK-B", market.YahooSymbol("BRK.B"), "the yahoo providers ask for BRK-B")
 }
 
 func TestExpandTarget(t *testing.T) {
@@ -51,7 +51,7 @@ func TestNasdaq100Snapshot(t *testing.T) {
 		require.Regexp(t, tickerRE, c.Symbol)
 		require.NotEmpty(t, c.Name, c.Symbol)
 		require.NotEmpty(t, c.Sector, c.Symbol)
-		require.Equal(t, c.Symbol, marketdata.YahooSymbol(c.Symbol), "no class shares to map")
+		require.Equal(t, c.Symbol, market.YahooSymbol(c.Symbol), "no class shares to map")
 	}
 	for _, s := range []string{"AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "GOOGL", "COST", "NFLX"} {
 		require.True(t, seen[s], s)
@@ -77,5 +77,22 @@ func TestNasdaq100Snapshot(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sp, 503)
 	require.Contains(t, sp, "BRK.B")
-	require.Equal(t, "BRK-B", marketdata.YahooSymbol("BRK.B"))
+	require.Equal(t, "BRK-B", market.YahooSymbol("BRK.B"))
+}
+
+// Lookup names a symbol from the snapshots: the S&P 500's GICS sector for
+// one in both, the Nasdaq-100's for one only there.
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	lookup := Lookup()
+	name, sector, ok := lookup("AAPL")
+	require.True(t, ok)
+	require.Equal(t, "Apple Inc.", name)
+	require.Equal(t, "Information Technology", sector, "the S&P 500 sector wins")
+	name, sector, ok = lookup("ASML")
+	require.True(t, ok)
+	require.Equal(t, "ASML Holding", name)
+	require.Equal(t, "Technology", sector)
+	_, _, ok = lookup("NOPE")
+	require.False(t, ok)
 }

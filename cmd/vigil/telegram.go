@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,49 +27,56 @@ func cmdTelegram(ctx context.Context, e *env, args []string) error {
 		roles{telegram: true})
 }
 
-// startBot starts the bot on the real Bot API (TELEGRAM_BOT_TOKEN) or on the
-// local stand-in; it reports whether a bot runs.
-func startBot(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, pool *pgxpool.Pool, v *schemas.Validator,
-	jc *jobs.Client, channels map[string]notify.Channel, standIn *telegramtest.Server, log *slog.Logger) (bool, error) {
+// startBot starts the bot in a process with the Telegram role, on the real
+// Bot API (TELEGRAM_BOT_TOKEN) or on the local stand-in; without either it
+// logs that no bot runs.
+func (a *app) startBot() error {
+	if !a.roles.telegram {
+		return nil
+	}
+	cfg, log := a.cfg, a.log
 	token, endpoint := cfg.TelegramBotToken, cfg.TelegramAPIEndpoint
-	if standIn != nil {
-		token, endpoint = standIn.Token(), standIn.Endpoint()
+	if a.standIn != nil {
+		token, endpoint = a.standIn.Token(), a.standIn.Endpoint()
 	}
 	if token == "" {
 		log.Info("no TELEGRAM_BOT_TOKEN: the Telegram bot is not started")
-		return false, nil
+		return nil
 	}
 	// Replies go through the notification channel when this process has
 	// one, so that they share its limiter; either way through the gate the
 	// bot's senders share across processes.
-	tg, ok := channels[notify.ChannelTelegram].(*notify.Telegram)
+	tg, ok := a.channels[notify.ChannelTelegram].(*notify.Telegram)
 	if !ok {
 		var err error
-		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(pool, token)))
+		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pool, token)))
 		if err != nil {
-			return false, fmt.Errorf("telegram bot: %w", err)
+			return fmt.Errorf("telegram bot: %w", err)
 		}
 	}
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: jc.Client, Config: cfg, Validator: v, Logger: log, Kinds: jc.Kinds})
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
+		Logger: log, Kinds: a.client.Kinds})
 	if err != nil {
-		return false, fmt.Errorf("telegram bot: %w", err)
+		return fmt.Errorf("telegram bot: %w", err)
 	}
-	svc, err := newScheduleService(cfg, v, enq, log)
+	svc, err := newScheduleService(cfg, a.validator, enq, log)
 	if err != nil {
-		return false, fmt.Errorf("telegram bot: %w", err)
+		return fmt.Errorf("telegram bot: %w", err)
 	}
-	runs := bot.RunNower(botRuns{jc: jc, cfg: cfg, v: v})
-	b, err := bot.New(bot.Options{Pool: pool, Telegram: tg, Config: cfg, Validator: v, Schedules: svc,
+	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
+	b, err := bot.New(bot.Options{Pool: a.pool, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
 		Logger: log.With("component", "telegram_bot"), Runs: runs})
 	if err != nil {
-		return false, fmt.Errorf("telegram bot: %w", err)
+		return fmt.Errorf("telegram bot: %w", err)
 	}
-	wg.Go(func() {
+	ctx := a.botCtx
+	a.bot.Go(func() {
 		if err := b.Run(ctx); err != nil {
 			log.Error("telegram bot stopped", "error", err)
 		}
 	})
-	return true, nil
+	a.botRunning = true
+	return nil
 }
 
 // botRuns starts the bot's ad-hoc runs with the jobs client: the

@@ -15,8 +15,11 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "invite" {
 		return usersInvite(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "webhook-secret" {
+		return usersWebhookSecret(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]\n       vigil users invite   (prints a one-time code for the bot's /verify)")
+		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]\n       vigil users invite   (prints a one-time code for the bot's /verify)\n       vigil users webhook-secret USER_ID   (issues a webhook signing secret, printed once)")
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return errHelp
 		}
@@ -29,7 +32,7 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 	name := fs.String("name", "", "the user's name (required)")
 	admin := fs.Bool("admin", false, "make the user an admin")
 	telegramID := fs.Int64("telegram-id", 0, "the user's Telegram user id (also used as the chat id)")
-	webhook := fs.String("webhook-url", "", "deliver the user's notifications to this URL (signed with VIGIL_WEBHOOK_SECRET)")
+	webhook := fs.String("webhook-url", "", "deliver the user's notifications to this URL (signed with the user's own secret from `vigil users webhook-secret`, else VIGIL_WEBHOOK_SECRET)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}

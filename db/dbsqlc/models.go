@@ -298,4 +298,5 @@ type User struct {
 	WebhookUrl         *string    `json:"webhook_url"`
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
+	WebhookSecret      *string    `json:"webhook_secret"`
 }

@@ -173,7 +173,7 @@ const userRegisterTelegram = `-- name: UserRegisterTelegram :one
 INSERT INTO users (name, telegram_user_id, telegram_chat_id, status)
 VALUES ($1, $2, $3, 'pending')
 ON CONFLICT (telegram_user_id) DO UPDATE SET telegram_chat_id = EXCLUDED.telegram_chat_id, updated_at = now()
-RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at
+RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret
 `
 
 type UserRegisterTelegramParams struct {
@@ -201,12 +201,13 @@ func (q *Queries) UserRegisterTelegram(ctx context.Context, db DBTX, arg UserReg
 		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WebhookSecret,
 	)
 	return i, err
 }
 
 const userSetStatus = `-- name: UserSetStatus :one
-UPDATE users SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at
+UPDATE users SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret
 `
 
 type UserSetStatusParams struct {
@@ -232,12 +233,13 @@ func (q *Queries) UserSetStatus(ctx context.Context, db DBTX, arg UserSetStatusP
 		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WebhookSecret,
 	)
 	return i, err
 }
 
 const userSetTimezone = `-- name: UserSetTimezone :one
-UPDATE users SET timezone = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at
+UPDATE users SET timezone = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret
 `
 
 type UserSetTimezoneParams struct {
@@ -263,6 +265,7 @@ func (q *Queries) UserSetTimezone(ctx context.Context, db DBTX, arg UserSetTimez
 		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WebhookSecret,
 	)
 	return i, err
 }

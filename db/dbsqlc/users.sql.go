@@ -12,7 +12,7 @@ import (
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status, webhook_url)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at
+RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret
 `
 
 type UserCreateParams struct {
@@ -49,12 +49,13 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WebhookSecret,
 	)
 	return i, err
 }
 
 const userGetByID = `-- name: UserGetByID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at FROM users WHERE id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, error) {
@@ -75,12 +76,13 @@ func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, err
 		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WebhookSecret,
 	)
 	return i, err
 }
 
 const userGetByTelegramID = `-- name: UserGetByTelegramID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at FROM users WHERE telegram_user_id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret FROM users WHERE telegram_user_id = $1
 `
 
 func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUserID *int64) (User, error) {
@@ -101,12 +103,13 @@ func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUser
 		&i.WebhookUrl,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WebhookSecret,
 	)
 	return i, err
 }
 
 const userList = `-- name: UserList :many
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at FROM users ORDER BY id
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret FROM users ORDER BY id
 `
 
 func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
@@ -133,6 +136,7 @@ func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
 			&i.WebhookUrl,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.WebhookSecret,
 		); err != nil {
 			return nil, err
 		}
@@ -157,4 +161,70 @@ type UserMarkUnreachableParams struct {
 func (q *Queries) UserMarkUnreachable(ctx context.Context, db DBTX, arg UserMarkUnreachableParams) error {
 	_, err := db.Exec(ctx, userMarkUnreachable, arg.Reason, arg.ID)
 	return err
+}
+
+const userResealSecret = `-- name: UserResealSecret :execrows
+UPDATE users SET webhook_secret = $1::text WHERE id = $2 AND webhook_secret = $3::text
+`
+
+type UserResealSecretParams struct {
+	Resealed string `json:"resealed"`
+	ID       int64  `json:"id"`
+	Sealed   string `json:"sealed"`
+}
+
+// Replaces a sealed secret with its re-sealed form unless it changed since it was read.
+func (q *Queries) UserResealSecret(ctx context.Context, db DBTX, arg UserResealSecretParams) (int64, error) {
+	result, err := db.Exec(ctx, userResealSecret, arg.Resealed, arg.ID, arg.Sealed)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const userSealedSecrets = `-- name: UserSealedSecrets :many
+SELECT id, webhook_secret::text AS webhook_secret FROM users WHERE webhook_secret IS NOT NULL ORDER BY id
+`
+
+type UserSealedSecretsRow struct {
+	ID            int64  `json:"id"`
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// Every stored sealed secret, for a key rotation.
+func (q *Queries) UserSealedSecrets(ctx context.Context, db DBTX) ([]UserSealedSecretsRow, error) {
+	rows, err := db.Query(ctx, userSealedSecrets)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []UserSealedSecretsRow{}
+	for rows.Next() {
+		var i UserSealedSecretsRow
+		if err := rows.Scan(&i.ID, &i.WebhookSecret); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const userSetWebhookSecret = `-- name: UserSetWebhookSecret :one
+UPDATE users SET webhook_secret = $1::text, updated_at = now() WHERE id = $2 RETURNING id
+`
+
+type UserSetWebhookSecretParams struct {
+	Sealed string `json:"sealed"`
+	ID     int64  `json:"id"`
+}
+
+// Stores a user's sealed webhook signing secret (replacing any earlier one).
+func (q *Queries) UserSetWebhookSecret(ctx context.Context, db DBTX, arg UserSetWebhookSecretParams) (int64, error) {
+	row := db.QueryRow(ctx, userSetWebhookSecret, arg.Sealed, arg.ID)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }

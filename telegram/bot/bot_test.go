@@ -65,7 +65,7 @@ func setup(t *testing.T) *testBundle {
 	d := dbtest.New(t)
 	// Insert-only, with reports and screeners runnable before their workers exist.
 	client, err := jobs.NewClient(jobs.Deps{Pool: d.Pool, Config: config.Default(),
-		ExtraKinds: []string{jobs.KindReport, jobs.KindScreener}})
+		ExtraKinds: []string{config.JobReport, config.JobScreener}})
 	require.NoError(t, err)
 	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: config.Default(),
 		Validator: testValidator(t), Kinds: client.Kinds})

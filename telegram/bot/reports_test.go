@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/jobs"
 )
 
@@ -82,7 +83,7 @@ func TestReportCommand(t *testing.T) {
 	userID := tb.dbUser(t, u).ID
 
 	r := tb.started(t, tb.say(t, u, "/report daily aapl MSFT,AAPL charts"))
-	require.Equal(t, jobs.KindReport, r.JobType)
+	require.Equal(t, config.JobReport, r.JobType)
 	require.Equal(t, userID, r.UserID)
 	require.Equal(t, userID, r.Args.Run.UserID)
 	require.JSONEq(t, `{"report_type":"daily_summary","parameters":{"symbols":["AAPL","MSFT"],"include_charts":true}}`, string(r.Args.Params))
@@ -133,7 +134,7 @@ func TestScreenerCommand(t *testing.T) {
 	other := tb.user(t, StatusVerified, false)
 
 	r := tb.started(t, tb.say(t, u, "/screener sp500 top 5"))
-	require.Equal(t, jobs.KindScreener, r.JobType)
+	require.Equal(t, config.JobScreener, r.JobType)
 	require.Empty(t, r.Args.Target)
 	require.JSONEq(t, `{"screener_set":"sp500","filter_criteria":{},"top_n":5}`, string(r.Args.Params))
 	r = tb.started(t, tb.say(t, u, "/screener SP500 pe<25 cap>10B vol>=1.5M"))

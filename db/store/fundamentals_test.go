@@ -1,4 +1,4 @@
-package jobs
+package store
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/market"
 )
 
 // The fundamentals table keeps what providers returned (unknown numbers as
@@ -20,8 +21,8 @@ func TestFundamentalsStore(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := t.Context()
-	s := FundamentalsStore{Pool: d.Pool}
-	require.NoError(t, s.Save(ctx, "yahoo", []fundamentals.Fundamentals{
+	s := NewFundamentalsStore(d.Pool)
+	require.NoError(t, s.Save(ctx, "yahoo", []market.Fundamentals{
 		{Symbol: "AAPL", Name: "Apple Inc.", MarketCap: 3.4e12, PERatio: 31.2, AvgVolume: 5.5e7, Sector: "Technology", Currency: "USD"},
 		{Symbol: "BFLY", MarketCap: 6e8, PERatio: math.NaN(), AvgVolume: math.NaN()},
 	}))
@@ -45,7 +46,6 @@ func TestFundamentalsStore(t *testing.T) {
 	require.Empty(t, other, "rows are per provider")
 
 	// A manager over the table after a "restart" asks the provider nothing.
-	var _ fundamentals.FreshStore = s
 	m := fundamentals.NewManager(namedProvider{name: "yahoo"}, s, time.Hour, nil)
 	got, err := m.Get(ctx, []string{"AAPL"})
 	require.NoError(t, err)
@@ -58,6 +58,6 @@ type namedProvider struct{ name string }
 
 func (p namedProvider) Name() string { return p.name }
 
-func (p namedProvider) Fundamentals(context.Context, []string) (map[string]fundamentals.Fundamentals, error) {
+func (p namedProvider) Fundamentals(context.Context, []string) (map[string]market.Fundamentals, error) {
 	return nil, errors.New("the provider was called")
 }

@@ -1,0 +1,428 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigilhq/vigil/api"
+	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
+	"github.com/vigilhq/vigil/db/store"
+	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/health"
+	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
+	"github.com/vigilhq/vigil/incidents"
+	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/screener"
+	"github.com/vigilhq/vigil/telegram/telegramtest"
+)
+
+// httpShutdownTimeout bounds how long a listener waits for requests in
+// flight when it stops.
+const httpShutdownTimeout = 5 * time.Second
+
+// app is one vigil process running some roles, in the shape of WTF Dial's
+// Main: newApp takes the validated config, Run builds every dependency from
+// it (pool, market-data providers and managers, stores, notification
+// channels, River client, enqueuer, API, bot), passes them in and starts the
+// roles, and Close stops them in a fixed order (see Close). The packages
+// below build none of these themselves.
+type app struct {
+	name  string // the role name logged and reported in heartbeats
+	roles roles
+	cfg   config.Config
+	log   *slog.Logger
+	demo  bool // seed the demo user and schedules
+
+	validator *schemas.Validator
+	pool      *pgxpool.Pool
+	metrics   *metrics.Metrics
+	// sources and market serve bars (workers, and the API's alert
+	// evaluation); funds serves the screener worker.
+	sources  *marketdata.Sources
+	market   *marketdata.Manager
+	funds    *fundamentals.Manager
+	channels map[string]notify.Channel
+	standIn  *telegramtest.Server // the local Bot API stand-in, or nil
+	client   *jobs.Client
+	enq      *jobs.Enqueuer
+	api      *api.Server
+	apiSrv   *http.Server
+	status   *http.Server
+
+	// scheduler is the enqueuer's state for /health: disabled, running,
+	// stopped.
+	scheduler atomic.Value
+	// clientStarted says the River client runs (and must be stopped).
+	clientStarted bool
+	// The bot and the background loops (enqueuer, heartbeats) each run on
+	// their own context, so that Close stops them one after the other.
+	botCtx, backgroundCtx   context.Context
+	stopBot, stopBackground context.CancelFunc
+	bot, background         sync.WaitGroup
+	botRunning              bool
+	up                      bool // Run completed
+}
+
+// newApp returns the process for roles r with a validated config; nothing
+// is built or started until Run.
+func newApp(name string, r roles, cfg config.Config, log *slog.Logger, demo bool) *app {
+	a := &app{name: name, roles: r, cfg: cfg, log: log, demo: demo}
+	a.botCtx, a.stopBot = context.WithCancel(context.Background())
+	a.backgroundCtx, a.stopBackground = context.WithCancel(context.Background())
+	a.scheduler.Store("disabled")
+	return a
+}
+
+// Run builds the process and starts its roles in named steps, then returns:
+// the roles run until Close. After an error the caller still calls Close,
+// which stops what was started. A ctx that ends during the start-up delay
+// returns nil with nothing started.
+func (a *app) Run(ctx context.Context) error {
+	if err := a.openDatabase(ctx); err != nil {
+		return err
+	}
+	if !a.waitStartupDelay(ctx) {
+		return nil
+	}
+	if err := a.buildChannels(ctx); err != nil {
+		return err
+	}
+	if err := a.buildMarketData(); err != nil {
+		return err
+	}
+	if err := a.startJobs(ctx); err != nil {
+		return err
+	}
+	if err := a.startAPI(); err != nil {
+		return err
+	}
+	a.startScheduler()
+	if err := a.startBot(); err != nil {
+		return err
+	}
+	a.startHeartbeats()
+	if err := a.startStatus(); err != nil {
+		return err
+	}
+	a.up = true
+	a.log.Info("vigil is up", "scheduler", a.roles.scheduler, "worker", a.roles.worker, "client_id", a.client.ID())
+	return nil
+}
+
+// openDatabase compiles the schemas, opens the pool, migrates (serve) or
+// checks the schema is current, and seeds the demo when asked.
+func (a *app) openDatabase(ctx context.Context) error {
+	v, err := schemas.New()
+	if err != nil {
+		return fmt.Errorf("compile schemas: %w", err)
+	}
+	a.validator = v
+	pool, err := openDB(ctx, a.cfg, a.log, a.roles.migrate)
+	if err != nil {
+		return err
+	}
+	a.pool = pool
+	if a.roles.migrate {
+		if err := db.MigrateUp(ctx, pool, a.log.With("component", "migrate")); err != nil {
+			return err
+		}
+	} else if err := requireMigrated(ctx, pool); err != nil {
+		return err
+	}
+	if a.demo {
+		if err := seedDemo(ctx, pool, a.log); err != nil {
+			return err
+		}
+	}
+	a.metrics = metrics.New(pool)
+	return nil
+}
+
+// waitStartupDelay waits SCHEDULER_STARTUP_DELAY; false when ctx ended first.
+func (a *app) waitStartupDelay(ctx context.Context) bool {
+	d := a.cfg.StartupDelay.D()
+	if d <= 0 {
+		return true
+	}
+	a.log.Info("waiting before start (SCHEDULER_STARTUP_DELAY)", "delay", d)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// buildChannels builds the notification channels: the webhook channel, and
+// in a worker the Telegram channel (the Bot API, or in `serve` without a
+// token the local stand-in).
+func (a *app) buildChannels(ctx context.Context) error {
+	a.channels = map[string]notify.Channel{}
+	if a.cfg.WebhookSecret != "" {
+		a.channels[notify.ChannelWebhook] = &notify.Webhook{Secret: []byte(a.cfg.WebhookSecret)}
+	} else {
+		a.channels[notify.ChannelWebhook] = &notify.Webhook{}
+	}
+	if !a.roles.worker {
+		return nil
+	}
+	tg, standIn, err := telegramChannel(ctx, a.cfg, a.pool, a.roles.api, a.log)
+	if err != nil {
+		return err
+	}
+	a.standIn = standIn
+	if tg != nil {
+		a.channels[notify.ChannelTelegram] = tg
+	}
+	return nil
+}
+
+// buildMarketData builds the market-data sources over market_bars and the
+// configured provider's manager (for the workers and the API's alert
+// evaluation), and in a worker the fundamentals manager over the
+// fundamentals table. Other roles never read market data and build none.
+func (a *app) buildMarketData() error {
+	if !a.roles.worker && !a.roles.api {
+		return nil
+	}
+	a.sources = marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir},
+		store.NewBarStore(a.pool), a.cfg.DataCacheTTL.D(), a.log.With("component", "marketdata"))
+	m, err := a.sources.Manager(a.cfg.MarketDataProvider)
+	if err != nil {
+		return err
+	}
+	a.market = m
+	if !a.roles.worker {
+		return nil
+	}
+	funds, err := newFundamentals(a.cfg, store.NewFundamentalsStore(a.pool), a.log)
+	if err != nil {
+		return err
+	}
+	a.funds = funds
+	return nil
+}
+
+// newFundamentals builds the fundamentals manager config asks for: the
+// fundamentals_provider (by default synthetic when market data is synthetic
+// or csv, yahoo when it is yahoo), cached for fundamentals_cache_ttl and
+// stored in st. Synthetic figures carry the S&P 500 and Nasdaq-100
+// snapshots' names and sectors.
+func newFundamentals(cfg config.Config, st fundamentals.Store, log *slog.Logger) (*fundamentals.Manager, error) {
+	p, err := fundamentals.NewProvider(cfg.FundamentalsProviderName(), fundamentals.Options{File: cfg.FundamentalsFile,
+		Lookup: screener.Lookup(), WithSector: true})
+	if err != nil {
+		return nil, err
+	}
+	return fundamentals.NewManager(p, st, cfg.FundamentalsCacheTTL.D(), log.With("component", "fundamentals")), nil
+}
+
+// startJobs builds and starts the River client (working the queues in a
+// worker, the maintenance queue in a scheduler, insert-only otherwise) and
+// the enqueuer.
+func (a *app) startJobs(ctx context.Context) error {
+	client, err := jobs.NewClient(jobs.Deps{Pool: a.pool, Config: a.cfg, Logger: a.log, Channels: a.channels,
+		Work: a.roles.worker, Maintenance: a.roles.scheduler, Metrics: a.metrics,
+		Market: a.market, Sources: a.sources, Fundamentals: a.funds})
+	if err != nil {
+		return err
+	}
+	a.client = client
+	// The client runs until Close, whatever happens to ctx.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	a.clientStarted = true
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pool, Client: client.Client, Config: a.cfg,
+		Validator: a.validator, Logger: a.log, Kinds: client.Kinds, Metrics: a.metrics})
+	if err != nil {
+		return err
+	}
+	a.enq = enq
+	return nil
+}
+
+// startAPI serves the API on api_addr when this process has the API role
+// (and, without a bot token, the stand-in's dev chat page beside it).
+func (a *app) startAPI() error {
+	if !a.roles.api || a.cfg.APIAddr == "" {
+		return nil
+	}
+	server, err := api.New(api.Options{Pool: a.pool, Client: a.client, Enqueuer: a.enq, Config: a.cfg,
+		Validator: a.validator, Market: a.market, Logger: a.log, Metrics: a.metrics})
+	if err != nil {
+		return err
+	}
+	a.api = server
+	ln, err := net.Listen("tcp", a.cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("api listener on %s: %w", a.cfg.APIAddr, err)
+	}
+	handler := server.Handler()
+	if a.standIn != nil {
+		// Without a bot token, a person can chat with the local stand-in.
+		mux := http.NewServeMux()
+		mux.Handle("/dev/chat", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
+		mux.Handle("/dev/chat/", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
+		mux.Handle("/", handler)
+		handler = mux
+		a.log.Info("no TELEGRAM_BOT_TOKEN: notifications go to the local Bot API stand-in",
+			"chat", "http://"+a.cfg.APIAddr+"/dev/chat", "stand_in", a.standIn.URL())
+	}
+	a.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	a.log.Info("api listener", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
+	serve(a.log, "api listener", a.apiSrv, ln)
+	return nil
+}
+
+// startScheduler runs the enqueuer in a scheduler.
+func (a *app) startScheduler() {
+	if !a.roles.scheduler {
+		return
+	}
+	ctx := a.backgroundCtx
+	a.scheduler.Store("running")
+	a.background.Go(func() {
+		if err := a.enq.Run(ctx); err != nil {
+			a.log.Error("scheduler stopped", "error", err)
+		}
+		a.scheduler.Store("stopped")
+	})
+	a.log.Info("scheduler started", "fires_job_types", a.enq.Fireable())
+	mon := incidents.New(incidents.Options{Pool: a.pool, Client: a.client.Client, Config: a.cfg, Logger: a.log, Metrics: a.metrics})
+	a.background.Go(func() { mon.Run(ctx) })
+}
+
+// startHeartbeats starts one heartbeat per role this process runs (system =
+// the role, component = the host), every health_check_interval.
+func (a *app) startHeartbeats() {
+	if a.roles.scheduler {
+		a.beat("scheduler", func() string { return a.scheduler.Load().(string) })
+	}
+	if a.roles.worker {
+		a.beat("worker", func() string { return "running" })
+	}
+	if a.apiSrv != nil {
+		a.beat("api", func() string { return "running" })
+	}
+	if a.botRunning {
+		a.beat("telegram", func() string { return "running" })
+	}
+}
+
+// beat runs the heartbeat of system until Close stops the background loops.
+func (a *app) beat(system string, state func() string) {
+	host, _ := os.Hostname()
+	hb := &health.Heartbeat{Pool: a.pool, System: system, Component: host, Interval: a.cfg.HealthCheckInterval.D(), Logger: a.log,
+		Check: func(context.Context) (string, string, map[string]any) {
+			st := state()
+			status := "HEALTHY"
+			if st != "running" {
+				status = "DOWN"
+			}
+			return status, "", map[string]any{"client_id": a.client.ID(), "process": a.name, "state": st, "pid": os.Getpid()}
+		}}
+	ctx := a.backgroundCtx
+	a.background.Go(func() { hb.Run(ctx) })
+}
+
+// startStatus serves /health, /stats and /metrics on status_addr.
+func (a *app) startStatus() error {
+	if a.cfg.StatusAddr == "" {
+		return nil
+	}
+	workers := "disabled"
+	if a.roles.worker {
+		workers = "running"
+	}
+	components := func() map[string]string {
+		return map[string]string{"scheduler": a.scheduler.Load().(string), "workers": workers, "river_client": "running"}
+	}
+	status := &health.Status{Pool: a.pool, Components: components, Logger: a.log, Metrics: a.metrics.Handler(),
+		Token: a.cfg.StatusToken}
+	ln, err := net.Listen("tcp", a.cfg.StatusAddr)
+	if err != nil {
+		return fmt.Errorf("status listener on %s: %w", a.cfg.StatusAddr, err)
+	}
+	a.status = &http.Server{Handler: status.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	a.log.Info("status listener", "addr", ln.Addr().String(), "health", "http://"+ln.Addr().String()+"/health")
+	serve(a.log, "status listener", a.status, ln)
+	return nil
+}
+
+// serve runs srv on ln until it is shut down.
+func serve(log *slog.Logger, what string, srv *http.Server, ln net.Listener) {
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error(what, "error", err)
+		}
+	}()
+}
+
+// Close stops the process in this order, whatever was started:
+//
+//  1. the API listener stops accepting requests (those in flight finish);
+//  2. the Telegram bot stops polling;
+//  3. the enqueuer and the heartbeats stop;
+//  4. the River client stops fetching, lets running jobs finish within
+//     shutdown_timeout, then cancels the rest (River retries them) and
+//     flushes the run ledger;
+//  5. the status listener stops: it answers /health until the jobs drained;
+//  6. the API's background services, the Telegram stand-in and the pool
+//     close.
+func (a *app) Close() error {
+	timeout := a.cfg.ShutdownTimeout.D()
+	if a.up {
+		a.log.Info("shutting down", "timeout", timeout)
+	}
+	shutdownHTTP(a.apiSrv)
+	a.stopBot()
+	a.bot.Wait()
+	a.stopBackground()
+	a.background.Wait()
+	var err error
+	if a.clientStarted {
+		err = a.client.Shutdown(context.Background(), timeout)
+	}
+	shutdownHTTP(a.status)
+	if a.api != nil {
+		a.api.Close()
+	}
+	if a.standIn != nil {
+		a.standIn.Close()
+	}
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if err != nil {
+		return err
+	}
+	if a.up {
+		a.log.Info("stopped cleanly")
+	}
+	return nil
+}
+
+// shutdownHTTP stops srv (nil: nothing) within httpShutdownTimeout.
+func shutdownHTTP(srv *http.Server) {
+	if srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
