@@ -8,9 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db/store"
+	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/incidents"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/screener"
 )
 
 // TestMessagesAreDelivered: incident messages go through the notification
@@ -19,7 +23,15 @@ import (
 func TestMessagesAreDelivered(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	worker, err := jobs.NewClient(jobs.Deps{Pool: b.pool, Config: b.cfg, Logger: testLogger(), Work: true})
+	// A worker as vigil builds it for the default config (synthetic market
+	// data and fundamentals); only the notification worker has work here.
+	sources := marketdata.NewSources(marketdata.ProviderOptions{}, store.NewBarStore(b.pool), b.cfg.DataCacheTTL.D(), testLogger())
+	market, err := sources.Manager("synthetic")
+	require.NoError(t, err)
+	funds := fundamentals.NewManager(&fundamentals.Synthetic{Lookup: screener.Lookup()},
+		store.NewFundamentalsStore(b.pool), b.cfg.FundamentalsCacheTTL.D(), testLogger())
+	worker, err := jobs.NewClient(jobs.Deps{Pool: b.pool, Config: b.cfg, Logger: testLogger(), Work: true,
+		Sources: sources, Market: market, Fundamentals: funds})
 	require.NoError(t, err)
 	require.NoError(t, worker.Start(b.ctx))
 	t.Cleanup(func() { _ = worker.Shutdown(context.Background(), time.Second) })
