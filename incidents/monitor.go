@@ -128,7 +128,9 @@ func (m *Monitor) Check(ctx context.Context, now time.Time) (Result, error) {
 		checked := map[string]bool{}
 		checks := m.checks()
 		for _, kind := range Kinds() {
+			start := time.Now()
 			got, err := m.runCheck(ctx, tx, checks[kind], now)
+			m.log.Debug("incident check ran", "kind", kind, "took", time.Since(start), "problems", len(got))
 			if err != nil {
 				if res.Failed == nil {
 					res.Failed = map[string]error{}

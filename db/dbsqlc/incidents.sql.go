@@ -37,11 +37,15 @@ func (q *Queries) IncidentAdmins(ctx context.Context, db DBTX) ([]int64, error) 
 }
 
 const incidentCheckFailedJobs = `-- name: IncidentCheckFailedJobs :many
-WITH f AS (
+WITH f AS MATERIALIZED (
     SELECT r.id, r.job_type, r.job_id, r.error, r.finished_at,
            r.job_type || ': ' || vigil_error_class(r.error) AS subject
     FROM job_schedule_runs r
     WHERE r.status = 'FAILED' AND r.finished_at > $2::timestamptz AND r.finished_at <= $3::timestamptz
+), latest AS (
+    SELECT DISTINCT ON (subject) subject, last_seen FROM incidents
+    WHERE kind = 'job_failed' AND subject IN (SELECT DISTINCT f.subject FROM f)
+    ORDER BY subject, id DESC
 )
 SELECT f.subject::text AS subject, f.job_type::text AS job_type,
        count(*)::bigint AS failures,
@@ -52,11 +56,7 @@ SELECT f.subject::text AS subject, f.job_type::text AS job_type,
        (array_agg(f.id ORDER BY f.finished_at DESC, f.id DESC))[1]::int AS last_run_id,
        COALESCE((array_agg(f.error ORDER BY f.finished_at DESC, f.id DESC))[1], '')::text AS last_error
 FROM f
-LEFT JOIN LATERAL (
-    SELECT last_seen FROM incidents
-    WHERE kind = 'job_failed' AND subject = f.subject
-    ORDER BY id DESC LIMIT 1
-) i ON true
+LEFT JOIN latest i ON i.subject = f.subject
 GROUP BY f.subject, f.job_type
 ORDER BY f.subject
 LIMIT $1
@@ -82,7 +82,7 @@ type IncidentCheckFailedJobsRow struct {
 
 // FAILED runs finished in (since, now], one row per (job type, error class),
 // with how many finished after the last_seen of the class's latest incident
-// (its new failures).
+// (its new failures). Each error is classified once (MATERIALIZED).
 func (q *Queries) IncidentCheckFailedJobs(ctx context.Context, db DBTX, arg IncidentCheckFailedJobsParams) ([]IncidentCheckFailedJobsRow, error) {
 	rows, err := db.Query(ctx, incidentCheckFailedJobs, arg.MaxRows, arg.Since, arg.Now)
 	if err != nil {
