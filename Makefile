@@ -41,6 +41,8 @@ fuzz: ## run each fuzz target briefly (FUZZTIME=5s, or a count such as 4000x)
 	$(GO) test -run='^$$' -fuzz='^FuzzSchemaAgreement$$' -fuzztime=$(FUZZTIME) ./alerts/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseParams$$' -fuzztime=$(FUZZTIME) ./screener/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCommand$$' -fuzztime=$(FUZZTIME) ./telegram/bot/
+	$(GO) test -run='^$$' -fuzz='^FuzzTextJSON$$' -fuzztime=$(FUZZTIME) ./textcheck/
+	$(GO) test -run='^$$' -fuzz='^FuzzTextString$$' -fuzztime=$(FUZZTIME) ./textcheck/
 	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./secrets/
 
 $(SQLC):

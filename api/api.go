@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -103,6 +104,7 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
 	hapi.UseMiddleware(newRequestMetrics(o.Metrics, log).middleware)
+	hapi.UseMiddleware(textMiddleware(hapi)) // bad text is a 422 before anything reads the database
 	hapi.UseMiddleware(h.authMiddleware(hapi))
 	h.register(hapi)
 
@@ -215,7 +217,8 @@ func (h *handler) register(api huma.API) {
 }
 
 // op registers one authenticated operation. errs are the documented error
-// statuses beyond 401, 403 (blocked user) and 500, which every operation has.
+// statuses beyond 401, 403 (blocked user), 422 (text with NUL or invalid
+// UTF-8) and 500, which every operation has.
 func op[I, O any](api huma.API, id, method, path, summary, tag string, status int,
 	fn func(context.Context, *I) (*O, error), errs ...int) {
 	operation(api, huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag},
@@ -230,9 +233,13 @@ func opd[I, O any](api huma.API, id, method, path, summary, description, tag str
 }
 
 // operation registers o as an authenticated operation with the error
-// statuses every operation has (401, 403, 500) and errs.
+// statuses every operation has (401, 403, 422 for text textMiddleware
+// refuses, 500) and errs.
 func operation[I, O any](api huma.API, o huma.Operation, fn func(context.Context, *I) (*O, error), errs ...int) {
 	o.Security = []map[string][]string{{bearerScheme: {}}}
 	o.Errors = append([]int{http.StatusUnauthorized, http.StatusForbidden}, errs...)
+	if !slices.Contains(o.Errors, http.StatusUnprocessableEntity) {
+		o.Errors = append(o.Errors, http.StatusUnprocessableEntity)
+	}
 	huma.Register(api, o, fn)
 }

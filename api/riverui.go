@@ -39,7 +39,7 @@ func (h *handler) mountRiverUI(ctx context.Context, mux *http.ServeMux) (*riveru
 	mux.HandleFunc("GET "+riverUIPrefix+"/login", h.riverUILogin)
 	mux.HandleFunc("POST "+riverUIPrefix+"/login", h.riverUILogin)
 	mux.HandleFunc("GET "+riverUIPrefix+"/logout", riverUILogout)
-	mux.Handle(riverUIPrefix+"/", h.requireAdmin(ui))
+	mux.Handle(riverUIPrefix+"/", textGuard(h.requireAdmin(ui)))
 	return ui, nil
 }
 

@@ -98,9 +98,13 @@ func (s *Service) WaitReason(jobType string) *string {
 	return &r
 }
 
-// Parse checks what needs no database: the cron, its time zone and DST
-// options, and task_params against the job type's schema.
+// Parse checks what needs no database: the text of the fields (checkText),
+// the cron, its time zone and DST options, and task_params against the job
+// type's schema.
 func (s *Service) Parse(d *Definition) (*schedule.Schedule, error) {
+	if err := d.checkText(); err != nil {
+		return nil, err
+	}
 	sch, err := schedule.Parse(d.Cron, d.Timezone, d.options())
 	if err != nil {
 		return nil, err

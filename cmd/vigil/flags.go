@@ -38,7 +38,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL (overrides SCHEDULER_DATABASE_URL / DATABASE_URL)")
 }
 
-// parse parses flags, mapping -h/--help to errHelp.
+// parse parses flags, mapping -h/--help to errHelp, and refuses values
+// that cannot be stored as text (checkFlagText).
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -46,7 +47,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		}
 		return err
 	}
-	return nil
+	return checkFlagText(fs)
 }
 
 // parseMixed parses flags that may come before or after positional

@@ -74,6 +74,10 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 	}
 	verified := known && user.Status == StatusVerified
 
+	if msg := textProblem(m.Text); msg != "" {
+		r.text = msg
+		return r, nil
+	}
 	cmd, perr := ParseCommand(m.Text)
 	if perr != nil {
 		var ue *UsageError
@@ -173,9 +177,9 @@ func helpText(verified, admin bool) string {
 }
 
 func displayName(m *tgbotapi.Message) string {
-	name := strings.TrimSpace(m.From.UserName)
+	name := strings.TrimSpace(storableName(m.From.UserName))
 	if name == "" {
-		name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
+		name = strings.TrimSpace(storableName(m.From.FirstName + " " + m.From.LastName))
 	}
 	if name == "" {
 		name = fmt.Sprintf("telegram:%d", m.From.ID)
