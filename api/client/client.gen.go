@@ -78,6 +78,54 @@ func (e ComponentHealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IncidentKind.
+const (
+	ChannelFailing IncidentKind = "channel_failing"
+	FireLag        IncidentKind = "fire_lag"
+	HeartbeatStale IncidentKind = "heartbeat_stale"
+	JobFailed      IncidentKind = "job_failed"
+	QueueBacklog   IncidentKind = "queue_backlog"
+	SlowJob        IncidentKind = "slow_job"
+)
+
+// Valid indicates whether the value is a known member of the IncidentKind enum.
+func (e IncidentKind) Valid() bool {
+	switch e {
+	case ChannelFailing:
+		return true
+	case FireLag:
+		return true
+	case HeartbeatStale:
+		return true
+	case JobFailed:
+		return true
+	case QueueBacklog:
+		return true
+	case SlowJob:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncidentState.
+const (
+	IncidentStateOpen     IncidentState = "open"
+	IncidentStateResolved IncidentState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the IncidentState enum.
+func (e IncidentState) Valid() bool {
+	switch e {
+	case IncidentStateOpen:
+		return true
+	case IncidentStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotifyRequestNotificationType.
 const (
 	NotifyRequestNotificationTypeAlert    NotifyRequestNotificationType = "alert"
@@ -513,6 +561,27 @@ func (e ListAuditParamsSource) Valid() bool {
 	case ListAuditParamsSourceWebhook:
 		return true
 	case ListAuditParamsSourceWorker:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIncidentsParamsState.
+const (
+	ListIncidentsParamsStateAll      ListIncidentsParamsState = "all"
+	ListIncidentsParamsStateOpen     ListIncidentsParamsState = "open"
+	ListIncidentsParamsStateResolved ListIncidentsParamsState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ListIncidentsParamsState enum.
+func (e ListIncidentsParamsState) Valid() bool {
+	switch e {
+	case ListIncidentsParamsStateAll:
+		return true
+	case ListIncidentsParamsStateOpen:
+		return true
+	case ListIncidentsParamsStateResolved:
 		return true
 	default:
 		return false
@@ -975,6 +1044,54 @@ type HoldingInput struct {
 	//
 	// Example: 10
 	Quantity float64 `json:"quantity"`
+}
+
+// Incident defines model for Incident.
+type Incident struct {
+	// Count Checks that saw it (job_failed: failed runs)
+	Count   int64        `json:"count"`
+	Details interface{}  `json:"details"`
+	ID      int64        `json:"id"`
+	Kind    IncidentKind `json:"kind"`
+
+	// LastSeen The last check that saw it (job_failed: the last failure)
+	LastSeen time.Time `json:"last_seen"`
+
+	// NotifiedOpenAt When the admins' open message was queued
+	NotifiedOpenAt *time.Time `json:"notified_open_at"`
+
+	// NotifiedResolveAt When the admins' resolve message was queued
+	NotifiedResolveAt *time.Time `json:"notified_resolve_at"`
+	OpenedAt          time.Time  `json:"opened_at"`
+
+	// Reopened Times it came back within incident_cooldown after resolving (no message was sent)
+	Reopened int32 `json:"reopened"`
+
+	// ResolvedAt null while open
+	ResolvedAt *time.Time    `json:"resolved_at"`
+	State      IncidentState `json:"state"`
+
+	// Subject What is failing: job type and error class, queue, system/component, job type, scheduler or channel
+	//
+	// Example: alert: provider timeout after #
+	Subject string `json:"subject"`
+
+	// Summary What the latest check saw, for people
+	Summary string `json:"summary"`
+}
+
+// IncidentKind defines model for Incident.Kind.
+type IncidentKind string
+
+// IncidentState defines model for Incident.State.
+type IncidentState string
+
+// IncidentList defines model for IncidentList.
+type IncidentList struct {
+	Items *[]Incident `json:"items"`
+
+	// NextCursor Pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // NewHolding defines model for NewHolding.
@@ -1522,6 +1639,19 @@ type ListAuditParams struct {
 // ListAuditParamsSource defines parameters for ListAudit.
 type ListAuditParamsSource string
 
+// ListIncidentsParams defines parameters for ListIncidents.
+type ListIncidentsParams struct {
+	// State Open incidents, resolved ones, or all
+	State *ListIncidentsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListIncidentsParamsState defines parameters for ListIncidents.
+type ListIncidentsParamsState string
+
 // ListRunsParams defines parameters for ListRuns.
 type ListRunsParams struct {
 	JobType *ListRunsParamsJobType `form:"job_type,omitempty" json:"job_type,omitempty"`
@@ -1774,6 +1904,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIncidents List incidents (admins)
+	//
+	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+	//
+	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+	ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateWebhookSecret Issue a new webhook signing secret
 	//
@@ -2176,6 +2313,23 @@ func (c *Client) RunAlert(ctx context.Context, body RunAlertJSONRequestBody, req
 // Corresponds with GET /api/audit (the `ListAudit` operationId).
 func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIncidents List incidents (admins)
+//
+// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+//
+// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIncidentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3144,6 +3298,84 @@ func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request,
 		if params.Until != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListIncidentsRequest constructs an http.Request for the ListIncidents method
+func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/incidents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4878,6 +5110,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
 
+	// ListIncidentsWithResponse List incidents (admins)
+	//
+	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+	ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error)
+
 	// RotateWebhookSecretWithResponse Issue a new webhook signing secret
 	//
 	// Gives you a new signing secret for your webhook notifications and returns it: this answer is the only time it is shown (it is stored encrypted). From now on every request to your webhook carries `X-Vigil-Signature: sha256=HMAC-SHA256(secret, timestamp + "." + body)`, with the timestamp from `X-Vigil-Timestamp`; the previous secret (or the server's shared one) stops verifying at once. 409 when the server has no `secret_key` to store it with.
@@ -5485,6 +5726,82 @@ func (r ListAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIncidentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ErrorModel
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIncidentsResponse) GetJSON200() *IncidentList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON400() *ErrorModel {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIncidentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIncidentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIncidentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIncidentsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8231,6 +8548,21 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 	return ParseListAuditResponse(rsp)
 }
 
+// ListIncidentsWithResponse List incidents (admins)
+//
+// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error) {
+	rsp, err := c.ListIncidents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIncidentsResponse(rsp)
+}
+
 // RotateWebhookSecretWithResponse Issue a new webhook signing secret
 //
 // Gives you a new signing secret for your webhook notifications and returns it: this answer is the only time it is shown (it is stored encrypted). From now on every request to your webhook carries `X-Vigil-Signature: sha256=HMAC-SHA256(secret, timestamp + "." + body)`, with the timestamp from `X-Vigil-Timestamp`; the previous secret (or the server's shared one) stops verifying at once. 409 when the server has no `secret_key` to store it with.
@@ -9047,6 +9379,67 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AuditList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListIncidentsResponse parses an HTTP response from a ListIncidentsWithResponse call
+func ParseListIncidentsResponse(rsp *http.Response) (*ListIncidentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIncidentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

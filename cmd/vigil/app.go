@@ -20,6 +20,7 @@ import (
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/health"
+	"github.com/vigilhq/vigil/incidents"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
@@ -302,6 +303,8 @@ func (a *app) startScheduler() {
 		a.scheduler.Store("stopped")
 	})
 	a.log.Info("scheduler started", "fires_job_types", a.enq.Fireable())
+	mon := incidents.New(incidents.Options{Pool: a.pool, Client: a.client.Client, Config: a.cfg, Logger: a.log, Metrics: a.metrics})
+	a.background.Go(func() { mon.Run(ctx) })
 }
 
 // startHeartbeats starts one heartbeat per role this process runs (system =

@@ -143,6 +143,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdStatus(ctx, tx, r, user)
 	case "approve", "block":
 		return b.cmdAdmin(ctx, tx, r, cmd, user)
+	case "incidents":
+		return b.cmdIncidents(ctx, tx, r, user)
 	}
 	r.text = "Unknown command. Send /help to see the commands."
 	return r, nil
@@ -171,7 +173,7 @@ func helpText(verified, admin bool) string {
 	}
 	b.WriteString("Commands:\n\n")
 	for _, name := range commandOrder {
-		if (name == "approve" || name == "block") && !admin {
+		if (name == "approve" || name == "block" || name == "incidents") && !admin {
 			continue
 		}
 		b.WriteString(usages[name] + "\n\n")

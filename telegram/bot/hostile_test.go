@@ -38,6 +38,7 @@ var hostileExamples = map[string][]string{
 	"status":     {"/status"},
 	"approve":    {"/approve %[2]d"},
 	"block":      {"/block %[2]d"},
+	"incidents":  {"/incidents"},
 }
 
 type botHostile struct {

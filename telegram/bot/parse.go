@@ -150,12 +150,13 @@ var usages = map[string]string{
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
+	"incidents":  "/incidents — (admins) open incidents of the service and the latest resolved ones",
 }
 
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"timezone", "status", "approve", "block"}
+	"timezone", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -182,6 +183,7 @@ var descriptions = map[string]string{
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
 	"block":      "Admins: block a user",
+	"incidents":  "Admins: open incidents",
 }
 
 func usage(name, problem string) *UsageError {
@@ -213,7 +215,7 @@ func ParseCommand(text string) (Command, error) {
 	}
 	fields := strings.Fields(cmd.Args)
 	switch name {
-	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets":
+	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets", "incidents":
 		// Arguments are ignored.
 	case "verify":
 		if len(fields) != 1 {
