@@ -93,6 +93,11 @@ type Config struct {
 	// DatabaseURL is a postgres:// URL or key=value DSN; "" lets the caller
 	// fall back to its development default.
 	DatabaseURL string `json:"database_url"`
+	// PooledDatabaseURL, when set, is a connection through PgBouncer in
+	// transaction pooling mode for the short transactions (API, schedule
+	// enqueuing, bot, job inserts); River's workers and LISTEN/NOTIFY, and
+	// migrations keep DatabaseURL (a direct or session-pooled connection).
+	PooledDatabaseURL string `json:"pooled_database_url"`
 	// MaxWorkers is the worker count of each job type's queue whose
 	// JobType.Workers is 0.
 	MaxWorkers int `json:"max_workers"`

@@ -58,6 +58,11 @@ func (c Config) Validate() error {
 			v.add("database_url", "%v", err)
 		}
 	}
+	if c.PooledDatabaseURL != "" {
+		if err := checkDatabaseURL(c.PooledDatabaseURL); err != nil {
+			v.add("pooled_database_url", "%v", err)
+		}
+	}
 	between(v, "max_workers", c.MaxWorkers, 1, maxQueueWorkers)
 	atLeast(v, "data_cache_ttl", c.DataCacheTTL, 0)
 	if _, err := c.Keyring(); err != nil {

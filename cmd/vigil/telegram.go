@@ -49,12 +49,12 @@ func (a *app) startBot() error {
 	tg, ok := a.channels[notify.ChannelTelegram].(*notify.Telegram)
 	if !ok {
 		var err error
-		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pool, token)))
+		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pooled, token)))
 		if err != nil {
 			return fmt.Errorf("telegram bot: %w", err)
 		}
 	}
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pooled, ListenPool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
 		Logger: log, Kinds: a.client.Kinds})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
@@ -66,7 +66,7 @@ func (a *app) startBot() error {
 	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
 	// Backtests (/alert … test, /alerttest) read the same market data as the
 	// alert worker.
-	b, err := bot.New(bot.Options{Pool: a.pool, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
+	b, err := bot.New(bot.Options{Pool: a.pooled, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
 		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
