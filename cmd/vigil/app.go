@@ -53,7 +53,7 @@ type app struct {
 	// transactions (API, enqueuer, bot, job inserts): pooled_database_url
 	// through PgBouncer when set, else pool itself.
 	pool, pooled *pgxpool.Pool
-	metrics   *metrics.Metrics
+	metrics      *metrics.Metrics
 	// sources and market serve bars (workers, and the API's alert
 	// evaluation); funds serves the screener worker.
 	sources  *marketdata.Sources
