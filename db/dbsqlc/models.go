@@ -62,6 +62,24 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type AlertDigest struct {
+	UserID      int64      `json:"user_id"`
+	WindowStart *time.Time `json:"window_start"`
+	Fires       int32      `json:"fires"`
+}
+
+type AlertFire struct {
+	ID              int64       `json:"id"`
+	ScheduleID      int32       `json:"schedule_id"`
+	UserID          int64       `json:"user_id"`
+	RunID           int64       `json:"run_id"`
+	FiredAt         time.Time   `json:"fired_at"`
+	Outcome         string      `json:"outcome"`
+	Message         string      `json:"message"`
+	DigestWindow    *time.Time  `json:"digest_window"`
+	DigestMessageID pgtype.UUID `json:"digest_message_id"`
+}
+
 type ApiToken struct {
 	ID          int64      `json:"id"`
 	UserID      int64      `json:"user_id"`
@@ -281,6 +299,37 @@ type TelegramState struct {
 	BotID        string    `json:"bot_id"`
 	UpdateOffset int64     `json:"update_offset"`
 	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+type TradingAction struct {
+	ID        int64           `json:"id"`
+	UserID    int64           `json:"user_id"`
+	Source    string          `json:"source"`
+	Key       string          `json:"key"`
+	Bot       string          `json:"bot"`
+	Symbol    string          `json:"symbol"`
+	Side      string          `json:"side"`
+	SizePct   pgtype.Float8   `json:"size_pct"`
+	Status    string          `json:"status"`
+	Details   json.RawMessage `json:"details"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+type TradingviewReceipt struct {
+	UserID     int64     `json:"user_id"`
+	BodySha256 []byte    `json:"body_sha256"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+type TradingviewToken struct {
+	UserID      int64      `json:"user_id"`
+	Selector    string     `json:"selector"`
+	SecretHash  []byte     `json:"secret_hash"`
+	TokenPrefix string     `json:"token_prefix"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	WindowStart *time.Time `json:"window_start"`
+	WindowCount int32      `json:"window_count"`
 }
 
 type User struct {
