@@ -38,6 +38,8 @@ type AlertResult struct {
 	Missing   []string           `json:"missing,omitempty"`
 	State     string             `json:"state"`
 	MessageID string             `json:"message_id,omitempty"`
+	// Delivery is what flood control and the digest made of a fire.
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // AlertWorker evaluates a group of alerts (same symbol, timeframe and fire
@@ -55,6 +57,8 @@ type AlertWorker struct {
 	NowFunc func() time.Time
 	// beforeCommit is a test hook called after every write, before commit.
 	beforeCommit func() error
+	// flood is flood control and the per-user digest (flood.go).
+	flood floodControl
 }
 
 // Timeout is the alert type's max_runtime (SCHEDULER_ALERT_TIMEOUT).
@@ -134,6 +138,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 		var states dbsqlc.ScheduleSetStatesParams
 		var notes []river.InsertManyParams
 		events := make([]RunEvent, 0, len(items))
+		gate := w.flood.begin(w.Config, log, now)
 		for _, it := range items {
 			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
 				At: now, WorkerID: workerID, Status: StatusCompleted}
@@ -149,6 +154,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 					states.States = append(states.States, string(newState))
 				}
 				if note != nil {
+					gate.fired(len(events), it.Run, res, note)
 					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, config.JobNotification)})
 					attrs := []any{"run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
 						"user_id", it.Run.UserID, "condition", res.Condition, "price", res.Price}
@@ -160,6 +166,9 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 				}
 			}
 			events = append(events, ev)
+		}
+		if notes, err = gate.close(ctx, tx, events, notes); err != nil {
+			return err
 		}
 		if len(states.Ids) > 0 {
 			// A state write is not an edit: as for the scheduler's own

@@ -9,7 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/google/uuid"
 )
 
 const alertDigestLock = `-- name: AlertDigestLock :many
@@ -128,12 +128,12 @@ func (q *Queries) AlertFiresDeleteOlderThan(ctx context.Context, db DBTX, before
 }
 
 const alertFiresDigested = `-- name: AlertFiresDigested :exec
-UPDATE alert_fires SET digest_message_id = $1 WHERE id = ANY($2::bigint[])
+UPDATE alert_fires SET digest_message_id = $1::uuid WHERE id = ANY($2::bigint[])
 `
 
 type AlertFiresDigestedParams struct {
-	MessageID pgtype.UUID `json:"message_id"`
-	Ids       []int64     `json:"ids"`
+	MessageID uuid.UUID `json:"message_id"`
+	Ids       []int64   `json:"ids"`
 }
 
 // Marks held fires as listed in a digest message.
@@ -145,7 +145,7 @@ func (q *Queries) AlertFiresDigested(ctx context.Context, db DBTX, arg AlertFire
 const alertFiresInsert = `-- name: AlertFiresInsert :exec
 INSERT INTO alert_fires (schedule_id, user_id, run_id, fired_at, outcome, message, digest_window)
 SELECT t.schedule_id, t.user_id, t.run_id, $1::timestamptz, t.outcome, t.message,
-       NULLIF(t.digest_window, '-infinity'::timestamptz)
+       NULLIF(t.digest_window, '0001-01-01 00:00:00+00'::timestamptz)
 FROM (SELECT unnest($2::int[]) AS schedule_id, unnest($3::bigint[]) AS user_id,
              unnest($4::bigint[]) AS run_id, unnest($5::text[]) AS outcome,
              unnest($6::text[]) AS message, unnest($7::timestamptz[]) AS digest_window) AS t
@@ -161,7 +161,7 @@ type AlertFiresInsertParams struct {
 	DigestWindows []time.Time `json:"digest_windows"`
 }
 
-// Records the fires of one alert job (digest_windows: -infinity for none).
+// Records the fires of one alert job (digest_windows: 0001-01-01 UTC for none).
 func (q *Queries) AlertFiresInsert(ctx context.Context, db DBTX, arg AlertFiresInsertParams) error {
 	_, err := db.Exec(ctx, alertFiresInsert,
 		arg.FiredAt,
@@ -177,13 +177,13 @@ func (q *Queries) AlertFiresInsert(ctx context.Context, db DBTX, arg AlertFiresI
 
 const alertHeldFires = `-- name: AlertHeldFires :many
 SELECT id, schedule_id, run_id, fired_at, message FROM alert_fires
-WHERE user_id = $1 AND digest_window = $2 AND outcome = 'held' AND digest_message_id IS NULL
+WHERE user_id = $1 AND digest_window = $2::timestamptz AND outcome = 'held' AND digest_message_id IS NULL
 ORDER BY fired_at, id
 `
 
 type AlertHeldFiresParams struct {
-	UserID       int64      `json:"user_id"`
-	DigestWindow *time.Time `json:"digest_window"`
+	UserID       int64     `json:"user_id"`
+	DigestWindow time.Time `json:"digest_window"`
 }
 
 type AlertHeldFiresRow struct {

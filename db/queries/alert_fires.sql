@@ -11,10 +11,10 @@ WHERE f.schedule_id = ANY(@ids::int[]) AND f.fired_at > @since::timestamptz
 GROUP BY f.schedule_id;
 
 -- name: AlertFiresInsert :exec
--- Records the fires of one alert job (digest_windows: -infinity for none).
+-- Records the fires of one alert job (digest_windows: 0001-01-01 UTC for none).
 INSERT INTO alert_fires (schedule_id, user_id, run_id, fired_at, outcome, message, digest_window)
 SELECT t.schedule_id, t.user_id, t.run_id, @fired_at::timestamptz, t.outcome, t.message,
-       NULLIF(t.digest_window, '-infinity'::timestamptz)
+       NULLIF(t.digest_window, '0001-01-01 00:00:00+00'::timestamptz)
 FROM (SELECT unnest(@schedule_ids::int[]) AS schedule_id, unnest(@user_ids::bigint[]) AS user_id,
              unnest(@run_ids::bigint[]) AS run_id, unnest(@outcomes::text[]) AS outcome,
              unnest(@messages::text[]) AS message, unnest(@digest_windows::timestamptz[]) AS digest_window) AS t;
@@ -42,12 +42,12 @@ SELECT user_id FROM alert_digests WHERE user_id = @user_id FOR UPDATE;
 -- name: AlertHeldFires :many
 -- The held fires of one user's digest window not yet listed in a digest.
 SELECT id, schedule_id, run_id, fired_at, message FROM alert_fires
-WHERE user_id = @user_id AND digest_window = @digest_window AND outcome = 'held' AND digest_message_id IS NULL
+WHERE user_id = @user_id AND digest_window = @digest_window::timestamptz AND outcome = 'held' AND digest_message_id IS NULL
 ORDER BY fired_at, id;
 
 -- name: AlertFiresDigested :exec
 -- Marks held fires as listed in a digest message.
-UPDATE alert_fires SET digest_message_id = @message_id WHERE id = ANY(@ids::bigint[]);
+UPDATE alert_fires SET digest_message_id = @message_id::uuid WHERE id = ANY(@ids::bigint[]);
 
 -- name: AlertFiresDeleteOlderThan :execrows
 -- Retention: fires recorded before a time.
