@@ -200,6 +200,9 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	h.registerWebhookSecret(api)
 
+	// Inbound webhooks (TradingView alerts).
+	h.registerTradingView(api)
+
 	// Platform health.
 	op(api, "get-health", http.MethodGet, "/api/v1/health", "Overall platform health", "health", 0, h.health)
 	op(api, "list-health-systems", http.MethodGet, "/api/v1/health/systems", "Health of every system", "health", 0, h.healthSystems)

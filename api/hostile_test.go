@@ -318,6 +318,25 @@ func hostileFixtures() map[string]hostileFixture {
 		"create-notification":   notification,
 		"rotate-webhook-secret": {build: none},
 
+		"rotate-tradingview-token": {build: none},
+		"tradingview-webhook": {
+			build: func(b *bundle, u user) hostileReq {
+				tok := b.must(http.StatusOK, b.do(http.MethodPost, "/api/me/tradingview-token", u.token, nil))
+				return hostileReq{path: map[string]string{"token": tok["token"].(string)},
+					body: map[string]any{"message": "AAPL crossed 200", "ticker": "AAPL", "price": 187.5}}
+			},
+			// The queued job's alert: what the worker notifies.
+			stored: func(b *bundle, u user, _ hostileReq, _ resp) map[string]any {
+				var args []byte
+				require.NoError(b.t, b.pool.QueryRow(b.ctx, "SELECT args FROM river_job WHERE kind = 'tradingview_alert' AND (args->>'user_id')::bigint = $1",
+					u.id).Scan(&args))
+				var m map[string]any
+				require.NoError(b.t, json.Unmarshal(args, &m))
+				return m
+			},
+			roundTrip: map[string]string{"body.message": "alert.message"},
+		},
+
 		"get-health":            {build: none},
 		"list-health-systems":   {build: none},
 		"list-health-unhealthy": {build: none},

@@ -531,6 +531,24 @@ func (e SystemSummaryStatus) Valid() bool {
 	}
 }
 
+// Defines values for TradingViewAcceptedFormat.
+const (
+	JSON TradingViewAcceptedFormat = "json"
+	Text TradingViewAcceptedFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the TradingViewAcceptedFormat enum.
+func (e TradingViewAcceptedFormat) Valid() bool {
+	switch e {
+	case JSON:
+		return true
+	case Text:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditParamsSource.
 const (
 	ListAuditParamsSourceAPI        ListAuditParamsSource = "api"
@@ -1591,6 +1609,52 @@ type SystemSummary struct {
 // SystemSummaryStatus defines model for SystemSummary.Status.
 type SystemSummaryStatus string
 
+// TradingViewAccepted defines model for TradingViewAccepted.
+type TradingViewAccepted struct {
+	// Actions Trading-bot actions the body asks for
+	Actions int64 `json:"actions"`
+
+	// BodySha256 SHA-256 of the body: the same body within the replay window is refused
+	BodySha256 string `json:"body_sha256"`
+
+	// Format How the body was read
+	Format TradingViewAcceptedFormat `json:"format"`
+
+	// JobID The River job that delivers it
+	JobID int64 `json:"job_id"`
+
+	// Status queued: a worker sends the message and stores the actions
+	//
+	// Example: queued
+	Status string `json:"status"`
+}
+
+// TradingViewAcceptedFormat How the body was read
+type TradingViewAcceptedFormat string
+
+// TradingViewToken defines model for TradingViewToken.
+type TradingViewToken struct {
+	// MaxBodyBytes Largest body accepted (tradingview_max_body_bytes)
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+
+	// Path The webhook's path on this API: prefix it with the server's address
+	//
+	// Example: /hooks/tradingview/tv_…
+	Path string `json:"path"`
+
+	// Prefix The token's first characters, for recognising it later
+	Prefix string `json:"prefix"`
+
+	// RateLimitPerMinute Requests per minute the token may make (tradingview_rate_limit)
+	RateLimitPerMinute int64 `json:"rate_limit_per_minute"`
+
+	// ReplayWindowSeconds How long the same body is refused as a replay (tradingview_replay_window)
+	ReplayWindowSeconds int64 `json:"replay_window_seconds"`
+
+	// Token The token, shown only in this answer
+	Token string `json:"token"`
+}
+
 // TriggerScheduleInputBody defines model for TriggerScheduleInputBody.
 type TriggerScheduleInputBody struct {
 	// Force Run even if the overlap policy would refuse
@@ -1746,6 +1810,34 @@ type PreviewScheduleParams struct {
 	N *int64 `form:"n,omitempty" json:"n,omitempty"`
 }
 
+// TradingviewWebhookJSONBody defines parameters for TradingviewWebhook.
+type TradingviewWebhookJSONBody struct {
+	// Action buy, sell or exit ({{strategy.order.action}}; also: side)
+	Action *string `json:"action,omitempty"`
+
+	// Actions Actions of schemas/actions.v1.json: [{bot, side, size_pct, symbol}]
+	Actions *[]map[string]interface{} `json:"actions,omitempty"`
+
+	// Bot The trading bot an action is for
+	Bot *string `json:"bot,omitempty"`
+
+	// Message The text to notify (also: text)
+	Message *string `json:"message,omitempty"`
+
+	// Price {{close}}; a quoted number is read too
+	Price *float32 `json:"price,omitempty"`
+
+	// SizePct Percent of equity (buy) or of the position (sell)
+	SizePct *float32 `json:"size_pct,omitempty"`
+
+	// Ticker {{ticker}}; an exchange prefix (NASDAQ:AAPL) is dropped
+	Ticker               *string                `json:"ticker,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// TradingviewWebhookTextBody defines parameters for TradingviewWebhook.
+type TradingviewWebhookTextBody = string
+
 // BacktestAlertJSONRequestBody defines body for BacktestAlert for application/json ContentType.
 type BacktestAlertJSONRequestBody = BacktestAlertInputBody
 
@@ -1787,6 +1879,170 @@ type PutScreenerSetJSONRequestBody = ScreenerSetInput
 
 // RunScreenerJSONRequestBody defines body for RunScreener for application/json ContentType.
 type RunScreenerJSONRequestBody = ScreenerRequest
+
+// TradingviewWebhookJSONRequestBody defines body for TradingviewWebhook for application/json ContentType.
+type TradingviewWebhookJSONRequestBody TradingviewWebhookJSONBody
+
+// TradingviewWebhookTextRequestBody defines body for TradingviewWebhook for text/plain ContentType.
+type TradingviewWebhookTextRequestBody = TradingviewWebhookTextBody
+
+// Getter for additional properties for TradingviewWebhookJSONBody. Returns the specified
+// element and whether it was found
+func (a TradingviewWebhookJSONBody) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TradingviewWebhookJSONBody
+func (a *TradingviewWebhookJSONBody) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TradingviewWebhookJSONBody to handle AdditionalProperties
+func (a *TradingviewWebhookJSONBody) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["action"]; found {
+		err = json.Unmarshal(raw, &a.Action)
+		if err != nil {
+			return fmt.Errorf("error reading 'action': %w", err)
+		}
+		delete(object, "action")
+	}
+
+	if raw, found := object["actions"]; found {
+		err = json.Unmarshal(raw, &a.Actions)
+		if err != nil {
+			return fmt.Errorf("error reading 'actions': %w", err)
+		}
+		delete(object, "actions")
+	}
+
+	if raw, found := object["bot"]; found {
+		err = json.Unmarshal(raw, &a.Bot)
+		if err != nil {
+			return fmt.Errorf("error reading 'bot': %w", err)
+		}
+		delete(object, "bot")
+	}
+
+	if raw, found := object["message"]; found {
+		err = json.Unmarshal(raw, &a.Message)
+		if err != nil {
+			return fmt.Errorf("error reading 'message': %w", err)
+		}
+		delete(object, "message")
+	}
+
+	if raw, found := object["price"]; found {
+		err = json.Unmarshal(raw, &a.Price)
+		if err != nil {
+			return fmt.Errorf("error reading 'price': %w", err)
+		}
+		delete(object, "price")
+	}
+
+	if raw, found := object["size_pct"]; found {
+		err = json.Unmarshal(raw, &a.SizePct)
+		if err != nil {
+			return fmt.Errorf("error reading 'size_pct': %w", err)
+		}
+		delete(object, "size_pct")
+	}
+
+	if raw, found := object["ticker"]; found {
+		err = json.Unmarshal(raw, &a.Ticker)
+		if err != nil {
+			return fmt.Errorf("error reading 'ticker': %w", err)
+		}
+		delete(object, "ticker")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TradingviewWebhookJSONBody to handle AdditionalProperties
+func (a TradingviewWebhookJSONBody) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Action != nil {
+		object["action"], err = json.Marshal(a.Action)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'action': %w", err)
+		}
+	}
+
+	if a.Actions != nil {
+		object["actions"], err = json.Marshal(a.Actions)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'actions': %w", err)
+		}
+	}
+
+	if a.Bot != nil {
+		object["bot"], err = json.Marshal(a.Bot)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bot': %w", err)
+		}
+	}
+
+	if a.Message != nil {
+		object["message"], err = json.Marshal(a.Message)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'message': %w", err)
+		}
+	}
+
+	if a.Price != nil {
+		object["price"], err = json.Marshal(a.Price)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'price': %w", err)
+		}
+	}
+
+	if a.SizePct != nil {
+		object["size_pct"], err = json.Marshal(a.SizePct)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'size_pct': %w", err)
+		}
+	}
+
+	if a.Ticker != nil {
+		object["ticker"], err = json.Marshal(a.Ticker)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'ticker': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1911,6 +2167,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 	ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateTradingviewToken Issue a new TradingView webhook token
+	//
+	// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+	//
+	// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+	RotateTradingviewToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateWebhookSecret Issue a new webhook signing secret
 	//
@@ -2228,6 +2491,33 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/health/unhealthy (the `ListHealthUnhealthy` operationId).
 	ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TradingviewWebhookWithBody Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TradingviewWebhook Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhook(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TradingviewWebhookWithTextBody Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `text/plain` content type.
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithTextBody(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // BacktestAlertWithBody Backtest an alert: how often it would have fired
@@ -2330,6 +2620,23 @@ func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEdit
 // Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListIncidentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateTradingviewToken Issue a new TradingView webhook token
+//
+// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+//
+// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+func (c *Client) RotateTradingviewToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateTradingviewTokenRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3127,6 +3434,63 @@ func (c *Client) ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
+// TradingviewWebhookWithBody Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *Client) TradingviewWebhookWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTradingviewWebhookRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TradingviewWebhook Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *Client) TradingviewWebhook(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTradingviewWebhookRequest(c.Server, token, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TradingviewWebhookWithTextBody Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `text/plain` content type.
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *Client) TradingviewWebhookWithTextBody(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTradingviewWebhookRequestWithTextBody(c.Server, token, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewBacktestAlertRequest calls the generic BacktestAlert builder with application/json body
 func NewBacktestAlertRequest(server string, body BacktestAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3416,6 +3780,33 @@ func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRotateTradingviewTokenRequest constructs an http.Request for the RotateTradingviewToken method
+func NewRotateTradingviewTokenRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/tradingview-token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5021,6 +5412,64 @@ func NewListHealthUnhealthyRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewTradingviewWebhookRequest calls the generic TradingviewWebhook builder with application/json body
+func NewTradingviewWebhookRequest(server string, token string, body TradingviewWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTradingviewWebhookRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewTradingviewWebhookRequestWithTextBody calls the generic TradingviewWebhook builder with text/plain body
+func NewTradingviewWebhookRequestWithTextBody(server string, token string, body TradingviewWebhookTextRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	if stringer, ok := interface{}(body).(fmt.Stringer); ok {
+		bodyReader = strings.NewReader(stringer.String())
+	} else {
+		bodyReader = strings.NewReader(fmt.Sprint(body))
+	}
+	return NewTradingviewWebhookRequestWithBody(server, token, "text/plain", bodyReader)
+}
+
+// NewTradingviewWebhookRequestWithBody constructs an http.Request for the TradingviewWebhook method, with any body, and a specified content type
+func NewTradingviewWebhookRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/hooks/tradingview/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -5118,6 +5567,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 	ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error)
+
+	// RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
+	//
+	// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+	RotateTradingviewTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateTradingviewTokenResponse, error)
 
 	// RotateWebhookSecretWithResponse Issue a new webhook signing secret
 	//
@@ -5481,6 +5939,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/health/unhealthy (the `ListHealthUnhealthy` operationId).
 	ListHealthUnhealthyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListHealthUnhealthyResponse, error)
+
+	// TradingviewWebhookWithBodyWithResponse Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error)
+
+	// TradingviewWebhookWithResponse Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithResponse(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error)
+
+	// TradingviewWebhookWithTextBodyWithResponse Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithTextBodyWithResponse(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error)
 }
 
 // BacktestAlertResponse201Headers the declared response headers of an HTTP 201 response for BacktestAlert
@@ -5802,6 +6287,75 @@ func (r ListIncidentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListIncidentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateTradingviewTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TradingViewToken
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateTradingviewTokenResponse) GetJSON200() *TradingViewToken {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateTradingviewTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateTradingviewTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateTradingviewTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateTradingviewTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8473,6 +9027,89 @@ func (r ListHealthUnhealthyResponse) ContentType() string {
 	return ""
 }
 
+type TradingviewWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *TradingViewAccepted
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TradingviewWebhookResponse) GetJSON202() *TradingViewAccepted {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON413() *ErrorModel {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON429() *ErrorModel {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TradingviewWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TradingviewWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TradingviewWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TradingviewWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
 //
 // Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
@@ -8561,6 +9198,21 @@ func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListIncidentsResponse(rsp)
+}
+
+// RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
+//
+// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+func (c *ClientWithResponses) RotateTradingviewTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateTradingviewTokenResponse, error) {
+	rsp, err := c.RotateTradingviewToken(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateTradingviewTokenResponse(rsp)
 }
 
 // RotateWebhookSecretWithResponse Issue a new webhook signing secret
@@ -9208,6 +9860,51 @@ func (c *ClientWithResponses) ListHealthUnhealthyWithResponse(ctx context.Contex
 	return ParseListHealthUnhealthyResponse(rsp)
 }
 
+// TradingviewWebhookWithBodyWithResponse Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *ClientWithResponses) TradingviewWebhookWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error) {
+	rsp, err := c.TradingviewWebhookWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTradingviewWebhookResponse(rsp)
+}
+
+// TradingviewWebhookWithResponse Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *ClientWithResponses) TradingviewWebhookWithResponse(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error) {
+	rsp, err := c.TradingviewWebhook(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTradingviewWebhookResponse(rsp)
+}
+
+// TradingviewWebhookWithTextBodyWithResponse Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *ClientWithResponses) TradingviewWebhookWithTextBodyWithResponse(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error) {
+	rsp, err := c.TradingviewWebhookWithTextBody(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTradingviewWebhookResponse(rsp)
+}
+
 // ParseBacktestAlertResponse parses an HTTP response from a BacktestAlertWithResponse call
 func ParseBacktestAlertResponse(rsp *http.Response) (*BacktestAlertResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9451,6 +10148,60 @@ func ParseListIncidentsResponse(rsp *http.Response) (*ListIncidentsResponse, err
 			return nil, err
 		}
 		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateTradingviewTokenResponse parses an HTTP response from a RotateTradingviewTokenWithResponse call
+func ParseRotateTradingviewTokenResponse(rsp *http.Response) (*RotateTradingviewTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateTradingviewTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TradingViewToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest ErrorModel
@@ -11717,6 +12468,74 @@ func ParseListHealthUnhealthyResponse(rsp *http.Response) (*ListHealthUnhealthyR
 			return nil, err
 		}
 		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTradingviewWebhookResponse parses an HTTP response from a TradingviewWebhookWithResponse call
+func ParseTradingviewWebhookResponse(rsp *http.Response) (*TradingviewWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TradingviewWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest TradingViewAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel
