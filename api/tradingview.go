@@ -117,7 +117,7 @@ func (h *handler) registerTradingView(api huma.API) {
 		OperationID: "tradingview-webhook", Method: http.MethodPost, Path: tradingViewHookPath,
 		// No bearer token: the token in the path authenticates the request.
 		Security: []map[string][]string{{}},
-		Summary: "Receive a TradingView alert", Description: tradingViewHookDoc, Tags: []string{"webhooks"},
+		Summary:  "Receive a TradingView alert", Description: tradingViewHookDoc, Tags: []string{"webhooks"},
 		DefaultStatus: http.StatusAccepted,
 		// huma answers 413 when the body reaches the limit: one byte more is allowed.
 		MaxBodyBytes: int64(maxBody) + 1, BodyReadTimeout: tradingViewReadTimeout,

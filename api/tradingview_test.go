@@ -136,7 +136,7 @@ func TestTradingViewWebhook(t *testing.T) {
 		`{"ticker": "AAPL", "bot": "swing", "action": "buy"}`:                  "body.size_pct",
 		`{"ticker": "AAPL", "bot": "swing", "action": "buy", "size_pct": 500}`: "body.size_pct",
 		`{"bot": "swing", "action": "buy", "size_pct": 5}`:                     "body.ticker",
-		`{"price": "{{close}}"}`:                                               "body.price",
+		`{"price": "{{close}}"}`: "body.price",
 		`{"actions": [{"bot": "a", "side": "exit", "qty": 1}], "ticker": "A"}`: "body.actions[0].qty",
 	} {
 		r := b.hook(token, "application/json", body)
