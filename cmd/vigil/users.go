@@ -18,8 +18,11 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "webhook-secret" {
 		return usersWebhookSecret(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "tradingview-token" {
+		return usersTradingViewToken(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]\n       vigil users invite   (prints a one-time code for the bot's /verify)\n       vigil users webhook-secret USER_ID   (issues a webhook signing secret, printed once)")
+		fmt.Fprintln(e.stdout, "Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL]\n       vigil users invite   (prints a one-time code for the bot's /verify)\n       vigil users webhook-secret USER_ID   (issues a webhook signing secret, printed once)\n       vigil users tradingview-token USER_ID   (issues a TradingView webhook token, printed once)")
 		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 			return errHelp
 		}
