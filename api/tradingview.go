@@ -181,6 +181,9 @@ func (h *handler) tradingViewHook(ctx context.Context, in *tradingViewHookInput)
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		take, err := h.q.TradingViewTake(ctx, tx, dbsqlc.TradingViewTakeParams{UserID: userID, Now: now,
 			ExpiredBefore: now.Add(-rateWindow)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNoHook // the user went away since the token was checked
+		}
 		if err != nil {
 			return fmt.Errorf("take from the webhook rate limit of user %d: %w", userID, err)
 		}
