@@ -73,7 +73,13 @@ type app struct {
 	stopBot, stopBackground context.CancelFunc
 	bot, background         sync.WaitGroup
 	botRunning              bool
-	up                      bool // Run completed
+	// botTelegram is the bot's Bot API client; botStopped says its loop
+	// returned (health checks read both).
+	botTelegram *notify.Telegram
+	botStopped  atomic.Bool
+	// apiAddr is the API listener's address, for its health check.
+	apiAddr string
+	up      bool // Run completed
 }
 
 // newApp returns the process for roles r with a validated config; nothing
@@ -283,6 +289,7 @@ func (a *app) startAPI() error {
 			"chat", "http://"+a.cfg.APIAddr+"/dev/chat", "stand_in", a.standIn.URL())
 	}
 	a.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	a.apiAddr = ln.Addr().String()
 	a.log.Info("api listener", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
 	serve(a.log, "api listener", a.apiSrv, ln)
 	return nil
@@ -305,33 +312,21 @@ func (a *app) startScheduler() {
 }
 
 // startHeartbeats starts one heartbeat per role this process runs (system =
-// the role, component = the host), every health_check_interval.
+// the role, component = the host), every health_check_interval, each with
+// the checks of that role (see roleComponents).
 func (a *app) startHeartbeats() {
-	if a.roles.scheduler {
-		a.beat("scheduler", func() string { return a.scheduler.Load().(string) })
-	}
-	if a.roles.worker {
-		a.beat("worker", func() string { return "running" })
-	}
-	if a.apiSrv != nil {
-		a.beat("api", func() string { return "running" })
-	}
-	if a.botRunning {
-		a.beat("telegram", func() string { return "running" })
+	for _, system := range a.systems() {
+		a.beat(system)
 	}
 }
 
 // beat runs the heartbeat of system until Close stops the background loops.
-func (a *app) beat(system string, state func() string) {
+func (a *app) beat(system string) {
 	host, _ := os.Hostname()
-	hb := &health.Heartbeat{Pool: a.pool, System: system, Component: host, Interval: a.cfg.HealthCheckInterval.D(), Logger: a.log,
-		Check: func(context.Context) (string, string, map[string]any) {
-			st := state()
-			status := "HEALTHY"
-			if st != "running" {
-				status = "DOWN"
-			}
-			return status, "", map[string]any{"client_id": a.client.ID(), "process": a.name, "state": st, "pid": os.Getpid()}
+	hb := &health.Heartbeat{Pool: a.pool, System: system, Component: host, Interval: a.cfg.HealthCheckInterval.D(),
+		Logger: a.log, Probes: a.heartbeatProbes(system),
+		Metadata: func() map[string]any {
+			return map[string]any{"client_id": a.client.ID(), "process": a.name, "pid": os.Getpid()}
 		}}
 	ctx := a.backgroundCtx
 	a.background.Go(func() { hb.Run(ctx) })
@@ -342,15 +337,15 @@ func (a *app) startStatus() error {
 	if a.cfg.StatusAddr == "" {
 		return nil
 	}
-	workers := "disabled"
-	if a.roles.worker {
-		workers = "running"
+	comps := a.processComponents()
+	var disabled []string
+	for _, name := range statusComponents {
+		if _, ok := comps[name]; !ok {
+			disabled = append(disabled, name)
+		}
 	}
-	components := func() map[string]string {
-		return map[string]string{"scheduler": a.scheduler.Load().(string), "workers": workers, "river_client": "running"}
-	}
-	status := &health.Status{Pool: a.pool, Components: components, Logger: a.log, Metrics: a.metrics.Handler(),
-		Token: a.cfg.StatusToken}
+	status := &health.Status{Pool: a.pool, Components: comps, Disabled: disabled, Logger: a.log,
+		Metrics: a.metrics.Handler(), Token: a.cfg.StatusToken}
 	ln, err := net.Listen("tcp", a.cfg.StatusAddr)
 	if err != nil {
 		return fmt.Errorf("status listener on %s: %w", a.cfg.StatusAddr, err)

@@ -70,7 +70,9 @@ func (a *app) startBot() error {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	ctx := a.botCtx
+	a.botTelegram = tg
 	a.bot.Go(func() {
+		defer a.botStopped.Store(true)
 		if err := b.Run(ctx); err != nil {
 			log.Error("telegram bot stopped", "error", err)
 		}
