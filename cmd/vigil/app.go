@@ -79,6 +79,9 @@ type app struct {
 	botStopped  atomic.Bool
 	// apiAddr is the API listener's address, for its health check.
 	apiAddr string
+	// stopScheduler stops the enqueuer alone (the heartbeats go on and
+	// report it DOWN).
+	stopScheduler context.CancelFunc
 	up      bool // Run completed
 }
 
@@ -302,8 +305,13 @@ func (a *app) startScheduler() {
 	}
 	ctx := a.backgroundCtx
 	a.scheduler.Store("running")
+	// The enqueuer can be stopped alone (stopScheduler); Close stops it with
+	// the other background loops.
+	enqCtx, stop := context.WithCancel(ctx)
+	a.stopScheduler = stop
 	a.background.Go(func() {
-		if err := a.enq.Run(ctx); err != nil {
+		defer stop()
+		if err := a.enq.Run(enqCtx); err != nil {
 			a.log.Error("scheduler stopped", "error", err)
 		}
 		a.scheduler.Store("stopped")

@@ -58,6 +58,11 @@ func benchNode(ctx context.Context, e *env, args []string) error {
 	if *url == "" {
 		return errors.New("--database-url is required")
 	}
-	log := newLogger(e.stderr, config.Default(), "vigil-bench-node").With("role", *role)
+	// A node logs warnings and errors only: at info level every job's
+	// "Job alert_123 executed successfully" line would flood the bench's
+	// output.
+	cfg := config.Default()
+	cfg.LogLevel = "warn"
+	log := newLogger(e.stderr, cfg, "vigil-bench-node").With("role", *role)
 	return bench.RunNode(ctx, *role, *url, log)
 }

@@ -38,7 +38,9 @@ func runRoles(ctx context.Context, e *env, args []string, name, help string, r r
 	if err != nil {
 		return err
 	}
-	log := newLogger(e.stderr, cfg, "vigil").With("role", name)
+	// service is the role, as in the design's structured logs ("service":
+	// "scheduler").
+	log := newLogger(e.stderr, cfg, name)
 	a := newApp(name, r, cfg, log, demo)
 	if err := a.Run(ctx); err != nil {
 		_ = a.Close()
