@@ -82,7 +82,7 @@ type app struct {
 	// stopScheduler stops the enqueuer alone (the heartbeats go on and
 	// report it DOWN).
 	stopScheduler context.CancelFunc
-	up      bool // Run completed
+	up            bool // Run completed
 }
 
 // newApp returns the process for roles r with a validated config; nothing

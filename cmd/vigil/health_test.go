@@ -209,4 +209,3 @@ func keysOf[V any](m map[string]V) []string {
 	}
 	return out
 }
-
