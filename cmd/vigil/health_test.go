@@ -15,6 +15,8 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/health"
+	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
 // beat is the latest msg_system_health row of a system.
@@ -208,4 +210,63 @@ func keysOf[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The bot's role beats its polling loop and the Bot API: stopping the loop
+// turns the telegram role DOWN at its next beat.
+func TestAppStoppedBotTurnsDown(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	cfg := fastBeats(d.URL)
+	cfg.APIAddr = freePort(t) // the API role brings the local Bot API stand-in
+	a := newApp("serve", roles{worker: true, api: true, telegram: true}, cfg, slog.New(slog.DiscardHandler), false)
+	require.NoError(t, a.Run(t.Context()))
+	defer func() { _ = a.Close() }()
+	require.Eventually(t, func() bool { return latestBeat(t, d, "telegram").Status == health.Healthy },
+		30*time.Second, 20*time.Millisecond)
+	b := latestBeat(t, d, "telegram")
+	require.ElementsMatch(t, []string{"database", "job_store", "telegram_bot", "telegram"}, keysOf(b.Checks))
+	require.Equal(t, telegramtest.DefaultUsername, b.Checks["telegram"].Metadata["get_me"].(map[string]any)["metadata"].(map[string]any)["username"])
+
+	a.stopBot()
+	a.bot.Wait()
+	require.Eventually(t, func() bool { return latestBeat(t, d, "telegram").Status == health.Down },
+		30*time.Second, 20*time.Millisecond, "the next beat says DOWN")
+	require.Equal(t, "telegram_bot: the Telegram bot's polling loop has stopped", latestBeat(t, d, "telegram").Error)
+}
+
+// The Telegram check: DOWN while getMe fails and nothing has worked since,
+// DEGRADED when the latest request failed, HEALTHY once a request works
+// again (getMe is not asked again within telegramCheckEvery).
+func TestTelegramProbe(t *testing.T) {
+	t.Parallel()
+	srv := telegramtest.New(telegramtest.Options{NoLimits: true})
+	defer srv.Close()
+	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint(), notify.WithTelegramUnpaced())
+	require.NoError(t, err)
+	probe := telegramProbe(tg)
+	ctx := context.Background()
+
+	srv.Inject(telegramtest.Fault{Kind: telegramtest.ServerError, Method: "getMe", Status: 502})
+	c := probe(ctx)
+	require.Equal(t, health.Down, c.Status)
+	require.Contains(t, c.Message(), "getMe: ")
+
+	srv.Inject(telegramtest.Fault{Kind: telegramtest.ServerError, Status: 500})
+	_, err = tg.Send(ctx, notify.Destination{TelegramChatID: 1}, notify.Message{MessageID: "m1", Text: "hi"})
+	require.Error(t, err)
+	require.Equal(t, health.Down, probe(ctx).Status, "getMe failed and nothing worked since")
+
+	_, err = tg.Send(ctx, notify.Destination{TelegramChatID: 1}, notify.Message{MessageID: "m2", Text: "hi"})
+	require.NoError(t, err)
+	c = probe(ctx)
+	require.Equal(t, health.Healthy, c.Status, "a request worked after the cached getMe failure: %s", c.Message())
+
+	srv.Inject(telegramtest.Fault{Kind: telegramtest.TooManyRequests})
+	_, err = tg.Send(ctx, notify.Destination{TelegramChatID: 1}, notify.Message{MessageID: "m3", Text: "hi"})
+	require.Error(t, err)
+	c = probe(ctx)
+	require.Equal(t, health.Degraded, c.Status)
+	require.Contains(t, c.Message(), "last Bot API request failed: ")
+	require.Contains(t, c.Message(), "Too Many Requests")
 }
