@@ -122,6 +122,18 @@ func TestMarketIsALeaf(t *testing.T) {
 	}
 }
 
+// TestOutcomeIsALeaf keeps health/outcome importable from the channels and
+// the providers (notify, marketdata): it imports the standard library only.
+func TestOutcomeIsALeaf(t *testing.T) {
+	t.Parallel()
+	pkg := module + "/health/outcome"
+	graph := deps(t, pkg)
+	nonStd := func(p string) bool { return p != pkg && !graph[p].Standard }
+	for _, v := range violations(graph, pkg, nonStd) {
+		t.Errorf("package health/outcome must import only the standard library (chain: %s)", v)
+	}
+}
+
 // TestProvidersDoNoDatabaseIO keeps the market-data and fundamentals
 // providers free of the database and the job queue: their stores are in
 // db/store (they may use net/http, to reach their providers).
