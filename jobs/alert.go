@@ -223,7 +223,7 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 	}
 	took := time.Since(workStart)
 	for i, it := range items {
-		logRunOutcome(ctx, w.Logger, config.JobAlert, it.Run, job.ID, job.Attempt, events[i].Status, events[i].Error, took,
+		logRunOutcome(ctx, w.Logger, "", config.JobAlert, it.Run, job.ID, job.Attempt, events[i].Status, events[i].Error, took,
 			"ticker", a.Symbol, "timeframe", a.Timeframe)
 	}
 	return nil

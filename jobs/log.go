@@ -41,29 +41,47 @@ func formatSeconds(s float64) string { return strconv.FormatFloat(s, 'f', -1, 64
 // logRunOutcome writes the design's line for one run's attempt: INFO "Job
 // alert_123 executed successfully in 2.3s", ERROR "Job screener_456
 // failed: …" when it will not be retried, WARN when it will be (or was
-// cancelled). log carries the component (componentOf). Fields: job_id
-// (the schedule id), run_id,
-// user_id, river_job_id, job_type, attempt and the group context
-// (execution_time in seconds, plus extra).
-func logRunOutcome(ctx context.Context, log *slog.Logger, kind string, ref RunRef, riverJobID int64, attempt int,
+// cancelled). component is added unless "" (log carries it already).
+// Fields: job_id (the schedule id), run_id, user_id, river_job_id,
+// job_type, attempt and the group context (execution_time in seconds, plus
+// extra). Nothing is built when the level is off.
+func logRunOutcome(ctx context.Context, log *slog.Logger, component, kind string, ref RunRef, riverJobID int64, attempt int,
 	status, msg string, took time.Duration, extra ...any) {
+	var level slog.Level
+	switch {
+	case status == StatusCompleted:
+		level = slog.LevelInfo
+	case status == StatusFailed:
+		level = slog.LevelError
+	case status == StatusCancelled, status == StatusPending && msg != "":
+		level = slog.LevelWarn
+	default:
+		return // snoozed
+	}
+	if !log.Enabled(ctx, level) {
+		return
+	}
 	name := jobName(kind, ref)
 	secs := seconds(took)
-	attrs := []any{"job_id", ref.ScheduleID, "run_id", ref.RunID, "user_id", ref.UserID,
-		"river_job_id", riverJobID, "job_type", kind, "attempt", attempt,
-		slog.Group("context", append([]any{"execution_time", secs}, extra...)...)}
+	var text string
 	switch status {
 	case StatusCompleted:
-		log.InfoContext(ctx, fmt.Sprintf("Job %s executed successfully in %s", name, formatSeconds(secs)), attrs...)
+		text = fmt.Sprintf("Job %s executed successfully in %s", name, formatSeconds(secs))
 	case StatusFailed:
-		log.ErrorContext(ctx, fmt.Sprintf("Job %s failed: %s", name, msg), attrs...)
+		text = fmt.Sprintf("Job %s failed: %s", name, msg)
 	case StatusCancelled:
-		log.WarnContext(ctx, fmt.Sprintf("Job %s cancelled: %s", name, msg), attrs...)
-	case StatusPending:
-		if msg != "" {
-			log.WarnContext(ctx, fmt.Sprintf("Job %s failed, will retry: %s", name, msg), attrs...)
-		}
+		text = fmt.Sprintf("Job %s cancelled: %s", name, msg)
+	default:
+		text = fmt.Sprintf("Job %s failed, will retry: %s", name, msg)
 	}
+	attrs := make([]any, 0, 16)
+	if component != "" {
+		attrs = append(attrs, "component", component)
+	}
+	attrs = append(attrs, "job_id", ref.ScheduleID, "run_id", ref.RunID, "user_id", ref.UserID,
+		"river_job_id", riverJobID, "job_type", kind, "attempt", attempt,
+		slog.Group("context", append([]any{"execution_time", secs}, extra...)...))
+	log.Log(ctx, level, text, attrs...)
 }
 
 // riverJobIDs renames River's "job_id" attribute (River's job id) to

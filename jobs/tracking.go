@@ -157,7 +157,7 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 		return nil // the worker logged its runs' outcomes
 	}
 
-	log := m.log.With("component", componentOf(job.Kind))
+	component := componentOf(job.Kind)
 	events := make([]RunEvent, len(refs))
 	for i, ref := range refs {
 		e := event(ref, status)
@@ -166,7 +166,7 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 			e.Result = box.value
 		}
 		events[i] = e
-		logRunOutcome(ctx, log, job.Kind, ref, job.ID, job.Attempt, status, msg, took)
+		logRunOutcome(ctx, m.log, component, job.Kind, ref, job.ID, job.Attempt, status, msg, took)
 	}
 	m.ledger.Record(events...)
 	return workErr
