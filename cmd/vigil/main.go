@@ -44,6 +44,7 @@ func commands() []command {
 		{name: "audit", summary: "list audit_log rows: who changed what, from where", run: cmdAudit},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
 		{name: "backup", summary: "dump the database (pg_dump) or restore a dump into an empty database", run: cmdBackup},
+		{name: "backtest", summary: "backtest a trading strategy on past bars (or a CSV file): trades, equity, drawdown, Sharpe", run: cmdBacktest},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}
