@@ -11,10 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/telegram/bot"
@@ -64,8 +66,13 @@ func (a *app) startBot() error {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
+	market, err := a.backtestMarket()
+	if err != nil {
+		return fmt.Errorf("telegram bot: %w", err)
+	}
 	b, err := bot.New(bot.Options{Pool: a.pool, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs})
+		Logger: log.With("component", "telegram_bot"), Runs: runs,
+		Backtests: &backtests.Runner{Validator: a.validator, Market: market}})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
@@ -77,6 +84,18 @@ func (a *app) startBot() error {
 	})
 	a.botRunning = true
 	return nil
+}
+
+// backtestMarket is the market-data manager of the bot's /backtest: the
+// process's own when it has one (the API or worker role), else one of the
+// configured provider over market_bars.
+func (a *app) backtestMarket() (*marketdata.Manager, error) {
+	if a.market != nil {
+		return a.market, nil
+	}
+	src := marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir}, store.NewBarStore(a.pool),
+		a.cfg.DataCacheTTL.D(), a.log.With("component", "marketdata"))
+	return src.Manager(a.cfg.MarketDataProvider)
 }
 
 // botRuns starts the bot's ad-hoc runs with the jobs client: the

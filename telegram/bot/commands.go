@@ -40,6 +40,9 @@ type reply struct {
 	chatID int64
 	text   string
 	also   []outMsg
+	// photo, when set, is sent after text with caption (a backtest's chart).
+	photo   []byte
+	caption string
 }
 
 type outMsg struct {
@@ -132,6 +135,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdSets(ctx, tx, r, user)
 	case "set":
 		return b.cmdSet(ctx, tx, r, cmd, user)
+	case "backtest":
+		return b.cmdStrategyBacktest(ctx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
 	case "status":
