@@ -112,7 +112,7 @@ func (o Options) withDefaults() (Options, error) {
 	case N1:
 		n, dur = 3000, 5*time.Minute // dur: the bound on draining
 	default:
-		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1 or N1)", o.Scenario)
+		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1, N1 or T1)", o.Scenario)
 	}
 	if o.N == 0 {
 		o.N = n
@@ -191,6 +191,9 @@ func (o Options) bound() time.Duration {
 // cannot keep up reports "saturated": true; Run returns an error only when
 // the bench itself fails.
 func Run(ctx context.Context, o Options) (err error) {
+	if strings.EqualFold(strings.TrimSpace(o.Scenario), T1) {
+		return backtestBench(ctx, o) // in process, no database
+	}
 	o, err = o.withDefaults()
 	if err != nil {
 		return err

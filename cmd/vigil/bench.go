@@ -17,8 +17,8 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench", "--scenario S1|S2|S3|S4 [flags]",
 		"Runs a benchmark scenario of shared/bench/WORKLOAD.md in its own database (created and dropped on the server)\n"+
 			"and prints JSON lines; the last line is the result.")
-	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime), A1 (alert pipeline), N1 (Telegram notifications)")
-	n := fs.Int("n", 0, "number of schedules (default per scenario)")
+	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime), A1 (alert pipeline), N1 (Telegram notifications), T1 (sma_cross backtest over a year of 1m bars, in process)")
+	n := fs.Int("n", 0, "number of schedules (default per scenario; T1: backtest runs, default 10)")
 	duration := fs.Duration("duration", 0, "measured window (default per scenario)")
 	nodes := fs.Int("nodes", 0, "S3: scheduler processes (2 or 4)")
 	down := fs.Duration("down", 0, "S4: downtime (default 3m)")
