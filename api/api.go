@@ -214,6 +214,9 @@ func (h *handler) register(api huma.API) {
 	opd(api, "list-audit", http.MethodGet, "/api/audit", "List audit rows",
 		"Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).",
 		"audit", 0, h.listAudit, http.StatusBadRequest, http.StatusUnprocessableEntity)
+
+	// Incidents (operator alerting).
+	h.registerIncidents(api)
 }
 
 // op registers one authenticated operation. errs are the documented error

@@ -27,6 +27,7 @@ func newConfig() huma.Config {
 		{Name: "notifications", Description: "Queue a notification for a user."},
 		{Name: "health", Description: "Platform health: the latest report of every system and component."},
 		{Name: "audit", Description: "Who changed what, from where (api, bot, cli, console, webhook, tradingbot, scheduler, worker)."},
+		{Name: "incidents", Description: "Operator alerting (admins): incidents the scheduler's monitor opened and resolved."},
 	}
 	cfg.DocsPath = "" // huma's docs page loads scripts from a CDN; /docs is served from the binary
 	// No $schema links in bodies: responses keep the design's shapes.

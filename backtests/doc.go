@@ -18,7 +18,7 @@
 // A to later than the last closed bar is cut to it. A range of more than
 // MaxBars bars is refused.
 //
-// The bars come through Manager.Bars, paged backwards from to in pages of
-// at most marketdata.MaxBars, so they share the Manager's cache and rate
-// limit with every other reader.
+// The bars come through Manager.Range, which pages the provider in its
+// largest calls under the Manager's rate limit (past the cache: a range is
+// read once).
 package backtests

@@ -34,31 +34,20 @@ func (p *plan) resolve(now time.Time) error {
 	return nil
 }
 
-// fetch pages the bars of [p.from, p.to) out of m, newest page first, each
-// through Manager.Bars (at most marketdata.MaxBars bars), until a page
-// reaches from or the provider has no older bars. A symbol the provider
-// does not know is an *InputError; any other failure is returned wrapped.
+// fetch reads the bars of [p.from, p.to) with Manager.Range (paged
+// through the provider, past the cache). A symbol the provider does not know
+// is an *InputError; any other failure is returned wrapped.
 func (p *plan) fetch(ctx context.Context, m *marketdata.Manager) (bars.Series, error) {
-	d := p.tf.Duration()
-	var pages []bars.Series
-	end := p.to
-	for end.After(p.from) {
-		n := int(min((end.Sub(p.from)+d-1)/d, marketdata.MaxBars))
-		got, err := m.Bars(ctx, p.symbol, p.tf, n, end.Add(-time.Nanosecond))
-		if errors.Is(err, market.ErrUnknownSymbol) {
-			return nil, invalid("symbol", "%s: the market-data provider %s has no such symbol", p.symbol, m.Provider().Name())
-		}
-		if err != nil {
-			return nil, fmt.Errorf("backtest bars of %s %s: %w", p.symbol, p.tf, err)
-		}
-		pages = append(pages, inRange(got, p.from, end))
-		if len(got) < n || len(got) == 0 || !got[0].Time.After(p.from) {
-			break
-		}
-		end = got[0].Time
+	s, err := m.Range(ctx, p.symbol, p.tf, p.from, p.to)
+	switch {
+	case errors.Is(err, market.ErrUnknownSymbol):
+		return nil, invalid("symbol", "%s: the market-data provider %s has no such symbol", p.symbol, m.Provider().Name())
+	case errors.Is(err, marketdata.ErrRangeTooLong):
+		return nil, invalid("from", "%v", err)
+	case err != nil:
+		return nil, fmt.Errorf("backtest bars of %s %s: %w", p.symbol, p.tf, err)
 	}
-	slices.Reverse(pages)
-	return slices.Concat(pages...), nil
+	return s, nil
 }
 
 // fromCSV reads a CSV file's bars for p: those in [from, to) when given

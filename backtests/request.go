@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/market"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/trading"
 )
@@ -28,8 +29,8 @@ const (
 	// that is shorter.
 	DefaultBars = 10_000
 	// MaxBars is the most bars one backtest runs over (a year of 1m bars is
-	// 525,600).
-	MaxBars = 1_000_000
+	// 525,600): Manager.Range's bound.
+	MaxBars = marketdata.MaxRangeBars
 	// MaxCash bounds the starting cash.
 	MaxCash = 1e12
 	// maxBps bounds fee_bps and slippage_bps (the trading package refuses

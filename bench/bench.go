@@ -43,6 +43,11 @@ type Options struct {
 	Settle time.Duration
 	// Nodes is the number of scheduler processes of S3 (2).
 	Nodes int
+	// Pooler, HOST:PORT of a PgBouncer in transaction pooling mode in front
+	// of the server, routes the schedulers' transactions through it (nodes
+	// keep River's client and LISTEN on the direct connection), as
+	// pooled_database_url does for vigil.
+	Pooler string
 	// Down is S4's downtime (3m).
 	Down time.Duration
 	// Cron overrides the scenario's cron (S1, S3 "* * * * * *"; S2, S4
@@ -230,6 +235,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
+	if o.Pooler != "" {
+		defer setEnv(map[string]string{EnvPooler: o.Pooler})()
+	}
 	var res Result
 	switch o.Scenario {
 	case S1, S2:
@@ -249,6 +257,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if o.Keep {
 		res.Database = db.Redact(d.url)
 	}
+	res.Pooler = o.Pooler
 	o.Log.Info("bench done", "scenario", res.Scenario, "saturated", res.Saturated)
 	return writeLine(o.Out, res)
 }

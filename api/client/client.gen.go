@@ -78,6 +78,54 @@ func (e ComponentHealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IncidentKind.
+const (
+	ChannelFailing IncidentKind = "channel_failing"
+	FireLag        IncidentKind = "fire_lag"
+	HeartbeatStale IncidentKind = "heartbeat_stale"
+	JobFailed      IncidentKind = "job_failed"
+	QueueBacklog   IncidentKind = "queue_backlog"
+	SlowJob        IncidentKind = "slow_job"
+)
+
+// Valid indicates whether the value is a known member of the IncidentKind enum.
+func (e IncidentKind) Valid() bool {
+	switch e {
+	case ChannelFailing:
+		return true
+	case FireLag:
+		return true
+	case HeartbeatStale:
+		return true
+	case JobFailed:
+		return true
+	case QueueBacklog:
+		return true
+	case SlowJob:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncidentState.
+const (
+	IncidentStateOpen     IncidentState = "open"
+	IncidentStateResolved IncidentState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the IncidentState enum.
+func (e IncidentState) Valid() bool {
+	switch e {
+	case IncidentStateOpen:
+		return true
+	case IncidentStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotifyRequestNotificationType.
 const (
 	NotifyRequestNotificationTypeAlert    NotifyRequestNotificationType = "alert"
@@ -519,6 +567,27 @@ func (e ListAuditParamsSource) Valid() bool {
 	}
 }
 
+// Defines values for ListIncidentsParamsState.
+const (
+	ListIncidentsParamsStateAll      ListIncidentsParamsState = "all"
+	ListIncidentsParamsStateOpen     ListIncidentsParamsState = "open"
+	ListIncidentsParamsStateResolved ListIncidentsParamsState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ListIncidentsParamsState enum.
+func (e ListIncidentsParamsState) Valid() bool {
+	switch e {
+	case ListIncidentsParamsStateAll:
+		return true
+	case ListIncidentsParamsStateOpen:
+		return true
+	case ListIncidentsParamsStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListRunsParamsJobType.
 const (
 	ListRunsParamsJobTypeAlert          ListRunsParamsJobType = "alert"
@@ -657,6 +726,36 @@ func (e ListSchedulesParamsEnabled) Valid() bool {
 	}
 }
 
+// AlertBacktest defines model for AlertBacktest.
+type AlertBacktest struct {
+	// BarsEvaluated Bars of the range the rule was decided on (enough history, no missing value)
+	//
+	// Example: 2160
+	BarsEvaluated int64 `json:"bars_evaluated"`
+
+	// Chart The chart (PNG), an artifact of the run
+	//
+	// Example: /api/runs/123/artifacts/AAPL-1h-backtest.png
+	Chart string `json:"chart"`
+
+	// Count How many times the alert fired
+	//
+	// Example: 14
+	Count int64 `json:"count"`
+
+	// PerWeek Triggers per week, every week from the range's first bar to its last
+	PerWeek *[]BacktestWeekCount `json:"per_week"`
+
+	// Symbol Example: AAPL
+	Symbol string `json:"symbol"`
+
+	// Timeframe Example: 1h
+	Timeframe string `json:"timeframe"`
+
+	// Triggers The triggers, oldest first (the newest 10,000 when there are more)
+	Triggers *[]BacktestTrigger `json:"triggers"`
+}
+
 // AlertEvaluation defines model for AlertEvaluation.
 type AlertEvaluation struct {
 	// BarTime Open time of the bar evaluated
@@ -785,6 +884,21 @@ type BackfillScheduleInputBody struct {
 	To time.Time `json:"to"`
 }
 
+// BacktestAlertInputBody defines model for BacktestAlertInputBody.
+type BacktestAlertInputBody struct {
+	// Config An alert config (task_params of an alert schedule): the full form or the short form
+	Config *map[string]interface{} `json:"config,omitempty"`
+
+	// From Start of the range (RFC 3339); default 90 days before to
+	From *time.Time `json:"from,omitempty"`
+
+	// ScheduleID One of your alert schedules, instead of config
+	ScheduleID *int64 `json:"schedule_id,omitempty"`
+
+	// To End of the range, exclusive (RFC 3339); default and at most the open time of the bar still open now
+	To *time.Time `json:"to,omitempty"`
+}
+
 // BacktestRequest defines model for BacktestRequest.
 type BacktestRequest struct {
 	// Cash Starting cash, > 0
@@ -901,6 +1015,29 @@ type BacktestTrade struct {
 
 	// Quantity Units bought
 	Quantity float64 `json:"quantity"`
+}
+
+// BacktestTrigger defines model for BacktestTrigger.
+type BacktestTrigger struct {
+	// Price The bar's close; null when the bar has none
+	Price *float64 `json:"price"`
+
+	// Time The bar's open time, as runs' bar_time and the csv time column
+	Time time.Time `json:"time"`
+
+	// Values Every operand's value on the bar, by label (rsi(14), close, ...)
+	Values map[string]float64 `json:"values"`
+}
+
+// BacktestWeekCount defines model for BacktestWeekCount.
+type BacktestWeekCount struct {
+	// Count Example: 2
+	Count int64 `json:"count"`
+
+	// Week The week's Monday (UTC), YYYY-MM-DD: ISO weeks named by their first day
+	//
+	// Example: 2027-03-15
+	Week string `json:"week"`
 }
 
 // ComponentHealth defines model for ComponentHealth.
@@ -1025,6 +1162,54 @@ type HoldingInput struct {
 	//
 	// Example: 10
 	Quantity float64 `json:"quantity"`
+}
+
+// Incident defines model for Incident.
+type Incident struct {
+	// Count Checks that saw it (job_failed: failed runs)
+	Count   int64        `json:"count"`
+	Details interface{}  `json:"details"`
+	ID      int64        `json:"id"`
+	Kind    IncidentKind `json:"kind"`
+
+	// LastSeen The last check that saw it (job_failed: the last failure)
+	LastSeen time.Time `json:"last_seen"`
+
+	// NotifiedOpenAt When the admins' open message was queued
+	NotifiedOpenAt *time.Time `json:"notified_open_at"`
+
+	// NotifiedResolveAt When the admins' resolve message was queued
+	NotifiedResolveAt *time.Time `json:"notified_resolve_at"`
+	OpenedAt          time.Time  `json:"opened_at"`
+
+	// Reopened Times it came back within incident_cooldown after resolving (no message was sent)
+	Reopened int32 `json:"reopened"`
+
+	// ResolvedAt null while open
+	ResolvedAt *time.Time    `json:"resolved_at"`
+	State      IncidentState `json:"state"`
+
+	// Subject What is failing: job type and error class, queue, system/component, job type, scheduler or channel
+	//
+	// Example: alert: provider timeout after #
+	Subject string `json:"subject"`
+
+	// Summary What the latest check saw, for people
+	Summary string `json:"summary"`
+}
+
+// IncidentKind defines model for Incident.Kind.
+type IncidentKind string
+
+// IncidentState defines model for Incident.State.
+type IncidentState string
+
+// IncidentList defines model for IncidentList.
+type IncidentList struct {
+	Items *[]Incident `json:"items"`
+
+	// NextCursor Pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // NewHolding defines model for NewHolding.
@@ -1572,6 +1757,19 @@ type ListAuditParams struct {
 // ListAuditParamsSource defines parameters for ListAudit.
 type ListAuditParamsSource string
 
+// ListIncidentsParams defines parameters for ListIncidents.
+type ListIncidentsParams struct {
+	// State Open incidents, resolved ones, or all
+	State *ListIncidentsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListIncidentsParamsState defines parameters for ListIncidents.
+type ListIncidentsParamsState string
+
 // ListRunsParams defines parameters for ListRuns.
 type ListRunsParams struct {
 	JobType *ListRunsParamsJobType `form:"job_type,omitempty" json:"job_type,omitempty"`
@@ -1665,6 +1863,9 @@ type PreviewScheduleParams struct {
 	// N How many fires
 	N *int64 `form:"n,omitempty" json:"n,omitempty"`
 }
+
+// BacktestAlertJSONRequestBody defines body for BacktestAlert for application/json ContentType.
+type BacktestAlertJSONRequestBody = BacktestAlertInputBody
 
 // RunAlertJSONRequestBody defines body for RunAlert for application/json ContentType.
 type RunAlertJSONRequestBody RunAlertJSONBody
@@ -1782,6 +1983,28 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// BacktestAlertWithBody Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BacktestAlert Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlert(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RunAlertWithBody Evaluate an alert config now, without a schedule
 	//
 	// Takes any type of body and a specified content type.
@@ -1828,6 +2051,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
 	RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIncidents List incidents (admins)
+	//
+	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+	//
+	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+	ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateWebhookSecret Issue a new webhook signing secret
 	//
@@ -2147,6 +2377,48 @@ type ClientInterface interface {
 	ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// BacktestAlertWithBody Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *Client) BacktestAlertWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBacktestAlertRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BacktestAlert Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *Client) BacktestAlert(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBacktestAlertRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RunAlertWithBody Evaluate an alert config now, without a schedule
 //
 // Takes any type of body and a specified content type.
@@ -2234,6 +2506,23 @@ func (c *Client) RunBacktestWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /api/backtests (the `RunBacktest` operationId).
 func (c *Client) RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRunBacktestRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIncidents List incidents (admins)
+//
+// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+//
+// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIncidentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3031,6 +3320,46 @@ func (c *Client) ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
+// NewBacktestAlertRequest calls the generic BacktestAlert builder with application/json body
+func NewBacktestAlertRequest(server string, body BacktestAlertJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBacktestAlertRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBacktestAlertRequestWithBody constructs an http.Request for the BacktestAlert method, with any body, and a specified content type
+func NewBacktestAlertRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/alerts/backtest")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRunAlertRequest calls the generic RunAlert builder with application/json body
 func NewRunAlertRequest(server string, body RunAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3245,6 +3574,84 @@ func NewRunBacktestRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListIncidentsRequest constructs an http.Request for the ListIncidents method
+func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/incidents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4891,6 +5298,28 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error)
+
+	// BacktestAlertWithResponse Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithResponse(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error)
+
 	// RunAlertWithBodyWithResponse Evaluate an alert config now, without a schedule
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4939,6 +5368,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
 	RunBacktestWithResponse(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error)
+
+	// ListIncidentsWithResponse List incidents (admins)
+	//
+	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+	ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error)
 
 	// RotateWebhookSecretWithResponse Issue a new webhook signing secret
 	//
@@ -5304,6 +5742,96 @@ type ClientWithResponsesInterface interface {
 	ListHealthUnhealthyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListHealthUnhealthyResponse, error)
 }
 
+// BacktestAlertResponse201Headers the declared response headers of an HTTP 201 response for BacktestAlert
+type BacktestAlertResponse201Headers struct {
+	Location *string
+}
+
+type BacktestAlertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AlertBacktest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *BacktestAlertResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r BacktestAlertResponse) GetJSON201() *AlertBacktest {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON503() *ErrorModel {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BacktestAlertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BacktestAlertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BacktestAlertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BacktestAlertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RunAlertResponse201Headers the declared response headers of an HTTP 201 response for RunAlert
 type RunAlertResponse201Headers struct {
 	Location *string
@@ -5533,6 +6061,82 @@ func (r RunBacktestResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RunBacktestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIncidentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ErrorModel
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIncidentsResponse) GetJSON200() *IncidentList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON400() *ErrorModel {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIncidentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIncidentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIncidentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIncidentsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8204,6 +8808,40 @@ func (r ListHealthUnhealthyResponse) ContentType() string {
 	return ""
 }
 
+// BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *ClientWithResponses) BacktestAlertWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error) {
+	rsp, err := c.BacktestAlertWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBacktestAlertResponse(rsp)
+}
+
+// BacktestAlertWithResponse Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *ClientWithResponses) BacktestAlertWithResponse(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error) {
+	rsp, err := c.BacktestAlert(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBacktestAlertResponse(rsp)
+}
+
 // RunAlertWithBodyWithResponse Evaluate an alert config now, without a schedule
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8281,6 +8919,21 @@ func (c *ClientWithResponses) RunBacktestWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseRunBacktestResponse(rsp)
+}
+
+// ListIncidentsWithResponse List incidents (admins)
+//
+// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error) {
+	rsp, err := c.ListIncidents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIncidentsResponse(rsp)
 }
 
 // RotateWebhookSecretWithResponse Issue a new webhook signing secret
@@ -8928,6 +9581,87 @@ func (c *ClientWithResponses) ListHealthUnhealthyWithResponse(ctx context.Contex
 	return ParseListHealthUnhealthyResponse(rsp)
 }
 
+// ParseBacktestAlertResponse parses an HTTP response from a BacktestAlertWithResponse call
+func ParseBacktestAlertResponse(rsp *http.Response) (*BacktestAlertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BacktestAlertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AlertBacktest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers BacktestAlertResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRunAlertResponse parses an HTTP response from a RunAlertWithResponse call
 func ParseRunAlertResponse(rsp *http.Response) (*RunAlertResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9118,6 +9852,67 @@ func ParseRunBacktestResponse(rsp *http.Response) (*RunBacktestResponse, error) 
 			return nil, err
 		}
 		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListIncidentsResponse parses an HTTP response from a ListIncidentsWithResponse call
+func ParseListIncidentsResponse(rsp *http.Response) (*ListIncidentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIncidentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
 
 	}
 

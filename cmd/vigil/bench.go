@@ -21,6 +21,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	n := fs.Int("n", 0, "number of schedules (default per scenario; T1: backtest runs, default 10)")
 	duration := fs.Duration("duration", 0, "measured window (default per scenario)")
 	nodes := fs.Int("nodes", 0, "S3: scheduler processes (2 or 4)")
+	pooler := fs.String("pooler", "", "HOST:PORT of a PgBouncer (transaction pooling) that the schedulers' transactions go through (scripts/pgbouncer.sh starts one)")
 	down := fs.Duration("down", 0, "S4: downtime (default 3m)")
 	url := fs.String("database-url", "", "server to benchmark on (default TEST_DATABASE_URL or the local server); a fresh database is created there")
 	keep := fs.Bool("keep", false, "keep the benchmark database")
@@ -43,7 +44,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, config.Default(), "vigil-bench")
-	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Down: *down,
+	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Pooler: *pooler, Down: *down,
 		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill, Symbols: *symbols, Spread: *spread,
 		ServerURL: server, Keep: *keep, Exe: exe, Out: e.stdout, Log: log})
 }

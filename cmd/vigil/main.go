@@ -40,6 +40,7 @@ func commands() []command {
 		{name: "users", summary: "manage users (create, invite, webhook-secret)", run: cmdUsers},
 		{name: "secrets", summary: "re-seal the secrets stored in the database after a secret_key rotation", run: cmdSecrets},
 		{name: "tokens", summary: "manage API tokens (create, revoke, list)", run: cmdTokens},
+		{name: "alerts", summary: "backtest an alert: how often it would have fired over past bars", run: cmdAlerts},
 		{name: "schedules", summary: "inspect and operate schedules (preview, list, create, delete, trigger, backfill, pause, resume)", run: cmdSchedules},
 		{name: "audit", summary: "list audit_log rows: who changed what, from where", run: cmdAudit},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},

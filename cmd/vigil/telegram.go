@@ -16,7 +16,6 @@ import (
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
-	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/telegram/bot"
@@ -51,12 +50,12 @@ func (a *app) startBot() error {
 	tg, ok := a.channels[notify.ChannelTelegram].(*notify.Telegram)
 	if !ok {
 		var err error
-		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pool, token)))
+		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pooled, token)))
 		if err != nil {
 			return fmt.Errorf("telegram bot: %w", err)
 		}
 	}
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pooled, ListenPool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
 		Logger: log, Kinds: a.client.Kinds})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
@@ -66,13 +65,11 @@ func (a *app) startBot() error {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
-	market, err := a.backtestMarket()
-	if err != nil {
-		return fmt.Errorf("telegram bot: %w", err)
-	}
-	b, err := bot.New(bot.Options{Pool: a.pool, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs,
-		Backtests: &backtests.Runner{Validator: a.validator, Market: market}})
+	// Backtests (/alert … test, /alerttest, /backtest) read the same market
+	// data as the alert worker.
+	b, err := bot.New(bot.Options{Pool: a.pooled, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
+		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market,
+		Backtests: &backtests.Runner{Validator: a.validator, Market: a.market}})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
@@ -84,18 +81,6 @@ func (a *app) startBot() error {
 	})
 	a.botRunning = true
 	return nil
-}
-
-// backtestMarket is the market-data manager of the bot's /backtest: the
-// process's own when it has one (the API or worker role), else one of the
-// configured provider over market_bars.
-func (a *app) backtestMarket() (*marketdata.Manager, error) {
-	if a.market != nil {
-		return a.market, nil
-	}
-	src := marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir}, store.NewBarStore(a.pool),
-		a.cfg.DataCacheTTL.D(), a.log.With("component", "marketdata"))
-	return src.Manager(a.cfg.MarketDataProvider)
 }
 
 // botRuns starts the bot's ad-hoc runs with the jobs client: the

@@ -13,6 +13,11 @@
 // only /start, /help and /verify answer. Every schedule query is scoped to its
 // owner in SQL: users see and change only their own schedules.
 //
+// /alert … test and /alerttest ID backtest an alert (alertbacktest) over
+// the last 90 days instead of creating it: the reply is the count, the last
+// triggers and a chart, and the backtest is recorded as the user's ad-hoc
+// run.
+//
 // /report and /screener run a report or screener now through a RunNower (a
 // PENDING ad-hoc run and its job, in the update's transaction); the worker
 // sends the result to the user. /portfolio, /portfolios, /set and /sets
@@ -46,6 +51,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/alertbacktest"
 	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
@@ -83,6 +89,10 @@ type Options struct {
 	// passes the jobs client's). nil: those two commands answer that they
 	// are not available here; every other command works.
 	Runs RunNower
+	// Market serves the bars of /alert … test and /alerttest (cmd/vigil
+	// passes the jobs client's market-data manager). nil: those answer that
+	// backtests are not available here.
+	Market alertbacktest.Source
 	// Backtests runs /backtest (cmd/vigil passes one over the market-data
 	// manager). nil: /backtest answers that it is not available here.
 	Backtests *backtests.Runner
@@ -104,6 +114,7 @@ type Bot struct {
 	validator   *schemas.Validator
 	schedules   *schedules.Service
 	runs        RunNower
+	market      alertbacktest.Source
 	backtests   *backtests.Runner
 	log         *slog.Logger
 	pollTimeout time.Duration
@@ -137,6 +148,7 @@ func New(opts Options) (*Bot, error) {
 		validator:   opts.Validator,
 		schedules:   opts.Schedules,
 		runs:        opts.Runs,
+		market:      opts.Market,
 		backtests:   opts.Backtests,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,

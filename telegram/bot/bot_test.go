@@ -37,12 +37,9 @@ type testBundle struct {
 	enq   *jobs.Enqueuer
 	gate  notify.SendGate       // the Telegram channel's shared gate
 	sleep *telegramtest.Sleeper // the Telegram channel's waits for retry_after
-	// backtests runs /backtest on synthetic bars as of testNow.
+	// backtests runs /backtest on synthetic bars as of botNow.
 	backtests *backtests.Runner
 }
-
-// testNow is the bot's clock in tests.
-var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 // jobsRuns starts runs with the jobs client, as cmd/vigil does.
 type jobsRuns struct {
@@ -79,7 +76,7 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
 	require.NoError(t, err)
-	now := func() time.Time { return testNow }
+	now := func() time.Time { return botNow }
 	bt := &backtests.Runner{Validator: testValidator(t), Now: now,
 		Market: marketdata.NewManager(&marketdata.Synthetic{Now: now}, nil, time.Minute, nil)}
 	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &telegramtest.Sleeper{},
@@ -96,22 +93,30 @@ func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
 	return tg
 }
 
-// newBot builds a bot on the bundle's database and stand-in.
-func (tb *testBundle) newBot(t *testing.T) *Bot {
+// botNow is the bots' clock.
+var botNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// newBot builds a bot on the bundle's database and stand-in; with, when
+// given, changes its options.
+func (tb *testBundle) newBot(t *testing.T, with ...func(*Options)) *Bot {
 	t.Helper()
-	b, err := New(Options{
+	opts := Options{
 		Pool: tb.db.Pool, Telegram: tb.telegram(t, tb.srv.Token()),
 		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Runs: tb.runs, PollTimeout: time.Second,
-		NowFunc: func() time.Time { return testNow }, Backtests: tb.backtests,
-	})
+		NowFunc: func() time.Time { return botNow }, Backtests: tb.backtests,
+	}
+	for _, f := range with {
+		f(&opts)
+	}
+	b, err := New(opts)
 	require.NoError(t, err)
 	return b
 }
 
 // start runs a new bot until the returned stop is called (or the test ends).
-func (tb *testBundle) start(t *testing.T) (stop func()) {
+func (tb *testBundle) start(t *testing.T, with ...func(*Options)) (stop func()) {
 	t.Helper()
-	b := tb.newBot(t)
+	b := tb.newBot(t, with...)
 	ctx, cancel := context.WithCancel(tb.ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

@@ -111,6 +111,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 	switch cmd.Name {
 	case "alert":
 		return b.cmdAlert(ctx, tx, r, cmd, user)
+	case "alerttest":
+		return b.cmdAlertTest(ctx, tx, r, cmd, user)
 	case "alerts":
 		return b.cmdList(ctx, tx, r, user, config.JobAlert)
 	case "schedules":
@@ -143,6 +145,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdStatus(ctx, tx, r, user)
 	case "approve", "block":
 		return b.cmdAdmin(ctx, tx, r, cmd, user)
+	case "incidents":
+		return b.cmdIncidents(ctx, tx, r, user)
 	}
 	r.text = "Unknown command. Send /help to see the commands."
 	return r, nil
@@ -171,7 +175,7 @@ func helpText(verified, admin bool) string {
 	}
 	b.WriteString("Commands:\n\n")
 	for _, name := range commandOrder {
-		if (name == "approve" || name == "block") && !admin {
+		if (name == "approve" || name == "block" || name == "incidents") && !admin {
 			continue
 		}
 		b.WriteString(usages[name] + "\n\n")
@@ -287,6 +291,9 @@ func refusal(cmd string, id int64, err error) (string, bool) {
 
 func (b *Bot) cmdAlert(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
 	a := cmd.Alert
+	if a.Test {
+		return b.backtestAlert(ctx, tx, r, a, user)
+	}
 	s, err := b.schedules.Create(ctx, tx, actor(user), schedules.Definition{
 		Name: "alert " + a.Summary, JobType: config.JobAlert, Target: a.Ticker, TaskParams: a.TaskParams, Cron: a.Cron, Timezone: "UTC"})
 	if text, ok := refusal("alert", 0, err); ok {

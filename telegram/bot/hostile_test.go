@@ -18,8 +18,9 @@ var hostileExamples = map[string][]string{
 	"start":      {"/start"},
 	"help":       {"/help"},
 	"verify":     {"/verify 7K3M-Q9XP-2HRT"},
-	"alert":      {"/alert AAPL > 150", "/alert BTCUSDT rsi(14) < 30 1h"},
+	"alert":      {"/alert AAPL > 150", "/alert BTCUSDT rsi(14) < 30 1h", "/alert AAPL > 150 test"},
 	"alerts":     {"/alerts"},
+	"alerttest":  {"/alerttest %[1]d"},
 	"pause":      {"/pause %[1]d"},
 	"resume":     {"/resume %[1]d"},
 	"delete":     {"/delete %[1]d"},
@@ -38,6 +39,7 @@ var hostileExamples = map[string][]string{
 	"status":     {"/status"},
 	"approve":    {"/approve %[2]d"},
 	"block":      {"/block %[2]d"},
+	"incidents":  {"/incidents"},
 }
 
 type botHostile struct {

@@ -80,6 +80,9 @@ type AlertSpec struct {
 	Summary string
 	// Cron is the default cron of Timeframe, in UTC.
 	Cron string
+	// Test is set by a trailing "test" word: backtest the alert instead of
+	// creating it.
+	Test bool
 }
 
 // ScheduleSpec is a schedule as /schedule describes it.
@@ -127,7 +130,8 @@ var usages = map[string]string{
 	"start":     "/start — register with the bot",
 	"help":      "/help — list the commands",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
 	"resume":    "/resume ID — resume a paused schedule, e.g. /resume 12",
@@ -149,12 +153,13 @@ var usages = map[string]string{
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
+	"incidents":  "/incidents — (admins) open incidents of the service and the latest resolved ones",
 }
 
 // commandOrder is the order of /help and setMyCommands.
-var commandOrder = []string{"start", "help", "verify", "alert", "alerts", "pause", "resume", "delete",
+var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"backtest", "timezone", "status", "approve", "block"}
+	"backtest", "timezone", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -162,6 +167,7 @@ var descriptions = map[string]string{
 	"help":       "List the commands",
 	"verify":     "Verify with an invite code",
 	"alert":      "Create an alert: /alert AAPL > 150",
+	"alerttest":  "Backtest an alert: /alerttest ID",
 	"alerts":     "List your alerts",
 	"pause":      "Pause a schedule: /pause ID",
 	"resume":     "Resume a schedule: /resume ID",
@@ -181,6 +187,7 @@ var descriptions = map[string]string{
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
 	"block":      "Admins: block a user",
+	"incidents":  "Admins: open incidents",
 }
 
 func usage(name, problem string) *UsageError {
@@ -212,14 +219,14 @@ func ParseCommand(text string) (Command, error) {
 	}
 	fields := strings.Fields(cmd.Args)
 	switch name {
-	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets":
+	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets", "incidents":
 		// Arguments are ignored.
 	case "verify":
 		if len(fields) != 1 {
 			return cmd, usage(name, "Send the invite code after /verify.")
 		}
 		cmd.Code = fields[0]
-	case "pause", "resume", "delete", "next", "approve", "block":
+	case "pause", "resume", "delete", "next", "approve", "block", "alerttest":
 		if len(fields) != 1 {
 			return cmd, usage(name, fmt.Sprintf("/%s takes one id.", name))
 		}
@@ -314,6 +321,10 @@ func parseAlert(args string) (*AlertSpec, error) {
 		return nil, usage("alert", "A parenthesis is not closed.")
 	}
 	fields := strings.Fields(joined)
+	test := len(fields) > 1 && strings.EqualFold(fields[len(fields)-1], "test")
+	if test {
+		fields = fields[:len(fields)-1]
+	}
 	if len(fields) < 3 {
 		return nil, usage("alert", "An alert needs a ticker, an operator and a value.")
 	}
@@ -391,6 +402,7 @@ func parseAlert(args string) (*AlertSpec, error) {
 		TaskParams: params,
 		Summary:    fmt.Sprintf("%s %s %s %s %s", ticker, leftText, op, rightText, timeframe),
 		Cron:       cron,
+		Test:       test,
 	}, nil
 }
 

@@ -124,7 +124,7 @@ func TestStrategyBacktestUnknownSymbolAndDisabled(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "backtests", "testdata", "sma_cross.csv"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "TEST_1d.csv"), data, 0o600))
-	tb.backtests = &backtests.Runner{Validator: testValidator(t), Now: func() time.Time { return testNow },
+	tb.backtests = &backtests.Runner{Validator: testValidator(t), Now: func() time.Time { return botNow },
 		Market: marketdata.NewManager(marketdata.NewCSV(dir), nil, 0, nil)}
 	tb.start(t)
 	user := tb.user(t, StatusVerified, false)
