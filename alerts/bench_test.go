@@ -54,3 +54,30 @@ func BenchmarkStep(b *testing.B) {
 		state = cfg.Step(state, ev, now).State
 	}
 }
+
+// BenchmarkBacktestYearOfMinutes replays a two-condition rule (rsi(14) > 70
+// and close > 100, hysteresis re-arm) over a year of one-minute bars
+// (525,600). Run it on one core:
+//
+//	go test ./alerts -run x -bench BacktestYear -cpu 1 -benchmem
+func BenchmarkBacktestYearOfMinutes(b *testing.B) {
+	series := walk(525_600, 7)
+	for i := range series {
+		series[i].Time = t0.Add(time.Duration(i) * time.Minute)
+	}
+	cfg := mustParse(b, `{"ticker": "BTCUSDT", "timeframe": "1m",
+		"rule": {"operator": "and", "conditions": [
+			{"indicator": "rsi", "operator": ">", "value": 70},
+			{"indicator": "price", "operator": ">", "value": 100}]},
+		"rearm": {"type": "hysteresis", "threshold": 0.05}}`)
+	from, to := series[0].Time, series[len(series)-1].Time.Add(time.Minute)
+	b.ReportAllocs()
+	var res BacktestResult
+	for b.Loop() {
+		var err error
+		if res, err = cfg.Backtest(series, from, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(res.Count), "triggers")
+}

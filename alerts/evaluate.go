@@ -87,31 +87,26 @@ func (ev Evaluation) MarshalJSON() ([]byte, error) {
 // one in the slice however far back in time it is, so gaps (missing bars)
 // are tolerated and never interpolated.
 func (c *Config) Evaluate(series bars.Series) (Evaluation, error) {
-	ev := Evaluation{Value: math.NaN(), Level: math.NaN(), Price: math.NaN(), Condition: c.Rule.String(), Details: map[string]float64{}}
-	if last, ok := series.Last(); ok {
-		ev.Bar, ev.Price = last, last.Close
+	if err := checkOrder(series); err != nil {
+		ev := Evaluation{Value: math.NaN(), Level: math.NaN(), Price: math.NaN(), Condition: c.Rule.String(), Details: map[string]float64{}}
+		if last, ok := series.Last(); ok {
+			ev.Bar, ev.Price = last, last.Close
+		}
+		return ev, err
 	}
+	return c.newEvaluator(series).at(len(series)-1, true)
+}
+
+// checkOrder returns an error wrapping ErrBarOrder unless bar times strictly
+// ascend.
+func checkOrder(series bars.Series) error {
 	for i := 1; i < len(series); i++ {
 		if !series[i].Time.After(series[i-1].Time) {
-			return ev, fmt.Errorf("%w: bar %d at %s is not after bar %d at %s", ErrBarOrder,
+			return fmt.Errorf("%w: bar %d at %s is not after bar %d at %s", ErrBarOrder,
 				i, series[i].Time.UTC().Format(time.RFC3339), i-1, series[i-1].Time.UTC().Format(time.RFC3339))
 		}
 	}
-	if need := c.MinBars(); len(series) < need {
-		return ev, fmt.Errorf("%w: need %d bars, have %d", ErrNotEnoughData, need, len(series))
-	}
-
-	e := &evaluator{calc: newCalc(series), i: len(series) - 1, ev: &ev}
-	e.main, _ = c.Rule.main()
-	result := e.node(&c.Rule)
-	if e.err != nil {
-		return ev, e.err
-	}
-	ev.Matched = result == yes
-	if result == unknown {
-		return ev, fmt.Errorf("%w: %s", ErrMissingValue, strings.Join(ev.Missing, "; "))
-	}
-	return ev, nil
+	return nil
 }
 
 // EvaluateAt is Evaluate for a series fetched at now: with frequency
@@ -156,47 +151,106 @@ func truthOf(b bool) truth {
 	return no
 }
 
+// evaluator runs one config's rule on bars of one series. It is reused bar
+// after bar by Backtest: the operand series are computed once (calc), and an
+// evaluation without details allocates nothing.
 type evaluator struct {
-	calc *calc
-	i    int // the latest bar
-	ev   *Evaluation
-	main *Node
-	err  error
+	cfg       *Config
+	calc      *calc
+	main      *Node
+	condition string
+	need      int // MinBars
+
+	// Per evaluation.
+	i       int  // the bar evaluated, the "latest" one
+	details bool // fill Details and Missing
+	ev      Evaluation
+	err     error
+}
+
+func (c *Config) newEvaluator(series bars.Series) *evaluator {
+	e := &evaluator{cfg: c, calc: newCalc(series), condition: c.Rule.String(), need: c.MinBars()}
+	e.main, _ = c.Rule.main()
+	return e
+}
+
+// at evaluates the rule on bar i of the series, as Evaluate does on
+// series[:i+1]: the bars after i are never read, so there is no look-ahead.
+// With details, Evaluation.Details and Missing are filled and errors name
+// what is missing; without, neither is built (Details is nil) and a missing
+// value is plain ErrMissingValue, so that nothing is allocated.
+func (e *evaluator) at(i int, details bool) (Evaluation, error) {
+	e.i, e.details, e.err = i, details, nil
+	e.ev = Evaluation{Value: math.NaN(), Level: math.NaN(), Price: math.NaN(), Condition: e.condition}
+	if details {
+		e.ev.Details = map[string]float64{}
+	}
+	if i >= 0 && i < len(e.calc.series) {
+		e.ev.Bar = e.calc.series[i]
+		e.ev.Price = e.ev.Bar.Close
+	}
+	if i+1 < e.need {
+		if !details {
+			return e.ev, ErrNotEnoughData
+		}
+		return e.ev, fmt.Errorf("%w: need %d bars, have %d", ErrNotEnoughData, e.need, max(i+1, 0))
+	}
+	result := e.node(&e.cfg.Rule)
+	if e.err != nil {
+		return e.ev, e.err
+	}
+	e.ev.Matched = result == yes
+	if result == unknown {
+		if !details {
+			return e.ev, ErrMissingValue
+		}
+		return e.ev, fmt.Errorf("%w: %s", ErrMissingValue, strings.Join(e.ev.Missing, "; "))
+	}
+	return e.ev, nil
 }
 
 func (e *evaluator) node(n *Node) truth {
 	if !n.IsGroup() {
 		return e.leaf(n)
 	}
-	results := make([]truth, len(n.Conditions))
+	// Every child is evaluated (no short cut), so that Details lists every
+	// operand; the results are folded as they come, without a slice.
+	var anyYes, anyNo, anyUnknown bool
 	for i := range n.Conditions {
-		results[i] = e.node(&n.Conditions[i])
+		switch e.node(&n.Conditions[i]) {
+		case yes:
+			anyYes = true
+		case no:
+			anyNo = true
+		default:
+			anyUnknown = true
+		}
 	}
 	switch n.Operator {
 	case OpNot:
-		if len(results) != 1 {
+		if len(n.Conditions) != 1 {
 			return unknown
 		}
-		switch results[0] {
-		case yes:
+		switch {
+		case anyYes:
 			return no
-		case no:
+		case anyNo:
 			return yes
 		}
 		return unknown
 	case OpAnd:
 		switch {
-		case slices.Contains(results, no):
+		case anyNo:
 			return no
-		case slices.Contains(results, unknown):
+		case anyUnknown:
 			return unknown
 		}
 		return yes
 	default: // or
 		switch {
-		case slices.Contains(results, yes):
+		case anyYes:
 			return yes
-		case slices.Contains(results, unknown):
+		case anyUnknown:
 			return unknown
 		}
 		return no
@@ -217,6 +271,9 @@ func (e *evaluator) value(o *Operand, i int) float64 {
 		return math.NaN()
 	}
 	if o.IsConst() {
+		return v
+	}
+	if !e.details {
 		return v
 	}
 	if math.IsNaN(v) {
@@ -240,9 +297,9 @@ func (e *evaluator) missing(label string, i int) {
 	e.note(label + " has no value " + where)
 }
 
-// note adds a line to Missing once.
+// note adds a line to Missing once (with details only).
 func (e *evaluator) note(msg string) {
-	if !slices.Contains(e.ev.Missing, msg) {
+	if e.details && !slices.Contains(e.ev.Missing, msg) {
 		e.ev.Missing = append(e.ev.Missing, msg)
 	}
 }
@@ -321,18 +378,22 @@ func (e *evaluator) leaf(n *Node) truth {
 	case n.Operator == OpChangePct:
 		base := e.value(&n.Left, i-n.Bars)
 		pct := math.NaN()
-		label := "change_pct(" + n.Left.Label() + "," + strconv.Itoa(n.Bars) + ")"
 		switch {
 		case math.IsNaN(x) || math.IsNaN(base):
 		case base == 0:
-			e.note(label + " is undefined: the value " + strconv.Itoa(n.Bars) + " bars back is 0")
+			if e.details {
+				e.note(changePctLabel(n) + " is undefined: the value " + strconv.Itoa(n.Bars) + " bars back is 0")
+			}
 		default:
 			pct = 100 * (x - base) / math.Abs(base)
-			if finite(pct) {
-				e.ev.Details[label] = pct
-			} else {
-				e.note(label + " overflows")
+			switch {
+			case !finite(pct):
+				if e.details {
+					e.note(changePctLabel(n) + " overflows")
+				}
 				pct = math.NaN()
+			case e.details:
+				e.ev.Details[changePctLabel(n)] = pct
 			}
 		}
 		x = pct
@@ -360,6 +421,12 @@ func (e *evaluator) leaf(n *Node) truth {
 		e.ev.Value, e.ev.Level = x, level
 	}
 	return result
+}
+
+// changePctLabel names a change_pct condition's value in Details:
+// change_pct(close,5).
+func changePctLabel(n *Node) string {
+	return "change_pct(" + n.Left.Label() + "," + strconv.Itoa(n.Bars) + ")"
 }
 
 // compare orders a and b, treating values within a relative 1e-9 of each

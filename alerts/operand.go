@@ -375,15 +375,19 @@ func (o *Operand) margin() int {
 	return spec.margin(o)
 }
 
-// calc computes operand series over one bar series, caching each series.
+// calc computes operand series over one bar series, caching each series:
+// by operand value (offset aside), so that two operands computing the same
+// series share it, and by operand pointer, so that the bar-by-bar loop of
+// Backtest finds a rule's operand with one cheap lookup.
 type calc struct {
 	series bars.Series
 	fields map[string][]float64
 	cache  map[Operand][]float64
+	byPtr  map[*Operand][]float64
 }
 
 func newCalc(series bars.Series) *calc {
-	return &calc{series: series, fields: map[string][]float64{}, cache: map[Operand][]float64{}}
+	return &calc{series: series, fields: map[string][]float64{}, cache: map[Operand][]float64{}, byPtr: map[*Operand][]float64{}}
 }
 
 // field returns a bar field's values.
@@ -414,26 +418,40 @@ func (c *calc) at(o *Operand, i int) (float64, error) {
 	if o.IsConst() {
 		return o.Value, nil
 	}
-	key := *o
-	key.Offset = 0
-	values, ok := c.cache[key]
+	values, ok := c.byPtr[o]
 	if !ok {
-		spec, known := specs[o.Indicator]
-		if !known {
-			return math.NaN(), fmt.Errorf("unknown indicator %q", o.Indicator)
-		}
 		var err error
-		values, err = spec.compute(c, o)
-		if err != nil {
-			return math.NaN(), fmt.Errorf("compute %s: %w", o.Label(), err)
+		if values, err = c.compute(o); err != nil {
+			return math.NaN(), err
 		}
-		c.cache[key] = values
+		c.byPtr[o] = values
 	}
 	j := i - o.Offset
 	if j < 0 || j >= len(values) || math.IsNaN(values[j]) || math.IsInf(values[j], 0) {
 		return math.NaN(), nil
 	}
 	return values[j], nil
+}
+
+// compute returns o's series before its offset, computed once per distinct
+// operand.
+func (c *calc) compute(o *Operand) ([]float64, error) {
+	key := *o
+	key.Offset = 0
+	values, ok := c.cache[key]
+	if !ok {
+		spec, known := specs[o.Indicator]
+		if !known {
+			return nil, fmt.Errorf("unknown indicator %q", o.Indicator)
+		}
+		var err error
+		values, err = spec.compute(c, o)
+		if err != nil {
+			return nil, fmt.Errorf("compute %s: %w", o.Label(), err)
+		}
+		c.cache[key] = values
+	}
+	return values, nil
 }
 
 // formatConst renders a constant without exponent or trailing zeros: 150,

@@ -28,6 +28,19 @@ type Decision struct {
 // See the package documentation for the rules.
 func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
 	s := prev.normalised()
+	fire, reason := c.step(&s, &ev, now, false)
+	return Decision{Fire: fire, State: s, Reason: reason}
+}
+
+// step is Step on *s, changed in place. Step and Backtest share it, so a
+// backtest replays exactly the worker's state machine.
+//
+// With replay false (Step), s's pointer fields are pointed at new values and
+// never written through, because s shares them with the caller's state, and
+// the reason is spelled out. With replay true (Backtest), s owns its
+// pointers: they are written through once allocated, and the reason is a
+// short constant, so that a step allocates nothing.
+func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (bool, string) {
 	if s.Status != StatusTriggered && s.Status != StatusCooldown {
 		s.Status = StatusArmed
 	}
@@ -35,13 +48,19 @@ func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
 	bar := ev.Bar.Time.UTC()
 
 	if c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
-		return Decision{State: s, Reason: "expired"}
+		return false, "expired"
 	}
 	if s.LastBar != nil && bar.Before(*s.LastBar) {
-		return Decision{State: s, Reason: fmt.Sprintf("stale bar %s: already evaluated the bar of %s", formatTime(bar), formatTime(*s.LastBar))}
+		if replay {
+			return false, "stale bar"
+		}
+		return false, fmt.Sprintf("stale bar %s: already evaluated the bar of %s", formatTime(bar), formatTime(*s.LastBar))
 	}
 	if c.Frequency == FrequencyOncePerBarClose && !c.barClosed(bar, now) {
-		return Decision{State: s, Reason: "bar still open until " + formatTime(bar.Add(c.Timeframe.Duration()))}
+		if replay {
+			return false, "bar still open"
+		}
+		return false, "bar still open until " + formatTime(bar.Add(c.Timeframe.Duration()))
 	}
 
 	// Bookkeeping: streak per bar, value and side.
@@ -53,12 +72,12 @@ func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
 	} else {
 		s.ConsecutiveTrue = 0
 	}
-	s.LastBar, s.LastEvaluatedAt = &bar, &now
+	setTime(&s.LastBar, bar, replay)
+	setTime(&s.LastEvaluatedAt, now, replay)
 	s.EvaluationCount++
 	s.LastMatched = ev.Matched
 	if finite(ev.Value) {
-		v := ev.Value
-		s.LastValue = &v
+		setFloat(&s.LastValue, ev.Value, replay)
 	}
 	prevSide := s.Side
 	if side := sideOf(ev.Value, ev.Level); side != "" {
@@ -66,18 +85,18 @@ func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
 	}
 	crossed := prevSide != "" && s.Side != prevSide
 	if s.ArmedAt == nil && s.Status == StatusArmed {
-		s.ArmedAt = &now
+		setTime(&s.ArmedAt, now, replay)
 	}
 
 	if c.Frequency == FrequencyOnce && s.TriggerCount > 0 {
 		s.Status = StatusTriggered
-		return Decision{State: s, Reason: "already fired (frequency once)"}
+		return false, "already fired (frequency once)"
 	}
 
 	// Re-arm, then the cooldown gate.
 	if s.Status == StatusTriggered && c.rearmed(ev, crossed) {
 		s.Status = StatusArmed
-		s.ArmedAt = &now
+		setTime(&s.ArmedAt, now, replay)
 	}
 	until, cooling := c.cooldownUntil(s, now)
 	if s.Status != StatusTriggered {
@@ -85,7 +104,7 @@ func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
 			s.Status = StatusCooldown
 		} else if s.Status == StatusCooldown {
 			s.Status = StatusArmed
-			s.ArmedAt = &now
+			setTime(&s.ArmedAt, now, replay)
 		}
 	}
 
@@ -94,35 +113,70 @@ func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
 	case !ev.Matched:
 		reason = "condition false"
 	case s.Status == StatusTriggered:
-		reason = c.waitReason(ev)
+		reason = "waiting for re-arm"
+		if !replay {
+			reason = c.waitReason(ev)
+		}
 	case s.Status == StatusCooldown:
-		reason = "cooldown until " + formatTime(until)
+		reason = "cooldown"
+		if !replay {
+			reason = "cooldown until " + formatTime(until)
+		}
 	case c.rearmType() == RearmCrossing && !crossed:
-		if prevSide == "" {
+		reason = "no side change"
+		switch {
+		case replay:
+		case prevSide == "":
 			reason = "waiting for a side change (first side seen: " + sideName(s.Side) + ")"
-		} else {
+		default:
 			reason = "no side change (still " + sideName(s.Side) + ")"
 		}
 	case s.ConsecutiveTrue < c.persistenceBars():
-		reason = fmt.Sprintf("persistence %d/%d", s.ConsecutiveTrue, c.persistenceBars())
+		reason = "persistence"
+		if !replay {
+			reason = fmt.Sprintf("persistence %d/%d", s.ConsecutiveTrue, c.persistenceBars())
+		}
 	case c.Frequency != FrequencyEveryTime && s.LastTriggerBar != nil && s.LastTriggerBar.Equal(bar):
 		reason = "already fired this bar"
 	}
 	if reason != "" {
-		return Decision{State: s, Reason: reason}
+		return false, reason
 	}
 
 	s.TriggerCount++
-	s.LastTriggeredAt, s.LastTriggerBar = &now, &bar
+	setTime(&s.LastTriggeredAt, now, replay)
+	setTime(&s.LastTriggerBar, bar, replay)
 	if finite(ev.Value) {
-		v := ev.Value
-		s.LastTriggerValue = &v
+		setFloat(&s.LastTriggerValue, ev.Value, replay)
 	}
 	s.Status = c.statusAfterFire()
 	if s.Status == StatusArmed {
-		s.ArmedAt = &now
+		setTime(&s.ArmedAt, now, replay)
 	}
-	return Decision{Fire: true, State: s, Reason: "fired"}
+	return true, "fired"
+}
+
+// setTime sets *p to t: through the pointer when the state owns it
+// (inPlace, once allocated), else by pointing *p at a new copy.
+func setTime(p **time.Time, t time.Time, inPlace bool) {
+	if inPlace && *p != nil {
+		**p = t
+		return
+	}
+	v := new(time.Time)
+	*v = t
+	*p = v
+}
+
+// setFloat is setTime for a float.
+func setFloat(p **float64, f float64, inPlace bool) {
+	if inPlace && *p != nil {
+		**p = f
+		return
+	}
+	v := new(float64)
+	*v = f
+	*p = v
 }
 
 // rearmType is the configured rearm type, "" for none.
@@ -141,7 +195,7 @@ func (c *Config) persistenceBars() int {
 }
 
 // rearmed reports whether a TRIGGERED alert re-arms on this evaluation.
-func (c *Config) rearmed(ev Evaluation, crossed bool) bool {
+func (c *Config) rearmed(ev *Evaluation, crossed bool) bool {
 	switch c.rearmType() {
 	case "":
 		return c.Frequency == FrequencyEveryTime || !ev.Matched
@@ -188,7 +242,7 @@ func (c *Config) hysteresisBound(level float64, up bool) float64 {
 	return level + band
 }
 
-func (c *Config) waitReason(ev Evaluation) string {
+func (c *Config) waitReason(ev *Evaluation) string {
 	switch c.rearmType() {
 	case RearmHysteresis:
 		up, ok := c.hysteresisUp()
@@ -209,7 +263,7 @@ func (c *Config) waitReason(ev Evaluation) string {
 
 // cooldownUntil returns the end of the cooldown after the last trigger and
 // whether now is before it.
-func (c *Config) cooldownUntil(s State, now time.Time) (time.Time, bool) {
+func (c *Config) cooldownUntil(s *State, now time.Time) (time.Time, bool) {
 	cd := c.CooldownDuration()
 	if cd <= 0 || s.LastTriggeredAt == nil {
 		return time.Time{}, false

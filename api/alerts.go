@@ -118,4 +118,7 @@ func ptrTo[T any](v T) *T { return &v }
 func (h *handler) registerAlerts(api huma.API) {
 	op(api, "run-alert", http.MethodPost, "/api/alerts/run", "Evaluate an alert config now, without a schedule", "alerts",
 		http.StatusCreated, h.runAlert, http.StatusUnprocessableEntity, http.StatusServiceUnavailable)
+	opd(api, "backtest-alert", http.MethodPost, "/api/alerts/backtest", "Backtest an alert: how often it would have fired",
+		backtestAlertDoc, "alerts", http.StatusCreated, h.backtestAlert,
+		http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable)
 }

@@ -193,6 +193,9 @@ func (h *handler) register(api huma.API) {
 	op(api, "delete-portfolio-holding", http.MethodDelete, "/api/portfolios/{id}/holdings/{symbol}", "Remove a holding", "portfolios",
 		http.StatusNoContent, h.deleteHolding, http.StatusNotFound, http.StatusUnprocessableEntity)
 
+	// Backtests of trading strategies.
+	h.registerBacktests(api)
+
 	// Notifications.
 	op(api, "notify", http.MethodPost, "/api/notify", "Queue a notification", "notifications", http.StatusAccepted, h.notify,
 		http.StatusForbidden, http.StatusUnprocessableEntity)
@@ -211,6 +214,9 @@ func (h *handler) register(api huma.API) {
 	opd(api, "list-audit", http.MethodGet, "/api/audit", "List audit rows",
 		"Every change of state, newest first: admins see every row, other users the changes they made and those made to their things (the scheduler disabling their schedule, say).",
 		"audit", 0, h.listAudit, http.StatusBadRequest, http.StatusUnprocessableEntity)
+
+	// Incidents (operator alerting).
+	h.registerIncidents(api)
 }
 
 // op registers one authenticated operation. errs are the documented error

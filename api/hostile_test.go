@@ -63,6 +63,8 @@ type hostileFixture struct {
 	// values (portfolio and screener set names: a-z 0-9 _ -): each must be
 	// refused with 422 naming the field, storing nothing.
 	patterned []string
+	// admin makes the fresh user an admin (admin-only operations).
+	admin bool
 }
 
 var hostileUsers atomic.Int64
@@ -85,7 +87,7 @@ func TestHostileStrings(t *testing.T) {
 
 		// The fixture itself is accepted: the hostile values below hit the
 		// same path through the handler.
-		u := b.freshUser()
+		u := b.freshUser(fx.admin)
 		base := fx.build(b, u)
 		r := b.send(op, u, base)
 		require.Less(t, r.status, 300, "%s: the fixture is refused: %s", op.ID, r.raw)
@@ -100,7 +102,7 @@ func TestHostileStrings(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					sb := *b
 					sb.t = t
-					u := sb.freshUser()
+					u := sb.freshUser(fx.admin)
 					req := fx.build(&sb, u)
 					req.set(f, hv.value)
 					patterned := hv.legit && slices.Contains(fx.patterned, f.location())
@@ -141,7 +143,7 @@ func TestHostileStrings(t *testing.T) {
 	for id, fx := range fixtures {
 		op, ok := doc.operation(id)
 		require.True(t, ok, "fixture of unknown operation %s", id)
-		fields := doc.stringFields(op, fx.build(b, b.freshUser()))
+		fields := doc.stringFields(op, fx.build(b, b.freshUser(fx.admin)))
 		for _, loc := range append(slices.Collect(maps.Keys(fx.roundTrip)), fx.patterned...) {
 			require.True(t, slices.ContainsFunc(fields, func(f hostileField) bool { return f.location() == loc }),
 				"%s: round-trip field %s is not a string field of the operation", id, loc)
@@ -149,8 +151,8 @@ func TestHostileStrings(t *testing.T) {
 	}
 }
 
-func (b *bundle) freshUser() user {
-	return b.user(fmt.Sprintf("hostile-%d", hostileUsers.Add(1)), userOpts{})
+func (b *bundle) freshUser(admin bool) user {
+	return b.user(fmt.Sprintf("hostile-%d", hostileUsers.Add(1)), userOpts{admin: admin})
 }
 
 // hostileFixtures has a fixture for every operation of the API.
@@ -242,6 +244,13 @@ func hostileFixtures() map[string]hostileFixture {
 				"notify": map[string]any{"channels": []any{"telegram"}}}}
 		}},
 
+		"backtest-alert": {build: func(*bundle, user) hostileReq {
+			return hostileReq{body: map[string]any{"config": map[string]any{"ticker": "AAPL", "timeframe": "1d",
+				"rule":   map[string]any{"indicator": "close", "operator": ">", "value": 1},
+				"notify": map[string]any{"channels": []any{"telegram"}}},
+				"from": "2026-01-01T00:00:00Z", "to": "2026-03-01T00:00:00Z"}}
+		}},
+
 		"get-run-stats": {build: func(*bundle, user) hostileReq {
 			return hostileReq{query: map[string]string{"job_type": "notification"}}
 		}},
@@ -305,6 +314,11 @@ func hostileFixtures() map[string]hostileFixture {
 		}},
 		"delete-portfolio-holding": {build: portfolio},
 
+		"run-backtest": {build: func(*bundle, user) hostileReq {
+			return hostileReq{body: map[string]any{"strategy": "sma_cross", "params": map[string]any{"fast": 2, "slow": 5},
+				"symbol": "AAPL", "timeframe": "1d", "from": "2025-01-01", "to": "2025-03-01", "cash": 1000, "fee_bps": 10}}
+		}},
+
 		"notify":                notification,
 		"create-notification":   notification,
 		"rotate-webhook-secret": {build: none},
@@ -320,6 +334,9 @@ func hostileFixtures() map[string]hostileFixture {
 		"list-audit": {build: func(*bundle, user) hostileReq {
 			return hostileReq{query: map[string]string{"action": "schedule.create", "entity": "schedule", "entity_id": "1",
 				"since": "2026-01-01T00:00:00Z", "until": "2099-01-01T00:00:00Z"}}
+		}},
+		"list-incidents": {admin: true, build: func(*bundle, user) hostileReq {
+			return hostileReq{query: map[string]string{"state": "all"}}
 		}},
 	}
 }

@@ -23,9 +23,11 @@ func newConfig() huma.Config {
 		{Name: "reports", Description: "Run a report now (daily summary, portfolio analysis, performance); the result arrives as a notification and on the run."},
 		{Name: "screeners", Description: "Run a screener now, and keep named ticker lists (screener sets) to screen."},
 		{Name: "portfolios", Description: "Your portfolios and their holdings, which portfolio_analysis reports analyse."},
+		{Name: "backtests", Description: "Backtest a trading strategy on past bars: trades, equity, drawdown, Sharpe."},
 		{Name: "notifications", Description: "Queue a notification for a user."},
 		{Name: "health", Description: "Platform health: the latest report of every system and component."},
 		{Name: "audit", Description: "Who changed what, from where (api, bot, cli, console, webhook, tradingbot, scheduler, worker)."},
+		{Name: "incidents", Description: "Operator alerting (admins): incidents the scheduler's monitor opened and resolved."},
 	}
 	cfg.DocsPath = "" // huma's docs page loads scripts from a CDN; /docs is served from the binary
 	// No $schema links in bodies: responses keep the design's shapes.

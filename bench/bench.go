@@ -43,6 +43,11 @@ type Options struct {
 	Settle time.Duration
 	// Nodes is the number of scheduler processes of S3 (2).
 	Nodes int
+	// Pooler, HOST:PORT of a PgBouncer in transaction pooling mode in front
+	// of the server, routes the schedulers' transactions through it (nodes
+	// keep River's client and LISTEN on the direct connection), as
+	// pooled_database_url does for vigil.
+	Pooler string
 	// Down is S4's downtime (3m).
 	Down time.Duration
 	// Cron overrides the scenario's cron (S1, S3 "* * * * * *"; S2, S4
@@ -112,7 +117,7 @@ func (o Options) withDefaults() (Options, error) {
 	case N1:
 		n, dur = 3000, 5*time.Minute // dur: the bound on draining
 	default:
-		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1 or N1)", o.Scenario)
+		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1, N1 or T1)", o.Scenario)
 	}
 	if o.N == 0 {
 		o.N = n
@@ -191,6 +196,9 @@ func (o Options) bound() time.Duration {
 // cannot keep up reports "saturated": true; Run returns an error only when
 // the bench itself fails.
 func Run(ctx context.Context, o Options) (err error) {
+	if strings.EqualFold(strings.TrimSpace(o.Scenario), T1) {
+		return backtestBench(ctx, o) // in process, no database
+	}
 	o, err = o.withDefaults()
 	if err != nil {
 		return err
@@ -227,6 +235,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
+	if o.Pooler != "" {
+		defer setEnv(map[string]string{EnvPooler: o.Pooler})()
+	}
 	var res Result
 	switch o.Scenario {
 	case S1, S2:
@@ -246,6 +257,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if o.Keep {
 		res.Database = db.Redact(d.url)
 	}
+	res.Pooler = o.Pooler
 	o.Log.Info("bench done", "scenario", res.Scenario, "saturated", res.Saturated)
 	return writeLine(o.Out, res)
 }

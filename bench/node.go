@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/vigilhq/vigil/config"
@@ -165,7 +167,16 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 			_ = client.Shutdown(base, nodeShutdown)
 			return fmt.Errorf("bench node: schemas: %w", err)
 		}
-		enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: pool, Client: client.Client, Config: cfg,
+		txPool := pool
+		if pooler := os.Getenv(EnvPooler); pooler != "" {
+			if txPool, err = openThroughPooler(ctx, databaseURL, pooler, schedulerPoolSize); err != nil {
+				_ = client.Shutdown(base, nodeShutdown)
+				return fmt.Errorf("bench node: %w", err)
+			}
+			defer txPool.Close()
+			log.Info("scheduler transactions go through the pooler", "pooler", pooler)
+		}
+		enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: txPool, ListenPool: pool, Client: client.Client, Config: cfg,
 			Validator: v, Logger: log, Kinds: client.Kinds})
 		if err != nil {
 			_ = client.Shutdown(base, nodeShutdown)
@@ -194,4 +205,18 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 	}
 	log.Info("bench node stopped")
 	return runErr
+}
+
+// EnvPooler passes Options.Pooler to the node processes.
+const EnvPooler = "VIGIL_BENCH_POOLER"
+
+// openThroughPooler opens a db.OpenPooled pool to databaseURL's database
+// through the PgBouncer at pooler (HOST:PORT).
+func openThroughPooler(ctx context.Context, databaseURL, pooler string, size int32) (*pgxpool.Pool, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	u.Host = pooler
+	return db.OpenPooled(ctx, u.String(), size)
 }

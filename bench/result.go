@@ -33,6 +33,8 @@ type Result struct {
 	Skipped    int64    `json:"skipped"`
 	RSSMiB     float64  `json:"rss_mib"`
 	Saturated  bool     `json:"saturated"`
+	// Pooler is the PgBouncer the schedulers' transactions went through.
+	Pooler string `json:"pooler,omitempty"`
 
 	// SaturatedBecause says which bound was broken.
 	SaturatedBecause []string `json:"saturated_because,omitempty"`

@@ -93,6 +93,11 @@ type Config struct {
 	// DatabaseURL is a postgres:// URL or key=value DSN; "" lets the caller
 	// fall back to its development default.
 	DatabaseURL string `json:"database_url"`
+	// PooledDatabaseURL, when set, is a connection through PgBouncer in
+	// transaction pooling mode for the short transactions (API, schedule
+	// enqueuing, bot, job inserts); River's workers and LISTEN/NOTIFY, and
+	// migrations keep DatabaseURL (a direct or session-pooled connection).
+	PooledDatabaseURL string `json:"pooled_database_url"`
 	// MaxWorkers is the worker count of each job type's queue whose
 	// JobType.Workers is 0.
 	MaxWorkers int `json:"max_workers"`
@@ -119,6 +124,35 @@ type Config struct {
 	ShutdownTimeout Duration `json:"shutdown_timeout"`
 	// HealthCheckInterval is the period of the health heartbeat.
 	HealthCheckInterval Duration `json:"health_check_interval"`
+	// IncidentCheckInterval is how often the scheduler's incident monitor
+	// runs its checks.
+	IncidentCheckInterval Duration `json:"incident_check_interval"`
+	// IncidentResolveAfter is how long a job type's error class must go
+	// without a new failure before its job_failed incident resolves.
+	IncidentResolveAfter Duration `json:"incident_resolve_after"`
+	// IncidentCooldown is how long after resolving an incident a recurrence
+	// reopens the same row silently instead of opening a new one.
+	IncidentCooldown Duration `json:"incident_cooldown"`
+	// IncidentQueueBacklogAge is how long a River job may wait available
+	// before its queue counts as backed up.
+	IncidentQueueBacklogAge Duration `json:"incident_queue_backlog_age"`
+	// IncidentSlowJobPercent is the share of a job type's max_runtime after
+	// which a running job counts as slow.
+	IncidentSlowJobPercent int `json:"incident_slow_job_percent"`
+	// IncidentSlowJobAfter, when above 0, also counts a job running longer
+	// than it as slow, whatever its max_runtime.
+	IncidentSlowJobAfter Duration `json:"incident_slow_job_after"`
+	// IncidentFireLag is how far in the past an enabled schedule's
+	// next_run_at may be before the scheduler counts as behind.
+	IncidentFireLag Duration `json:"incident_fire_lag"`
+	// IncidentChannelFailures is how many failed or retrying deliveries on
+	// one channel within IncidentChannelWindow make it failing.
+	IncidentChannelFailures int `json:"incident_channel_failures"`
+	// IncidentChannelWindow is the window IncidentChannelFailures counts in.
+	IncidentChannelWindow Duration `json:"incident_channel_window"`
+	// IncidentHeartbeatForget is how long a silent system/component stays
+	// watched; after it its heartbeat_stale incident resolves.
+	IncidentHeartbeatForget Duration `json:"incident_heartbeat_forget"`
 	// JobDefaults are the schedule policies used when a schedule sets none.
 	JobDefaults JobDefaults `json:"job_defaults"`
 	// Jobs holds the policy of each job type, keyed by job type. A file may

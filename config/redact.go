@@ -7,7 +7,7 @@ import (
 )
 
 // Redacted returns a copy of c fit for printing: every secret setting of
-// Table is replaced by "xxxxx", except that DatabaseURL keeps all but its
+// Table is replaced by "xxxxx", except that the database URLs keep all but their
 // password. Unset secrets stay empty, so the output still shows what is set.
 func (c Config) Redacted() Config {
 	c.Jobs = maps.Clone(c.Jobs)
@@ -18,7 +18,7 @@ func (c Config) Redacted() Config {
 		must(visit(&c, s.Key, func(v reflect.Value) error {
 			switch {
 			case v.String() == "":
-			case s.Key == "database_url":
+			case s.Key == "database_url", s.Key == "pooled_database_url":
 				v.SetString(RedactDatabaseURL(v.String()))
 			default:
 				v.SetString("xxxxx")

@@ -58,6 +58,11 @@ func (c Config) Validate() error {
 			v.add("database_url", "%v", err)
 		}
 	}
+	if c.PooledDatabaseURL != "" {
+		if err := checkDatabaseURL(c.PooledDatabaseURL); err != nil {
+			v.add("pooled_database_url", "%v", err)
+		}
+	}
 	between(v, "max_workers", c.MaxWorkers, 1, maxQueueWorkers)
 	atLeast(v, "data_cache_ttl", c.DataCacheTTL, 0)
 	if _, err := c.Keyring(); err != nil {
@@ -68,6 +73,7 @@ func (c Config) Validate() error {
 	atLeast(v, "startup_delay", c.StartupDelay, 0)
 	v.positive("shutdown_timeout", c.ShutdownTimeout)
 	v.positive("health_check_interval", c.HealthCheckInterval)
+	v.incidents(c)
 	agree(v, "misfire_grace_time", c.MisfireGraceTime, "job_defaults.misfire_grace_time", c.JobDefaults.MisfireGraceTime)
 	agree(v, "alert_timeout", c.AlertTimeout, "jobs.alert.max_runtime", c.Jobs[JobAlert].MaxRuntime)
 	agree(v, "notification_timeout", c.NotificationTimeout,

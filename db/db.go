@@ -23,24 +23,7 @@ const DevURL = "postgres://localhost:5432/vigil"
 
 // Open connects a pool to url and checks that the server answers.
 func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open database pool: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, Explain(err)
-	}
-	return pool, nil
+	return open(ctx, url, maxConns, false)
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,
@@ -112,3 +95,40 @@ func Explain(err error) error {
 // Redact hides the password in a database URL or DSN for logs and messages
 // (config.RedactDatabaseURL).
 func Redact(dbURL string) string { return config.RedactDatabaseURL(dbURL) }
+
+// OpenPooled connects a pool to url through a connection pooler in
+// transaction pooling mode (PgBouncer 1.18's pool_mode = transaction):
+// statements must not outlive their transaction on the server, so pgx uses
+// no named prepared statements. QueryExecModeCacheDescribe asks the server
+// for a statement's parameter and result types once per connection and then
+// executes it in one round trip with the unnamed statement, which survives
+// the pooler switching server connections between transactions (and keeps
+// binary encodings, so jsonb and bytea parameters work as in a direct pool).
+// Session state (LISTEN, session advisory locks, SET) does not belong here.
+func OpenPooled(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	return open(ctx, url, maxConns, true)
+}
+
+func open(ctx context.Context, url string, maxConns int32, pooled bool) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	if pooled {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, Explain(err)
+	}
+	return pool, nil
+}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,15 +44,16 @@ const (
 // (schedule, fire time), on any number of processes. Schedules are not held in
 // memory: every tick reads the due rows from PostgreSQL.
 type Enqueuer struct {
-	pool      *pgxpool.Pool
-	client    *river.Client[pgx.Tx]
-	cfg       config.Config
-	validator *schemas.Validator
-	log       *slog.Logger
-	builders  map[string]argsBuilder
-	fireable  []string
-	batch     int
-	metrics   *metrics.Metrics
+	pool       *pgxpool.Pool
+	listenPool *pgxpool.Pool // LISTEN (session state): never through a transaction pooler
+	client     *river.Client[pgx.Tx]
+	cfg        config.Config
+	validator  *schemas.Validator
+	log        *slog.Logger
+	builders   map[string]argsBuilder
+	fireable   []string
+	batch      int
+	metrics    *metrics.Metrics
 
 	// NowFunc is the clock (tests move it).
 	NowFunc func() time.Time
@@ -83,11 +85,16 @@ type tickFailure struct {
 
 // EnqueuerOpts configures NewEnqueuer.
 type EnqueuerOpts struct {
-	Pool      *pgxpool.Pool
-	Client    *river.Client[pgx.Tx]
-	Config    config.Config
-	Validator *schemas.Validator
-	Logger    *slog.Logger
+	// Pool runs the enqueuer's transactions; it may go through PgBouncer's
+	// transaction pooling (config pooled_database_url).
+	Pool *pgxpool.Pool
+	// ListenPool holds the LISTEN connection that wakes the enqueuer when a
+	// schedule changes: a direct or session-pooled connection (default Pool).
+	ListenPool *pgxpool.Pool
+	Client     *river.Client[pgx.Tx]
+	Config     config.Config
+	Validator  *schemas.Validator
+	Logger     *slog.Logger
 	// Kinds are the job types this build has workers for (Client.Kinds).
 	Kinds []string
 	// Metrics counts fires; nil disables.
@@ -110,7 +117,7 @@ func NewEnqueuer(o EnqueuerOpts) (*Enqueuer, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Enqueuer{
-		pool: o.Pool, client: o.Client, cfg: o.Config, validator: o.Validator,
+		pool: o.Pool, listenPool: cmp.Or(o.ListenPool, o.Pool), client: o.Client, cfg: o.Config, validator: o.Validator,
 		log:      log.With("component", "enqueuer"),
 		builders: map[string]argsBuilder{},
 		batch:    max(o.Config.EnqueueBatchSize, 1),
@@ -231,7 +238,7 @@ func (e *Enqueuer) listen(ctx context.Context, wake chan<- struct{}) {
 }
 
 func (e *Enqueuer) listenOnce(ctx context.Context, wake chan<- struct{}) error {
-	conn, err := e.pool.Acquire(ctx)
+	conn, err := e.listenPool.Acquire(ctx)
 	if err != nil {
 		return err
 	}

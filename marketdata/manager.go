@@ -290,12 +290,13 @@ func (m *Manager) fetchProvider(ctx context.Context, k cacheKey, n int, now time
 		if len(s) >= n || attempt == maxAttempts || span >= maxSpan {
 			return s, nil
 		}
-		if len(s) == 0 {
-			span = span*8 + 7*24*time.Hour
-		} else {
-			span = time.Duration(float64(span)*1.5*float64(n)/float64(len(s))) + 3*24*time.Hour
+		// In float64 and capped before the conversion: a widened span can
+		// pass time.Duration's range (292 years), which would wrap negative.
+		grown := float64(span)*8 + float64(7*24*time.Hour)
+		if len(s) > 0 {
+			grown = float64(span)*1.5*float64(n)/float64(len(s)) + float64(3*24*time.Hour)
 		}
-		span = min(span, maxSpan)
+		span = time.Duration(min(grown, float64(maxSpan)))
 	}
 }
 

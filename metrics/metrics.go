@@ -24,6 +24,8 @@ type Metrics struct {
 	maxWorkers    *prometheus.GaugeVec
 	notifications *prometheus.CounterVec
 	fires         *prometheus.CounterVec
+	// jobMaxRuntime is each job type's max_runtime (operations.go).
+	jobMaxRuntime *prometheus.GaugeVec
 }
 
 // New registers Vigil's collectors (and Go/process collectors) on a fresh
@@ -65,6 +67,7 @@ func New(pool *pgxpool.Pool) *Metrics {
 	if pool != nil {
 		reg.MustRegister(&dbCollector{pool: pool})
 	}
+	m.registerOperations(pool)
 	return m
 }
 

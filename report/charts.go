@@ -50,6 +50,11 @@ type Overlay struct {
 // and, when the series has volume and the image is at least 300 pixels tall, a
 // volume panel below sharing the date axis.
 func Candles(title string, s bars.Series, overlays []Overlay, width, height int) ([]byte, error) {
+	return candles(title, s, overlays, nil, width, height)
+}
+
+// candles is Candles with trigger markers (see CandlesWithMarkers).
+func candles(title string, s bars.Series, overlays []Overlay, markers []Marker, width, height int) ([]byte, error) {
 	if err := checkSize(width, height); err != nil {
 		return nil, err
 	}
@@ -84,8 +89,18 @@ func Candles(title string, s bars.Series, overlays []Overlay, width, height int)
 			legendRows++
 		}
 	}
+	ms := inSeries(s, markers)
+	if len(ms) > 0 {
+		mk := markerGlyphs{series: s, markers: ms}
+		price.Add(mk)
+		price.Legend.Add("trigger", mk)
+		legendRows++
+	}
 	xmin, xmax, ymin, ymax := cs.DataRange()
 	price.X.Min, price.X.Max = xmin-half, xmax+half
+	if len(ms) > 0 { // room for the triangles below the lowest bar
+		price.Y.Min = math.Min(price.Y.Min, ymin-(ymax-ymin)*0.06)
+	}
 	if rows := legendRows; rows > 0 {
 		price.Y.Max = math.Max(price.Y.Max, ymax+(ymax-ymin)*legendRoom(rows))
 	}

@@ -8,6 +8,7 @@
 #      active lines of vigil.env.example
 #   4. scripts/dev-postgres.sh: a throwaway cluster on a spare port, vigil migrate up
 #      and test-db against it, stop; and make run stops when no cluster can be made
+#   5. deploy/prometheus: promtool check rules and the rules' unit tests
 # Installs what it needs from Debian's packages only when missing (needs root then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -154,5 +155,21 @@ rc=$?
 set -e
 { [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; } && fail "make run exited $rc with a dead DATABASE_URL (want a failure)"
 grep -q 'does not answer' <<<"$out" || fail "make run did not say the configured database is down: $out"
+
+# --- 5. Prometheus rules ------------------------------------------------------
+# promtool from Debian's prometheus package, unpacked (the daemon is not installed).
+step "promtool check rules / test rules deploy/prometheus"
+promtool="$(command -v promtool || true)"
+if [ -z "$promtool" ]; then
+  [ "$(id -u)" = 0 ] || fail "missing promtool: install it (apt-get install prometheus)"
+  [ -n "${apt_updated:-}" ] || { apt-get update -qq >/dev/null; apt_updated=1; }
+  (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1) || fail "apt-get download prometheus"
+  dpkg -x "$tmp"/prometheus_*.deb "$tmp/prometheus"
+  promtool="$tmp/prometheus/usr/bin/promtool"
+fi
+"$promtool" check rules deploy/prometheus/vigil-alerts.yml >/dev/null || fail "promtool check rules deploy/prometheus/vigil-alerts.yml"
+"$promtool" test rules deploy/prometheus/vigil-alerts.test.yml >/dev/null || fail "promtool test rules deploy/prometheus/vigil-alerts.test.yml"
+PATH="$(dirname "$promtool"):$PATH" go test -count=1 -run TestAlertingRules ./metrics >/dev/null ||
+  fail "go test -run TestAlertingRules ./metrics (the metrics the rules read)"
 
 echo "check-deploy: ok ($((SECONDS - start)) s)"

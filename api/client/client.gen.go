@@ -78,6 +78,54 @@ func (e ComponentHealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for IncidentKind.
+const (
+	ChannelFailing IncidentKind = "channel_failing"
+	FireLag        IncidentKind = "fire_lag"
+	HeartbeatStale IncidentKind = "heartbeat_stale"
+	JobFailed      IncidentKind = "job_failed"
+	QueueBacklog   IncidentKind = "queue_backlog"
+	SlowJob        IncidentKind = "slow_job"
+)
+
+// Valid indicates whether the value is a known member of the IncidentKind enum.
+func (e IncidentKind) Valid() bool {
+	switch e {
+	case ChannelFailing:
+		return true
+	case FireLag:
+		return true
+	case HeartbeatStale:
+		return true
+	case JobFailed:
+		return true
+	case QueueBacklog:
+		return true
+	case SlowJob:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncidentState.
+const (
+	IncidentStateOpen     IncidentState = "open"
+	IncidentStateResolved IncidentState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the IncidentState enum.
+func (e IncidentState) Valid() bool {
+	switch e {
+	case IncidentStateOpen:
+		return true
+	case IncidentStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotifyRequestNotificationType.
 const (
 	NotifyRequestNotificationTypeAlert    NotifyRequestNotificationType = "alert"
@@ -519,6 +567,27 @@ func (e ListAuditParamsSource) Valid() bool {
 	}
 }
 
+// Defines values for ListIncidentsParamsState.
+const (
+	ListIncidentsParamsStateAll      ListIncidentsParamsState = "all"
+	ListIncidentsParamsStateOpen     ListIncidentsParamsState = "open"
+	ListIncidentsParamsStateResolved ListIncidentsParamsState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ListIncidentsParamsState enum.
+func (e ListIncidentsParamsState) Valid() bool {
+	switch e {
+	case ListIncidentsParamsStateAll:
+		return true
+	case ListIncidentsParamsStateOpen:
+		return true
+	case ListIncidentsParamsStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListRunsParamsJobType.
 const (
 	ListRunsParamsJobTypeAlert          ListRunsParamsJobType = "alert"
@@ -657,6 +726,36 @@ func (e ListSchedulesParamsEnabled) Valid() bool {
 	}
 }
 
+// AlertBacktest defines model for AlertBacktest.
+type AlertBacktest struct {
+	// BarsEvaluated Bars of the range the rule was decided on (enough history, no missing value)
+	//
+	// Example: 2160
+	BarsEvaluated int64 `json:"bars_evaluated"`
+
+	// Chart The chart (PNG), an artifact of the run
+	//
+	// Example: /api/runs/123/artifacts/AAPL-1h-backtest.png
+	Chart string `json:"chart"`
+
+	// Count How many times the alert fired
+	//
+	// Example: 14
+	Count int64 `json:"count"`
+
+	// PerWeek Triggers per week, every week from the range's first bar to its last
+	PerWeek *[]BacktestWeekCount `json:"per_week"`
+
+	// Symbol Example: AAPL
+	Symbol string `json:"symbol"`
+
+	// Timeframe Example: 1h
+	Timeframe string `json:"timeframe"`
+
+	// Triggers The triggers, oldest first (the newest 10,000 when there are more)
+	Triggers *[]BacktestTrigger `json:"triggers"`
+}
+
 // AlertEvaluation defines model for AlertEvaluation.
 type AlertEvaluation struct {
 	// BarTime Open time of the bar evaluated
@@ -785,6 +884,162 @@ type BackfillScheduleInputBody struct {
 	To time.Time `json:"to"`
 }
 
+// BacktestAlertInputBody defines model for BacktestAlertInputBody.
+type BacktestAlertInputBody struct {
+	// Config An alert config (task_params of an alert schedule): the full form or the short form
+	Config *map[string]interface{} `json:"config,omitempty"`
+
+	// From Start of the range (RFC 3339); default 90 days before to
+	From *time.Time `json:"from,omitempty"`
+
+	// ScheduleID One of your alert schedules, instead of config
+	ScheduleID *int64 `json:"schedule_id,omitempty"`
+
+	// To End of the range, exclusive (RFC 3339); default and at most the open time of the bar still open now
+	To *time.Time `json:"to,omitempty"`
+}
+
+// BacktestRequest defines model for BacktestRequest.
+type BacktestRequest struct {
+	// Cash Starting cash, > 0
+	//
+	// Example: 10000
+	Cash *float64 `json:"cash,omitempty"`
+
+	// FeeBps Fee of every fill, maker and taker alike, in basis points (0-1000)
+	//
+	// Example: 10
+	FeeBps *float64 `json:"fee_bps,omitempty"`
+
+	// From Start of the range, RFC 3339 or YYYY-MM-DD (default: a year, at most 10,000 bars, before to)
+	//
+	// Example: 2025-01-01
+	From *string `json:"from,omitempty"`
+
+	// Params The strategy's parameters (schemas/strategy.<strategy>.v1.json); absent ones take the schema's defaults
+	//
+	// Example: {"fast":10,"slow":30}
+	Params *map[string]interface{} `json:"params,omitempty"`
+
+	// SlippageBps Slippage of market and stop fills, in basis points (0-1000)
+	//
+	// Example: 5
+	SlippageBps *float64 `json:"slippage_bps,omitempty"`
+
+	// Strategy The strategy: sma_cross or rsi_reversion
+	//
+	// Example: sma_cross
+	Strategy string `json:"strategy"`
+
+	// Symbol The symbol to trade
+	//
+	// Example: AAPL
+	Symbol string `json:"symbol"`
+
+	// Timeframe Bar size: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w
+	//
+	// Example: 1d
+	Timeframe *string `json:"timeframe,omitempty"`
+
+	// To End of the range, exclusive (default: the last closed bar)
+	//
+	// Example: 2026-01-01
+	To *string `json:"to,omitempty"`
+}
+
+// BacktestResult defines model for BacktestResult.
+type BacktestResult struct {
+	// Bars Bars the backtest ran over
+	//
+	// Example: 365
+	Bars int64 `json:"bars"`
+
+	// ExposurePct Share of bars that closed with a position, in percent
+	//
+	// Example: 41.2
+	ExposurePct float64 `json:"exposure_pct"`
+
+	// FinalEquity Cash plus the open position at the last close
+	//
+	// Example: 10523.4
+	FinalEquity float64 `json:"final_equity"`
+
+	// MaxDrawdownPct Largest fall of the equity at bar closes below its running peak, in percent
+	//
+	// Example: 7.1
+	MaxDrawdownPct float64 `json:"max_drawdown_pct"`
+
+	// ProfitFactor Gains of winning closed trades over losses of losing ones; null when no trade lost
+	//
+	// Example: 1.8
+	ProfitFactor *float64 `json:"profit_factor"`
+
+	// ReturnPct final_equity over the starting cash, in percent
+	//
+	// Example: 5.234
+	ReturnPct float64 `json:"return_pct"`
+
+	// Sharpe Mean over standard deviation of per-bar equity returns, annualised by the bars in a 365-day year; risk-free rate 0
+	//
+	// Example: 0.84
+	Sharpe float64 `json:"sharpe"`
+
+	// Trades Round trips, oldest first; the last may still be open
+	Trades *[]BacktestTrade `json:"trades"`
+
+	// WinRate Share of closed trades with a positive pnl, 0-1 (0 with none closed)
+	//
+	// Example: 0.5
+	WinRate float64 `json:"win_rate"`
+}
+
+// BacktestTrade defines model for BacktestTrade.
+type BacktestTrade struct {
+	// EntryPrice Average entry price
+	EntryPrice float64 `json:"entry_price"`
+
+	// EntryTime When the entry filled (the bar's open time)
+	EntryTime time.Time `json:"entry_time"`
+
+	// ExitPrice Average exit price; null while open
+	ExitPrice *float64 `json:"exit_price"`
+
+	// ExitTime When the exit filled; null while open
+	ExitTime *time.Time `json:"exit_time"`
+
+	// Fees Fees of the entry and exit fills
+	Fees float64 `json:"fees"`
+
+	// Pnl Profit or loss net of fees (an open trade's at the last close)
+	Pnl float64 `json:"pnl"`
+
+	// Quantity Units bought
+	Quantity float64 `json:"quantity"`
+}
+
+// BacktestTrigger defines model for BacktestTrigger.
+type BacktestTrigger struct {
+	// Price The bar's close; null when the bar has none
+	Price *float64 `json:"price"`
+
+	// Time The bar's open time, as runs' bar_time and the csv time column
+	Time time.Time `json:"time"`
+
+	// Values Every operand's value on the bar, by label (rsi(14), close, ...)
+	Values map[string]float64 `json:"values"`
+}
+
+// BacktestWeekCount defines model for BacktestWeekCount.
+type BacktestWeekCount struct {
+	// Count Example: 2
+	Count int64 `json:"count"`
+
+	// Week The week's Monday (UTC), YYYY-MM-DD: ISO weeks named by their first day
+	//
+	// Example: 2027-03-15
+	Week string `json:"week"`
+}
+
 // ComponentHealth defines model for ComponentHealth.
 type ComponentHealth struct {
 	CheckedAt    time.Time   `json:"checked_at"`
@@ -907,6 +1162,54 @@ type HoldingInput struct {
 	//
 	// Example: 10
 	Quantity float64 `json:"quantity"`
+}
+
+// Incident defines model for Incident.
+type Incident struct {
+	// Count Checks that saw it (job_failed: failed runs)
+	Count   int64        `json:"count"`
+	Details interface{}  `json:"details"`
+	ID      int64        `json:"id"`
+	Kind    IncidentKind `json:"kind"`
+
+	// LastSeen The last check that saw it (job_failed: the last failure)
+	LastSeen time.Time `json:"last_seen"`
+
+	// NotifiedOpenAt When the admins' open message was queued
+	NotifiedOpenAt *time.Time `json:"notified_open_at"`
+
+	// NotifiedResolveAt When the admins' resolve message was queued
+	NotifiedResolveAt *time.Time `json:"notified_resolve_at"`
+	OpenedAt          time.Time  `json:"opened_at"`
+
+	// Reopened Times it came back within incident_cooldown after resolving (no message was sent)
+	Reopened int32 `json:"reopened"`
+
+	// ResolvedAt null while open
+	ResolvedAt *time.Time    `json:"resolved_at"`
+	State      IncidentState `json:"state"`
+
+	// Subject What is failing: job type and error class, queue, system/component, job type, scheduler or channel
+	//
+	// Example: alert: provider timeout after #
+	Subject string `json:"subject"`
+
+	// Summary What the latest check saw, for people
+	Summary string `json:"summary"`
+}
+
+// IncidentKind defines model for Incident.Kind.
+type IncidentKind string
+
+// IncidentState defines model for Incident.State.
+type IncidentState string
+
+// IncidentList defines model for IncidentList.
+type IncidentList struct {
+	Items *[]Incident `json:"items"`
+
+	// NextCursor Pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // NewHolding defines model for NewHolding.
@@ -1454,6 +1757,19 @@ type ListAuditParams struct {
 // ListAuditParamsSource defines parameters for ListAudit.
 type ListAuditParamsSource string
 
+// ListIncidentsParams defines parameters for ListIncidents.
+type ListIncidentsParams struct {
+	// State Open incidents, resolved ones, or all
+	State *ListIncidentsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListIncidentsParamsState defines parameters for ListIncidents.
+type ListIncidentsParamsState string
+
 // ListRunsParams defines parameters for ListRuns.
 type ListRunsParams struct {
 	JobType *ListRunsParamsJobType `form:"job_type,omitempty" json:"job_type,omitempty"`
@@ -1548,8 +1864,14 @@ type PreviewScheduleParams struct {
 	N *int64 `form:"n,omitempty" json:"n,omitempty"`
 }
 
+// BacktestAlertJSONRequestBody defines body for BacktestAlert for application/json ContentType.
+type BacktestAlertJSONRequestBody = BacktestAlertInputBody
+
 // RunAlertJSONRequestBody defines body for RunAlert for application/json ContentType.
 type RunAlertJSONRequestBody RunAlertJSONBody
+
+// RunBacktestJSONRequestBody defines body for RunBacktest for application/json ContentType.
+type RunBacktestJSONRequestBody = BacktestRequest
 
 // CreateNotificationJSONRequestBody defines body for CreateNotification for application/json ContentType.
 type CreateNotificationJSONRequestBody = NotifyRequest
@@ -1661,6 +1983,28 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// BacktestAlertWithBody Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BacktestAlert Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlert(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RunAlertWithBody Evaluate an alert config now, without a schedule
 	//
 	// Takes any type of body and a specified content type.
@@ -1681,6 +2025,39 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunBacktestWithBody Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunBacktest Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIncidents List incidents (admins)
+	//
+	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+	//
+	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+	ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateWebhookSecret Issue a new webhook signing secret
 	//
@@ -2000,6 +2377,48 @@ type ClientInterface interface {
 	ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// BacktestAlertWithBody Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *Client) BacktestAlertWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBacktestAlertRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BacktestAlert Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *Client) BacktestAlert(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBacktestAlertRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RunAlertWithBody Evaluate an alert config now, without a schedule
 //
 // Takes any type of body and a specified content type.
@@ -2041,6 +2460,69 @@ func (c *Client) RunAlert(ctx context.Context, body RunAlertJSONRequestBody, req
 // Corresponds with GET /api/audit (the `ListAudit` operationId).
 func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunBacktestWithBody Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *Client) RunBacktestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunBacktestRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunBacktest Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *Client) RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunBacktestRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIncidents List incidents (admins)
+//
+// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+//
+// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIncidentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2838,6 +3320,46 @@ func (c *Client) ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
+// NewBacktestAlertRequest calls the generic BacktestAlert builder with application/json body
+func NewBacktestAlertRequest(server string, body BacktestAlertJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBacktestAlertRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBacktestAlertRequestWithBody constructs an http.Request for the BacktestAlert method, with any body, and a specified content type
+func NewBacktestAlertRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/alerts/backtest")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRunAlertRequest calls the generic RunAlert builder with application/json body
 func NewRunAlertRequest(server string, body RunAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2969,6 +3491,124 @@ func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request,
 		if params.Until != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRunBacktestRequest calls the generic RunBacktest builder with application/json body
+func NewRunBacktestRequest(server string, body RunBacktestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunBacktestRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunBacktestRequestWithBody constructs an http.Request for the RunBacktest method, with any body, and a specified content type
+func NewRunBacktestRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/backtests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListIncidentsRequest constructs an http.Request for the ListIncidents method
+func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/incidents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4658,6 +5298,28 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error)
+
+	// BacktestAlertWithResponse Backtest an alert: how often it would have fired
+	//
+	// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+	//
+	// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+	BacktestAlertWithResponse(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error)
+
 	// RunAlertWithBodyWithResponse Evaluate an alert config now, without a schedule
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4680,6 +5342,41 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
+
+	// RunBacktestWithBodyWithResponse Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error)
+
+	// RunBacktestWithResponse Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktestWithResponse(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error)
+
+	// ListIncidentsWithResponse List incidents (admins)
+	//
+	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+	ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error)
 
 	// RotateWebhookSecretWithResponse Issue a new webhook signing secret
 	//
@@ -5045,6 +5742,96 @@ type ClientWithResponsesInterface interface {
 	ListHealthUnhealthyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListHealthUnhealthyResponse, error)
 }
 
+// BacktestAlertResponse201Headers the declared response headers of an HTTP 201 response for BacktestAlert
+type BacktestAlertResponse201Headers struct {
+	Location *string
+}
+
+type BacktestAlertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AlertBacktest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *BacktestAlertResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r BacktestAlertResponse) GetJSON201() *AlertBacktest {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BacktestAlertResponse) GetApplicationProblemJSON503() *ErrorModel {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BacktestAlertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BacktestAlertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BacktestAlertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BacktestAlertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RunAlertResponse201Headers the declared response headers of an HTTP 201 response for RunAlert
 type RunAlertResponse201Headers struct {
 	Location *string
@@ -5198,6 +5985,158 @@ func (r ListAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RunBacktestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BacktestResult
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RunBacktestResponse) GetJSON200() *BacktestResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON503() *ErrorModel {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RunBacktestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunBacktestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunBacktestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunBacktestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListIncidentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IncidentList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ErrorModel
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIncidentsResponse) GetJSON200() *IncidentList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON400() *ErrorModel {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListIncidentsResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIncidentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIncidentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIncidentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIncidentsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7869,6 +8808,40 @@ func (r ListHealthUnhealthyResponse) ContentType() string {
 	return ""
 }
 
+// BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *ClientWithResponses) BacktestAlertWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error) {
+	rsp, err := c.BacktestAlertWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBacktestAlertResponse(rsp)
+}
+
+// BacktestAlertWithResponse Backtest an alert: how often it would have fired
+//
+// Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
+//
+// The backtest is recorded as an ad-hoc alert run (no schedule, trigger `adhoc`; `Location`) whose result is this answer and whose artifact is the chart: the last 300 bars as candles with the triggers marked. `triggers` lists the newest 10,000 triggers when there are more; `count` and `per_week` count them all.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/alerts/backtest (the `BacktestAlert` operationId).
+func (c *ClientWithResponses) BacktestAlertWithResponse(ctx context.Context, body BacktestAlertJSONRequestBody, reqEditors ...RequestEditorFn) (*BacktestAlertResponse, error) {
+	rsp, err := c.BacktestAlert(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBacktestAlertResponse(rsp)
+}
+
 // RunAlertWithBodyWithResponse Evaluate an alert config now, without a schedule
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7908,6 +8881,59 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 		return nil, err
 	}
 	return ParseListAuditResponse(rsp)
+}
+
+// RunBacktestWithBodyWithResponse Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *ClientWithResponses) RunBacktestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error) {
+	rsp, err := c.RunBacktestWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunBacktestResponse(rsp)
+}
+
+// RunBacktestWithResponse Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *ClientWithResponses) RunBacktestWithResponse(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error) {
+	rsp, err := c.RunBacktest(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunBacktestResponse(rsp)
+}
+
+// ListIncidentsWithResponse List incidents (admins)
+//
+// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
+func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error) {
+	rsp, err := c.ListIncidents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIncidentsResponse(rsp)
 }
 
 // RotateWebhookSecretWithResponse Issue a new webhook signing secret
@@ -8555,6 +9581,87 @@ func (c *ClientWithResponses) ListHealthUnhealthyWithResponse(ctx context.Contex
 	return ParseListHealthUnhealthyResponse(rsp)
 }
 
+// ParseBacktestAlertResponse parses an HTTP response from a BacktestAlertWithResponse call
+func ParseBacktestAlertResponse(rsp *http.Response) (*BacktestAlertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BacktestAlertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AlertBacktest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers BacktestAlertResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRunAlertResponse parses an HTTP response from a RunAlertWithResponse call
 func ParseRunAlertResponse(rsp *http.Response) (*RunAlertResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8645,6 +9752,128 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AuditList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunBacktestResponse parses an HTTP response from a RunBacktestWithResponse call
+func ParseRunBacktestResponse(rsp *http.Response) (*RunBacktestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunBacktestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BacktestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListIncidentsResponse parses an HTTP response from a ListIncidentsWithResponse call
+func ParseListIncidentsResponse(rsp *http.Response) (*ListIncidentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIncidentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IncidentList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/fundamentals"
 	"github.com/vigilhq/vigil/health"
+	"github.com/vigilhq/vigil/incidents"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
@@ -47,8 +48,12 @@ type app struct {
 	demo  bool // seed the demo user and schedules
 
 	validator *schemas.Validator
-	pool      *pgxpool.Pool
-	metrics   *metrics.Metrics
+	// pool is the direct connection: River's client (workers, leader
+	// election, LISTEN/NOTIFY), migrations. pooled runs the short
+	// transactions (API, enqueuer, bot, job inserts): pooled_database_url
+	// through PgBouncer when set, else pool itself.
+	pool, pooled *pgxpool.Pool
+	metrics      *metrics.Metrics
 	// sources and market serve bars (workers, and the API's alert
 	// evaluation); funds serves the screener worker.
 	sources  *marketdata.Sources
@@ -143,7 +148,15 @@ func (a *app) openDatabase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.pool = pool
+	a.pool, a.pooled = pool, pool
+	if a.cfg.PooledDatabaseURL != "" {
+		pooled, err := db.OpenPooled(ctx, a.cfg.PooledDatabaseURL, 0)
+		if err != nil {
+			return fmt.Errorf("pooled_database_url %s: %w", db.Redact(a.cfg.PooledDatabaseURL), err)
+		}
+		a.pooled = pooled
+		a.log.Info("short transactions go through the pooled connection", "pooled_database_url", db.Redact(a.cfg.PooledDatabaseURL))
+	}
 	if a.roles.migrate {
 		if err := db.MigrateUp(ctx, pool, a.log.With("component", "migrate")); err != nil {
 			return err
@@ -188,7 +201,7 @@ func (a *app) buildChannels(ctx context.Context) error {
 	if !a.roles.worker {
 		return nil
 	}
-	tg, standIn, err := telegramChannel(ctx, a.cfg, a.pool, a.roles.api, a.log)
+	tg, standIn, err := telegramChannel(ctx, a.cfg, a.pooled, a.roles.api, a.log)
 	if err != nil {
 		return err
 	}
@@ -200,15 +213,15 @@ func (a *app) buildChannels(ctx context.Context) error {
 }
 
 // buildMarketData builds the market-data sources over market_bars and the
-// configured provider's manager (for the workers and the API's alert
-// evaluation), and in a worker the fundamentals manager over the
+// configured provider's manager (for the workers, the API's alert
+// evaluation and backtests, and the bot's backtests), and in a worker the fundamentals manager over the
 // fundamentals table. Other roles never read market data and build none.
 func (a *app) buildMarketData() error {
-	if !a.roles.worker && !a.roles.api {
+	if !a.roles.worker && !a.roles.api && !a.roles.telegram {
 		return nil
 	}
 	a.sources = marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir},
-		store.NewBarStore(a.pool), a.cfg.DataCacheTTL.D(), a.log.With("component", "marketdata"))
+		store.NewBarStore(a.pooled), a.cfg.DataCacheTTL.D(), a.log.With("component", "marketdata"))
 	m, err := a.sources.Manager(a.cfg.MarketDataProvider)
 	if err != nil {
 		return err
@@ -217,7 +230,7 @@ func (a *app) buildMarketData() error {
 	if !a.roles.worker {
 		return nil
 	}
-	funds, err := newFundamentals(a.cfg, store.NewFundamentalsStore(a.pool), a.log)
+	funds, err := newFundamentals(a.cfg, store.NewFundamentalsStore(a.pooled), a.log)
 	if err != nil {
 		return err
 	}
@@ -255,7 +268,7 @@ func (a *app) startJobs(ctx context.Context) error {
 		return err
 	}
 	a.clientStarted = true
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pool, Client: client.Client, Config: a.cfg,
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pooled, ListenPool: a.pool, Client: client.Client, Config: a.cfg,
 		Validator: a.validator, Logger: a.log, Kinds: client.Kinds, Metrics: a.metrics})
 	if err != nil {
 		return err
@@ -270,7 +283,7 @@ func (a *app) startAPI() error {
 	if !a.roles.api || a.cfg.APIAddr == "" {
 		return nil
 	}
-	server, err := api.New(api.Options{Pool: a.pool, Client: a.client, Enqueuer: a.enq, Config: a.cfg,
+	server, err := api.New(api.Options{Pool: a.pooled, Client: a.client, Enqueuer: a.enq, Config: a.cfg,
 		Validator: a.validator, Market: a.market, Logger: a.log, Metrics: a.metrics})
 	if err != nil {
 		return err
@@ -317,6 +330,8 @@ func (a *app) startScheduler() {
 		a.scheduler.Store("stopped")
 	})
 	a.log.Info("scheduler started", "fires_job_types", a.enq.Fireable())
+	mon := incidents.New(incidents.Options{Pool: a.pooled, Client: a.client.Client, Config: a.cfg, Logger: a.log, Metrics: a.metrics})
+	a.background.Go(func() { mon.Run(ctx) })
 }
 
 // startHeartbeats starts one heartbeat per role this process runs (system =
@@ -331,7 +346,9 @@ func (a *app) startHeartbeats() {
 // beat runs the heartbeat of system until Close stops the background loops.
 func (a *app) beat(system string) {
 	host, _ := os.Hostname()
-	hb := &health.Heartbeat{Pool: a.pool, System: system, Component: host, Interval: a.cfg.HealthCheckInterval.D(),
+	// The row goes through the pooled connection, like every short
+	// transaction; the checks look at both connections (heartbeatProbes).
+	hb := &health.Heartbeat{Pool: a.pooled, System: system, Component: host, Interval: a.cfg.HealthCheckInterval.D(),
 		Logger: a.log, Probes: a.heartbeatProbes(system),
 		Metadata: func() map[string]any {
 			return map[string]any{"client_id": a.client.ID(), "process": a.name, "pid": os.Getpid()}
@@ -404,6 +421,9 @@ func (a *app) Close() error {
 	}
 	if a.standIn != nil {
 		a.standIn.Close()
+	}
+	if a.pooled != nil && a.pooled != a.pool {
+		a.pooled.Close()
 	}
 	if a.pool != nil {
 		a.pool.Close()

@@ -17,10 +17,11 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench", "--scenario S1|S2|S3|S4 [flags]",
 		"Runs a benchmark scenario of shared/bench/WORKLOAD.md in its own database (created and dropped on the server)\n"+
 			"and prints JSON lines; the last line is the result.")
-	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime), A1 (alert pipeline), N1 (Telegram notifications)")
-	n := fs.Int("n", 0, "number of schedules (default per scenario)")
+	scenario := fs.String("scenario", "S1", "S1 (fan-out), S2 (table scale), S3 (many nodes), S4 (downtime), A1 (alert pipeline), N1 (Telegram notifications), T1 (sma_cross backtest over a year of 1m bars, in process)")
+	n := fs.Int("n", 0, "number of schedules (default per scenario; T1: backtest runs, default 10)")
 	duration := fs.Duration("duration", 0, "measured window (default per scenario)")
 	nodes := fs.Int("nodes", 0, "S3: scheduler processes (2 or 4)")
+	pooler := fs.String("pooler", "", "HOST:PORT of a PgBouncer (transaction pooling) that the schedulers' transactions go through (scripts/pgbouncer.sh starts one)")
 	down := fs.Duration("down", 0, "S4: downtime (default 3m)")
 	url := fs.String("database-url", "", "server to benchmark on (default TEST_DATABASE_URL or the local server); a fresh database is created there")
 	keep := fs.Bool("keep", false, "keep the benchmark database")
@@ -43,7 +44,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, config.Default(), "vigil-bench")
-	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Down: *down,
+	return bench.Run(ctx, bench.Options{Scenario: *scenario, N: *n, Duration: *duration, Nodes: *nodes, Pooler: *pooler, Down: *down,
 		Warmup: *warmup, Settle: *settle, Cron: *cron, Stored: *stored, NoKill: *noKill, Symbols: *symbols, Spread: *spread,
 		ServerURL: server, Keep: *keep, Exe: exe, Out: e.stdout, Log: log})
 }

@@ -44,7 +44,10 @@ func (a *app) systems() []string {
 // roleComponents are the checks of one role of this process, by component
 // name: what that role needs to do its work.
 func (a *app) roleComponents(system string) map[string]health.Component {
-	c := map[string]health.Component{}
+	c := a.pooledComponents()
+	if c == nil {
+		c = map[string]health.Component{}
+	}
 	switch system {
 	case "scheduler":
 		c["scheduler"] = health.Component{Probe: a.schedulerProbe, Critical: true}
@@ -84,6 +87,16 @@ func (a *app) heartbeatProbes(system string) map[string]health.Probe {
 		probes[name] = c.Probe
 	}
 	return probes
+}
+
+// pooledComponents checks the pooled connection (pooled_database_url,
+// through PgBouncer) when the process has one besides the direct pool: the
+// API, the enqueuer and the bot cannot work without it.
+func (a *app) pooledComponents() map[string]health.Component {
+	if a.pooled == nil || a.pooled == a.pool {
+		return nil
+	}
+	return map[string]health.Component{"pooled_database": {Probe: health.DatabaseProbe(a.pooled), Ready: "connected", Critical: true}}
 }
 
 // processComponents are the components of every role this process runs,

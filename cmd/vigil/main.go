@@ -40,10 +40,12 @@ func commands() []command {
 		{name: "users", summary: "manage users (create, invite, webhook-secret)", run: cmdUsers},
 		{name: "secrets", summary: "re-seal the secrets stored in the database after a secret_key rotation", run: cmdSecrets},
 		{name: "tokens", summary: "manage API tokens (create, revoke, list)", run: cmdTokens},
+		{name: "alerts", summary: "backtest an alert: how often it would have fired over past bars", run: cmdAlerts},
 		{name: "schedules", summary: "inspect and operate schedules (preview, list, create, delete, trigger, backfill, pause, resume)", run: cmdSchedules},
 		{name: "audit", summary: "list audit_log rows: who changed what, from where", run: cmdAudit},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
 		{name: "backup", summary: "dump the database (pg_dump) or restore a dump into an empty database", run: cmdBackup},
+		{name: "backtest", summary: "backtest a trading strategy on past bars (or a CSV file): trades, equity, drawdown, Sharpe", run: cmdBacktest},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}

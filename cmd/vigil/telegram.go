@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/store"
@@ -49,12 +50,12 @@ func (a *app) startBot() error {
 	tg, ok := a.channels[notify.ChannelTelegram].(*notify.Telegram)
 	if !ok {
 		var err error
-		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pool, token)))
+		tg, err = notify.NewTelegram(token, endpoint, notify.WithTelegramGate(store.NewTelegramGate(a.pooled, token)))
 		if err != nil {
 			return fmt.Errorf("telegram bot: %w", err)
 		}
 	}
-	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
+	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: a.pooled, ListenPool: a.pool, Client: a.client.Client, Config: cfg, Validator: a.validator,
 		Logger: log, Kinds: a.client.Kinds})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
@@ -64,8 +65,11 @@ func (a *app) startBot() error {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
-	b, err := bot.New(bot.Options{Pool: a.pool, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs})
+	// Backtests (/alert … test, /alerttest, /backtest) read the same market
+	// data as the alert worker.
+	b, err := bot.New(bot.Options{Pool: a.pooled, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
+		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market,
+		Backtests: &backtests.Runner{Validator: a.validator, Market: a.market}})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}

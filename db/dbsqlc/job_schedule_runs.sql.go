@@ -847,6 +847,22 @@ func (q *Queries) RunResetStuck(ctx context.Context, db DBTX, startedBefore time
 	return result.RowsAffected(), nil
 }
 
+const runSetResult = `-- name: RunSetResult :exec
+UPDATE job_schedule_runs SET result = $1 WHERE id = $2
+`
+
+type RunSetResultParams struct {
+	Result json.RawMessage `json:"result"`
+	ID     int32           `json:"id"`
+}
+
+// Replaces a run's result: an ad-hoc backtest's result names its chart
+// artifact, whose path holds the run id.
+func (q *Queries) RunSetResult(ctx context.Context, db DBTX, arg RunSetResultParams) error {
+	_, err := db.Exec(ctx, runSetResult, arg.Result, arg.ID)
+	return err
+}
+
 const runSetRiverJob = `-- name: RunSetRiverJob :exec
 UPDATE job_schedule_runs SET river_job_id = $1 WHERE id = $2
 `

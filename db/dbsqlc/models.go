@@ -98,6 +98,20 @@ type Fundamental struct {
 	FetchedAt time.Time     `json:"fetched_at"`
 }
 
+type Incident struct {
+	ID                int64           `json:"id"`
+	Kind              string          `json:"kind"`
+	Subject           string          `json:"subject"`
+	OpenedAt          time.Time       `json:"opened_at"`
+	ResolvedAt        *time.Time      `json:"resolved_at"`
+	LastSeen          time.Time       `json:"last_seen"`
+	Count             int64           `json:"count"`
+	Reopened          int32           `json:"reopened"`
+	Details           json.RawMessage `json:"details"`
+	NotifiedOpenAt    *time.Time      `json:"notified_open_at"`
+	NotifiedResolveAt *time.Time      `json:"notified_resolve_at"`
+}
+
 type Invite struct {
 	CodeHash  []byte     `json:"code_hash"`
 	CreatedBy *int64     `json:"created_by"`

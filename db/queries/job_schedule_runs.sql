@@ -242,3 +242,8 @@ WHERE user_id = @user_id AND trigger = 'adhoc' AND status IN ('PENDING', 'RUNNIN
 
 -- name: UserLock :exec
 SELECT id FROM users WHERE id = @id FOR UPDATE;
+
+-- name: RunSetResult :exec
+-- Replaces a run's result: an ad-hoc backtest's result names its chart
+-- artifact, whose path holds the run id.
+UPDATE job_schedule_runs SET result = @result WHERE id = @id;

@@ -13,10 +13,19 @@
 // only /start, /help and /verify answer. Every schedule query is scoped to its
 // owner in SQL: users see and change only their own schedules.
 //
+// /alert … test and /alerttest ID backtest an alert (alertbacktest) over
+// the last 90 days instead of creating it: the reply is the count, the last
+// triggers and a chart, and the backtest is recorded as the user's ad-hoc
+// run.
+//
 // /report and /screener run a report or screener now through a RunNower (a
 // PENDING ad-hoc run and its job, in the update's transaction); the worker
 // sends the result to the user. /portfolio, /portfolios, /set and /sets
 // manage the user's portfolios and screener sets.
+//
+// /backtest STRATEGY TICKER [FROM] [TO] backtests a trading strategy
+// (package backtests) on daily bars and replies with its figures and an
+// equity chart; it stores nothing.
 //
 // The command syntax is parsed by the pure ParseCommand and ParseAlert.
 //
@@ -42,6 +51,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/alertbacktest"
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
@@ -78,6 +89,13 @@ type Options struct {
 	// passes the jobs client's). nil: those two commands answer that they
 	// are not available here; every other command works.
 	Runs RunNower
+	// Market serves the bars of /alert … test and /alerttest (cmd/vigil
+	// passes the jobs client's market-data manager). nil: those answer that
+	// backtests are not available here.
+	Market alertbacktest.Source
+	// Backtests runs /backtest (cmd/vigil passes one over the market-data
+	// manager). nil: /backtest answers that it is not available here.
+	Backtests *backtests.Runner
 	// Logger logs; nil discards.
 	Logger *slog.Logger
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
@@ -96,6 +114,8 @@ type Bot struct {
 	validator   *schemas.Validator
 	schedules   *schedules.Service
 	runs        RunNower
+	market      alertbacktest.Source
+	backtests   *backtests.Runner
 	log         *slog.Logger
 	pollTimeout time.Duration
 	now         func() time.Time
@@ -128,6 +148,8 @@ func New(opts Options) (*Bot, error) {
 		validator:   opts.Validator,
 		schedules:   opts.Schedules,
 		runs:        opts.Runs,
+		market:      opts.Market,
+		backtests:   opts.Backtests,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,
@@ -292,6 +314,9 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	if r.chatID != 0 && r.text != "" {
 		b.send(ctx, r.chatID, r.text, notify.SendOptions{})
 	}
+	if r.chatID != 0 && len(r.photo) > 0 {
+		b.sendPhoto(ctx, r.chatID, r.photo, r.caption)
+	}
 	for _, m := range r.also {
 		b.send(ctx, m.chatID, m.text, notify.SendOptions{})
 	}
@@ -341,6 +366,14 @@ func (b *Bot) send(ctx context.Context, chatID int64, text string, opts notify.S
 	opts.WaitRetryAfter = max(opts.WaitRetryAfter, ReplyWaitRetryAfter)
 	if _, err := b.tg.SendText(ctx, chatID, text, opts); err != nil {
 		b.log.WarnContext(ctx, "telegram reply failed", slog.Int64("chat_id", chatID), slog.String("error", err.Error()))
+	}
+}
+
+// sendPhoto delivers a chart after a reply's text, like send.
+func (b *Bot) sendPhoto(ctx context.Context, chatID int64, png []byte, caption string) {
+	opts := notify.SendOptions{WaitRetryAfter: ReplyWaitRetryAfter}
+	if _, err := b.tg.SendPhoto(ctx, chatID, png, caption, opts); err != nil {
+		b.log.WarnContext(ctx, "telegram photo reply failed", slog.Int64("chat_id", chatID), slog.String("error", err.Error()))
 	}
 }
 

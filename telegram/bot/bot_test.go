@@ -15,10 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
@@ -35,6 +37,8 @@ type testBundle struct {
 	enq   *jobs.Enqueuer
 	gate  notify.SendGate       // the Telegram channel's shared gate
 	sleep *telegramtest.Sleeper // the Telegram channel's waits for retry_after
+	// backtests runs /backtest on synthetic bars as of botNow.
+	backtests *backtests.Runner
 }
 
 // jobsRuns starts runs with the jobs client, as cmd/vigil does.
@@ -72,8 +76,11 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
 	require.NoError(t, err)
+	now := func() time.Time { return botNow }
+	bt := &backtests.Runner{Validator: testValidator(t), Now: now,
+		Market: marketdata.NewManager(&marketdata.Synthetic{Now: now}, nil, time.Minute, nil)}
 	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &telegramtest.Sleeper{},
-		svc: svc, enq: enq}
+		svc: svc, enq: enq, backtests: bt}
 }
 
 // telegram returns a Telegram channel on the stand-in with the bundle's
@@ -86,22 +93,30 @@ func (tb *testBundle) telegram(t *testing.T, token string) *notify.Telegram {
 	return tg
 }
 
-// newBot builds a bot on the bundle's database and stand-in.
-func (tb *testBundle) newBot(t *testing.T) *Bot {
+// botNow is the bots' clock.
+var botNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// newBot builds a bot on the bundle's database and stand-in; with, when
+// given, changes its options.
+func (tb *testBundle) newBot(t *testing.T, with ...func(*Options)) *Bot {
 	t.Helper()
-	b, err := New(Options{
+	opts := Options{
 		Pool: tb.db.Pool, Telegram: tb.telegram(t, tb.srv.Token()),
 		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Runs: tb.runs, PollTimeout: time.Second,
-		NowFunc: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
-	})
+		NowFunc: func() time.Time { return botNow }, Backtests: tb.backtests,
+	}
+	for _, f := range with {
+		f(&opts)
+	}
+	b, err := New(opts)
 	require.NoError(t, err)
 	return b
 }
 
 // start runs a new bot until the returned stop is called (or the test ends).
-func (tb *testBundle) start(t *testing.T) (stop func()) {
+func (tb *testBundle) start(t *testing.T, with ...func(*Options)) (stop func()) {
 	t.Helper()
-	b := tb.newBot(t)
+	b := tb.newBot(t, with...)
 	ctx, cancel := context.WithCancel(tb.ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

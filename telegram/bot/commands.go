@@ -40,6 +40,9 @@ type reply struct {
 	chatID int64
 	text   string
 	also   []outMsg
+	// photo, when set, is sent after text with caption (a backtest's chart).
+	photo   []byte
+	caption string
 }
 
 type outMsg struct {
@@ -108,6 +111,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 	switch cmd.Name {
 	case "alert":
 		return b.cmdAlert(ctx, tx, r, cmd, user)
+	case "alerttest":
+		return b.cmdAlertTest(ctx, tx, r, cmd, user)
 	case "alerts":
 		return b.cmdList(ctx, tx, r, user, config.JobAlert)
 	case "schedules":
@@ -132,12 +137,16 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdSets(ctx, tx, r, user)
 	case "set":
 		return b.cmdSet(ctx, tx, r, cmd, user)
+	case "backtest":
+		return b.cmdStrategyBacktest(ctx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
 	case "status":
 		return b.cmdStatus(ctx, tx, r, user)
 	case "approve", "block":
 		return b.cmdAdmin(ctx, tx, r, cmd, user)
+	case "incidents":
+		return b.cmdIncidents(ctx, tx, r, user)
 	}
 	r.text = "Unknown command. Send /help to see the commands."
 	return r, nil
@@ -166,7 +175,7 @@ func helpText(verified, admin bool) string {
 	}
 	b.WriteString("Commands:\n\n")
 	for _, name := range commandOrder {
-		if (name == "approve" || name == "block") && !admin {
+		if (name == "approve" || name == "block" || name == "incidents") && !admin {
 			continue
 		}
 		b.WriteString(usages[name] + "\n\n")
@@ -282,6 +291,9 @@ func refusal(cmd string, id int64, err error) (string, bool) {
 
 func (b *Bot) cmdAlert(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
 	a := cmd.Alert
+	if a.Test {
+		return b.backtestAlert(ctx, tx, r, a, user)
+	}
 	s, err := b.schedules.Create(ctx, tx, actor(user), schedules.Definition{
 		Name: "alert " + a.Summary, JobType: config.JobAlert, Target: a.Ticker, TaskParams: a.TaskParams, Cron: a.Cron, Timezone: "UTC"})
 	if text, ok := refusal("alert", 0, err); ok {

@@ -18,8 +18,9 @@ var hostileExamples = map[string][]string{
 	"start":      {"/start"},
 	"help":       {"/help"},
 	"verify":     {"/verify 7K3M-Q9XP-2HRT"},
-	"alert":      {"/alert AAPL > 150", "/alert BTCUSDT rsi(14) < 30 1h"},
+	"alert":      {"/alert AAPL > 150", "/alert BTCUSDT rsi(14) < 30 1h", "/alert AAPL > 150 test"},
 	"alerts":     {"/alerts"},
+	"alerttest":  {"/alerttest %[1]d"},
 	"pause":      {"/pause %[1]d"},
 	"resume":     {"/resume %[1]d"},
 	"delete":     {"/delete %[1]d"},
@@ -33,10 +34,12 @@ var hostileExamples = map[string][]string{
 	"portfolio":  {"/portfolio main", "/portfolio add main AAPL 10 150.25", "/portfolio remove main AAPL", "/portfolio delete other"},
 	"sets":       {"/sets"},
 	"set":        {"/set tech AAPL,MSFT", "/set tech", "/set delete old"},
+	"backtest":   {"/backtest sma_cross AAPL 2026-01-01 2026-02-01"},
 	"timezone":   {"/timezone Europe/Berlin"},
 	"status":     {"/status"},
 	"approve":    {"/approve %[2]d"},
 	"block":      {"/block %[2]d"},
+	"incidents":  {"/incidents"},
 }
 
 type botHostile struct {

@@ -64,6 +64,8 @@ type Command struct {
 	Portfolio *PortfolioSpec
 	// Set is what /set asks for.
 	Set *SetSpec
+	// Backtest is the backtest of /backtest.
+	Backtest *StrategyBacktestSpec
 }
 
 // AlertSpec is an alert as /alert describes it.
@@ -78,6 +80,9 @@ type AlertSpec struct {
 	Summary string
 	// Cron is the default cron of Timeframe, in UTC.
 	Cron string
+	// Test is set by a trailing "test" word: backtest the alert instead of
+	// creating it.
+	Test bool
 }
 
 // ScheduleSpec is a schedule as /schedule describes it.
@@ -125,7 +130,8 @@ var usages = map[string]string{
 	"start":     "/start — register with the bot",
 	"help":      "/help — list the commands",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
 	"resume":    "/resume ID — resume a paused schedule, e.g. /resume 12",
@@ -142,16 +148,18 @@ var usages = map[string]string{
 	"portfolio":  "/portfolio NAME — show a portfolio's holdings\n/portfolio add NAME SYMBOL QTY PRICE — add or update a holding (creates the portfolio)\n/portfolio remove NAME SYMBOL — remove a holding\n/portfolio delete NAME — delete a portfolio\n  /portfolio add main AAPL 10 150.25",
 	"sets":       "/sets — list your screener sets",
 	"set":        "/set NAME TICKER,TICKER,... — save a screener set (replaces it); /set NAME shows it; /set delete NAME deletes it\n  /set tech AAPL,MSFT,NVDA",
+	"backtest":   "/backtest STRATEGY TICKER [FROM] [TO] — backtest a trading strategy on daily bars (10,000 cash, no fees, the strategy's default parameters); the reply is its figures and equity chart\n  /backtest sma_cross AAPL\n  /backtest rsi_reversion MSFT 2025-01-01 2026-01-01\nStrategies: sma_cross, rsi_reversion. Dates: YYYY-MM-DD or RFC 3339, the range [FROM, TO); by default the last year",
 	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
+	"incidents":  "/incidents — (admins) open incidents of the service and the latest resolved ones",
 }
 
 // commandOrder is the order of /help and setMyCommands.
-var commandOrder = []string{"start", "help", "verify", "alert", "alerts", "pause", "resume", "delete",
+var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"timezone", "status", "approve", "block"}
+	"backtest", "timezone", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -159,6 +167,7 @@ var descriptions = map[string]string{
 	"help":       "List the commands",
 	"verify":     "Verify with an invite code",
 	"alert":      "Create an alert: /alert AAPL > 150",
+	"alerttest":  "Backtest an alert: /alerttest ID",
 	"alerts":     "List your alerts",
 	"pause":      "Pause a schedule: /pause ID",
 	"resume":     "Resume a schedule: /resume ID",
@@ -173,10 +182,12 @@ var descriptions = map[string]string{
 	"portfolio":  "Show or edit a portfolio",
 	"sets":       "List your screener sets",
 	"set":        "Save a screener set: /set tech AAPL,MSFT",
+	"backtest":   "Backtest a strategy: /backtest sma_cross AAPL",
 	"timezone":   "Set your time zone",
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
 	"block":      "Admins: block a user",
+	"incidents":  "Admins: open incidents",
 }
 
 func usage(name, problem string) *UsageError {
@@ -208,14 +219,14 @@ func ParseCommand(text string) (Command, error) {
 	}
 	fields := strings.Fields(cmd.Args)
 	switch name {
-	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets":
+	case "start", "help", "alerts", "schedules", "runs", "status", "portfolios", "sets", "incidents":
 		// Arguments are ignored.
 	case "verify":
 		if len(fields) != 1 {
 			return cmd, usage(name, "Send the invite code after /verify.")
 		}
 		cmd.Code = fields[0]
-	case "pause", "resume", "delete", "next", "approve", "block":
+	case "pause", "resume", "delete", "next", "approve", "block", "alerttest":
 		if len(fields) != 1 {
 			return cmd, usage(name, fmt.Sprintf("/%s takes one id.", name))
 		}
@@ -266,6 +277,12 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.Set = spec
+	case "backtest":
+		spec, err := parseStrategyBacktest(cmd.Args)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Backtest = spec
 	}
 	return cmd, nil
 }
@@ -304,6 +321,10 @@ func parseAlert(args string) (*AlertSpec, error) {
 		return nil, usage("alert", "A parenthesis is not closed.")
 	}
 	fields := strings.Fields(joined)
+	test := len(fields) > 1 && strings.EqualFold(fields[len(fields)-1], "test")
+	if test {
+		fields = fields[:len(fields)-1]
+	}
 	if len(fields) < 3 {
 		return nil, usage("alert", "An alert needs a ticker, an operator and a value.")
 	}
@@ -381,6 +402,7 @@ func parseAlert(args string) (*AlertSpec, error) {
 		TaskParams: params,
 		Summary:    fmt.Sprintf("%s %s %s %s %s", ticker, leftText, op, rightText, timeframe),
 		Cron:       cron,
+		Test:       test,
 	}, nil
 }
 
