@@ -66,7 +66,7 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 		out.skipped += n
 		if err := r.q.BotSkippedInsert(ctx, tx, dbsqlc.BotSkippedInsertParams{BotID: b.ID, Symbol: sym, FirstBar: missed[0].Time,
 			LastBar: missed[len(missed)-1].Time, Bars: int32(n),
-			Reason: "downtime: no runner decided these bars when they closed; they were shown to the strategy, not traded"}); err != nil {
+			Reason: skipReason}); err != nil {
 			return out, fmt.Errorf("record skipped bars: %w", err)
 		}
 	}
@@ -127,6 +127,10 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 	}
 	return out, nil
 }
+
+// skipReason is bot_skipped_bars.reason.
+const skipReason = "downtime: not decided when they closed (no runner held the bot, or it was stopped); " +
+	"shown to the strategy, not traded"
 
 // orderKey is the idempotency key of the index-th order of the bot's
 // decision on bar.
