@@ -74,7 +74,9 @@ type Runner struct {
 	held      map[int64]*heldBot
 	renewedAt time.Time // real time of the last lease pass
 	leaseErr  error
-	stats     Stats
+	// lastFailed says the newest decision failed (the heartbeat is DEGRADED).
+	lastFailed bool
+	stats      Stats
 }
 
 // heldBot is a bot this runner holds the lease of.
@@ -294,6 +296,7 @@ func (r *Runner) decideBot(ctx context.Context, id int64, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	h := r.held[id]
+	r.lastFailed = err != nil
 	switch {
 	case err != nil:
 		r.stats.Errors++
@@ -305,6 +308,7 @@ func (r *Runner) decideBot(ctx context.Context, id int64, now time.Time) error {
 		return err
 	case out.lost:
 		delete(r.held, id)
+	case out.retry: // changed while its bars were fetched: the next pass tries again
 	case out.bar.IsZero():
 		if h != nil {
 			h.quietUntil = now.Add(quietFor(bars.Timeframe(h.row.Timeframe)))
