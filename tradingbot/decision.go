@@ -91,6 +91,10 @@ func (r *Runner) decide(ctx context.Context, id int64, now time.Time) (outcome, 
 	if out.lost || out.retry {
 		return outcome{lost: out.lost, retry: out.retry}, nil
 	}
+	if r.o.Committed != nil {
+		tf := bars.Timeframe(b.Timeframe)
+		r.o.Committed(id, p.bar, p.bar.Add(tf.Duration()), r.o.Now())
+	}
 	r.o.Logger.Debug("trading bot decided", "bot_id", id, "bot", b.Name, "bar", p.bar, "skipped", out.skipped, "state", out.state)
 	return out, nil
 }

@@ -59,6 +59,10 @@ type Options struct {
 	// BeforeCommit is a test hook called in each decision's transaction
 	// after its writes, before the commit; an error rolls the decision back.
 	BeforeCommit func(ctx context.Context, botID int64, bar time.Time) error
+	// Committed, when set, is called after each decision commits with the
+	// bot, its bar's open time and close time (the bar's end) and the
+	// commit's time by the runner's clock (benchmarks measure the latency).
+	Committed func(botID int64, bar, closed, at time.Time)
 }
 
 // Runner runs every running bot it holds the lease of: on each newly closed

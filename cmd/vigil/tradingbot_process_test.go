@@ -267,9 +267,9 @@ func applyBot(t *testing.T, pool *pgxpool.Pool, v *schemas.Validator, user int64
 	}))
 }
 
-func countRows(t *testing.T, pool *pgxpool.Pool, sql string) int {
+func countRows(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
+	require.NoError(t, pool.QueryRow(context.Background(), sql, args...).Scan(&n))
 	return n
 }
