@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -49,7 +50,8 @@ type TradingResult struct {
 	DuplicateOrders int64 `json:"duplicate_orders"`
 	// DecisionErrors are decisions that failed (must be 0).
 	DecisionErrors int64 `json:"decision_errors"`
-	// Workers is the runner's concurrent decisions.
+	// Workers is the runner's concurrent decisions. rss_mib and
+	// worker_cpu_pct are the bench process's (it runs the bots).
 	Workers int `json:"workers"`
 }
 
@@ -120,6 +122,7 @@ func (h *harness) tradingBots(ctx context.Context) error {
 	// The window: the closes from the first minute at least Warmup after
 	// the start (every bot's first decision, its warm-up, is not measured).
 	started := time.Now()
+	cpu0, _ := procCPU(os.Getpid())
 	closes := max(int(o.Duration/time.Minute), 1)
 	mu.Lock()
 	windowStart = started.Add(o.Warmup).Truncate(time.Minute).Add(time.Minute)
@@ -134,6 +137,13 @@ func (h *harness) tradingBots(ctx context.Context) error {
 		stop()
 		<-done
 		return err
+	}
+	if kib, err := procRSS(os.Getpid()); err == nil {
+		res.RSSMiB = mib(kib)
+	}
+	if cpu1, err := procCPU(os.Getpid()); err == nil {
+		pct := round(cpuPercent(cpu0, cpu1, time.Since(started).Seconds()), 1)
+		res.WorkerCPUPct = &pct
 	}
 	stop()
 	if err := <-done; err != nil {

@@ -41,15 +41,31 @@ type plan struct {
 // engine, warms up new symbols, feeds skipped bars to the strategy without
 // trading, steps each symbol's bar and stores everything.
 func (r *Runner) decide(ctx context.Context, id int64, now time.Time) (outcome, error) {
-	b, err := r.q.TradingBotGet(ctx, r.o.Pool, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return outcome{lost: true}, nil
+	out, err := r.decideOnce(ctx, id, now, true)
+	if out.retry && err == nil {
+		// The row changed since this runner's last decision (an edit, a
+		// stop, another runner): once more, read from the database.
+		out, err = r.decideOnce(ctx, id, now, false)
 	}
-	if err != nil {
-		return outcome{}, fmt.Errorf("load bot %d: %w", id, err)
-	}
-	if b.LeaseOwner == nil || *b.LeaseOwner != r.o.Owner || (b.State != StateRunning && b.State != StateHalted) {
-		return outcome{lost: true}, nil
+	return out, err
+}
+
+// decideOnce is one attempt of decide, from the row this runner's last
+// decision left when useCache and it has one, else from the database.
+func (r *Runner) decideOnce(ctx context.Context, id int64, now time.Time, useCache bool) (outcome, error) {
+	b, ok := r.cached(id)
+	if !ok || !useCache {
+		var err error
+		b, err = r.q.TradingBotGet(ctx, r.o.Pool, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return outcome{lost: true}, nil
+		}
+		if err != nil {
+			return outcome{}, fmt.Errorf("load bot %d: %w", id, err)
+		}
+		if b.LeaseOwner == nil || *b.LeaseOwner != r.o.Owner || (b.State != StateRunning && b.State != StateHalted) {
+			return outcome{lost: true}, nil
+		}
 	}
 	p, err := r.fetch(ctx, &b, now)
 	if errors.Is(err, market.ErrUnknownSymbol) {
@@ -62,22 +78,10 @@ func (r *Runner) decide(ctx context.Context, id int64, now time.Time) (outcome, 
 		return outcome{}, nil
 	}
 	var out outcome
+	var row dbsqlc.TradingBot
 	err = pgx.BeginFunc(ctx, r.o.Pool, func(tx pgx.Tx) error {
-		owner := r.o.Owner
-		locked, err := r.q.TradingBotLockForDecision(ctx, tx, dbsqlc.TradingBotLockForDecisionParams{ID: id, Owner: &owner})
-		if errors.Is(err, pgx.ErrNoRows) {
-			out.lost = true
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("lock bot %d: %w", id, err)
-		}
-		if !locked.UpdatedAt.Equal(b.UpdatedAt) {
-			out.retry = true // decided by another runner, or edited, since it was read
-			return nil
-		}
-		out, err = r.apply(ctx, tx, &locked, p)
-		if err != nil {
+		var err error
+		if out, row, err = r.apply(ctx, tx, &b, p); err != nil {
 			return err
 		}
 		if r.o.BeforeCommit != nil {
@@ -85,18 +89,41 @@ func (r *Runner) decide(ctx context.Context, id int64, now time.Time) (outcome, 
 		}
 		return nil
 	})
+	if errors.Is(err, errNotClaimed) {
+		r.remember(id, nil)
+		return outcome{retry: true}, nil // the next pass reads the bot again
+	}
 	if err != nil {
+		r.remember(id, nil)
 		return outcome{}, fmt.Errorf("bot %d decision on %s: %w", id, p.bar.Format(time.RFC3339), err)
 	}
-	if out.lost || out.retry {
-		return outcome{lost: out.lost, retry: out.retry}, nil
-	}
+	r.remember(id, &row)
 	if r.o.Committed != nil {
 		tf := bars.Timeframe(b.Timeframe)
 		r.o.Committed(id, p.bar, p.bar.Add(tf.Duration()), r.o.Now())
 	}
 	r.o.Logger.Debug("trading bot decided", "bot_id", id, "bot", b.Name, "bar", p.bar, "skipped", out.skipped, "state", out.state)
 	return out, nil
+}
+
+// cached is the bot's row as this runner's last decision left it, if it
+// has one: the decision's claim fails if anything changed it since.
+func (r *Runner) cached(id int64) (dbsqlc.TradingBot, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.held[id]; h != nil && h.last != nil {
+		return *h.last, true
+	}
+	return dbsqlc.TradingBot{}, false
+}
+
+// remember keeps (or, nil, forgets) the bot's row after a decision.
+func (r *Runner) remember(id int64, row *dbsqlc.TradingBot) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.held[id]; h != nil {
+		h.last = row
+	}
 }
 
 // fetch gets the bars of the bot's next decision; nil when no bar closed

@@ -23,21 +23,23 @@
 // expired or its own, renews them every LeaseTTL/3 and releases them when
 // it stops. Any number of runners, in any number of processes, may share a
 // database; when one dies, another takes its bots over once their leases
-// expire (LeaseTTL, 30 s by default). Each decision's transaction starts by
-// locking the bot row under an unexpired lease of this runner (SELECT ...
-// FOR UPDATE): a runner that lost its lease, however stale its view,
-// decides nothing, and no runner can take a lease while a decision holds
-// the row.
+// expire (LeaseTTL, 30 s by default). A decision commits only if its
+// first write, the claim, changes the bot's row: an update guarded by this
+// runner's unexpired lease and by the row's revision (bumped by every
+// decision, edit and stop) that the decision was computed from. A runner
+// that lost its lease, however stale its view, decides nothing, and the
+// claim keeps the row locked until the commit, so no other runner can take
+// the lease meanwhile.
 //
 // # A decision
 //
 // When a bar of the bot's timeframe closes (by the runner's clock), the
 // runner fetches the newest bars of the bot's symbols from marketdata (the
-// Manager the alert worker uses: coalesced, cached, synthetic by default),
-// then in one transaction:
+// Manager the alert worker uses: coalesced, cached, synthetic by default)
+// and, from the bot's row (as its last decision left it, or read again):
 //
-//  1. locks the bot (above) and restores its engine from engine_state (a
-//     trading.State), or a fresh account before the first decision;
+//  1. restores its engine from engine_state (a trading.State), or a fresh
+//     account before the first decision;
 //  2. warms up, on history, the strategy of every symbol not yet warmed up
 //     (trading.WarmupBars: sma_cross slow + 1 bars), without trading;
 //  3. shows the strategy, without trading, the bars that closed since the
@@ -45,14 +47,16 @@
 //     stopped) and records them in bot_skipped_bars with the count and the
 //     reason: missed bars are never replayed as trades;
 //  4. steps the newest closed bar of each symbol (in the bot's order);
-//  5. writes the orders it placed, filled or refused (bot_orders), its
-//     fills (bot_fills, the closing one with the round trip's P&L), the
-//     positions (bot_positions), an equity snapshot (bot_equity_snapshots),
-//     the compacted engine state, last_bar_time, and the bot's state when a
-//     kill switch tripped (audited with source tradingbot);
-//  6. enqueues the owner's notifications (Notifier, type trade): fills and
-//     closed positions with P&L, stops hit, the kill switch (urgent) and,
-//     at the first decision of a UTC day, the previous day's P&L summary.
+//  5. writes, in one transaction and one round trip: the claim with the
+//     compacted engine state, last_bar_time and the bot's state (halted
+//     when a kill switch tripped, audited with source tradingbot); the
+//     orders it placed, filled or refused (bot_orders), its fills
+//     (bot_fills, the closing one with the round trip's P&L), the positions
+//     (bot_positions) and an equity snapshot (bot_equity_snapshots);
+//  6. enqueues, in the same transaction, the owner's notifications
+//     (Notifier, type trade): fills and closed positions with P&L, stops
+//     hit, the kill switch (urgent) and, at the first decision of a UTC
+//     day, the previous day's P&L summary.
 //
 // A decision is a pure function of the stored state and the bars, so a
 // decision that died before its commit (the process was killed) is made

@@ -17,14 +17,16 @@ import (
 	"github.com/vigilhq/vigil/trading"
 )
 
-// apply runs the decision on the locked bot and writes it: orders, fills,
-// positions, the equity snapshot, skipped bars, the engine's state, the
-// bot's state and the notifications.
-func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *plan) (outcome, error) {
+// apply runs the decision on the bot as read (revision b.Revision) and
+// writes it in tx: the claim of the bot (the guarded update of its row,
+// first), orders, fills, positions, the equity snapshot, skipped bars and
+// audit rows in one round trip, then the notifications. It returns the
+// bot's row as the decision left it.
+func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *plan) (outcome, dbsqlc.TradingBot, error) {
 	out := outcome{bar: p.bar, state: b.State}
 	e, before, err := engineOf(r.o.Validator, b)
 	if err != nil {
-		return out, err
+		return out, *b, err
 	}
 	warmed := slices.Clone(b.WarmedSymbols)
 	for _, sym := range b.Symbols {
@@ -44,31 +46,10 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 	}
 	after, err := e.State()
 	if err != nil {
-		return out, fmt.Errorf("bot %d state: %w", b.ID, err)
-	}
-	if err := r.writeOrders(ctx, tx, b.ID, p.bar, before, after, events); err != nil {
-		return out, err
-	}
-	if err := r.writePositions(ctx, tx, b.ID, after); err != nil {
-		return out, err
-	}
-	eq := equityOf(after)
-	if err := r.q.BotEquityInsert(ctx, tx, dbsqlc.BotEquityInsertParams{BotID: b.ID, BarTime: p.bar, Equity: eq.equity,
-		Cash: after.Cash, PositionsValue: eq.positions, Realised: after.Realised, FeesPaid: after.FeesPaid}); err != nil {
-		return out, fmt.Errorf("equity snapshot: %w", err)
+		return out, *b, fmt.Errorf("bot %d state: %w", b.ID, err)
 	}
 	for _, sym := range b.Symbols {
-		missed := p.skipped[sym]
-		if len(missed) == 0 {
-			continue
-		}
-		n := p.counts[sym]
-		out.skipped += n
-		if err := r.q.BotSkippedInsert(ctx, tx, dbsqlc.BotSkippedInsertParams{BotID: b.ID, Symbol: sym, FirstBar: missed[0].Time,
-			LastBar: missed[len(missed)-1].Time, Bars: int32(n),
-			Reason: skipReason}); err != nil {
-			return out, fmt.Errorf("record skipped bars: %w", err)
-		}
+		out.skipped += p.counts[sym]
 	}
 
 	// The bot's state follows the engine's kill switches.
@@ -80,6 +61,7 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 			kill = &events[i]
 		}
 	}
+	var auditEntry *audit.Entry
 	switch {
 	case halted && b.State != StateHalted:
 		state = StateHalted
@@ -88,44 +70,74 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 			reason = "kill switch: " + kill.Reason
 		}
 		out.halted = true
-		if err := audit.Write(ctx, tx, audit.Entry{Owner: b.UserID, Source: audit.SourceTradingBot, Action: "tradingbot.halt",
-			EntityType: "trading_bot", EntityID: b.ID, Details: map[string]any{"name": b.Name, "reason": reason,
-				"bar_time": p.bar}}); err != nil {
-			return out, err
-		}
+		auditEntry = &audit.Entry{Owner: b.UserID, Source: audit.SourceTradingBot, Action: "tradingbot.halt",
+			EntityType: "trading_bot", EntityID: b.ID, Details: map[string]any{"name": b.Name, "reason": reason, "bar_time": p.bar}}
 	case !halted && b.State == StateHalted:
 		state, reason = StateRunning, "resumed: the daily loss limit's UTC day is over"
-		if err := audit.Write(ctx, tx, audit.Entry{Owner: b.UserID, Source: audit.SourceTradingBot, Action: "tradingbot.resume",
-			EntityType: "trading_bot", EntityID: b.ID, Details: map[string]any{"name": b.Name, "reason": reason,
-				"bar_time": p.bar}}); err != nil {
-			return out, err
-		}
+		auditEntry = &audit.Entry{Owner: b.UserID, Source: audit.SourceTradingBot, Action: "tradingbot.resume",
+			EntityType: "trading_bot", EntityID: b.ID, Details: map[string]any{"name": b.Name, "reason": reason, "bar_time": p.bar}}
 	}
 	out.state = state
 
 	notes, summary, err := r.notes(ctx, tx, b, p.bar, before, events, kill)
 	if err != nil {
-		return out, err
+		return out, *b, err
 	}
-	after.Compact()
-	stored, err := json.Marshal(after)
+	compacted := after // Compact replaces its slices; after keeps the refusals writeOrders reads
+	compacted.Compact()
+	stored, err := json.Marshal(compacted)
 	if err != nil {
-		return out, fmt.Errorf("encode bot %d state: %w", b.ID, err)
+		return out, *b, fmt.Errorf("encode bot %d state: %w", b.ID, err)
 	}
-	bar := p.bar
-	if err := r.q.TradingBotSaveDecision(ctx, tx, dbsqlc.TradingBotSaveDecisionParams{ID: b.ID, EngineState: stored,
-		Cash: after.Cash, WarmedSymbols: warmed, LastBarTime: &bar, Skipped: out.skipped, State: state, StateReason: reason,
-		SummaryDay: summary.day, SummaryEquity: summary.equity}); err != nil {
-		return out, fmt.Errorf("save decision: %w", err)
+
+	// The writes, in one round trip; the claim first.
+	w := &batch{}
+	bar, owner := p.bar, r.o.Owner
+	w.claim()
+	if err := r.q.TradingBotSaveDecision(ctx, w, dbsqlc.TradingBotSaveDecisionParams{ID: b.ID, Owner: &owner, Revision: b.Revision,
+		EngineState: stored, Cash: after.Cash, WarmedSymbols: warmed, LastBarTime: &bar, Skipped: out.skipped, State: state,
+		StateReason: reason, SummaryDay: summary.day, SummaryEquity: summary.equity}); err != nil {
+		return out, *b, fmt.Errorf("save decision: %w", err)
+	}
+	if err := r.writeOrders(ctx, w, b.ID, p.bar, before, after, events); err != nil {
+		return out, *b, err
+	}
+	if err := r.writePositions(ctx, w, b.ID, after); err != nil {
+		return out, *b, err
+	}
+	eq := equityOf(after)
+	if err := r.q.BotEquityInsert(ctx, w, dbsqlc.BotEquityInsertParams{BotID: b.ID, BarTime: p.bar, Equity: eq.equity,
+		Cash: after.Cash, PositionsValue: eq.positions, Realised: after.Realised, FeesPaid: after.FeesPaid}); err != nil {
+		return out, *b, fmt.Errorf("equity snapshot: %w", err)
+	}
+	for _, sym := range b.Symbols {
+		if missed := p.skipped[sym]; len(missed) > 0 {
+			if err := r.q.BotSkippedInsert(ctx, w, dbsqlc.BotSkippedInsertParams{BotID: b.ID, Symbol: sym, FirstBar: missed[0].Time,
+				LastBar: missed[len(missed)-1].Time, Bars: int32(p.counts[sym]), Reason: skipReason}); err != nil {
+				return out, *b, fmt.Errorf("record skipped bars: %w", err)
+			}
+		}
+	}
+	if auditEntry != nil {
+		if err := audit.Write(ctx, w, *auditEntry); err != nil {
+			return out, *b, err
+		}
+	}
+	if err := w.send(ctx, tx); err != nil {
+		return out, *b, err
 	}
 	if r.o.Notifier != nil {
 		for _, n := range notes {
 			if err := r.o.Notifier.NotifyTx(ctx, tx, n); err != nil {
-				return out, fmt.Errorf("notify: %w", err)
+				return out, *b, fmt.Errorf("notify: %w", err)
 			}
 		}
 	}
-	return out, nil
+	row := *b
+	row.EngineState, row.Cash, row.WarmedSymbols, row.LastBarTime = stored, after.Cash, warmed, &bar
+	row.BarsDecided, row.BarsSkipped, row.State, row.StateReason = b.BarsDecided+1, b.BarsSkipped+out.skipped, state, reason
+	row.SummaryDay, row.SummaryEquity, row.Revision = summary.day, summary.equity, b.Revision+1
+	return out, row, nil
 }
 
 // skipReason is bot_skipped_bars.reason.
@@ -142,7 +154,7 @@ func orderKey(botID int64, bar time.Time, index int64) string {
 // once by a protective exit), refused or finished, and its fills. Orders
 // get consecutive engine ids within a decision, so the index of an order
 // is its id minus the first new id, and refusals (which get no id) follow.
-func (r *Runner) writeOrders(ctx context.Context, tx pgx.Tx, botID int64, bar time.Time, before, after trading.State,
+func (r *Runner) writeOrders(ctx context.Context, w *batch, botID int64, bar time.Time, before, after trading.State,
 	events []trading.Event) error {
 	open := map[int64]trading.Order{}
 	for _, o := range after.Orders {
@@ -188,7 +200,7 @@ func (r *Runner) writeOrders(ctx context.Context, tx pgx.Tx, botID int64, bar ti
 			row = orderRow(trading.Order{ID: id}, "refused", &reason)
 		}
 		row.BotID, row.IdempotencyKey, row.BarTime = botID, key, bar
-		if err := r.q.BotOrderInsert(ctx, tx, row); err != nil {
+		if err := r.q.BotOrderInsert(ctx, w, row); err != nil {
 			return fmt.Errorf("record order %s: %w", key, err)
 		}
 	}
@@ -197,7 +209,7 @@ func (r *Runner) writeOrders(ctx context.Context, tx pgx.Tx, botID int64, bar ti
 		reason := rf.Reason
 		row := orderRow(rf.Order, "refused", &reason)
 		row.BotID, row.IdempotencyKey, row.BarTime = botID, key, bar
-		if err := r.q.BotOrderInsert(ctx, tx, row); err != nil {
+		if err := r.q.BotOrderInsert(ctx, w, row); err != nil {
 			return fmt.Errorf("record refused order %s: %w", key, err)
 		}
 	}
@@ -219,12 +231,9 @@ func (r *Runner) writeOrders(ctx context.Context, tx pgx.Tx, botID int64, bar ti
 		if why != "" {
 			params.Refusal = &why
 		}
-		n, err := r.q.BotOrderFinish(ctx, tx, params)
-		if err != nil {
+		w.one("finish order %d of bot %d: no open order row", o.ID, botID)
+		if _, err := r.q.BotOrderFinish(ctx, w, params); err != nil {
 			return fmt.Errorf("finish order %d: %w", o.ID, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("finish order %d of bot %d: no open order row", o.ID, botID)
 		}
 	}
 	// Fills, with the round trip's P&L on the one that closed a position
@@ -242,12 +251,9 @@ func (r *Runner) writeOrders(ctx context.Context, tx pgx.Tx, botID int64, bar ti
 				params.TradePnl = decimal.NullDecimal{Decimal: pnl, Valid: true}
 				delete(closedPnL, f.Symbol)
 			}
-			n, err := r.q.BotFillInsert(ctx, tx, params)
-			if err != nil {
+			w.one("record fill of order %d of bot %d: no order row", f.OrderID, botID)
+			if _, err := r.q.BotFillInsert(ctx, w, params); err != nil {
 				return fmt.Errorf("record fill of order %d: %w", f.OrderID, err)
-			}
-			if n != 1 {
-				return fmt.Errorf("record fill of order %d of bot %d: no order row", f.OrderID, botID)
 			}
 		}
 	}
@@ -281,16 +287,16 @@ func nullIfZero(d decimal.Decimal) decimal.NullDecimal {
 }
 
 // writePositions mirrors the engine's positions into bot_positions.
-func (r *Runner) writePositions(ctx context.Context, tx pgx.Tx, botID int64, st trading.State) error {
+func (r *Runner) writePositions(ctx context.Context, w *batch, botID int64, st trading.State) error {
 	held := make([]string, 0, len(st.Positions))
 	for sym, p := range st.Positions {
 		held = append(held, sym)
-		if err := r.q.BotPositionUpsert(ctx, tx, dbsqlc.BotPositionUpsertParams{BotID: botID, Symbol: sym, Quantity: p.Quantity,
+		if err := r.q.BotPositionUpsert(ctx, w, dbsqlc.BotPositionUpsertParams{BotID: botID, Symbol: sym, Quantity: p.Quantity,
 			AvgCost: p.AvgCost, LastClose: decimal.NewFromFloat(p.LastClose), OpenedAt: p.OpenedAt}); err != nil {
 			return fmt.Errorf("record position %s: %w", sym, err)
 		}
 	}
-	if err := r.q.BotPositionsDeleteExcept(ctx, tx, dbsqlc.BotPositionsDeleteExceptParams{BotID: botID, Held: held}); err != nil {
+	if err := r.q.BotPositionsDeleteExcept(ctx, w, dbsqlc.BotPositionsDeleteExceptParams{BotID: botID, Held: held}); err != nil {
 		return fmt.Errorf("drop closed positions: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -89,6 +90,9 @@ type heldBot struct {
 	// quietUntil (runner clock) holds back a bot whose bars had nothing new
 	// (a closed market, a late provider).
 	quietUntil time.Time
+	// last is the bot's row after this runner's last decision (nil: read
+	// it before the next).
+	last *dbsqlc.TradingBot
 }
 
 // Stats are a runner's counters since it started.
@@ -276,22 +280,36 @@ func (r *Runner) renew(ctx context.Context) error {
 	}
 	r.leaseErr = nil
 	held := make(map[int64]*heldBot, len(rows))
+	var taken, dropped []int64
 	for _, row := range rows {
 		h := &heldBot{row: row}
 		if old := r.held[row.ID]; old != nil {
-			h.quietUntil = old.quietUntil
+			h.quietUntil, h.last = old.quietUntil, old.last
 		} else {
-			r.o.Logger.Info("trading bot lease taken", "bot_id", row.ID, "bot", row.Name, "owner", owner)
+			taken = append(taken, row.ID)
 		}
 		held[row.ID] = h
 	}
-	for id, old := range r.held {
+	for id := range r.held {
 		if held[id] == nil {
-			r.o.Logger.Info("trading bot lease dropped", "bot_id", id, "bot", old.row.Name, "owner", owner)
+			dropped = append(dropped, id)
 		}
+	}
+	if len(taken) > 0 {
+		r.o.Logger.Info("trading bot leases taken", "owner", owner, "bots", len(taken), "ids", firstIDs(taken))
+	}
+	if len(dropped) > 0 {
+		r.o.Logger.Info("trading bot leases dropped (another runner holds them, or the bots stopped)", "owner", owner,
+			"bots", len(dropped), "ids", firstIDs(dropped))
 	}
 	r.held = held
 	return nil
+}
+
+// firstIDs lists up to 20 ids, for a log line.
+func firstIDs(ids []int64) []int64 {
+	slices.Sort(ids)
+	return ids[:min(len(ids), 20)]
 }
 
 // decideBot runs one bot's decision and books its outcome.

@@ -141,7 +141,13 @@ func (a *app) openDatabase(ctx context.Context) error {
 		return fmt.Errorf("compile schemas: %w", err)
 	}
 	a.validator = v
-	pool, err := openDB(ctx, a.cfg, a.log, a.roles.migrate)
+	// The trading bot runner decides up to tradingbot.DefaultWorkers bots at
+	// once, beside the River client's connections.
+	var conns int32
+	if a.roles.tradingbot {
+		conns = tradingbot.DefaultWorkers + 4
+	}
+	pool, err := openDBConns(ctx, a.cfg, a.log, a.roles.migrate, conns)
 	if err != nil {
 		return err
 	}

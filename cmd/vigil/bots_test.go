@@ -30,13 +30,18 @@ func TestBotsCLI(t *testing.T) {
 	}
 	user := strconv.FormatInt(owner, 10)
 
+	// The shipped example validates.
+	out, errOut, code := vigil(ctx, t, nil, "tradingbot", "--config", "../../bots/sma-cross.json", "--check")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, `ok: bot "sma-cross", sma_cross on AAPL, MSFT 1m`)
+
 	bad := write("bad.json", `{"name": "b", "strategy": "sma_cross", "params": {"fast": 0}, "symbols": ["AAPL"], "timeframe": "1m"}`)
-	_, errOut, code := vigil(ctx, t, nil, "tradingbot", "--config", bad, "--check")
+	_, errOut, code = vigil(ctx, t, nil, "tradingbot", "--config", bad, "--check")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "bad.json: /params/fast: must be >= 1")
 
 	good := write("sma.json", `{"name": "sma", "strategy": "sma_cross", "params": {"fast": 5, "slow": 20}, "symbols": ["AAPL", "MSFT"], "timeframe": "1m"}`)
-	out, errOut, code := vigil(ctx, t, nil, "tradingbot", "--config", good, "--check")
+	out, errOut, code = vigil(ctx, t, nil, "tradingbot", "--config", good, "--check")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, `ok: bot "sma", sma_cross on AAPL, MSFT 1m, cash 10000`)
 	_, errOut, code = vigil(ctx, t, nil, append([]string{"tradingbot", "--config", good}, db...)...)

@@ -170,7 +170,7 @@ func TestTradingBotProcessSurvivesSIGKILL(t *testing.T) {
 	r, err := tradingbot.NewRunner(tradingbot.Options{Pool: ref.Pool, Validator: v, Owner: "ref",
 		Market:   marketdata.NewManager(&marketdata.Synthetic{}, nil, time.Minute, nil),
 		Notifier: jobs.TradeNotifier{Client: client.Client}, RenewEvery: time.Nanosecond,
-		Now:      func() time.Time { return refClock }})
+		Now: func() time.Time { return refClock }})
 	require.NoError(t, err)
 	for i := 0; i <= bars; i++ {
 		refClock = at(i)

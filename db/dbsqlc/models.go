@@ -367,6 +367,7 @@ type TradingBot struct {
 	BarsSkipped    int64               `json:"bars_skipped"`
 	SummaryDay     pgtype.Date         `json:"summary_day"`
 	SummaryEquity  decimal.NullDecimal `json:"summary_equity"`
+	Revision       int64               `json:"revision"`
 	LeaseOwner     *string             `json:"lease_owner"`
 	LeaseExpiresAt *time.Time          `json:"lease_expires_at"`
 	CreatedAt      time.Time           `json:"created_at"`

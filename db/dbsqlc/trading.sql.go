@@ -492,7 +492,7 @@ INSERT INTO trading_bots (
     $1, $2, $3, $4, $5, $6, $7, $8, $8,
     $9, $10, $11, $12, $13, $14, $15
 )
-RETURNING id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at
+RETURNING id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at
 `
 
 type TradingBotCreateParams struct {
@@ -559,6 +559,7 @@ func (q *Queries) TradingBotCreate(ctx context.Context, db DBTX, arg TradingBotC
 		&i.BarsSkipped,
 		&i.SummaryDay,
 		&i.SummaryEquity,
+		&i.Revision,
 		&i.LeaseOwner,
 		&i.LeaseExpiresAt,
 		&i.CreatedAt,
@@ -568,7 +569,7 @@ func (q *Queries) TradingBotCreate(ctx context.Context, db DBTX, arg TradingBotC
 }
 
 const tradingBotGet = `-- name: TradingBotGet :one
-SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE id = $1
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE id = $1
 `
 
 func (q *Queries) TradingBotGet(ctx context.Context, db DBTX, id int64) (TradingBot, error) {
@@ -600,6 +601,7 @@ func (q *Queries) TradingBotGet(ctx context.Context, db DBTX, id int64) (Trading
 		&i.BarsSkipped,
 		&i.SummaryDay,
 		&i.SummaryEquity,
+		&i.Revision,
 		&i.LeaseOwner,
 		&i.LeaseExpiresAt,
 		&i.CreatedAt,
@@ -609,7 +611,7 @@ func (q *Queries) TradingBotGet(ctx context.Context, db DBTX, id int64) (Trading
 }
 
 const tradingBotList = `-- name: TradingBotList :many
-SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots
 WHERE $1::bigint IS NULL OR user_id = $1::bigint
 ORDER BY id
 `
@@ -650,6 +652,7 @@ func (q *Queries) TradingBotList(ctx context.Context, db DBTX, userID *int64) ([
 			&i.BarsSkipped,
 			&i.SummaryDay,
 			&i.SummaryEquity,
+			&i.Revision,
 			&i.LeaseOwner,
 			&i.LeaseExpiresAt,
 			&i.CreatedAt,
@@ -666,7 +669,7 @@ func (q *Queries) TradingBotList(ctx context.Context, db DBTX, userID *int64) ([
 }
 
 const tradingBotLock = `-- name: TradingBotLock :one
-SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE id = $1 FOR UPDATE
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE id = $1 FOR UPDATE
 `
 
 // A change by the service: the row is locked until the change commits.
@@ -699,6 +702,7 @@ func (q *Queries) TradingBotLock(ctx context.Context, db DBTX, id int64) (Tradin
 		&i.BarsSkipped,
 		&i.SummaryDay,
 		&i.SummaryEquity,
+		&i.Revision,
 		&i.LeaseOwner,
 		&i.LeaseExpiresAt,
 		&i.CreatedAt,
@@ -708,7 +712,7 @@ func (q *Queries) TradingBotLock(ctx context.Context, db DBTX, id int64) (Tradin
 }
 
 const tradingBotLockByName = `-- name: TradingBotLockByName :one
-SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE user_id = $1 AND name = $2 FOR UPDATE
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE user_id = $1 AND name = $2 FOR UPDATE
 `
 
 type TradingBotLockByNameParams struct {
@@ -745,57 +749,7 @@ func (q *Queries) TradingBotLockByName(ctx context.Context, db DBTX, arg Trading
 		&i.BarsSkipped,
 		&i.SummaryDay,
 		&i.SummaryEquity,
-		&i.LeaseOwner,
-		&i.LeaseExpiresAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const tradingBotLockForDecision = `-- name: TradingBotLockForDecision :one
-SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots
-WHERE id = $1 AND lease_owner = $2 AND lease_expires_at > now() AND state IN ('running', 'halted')
-FOR UPDATE
-`
-
-type TradingBotLockForDecisionParams struct {
-	ID    int64   `json:"id"`
-	Owner *string `json:"owner"`
-}
-
-// The decision's first statement: the bot, if this owner still holds its
-// unexpired lease and it is runnable; the lock is held until the decision
-// commits, so no other runner can take the lease meanwhile.
-func (q *Queries) TradingBotLockForDecision(ctx context.Context, db DBTX, arg TradingBotLockForDecisionParams) (TradingBot, error) {
-	row := db.QueryRow(ctx, tradingBotLockForDecision, arg.ID, arg.Owner)
-	var i TradingBot
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.Name,
-		&i.Strategy,
-		&i.Params,
-		&i.Symbols,
-		&i.Timeframe,
-		&i.Broker,
-		&i.InitialCash,
-		&i.Cash,
-		&i.MakerFeeBps,
-		&i.TakerFeeBps,
-		&i.SlippageBps,
-		&i.Fractional,
-		&i.Risk,
-		&i.State,
-		&i.StateReason,
-		&i.EngineState,
-		&i.WarmedSymbols,
-		&i.LastBarTime,
-		&i.DecidedAt,
-		&i.BarsDecided,
-		&i.BarsSkipped,
-		&i.SummaryDay,
-		&i.SummaryEquity,
+		&i.Revision,
 		&i.LeaseOwner,
 		&i.LeaseExpiresAt,
 		&i.CreatedAt,
@@ -820,8 +774,10 @@ const tradingBotSaveDecision = `-- name: TradingBotSaveDecision :exec
 UPDATE trading_bots SET engine_state = $1, cash = $2, warmed_symbols = $3,
     last_bar_time = $4, decided_at = clock_timestamp(), bars_decided = bars_decided + 1,
     bars_skipped = bars_skipped + $5::bigint, state = $6, state_reason = $7,
-    summary_day = $8, summary_equity = $9, updated_at = now()
-WHERE id = $10
+    summary_day = $8, summary_equity = $9,
+    revision = revision + 1, updated_at = now()
+WHERE id = $10 AND lease_owner = $11 AND lease_expires_at > now() AND state IN ('running', 'halted')
+  AND revision = $12
 `
 
 type TradingBotSaveDecisionParams struct {
@@ -835,8 +791,15 @@ type TradingBotSaveDecisionParams struct {
 	SummaryDay    pgtype.Date         `json:"summary_day"`
 	SummaryEquity decimal.NullDecimal `json:"summary_equity"`
 	ID            int64               `json:"id"`
+	Owner         *string             `json:"owner"`
+	Revision      int64               `json:"revision"`
 }
 
+// The decision's first write, which claims the bot: it changes the row only
+// while this owner holds an unexpired lease, the bot is runnable and
+// nothing changed it since the revision the decision was computed from (no
+// other decision, edit or stop). The row stays locked until the decision
+// commits, so no other runner can take the lease meanwhile.
 func (q *Queries) TradingBotSaveDecision(ctx context.Context, db DBTX, arg TradingBotSaveDecisionParams) error {
 	_, err := db.Exec(ctx, tradingBotSaveDecision,
 		arg.EngineState,
@@ -849,6 +812,8 @@ func (q *Queries) TradingBotSaveDecision(ctx context.Context, db DBTX, arg Tradi
 		arg.SummaryDay,
 		arg.SummaryEquity,
 		arg.ID,
+		arg.Owner,
+		arg.Revision,
 	)
 	return err
 }
@@ -858,9 +823,9 @@ UPDATE trading_bots SET state = $1, state_reason = $2,
     engine_state = $3,
     lease_owner = CASE WHEN $1::text = 'stopped' THEN NULL ELSE lease_owner END,
     lease_expires_at = CASE WHEN $1::text = 'stopped' THEN NULL ELSE lease_expires_at END,
-    updated_at = now()
+    revision = revision + 1, updated_at = now()
 WHERE id = $4
-RETURNING id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at
+RETURNING id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at
 `
 
 type TradingBotSetStateParams struct {
@@ -905,6 +870,7 @@ func (q *Queries) TradingBotSetState(ctx context.Context, db DBTX, arg TradingBo
 		&i.BarsSkipped,
 		&i.SummaryDay,
 		&i.SummaryEquity,
+		&i.Revision,
 		&i.LeaseOwner,
 		&i.LeaseExpiresAt,
 		&i.CreatedAt,
@@ -919,9 +885,9 @@ UPDATE trading_bots SET
     initial_cash = $6, cash = $7, maker_fee_bps = $8, taker_fee_bps = $9,
     slippage_bps = $10, fractional = $11, risk = $12,
     engine_state = $13, warmed_symbols = $14,
-    last_bar_time = $15, updated_at = now()
+    last_bar_time = $15, revision = revision + 1, updated_at = now()
 WHERE id = $16
-RETURNING id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, lease_owner, lease_expires_at, created_at, updated_at
+RETURNING id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at
 `
 
 type TradingBotUpdateDefinitionParams struct {
@@ -991,6 +957,7 @@ func (q *Queries) TradingBotUpdateDefinition(ctx context.Context, db DBTX, arg T
 		&i.BarsSkipped,
 		&i.SummaryDay,
 		&i.SummaryEquity,
+		&i.Revision,
 		&i.LeaseOwner,
 		&i.LeaseExpiresAt,
 		&i.CreatedAt,

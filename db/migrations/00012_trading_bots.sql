@@ -42,6 +42,9 @@ CREATE TABLE trading_bots (
     -- started the next one from.
     summary_day      DATE,
     summary_equity   NUMERIC,
+    -- Bumped by every change of the definition, the state or a decision: a
+    -- decision commits only on the revision it was computed from.
+    revision         BIGINT NOT NULL DEFAULT 0,
     -- One runner per bot: the process holding an unexpired lease decides.
     lease_owner      TEXT,
     lease_expires_at TIMESTAMPTZ,

@@ -18,7 +18,7 @@ UPDATE trading_bots SET
     initial_cash = @initial_cash, cash = @cash, maker_fee_bps = @maker_fee_bps, taker_fee_bps = @taker_fee_bps,
     slippage_bps = @slippage_bps, fractional = @fractional, risk = @risk,
     engine_state = sqlc.narg('engine_state'), warmed_symbols = @warmed_symbols,
-    last_bar_time = sqlc.narg('last_bar_time'), updated_at = now()
+    last_bar_time = sqlc.narg('last_bar_time'), revision = revision + 1, updated_at = now()
 WHERE id = @id
 RETURNING *;
 
@@ -44,7 +44,7 @@ UPDATE trading_bots SET state = @state, state_reason = @state_reason,
     engine_state = sqlc.narg('engine_state'),
     lease_owner = CASE WHEN @state::text = 'stopped' THEN NULL ELSE lease_owner END,
     lease_expires_at = CASE WHEN @state::text = 'stopped' THEN NULL ELSE lease_expires_at END,
-    updated_at = now()
+    revision = revision + 1, updated_at = now()
 WHERE id = @id
 RETURNING *;
 
@@ -60,20 +60,19 @@ RETURNING id, user_id, name, symbols, timeframe, state, last_bar_time, lease_exp
 -- name: TradingBotReleaseLeases :execrows
 UPDATE trading_bots SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = @owner;
 
--- name: TradingBotLockForDecision :one
--- The decision's first statement: the bot, if this owner still holds its
--- unexpired lease and it is runnable; the lock is held until the decision
--- commits, so no other runner can take the lease meanwhile.
-SELECT * FROM trading_bots
-WHERE id = @id AND lease_owner = @owner AND lease_expires_at > now() AND state IN ('running', 'halted')
-FOR UPDATE;
-
 -- name: TradingBotSaveDecision :exec
+-- The decision's first write, which claims the bot: it changes the row only
+-- while this owner holds an unexpired lease, the bot is runnable and
+-- nothing changed it since the revision the decision was computed from (no
+-- other decision, edit or stop). The row stays locked until the decision
+-- commits, so no other runner can take the lease meanwhile.
 UPDATE trading_bots SET engine_state = @engine_state, cash = @cash, warmed_symbols = @warmed_symbols,
     last_bar_time = @last_bar_time, decided_at = clock_timestamp(), bars_decided = bars_decided + 1,
     bars_skipped = bars_skipped + @skipped::bigint, state = @state, state_reason = @state_reason,
-    summary_day = sqlc.narg('summary_day'), summary_equity = sqlc.narg('summary_equity'), updated_at = now()
-WHERE id = @id;
+    summary_day = sqlc.narg('summary_day'), summary_equity = sqlc.narg('summary_equity'),
+    revision = revision + 1, updated_at = now()
+WHERE id = @id AND lease_owner = @owner AND lease_expires_at > now() AND state IN ('running', 'halted')
+  AND revision = @revision;
 
 -- name: BotOrderInsert :exec
 INSERT INTO bot_orders (
