@@ -158,7 +158,9 @@ func (h *harness) tradingBots(ctx context.Context) error {
 	res.Expected, res.Recorded = int64(o.N*closes), int64(len(lat))
 	res.Missed = max(res.Expected-res.Recorded, 0)
 	if len(lat) > 0 {
-		p := func(q float64) *float64 { return ptrF(round(float64(lat[int(q*float64(len(lat)-1))].Microseconds())/1000, 1)) }
+		p := func(q float64) *float64 {
+			return ptrF(round(float64(lat[int(q*float64(len(lat)-1))].Microseconds())/1000, 1))
+		}
 		res.LagP50Ms, res.LagP99Ms, res.LagMaxMs = p(0.5), p(0.99), p(1)
 		res.DecisionP99Ms = *res.LagP99Ms
 	}
