@@ -29,7 +29,7 @@ type BarSource interface {
 const (
 	DefaultLeaseTTL = 30 * time.Second
 	DefaultPoll     = time.Second
-	DefaultWorkers  = 8
+	DefaultWorkers  = 16
 )
 
 // Options configure a Runner.
