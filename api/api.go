@@ -193,6 +193,9 @@ func (h *handler) register(api huma.API) {
 	op(api, "delete-portfolio-holding", http.MethodDelete, "/api/portfolios/{id}/holdings/{symbol}", "Remove a holding", "portfolios",
 		http.StatusNoContent, h.deleteHolding, http.StatusNotFound, http.StatusUnprocessableEntity)
 
+	// Backtests of trading strategies.
+	h.registerBacktests(api)
+
 	// Notifications.
 	op(api, "notify", http.MethodPost, "/api/notify", "Queue a notification", "notifications", http.StatusAccepted, h.notify,
 		http.StatusForbidden, http.StatusUnprocessableEntity)

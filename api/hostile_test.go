@@ -314,6 +314,11 @@ func hostileFixtures() map[string]hostileFixture {
 		}},
 		"delete-portfolio-holding": {build: portfolio},
 
+		"run-backtest": {build: func(*bundle, user) hostileReq {
+			return hostileReq{body: map[string]any{"strategy": "sma_cross", "params": map[string]any{"fast": 2, "slow": 5},
+				"symbol": "AAPL", "timeframe": "1d", "from": "2025-01-01", "to": "2025-03-01", "cash": 1000, "fee_bps": 10}}
+		}},
+
 		"notify":                notification,
 		"create-notification":   notification,
 		"rotate-webhook-secret": {build: none},

@@ -62,6 +62,8 @@ type setupOpts struct {
 	// kinds are job types the client and enqueuer treat as fireable beyond
 	// the build's own (report and screener, before their workers exist).
 	kinds []string
+	// market replaces the synthetic market-data manager.
+	market *marketdata.Manager
 }
 
 // adhocKinds makes reports and screeners runnable now.
@@ -94,6 +96,9 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	// The market-data manager cmd/vigil builds for the configured provider
 	// (synthetic), over market_bars.
 	market := marketdata.NewManager(&marketdata.Synthetic{}, store.NewBarStore(d.Pool), cfg.DataCacheTTL.D(), log)
+	if o.market != nil {
+		market = o.market
+	}
 	server, err := api.New(api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator,
 		Market: market, Logger: log, Metrics: m})
 	require.NoError(t, err)

@@ -13,8 +13,8 @@ import (
 const module = "github.com/vigilhq/vigil"
 
 // pure are the domain packages that must stay free of I/O frameworks
-// (STYLE.md rule 1, issue 11 item 5).
-var pure = []string{"screener", "alerts", "indicators", "schedule", "report", "market", "tradingview"}
+// (STYLE.md rule 1, issue 11 item 5; trading: issue 12).
+var pure = []string{"screener", "alerts", "indicators", "schedule", "report", "market", "trading", "tradingview"}
 
 // forbidden reports whether a pure package may not depend on path: the
 // database driver, the job queue, the HTTP framework and net/http itself.
@@ -119,6 +119,18 @@ func TestMarketIsALeaf(t *testing.T) {
 	nonStd := func(p string) bool { return p != pkg && !graph[p].Standard }
 	for _, v := range violations(graph, pkg, nonStd) {
 		t.Errorf("package market must import only the standard library (chain: %s)", v)
+	}
+}
+
+// TestOutcomeIsALeaf keeps health/outcome importable from the channels and
+// the providers (notify, marketdata): it imports the standard library only.
+func TestOutcomeIsALeaf(t *testing.T) {
+	t.Parallel()
+	pkg := module + "/health/outcome"
+	graph := deps(t, pkg)
+	nonStd := func(p string) bool { return p != pkg && !graph[p].Standard }
+	for _, v := range violations(graph, pkg, nonStd) {
+		t.Errorf("package health/outcome must import only the standard library (chain: %s)", v)
 	}
 }
 

@@ -5,49 +5,82 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
-// Report is the design's /health document.
+// Report statuses.
+const (
+	ReportHealthy   = "healthy"
+	ReportDegraded  = "degraded"
+	ReportUnhealthy = "unhealthy" // GET /health answers 503
+)
+
+// Report is the design's /health document, with every check in full under
+// checks.
 type Report struct {
-	Status     string            `json:"status"` // healthy, degraded, unhealthy
-	Timestamp  time.Time         `json:"timestamp"`
+	Status    string    `json:"status"` // healthy, degraded, unhealthy
+	Timestamp time.Time `json:"timestamp"`
+	// Components has the design's one word per component: its Ready word
+	// ("running", "connected", "operational", "ready") when healthy,
+	// "disabled" when this process does not run it, "unknown" when it
+	// cannot tell yet, else "degraded: why" or "down: why".
 	Components map[string]string `json:"components"`
-	Metrics    Metrics           `json:"metrics"`
+	// Checks are the components' checks in the design's
+	// service_health_check shape (disabled components have none).
+	Checks  map[string]Check `json:"checks"`
+	Metrics Metrics          `json:"metrics"`
 }
 
-// Metrics are the design's /health metrics.
+// Metrics are the design's /health metrics. They agree with /stats: the
+// same counts and the same Window.
 type Metrics struct {
-	ActiveJobs       int     `json:"active_jobs"`        // enabled schedules
+	ActiveJobs       int     `json:"active_jobs"`        // enabled schedules (/stats job_counts.active_jobs)
 	PendingRuns      int     `json:"pending_runs"`       // runs waiting for a worker
-	FailedJobs24h    int     `json:"failed_jobs_24h"`    // FAILED runs in the last 24 h
-	AvgExecutionTime float64 `json:"avg_execution_time"` // seconds, completed runs in the last hour
+	FailedJobs24h    int     `json:"failed_jobs_24h"`    // FAILED runs of the Window (/stats failed_runs_24h)
+	AvgExecutionTime float64 `json:"avg_execution_time"` // seconds, completed runs of the Window (/stats avg_duration)
 }
 
-// ComponentsFunc reports the state of the process's own parts, e.g.
-// {"scheduler": "running", "workers": "running"}. A value other than running,
-// ready, operational, connected or disabled makes the status degraded.
-type ComponentsFunc func() map[string]string
+// Component is one part of a process for /health.
+type Component struct {
+	Probe Probe
+	// Ready is the component's word when healthy (default "running").
+	Ready string
+	// Critical makes the process unhealthy (503) when the component is
+	// DOWN: the process cannot do its work without it (its River client,
+	// its scheduler). A failing dependency outside the process (Telegram,
+	// a webhook receiver, the market-data provider) only degrades it.
+	Critical bool
+}
 
-// Status serves GET /health. Metrics are cached briefly so that frequent
-// probes do not scan the runs table.
+// Status serves GET /health and GET /stats. The database and job store are
+// always checked; Components adds the process's own parts. Metrics are
+// cached briefly so that frequent probes do not scan the runs table.
 type Status struct {
-	Pool       *pgxpool.Pool
-	Components ComponentsFunc
-	Logger     *slog.Logger
+	Pool *pgxpool.Pool
+	// Components are this process's parts by name (scheduler, river_client,
+	// workers, alert_evaluator, telegram, webhook, market_data, ...).
+	Components map[string]Component
+	// Disabled names parts this process does not run; they show
+	// "disabled" and are not checked.
+	Disabled []string
+	Logger   *slog.Logger
 	// CacheFor is how long metrics are reused (default 5s).
 	CacheFor time.Duration
+	// ProbeTimeout bounds each check (default 3s).
+	ProbeTimeout time.Duration
 	// Metrics serves /metrics (Prometheus) when set.
 	Metrics http.Handler
 	// Token, when set, must be sent as "Authorization: Bearer TOKEN" to every
 	// endpoint (status_token); others get 401.
 	Token string
+	// NowFunc is the clock (nil: time.Now).
+	NowFunc func() time.Time
 
 	mu       sync.Mutex
 	cached   Metrics
@@ -77,46 +110,92 @@ func (s *Status) Handler() http.Handler {
 	})
 }
 
-// Check builds the report.
+func (s *Status) now() time.Time {
+	if s.NowFunc != nil {
+		return s.NowFunc()
+	}
+	return time.Now()
+}
+
+func (s *Status) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// components are every checked component: database and job_store, then
+// s.Components.
+func (s *Status) components() map[string]Component {
+	all := map[string]Component{
+		"database":  {Probe: DatabaseProbe(s.Pool), Ready: "connected", Critical: true},
+		"job_store": {Probe: JobStoreProbe(s.Pool), Ready: "operational", Critical: true},
+	}
+	maps.Copy(all, s.Components)
+	return all
+}
+
+// Check builds the report: every component checked at once, then the
+// metrics unless the database is down.
 func (s *Status) Check(ctx context.Context) Report {
-	r := Report{Status: "healthy", Timestamp: time.Now().UTC(), Components: map[string]string{}}
-	if s.Components != nil {
-		for k, v := range s.Components() {
-			r.Components[k] = v
+	comps := s.components()
+	probes := make(map[string]Probe, len(comps))
+	for name, c := range comps {
+		probes[name] = c.Probe
+	}
+	timeout := s.ProbeTimeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	r := Report{Status: ReportHealthy, Timestamp: s.now().UTC(), Components: map[string]string{},
+		Checks: Evaluate(ctx, probes, timeout)}
+	for _, name := range s.Disabled {
+		if _, ok := comps[name]; !ok {
+			r.Components[name] = "disabled"
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := s.Pool.Ping(ctx); err != nil {
-		r.Components["database"] = "unreachable: " + err.Error()
-		r.Status = "unhealthy"
+	for name, c := range r.Checks {
+		r.Components[name] = word(c, comps[name].Ready)
+		switch {
+		case c.Status == Down && comps[name].Critical:
+			r.Status = ReportUnhealthy
+		case (c.Status == Down || c.Status == Degraded) && r.Status == ReportHealthy:
+			r.Status = ReportDegraded
+		}
+	}
+	if r.Checks["database"].Status == Down {
 		return r
 	}
-	r.Components["database"] = "connected"
-	var riverReady bool
-	if err := s.Pool.QueryRow(ctx, "SELECT to_regclass('river_job') IS NOT NULL").Scan(&riverReady); err == nil && riverReady {
-		r.Components["job_store"] = "operational"
-	} else {
-		r.Components["job_store"] = "missing: run `vigil migrate up`"
-		r.Status = "degraded"
-	}
-	m, err := s.metrics(ctx)
+	mctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	m, err := s.metrics(mctx)
 	if err != nil {
-		s.Logger.Warn("health metrics", "error", err)
+		s.logger().Warn("health metrics", "error", err)
 		r.Components["metrics"] = "error: " + err.Error()
-		r.Status = "degraded"
-	}
-	r.Metrics = m
-	for _, v := range r.Components {
-		switch v {
-		case "running", "ready", "operational", "connected", "disabled":
-		default:
-			if r.Status == "healthy" {
-				r.Status = "degraded"
-			}
+		if r.Status == ReportHealthy {
+			r.Status = ReportDegraded
 		}
 	}
+	r.Metrics = m
 	return r
+}
+
+// word is a check as /health's one-word component state.
+func word(c Check, ready string) string {
+	if ready == "" {
+		ready = "running"
+	}
+	switch c.Status {
+	case Healthy:
+		return ready
+	case Unknown:
+		return "unknown"
+	}
+	w := strings.ToLower(c.Status)
+	if msg := c.Message(); msg != "" {
+		w += ": " + msg
+	}
+	return w
 }
 
 func (s *Status) metrics(ctx context.Context) (Metrics, error) {
@@ -126,28 +205,24 @@ func (s *Status) metrics(ctx context.Context) (Metrics, error) {
 	if cacheFor <= 0 {
 		cacheFor = 5 * time.Second
 	}
-	if time.Since(s.cachedAt) < cacheFor {
+	now := s.now()
+	if !s.cachedAt.IsZero() && now.Sub(s.cachedAt) < cacheFor {
 		return s.cached, nil
 	}
-	q := dbsqlc.New()
-	counts, err := q.ScheduleCounts(ctx, s.Pool)
+	f, err := s.figures(ctx, now)
 	if err != nil {
 		return Metrics{}, err
 	}
-	h, err := q.HealthMetrics(ctx, s.Pool)
-	if err != nil {
-		return Metrics{}, err
-	}
-	s.cached = Metrics{ActiveJobs: int(counts.Enabled), PendingRuns: int(h.PendingRuns),
-		FailedJobs24h: int(h.FailedRuns24h), AvgExecutionTime: h.AvgExecutionS}
-	s.cachedAt = time.Now()
+	s.cached = Metrics{ActiveJobs: int(f.counts.Enabled), PendingRuns: int(f.pending),
+		FailedJobs24h: int(f.exec.Failed), AvgExecutionTime: f.exec.AvgDurationS}
+	s.cachedAt = now
 	return s.cached, nil
 }
 
 func (s *Status) serveHealth(w http.ResponseWriter, req *http.Request) {
 	r := s.Check(req.Context())
 	w.Header().Set("Content-Type", "application/json")
-	if r.Status == "unhealthy" {
+	if r.Status == ReportUnhealthy {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_ = json.NewEncoder(w).Encode(r)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,7 @@ import (
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/health/outcome"
 	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
@@ -53,6 +55,9 @@ type AlertWorker struct {
 	Config config.Config
 	Market *marketdata.Manager
 	Logger *slog.Logger
+	// Evaluations records every job's evaluation: a success when it
+	// committed, a failure when it returned an error (nil: not recorded).
+	Evaluations *outcome.Recorder
 	// NowFunc is the clock (nil: time.Now).
 	NowFunc func() time.Time
 	// beforeCommit is a test hook called after every write, before commit.
@@ -84,11 +89,18 @@ type alertItem struct {
 	err error
 }
 
-// Work evaluates the group.
+// Work evaluates the group and records the evaluation in Evaluations.
 func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error {
+	err := w.work(ctx, job)
+	w.Evaluations.Record(time.Now(), err)
+	return err
+}
+
+func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error {
 	a := job.Args
 	now := w.now()
-	log := w.Logger.With("job_id", job.ID, "symbol", a.Symbol, "timeframe", a.Timeframe)
+	workStart := time.Now()
+	log := w.Logger.With("river_job_id", job.ID, "symbol", a.Symbol, "timeframe", a.Timeframe)
 	items := make([]alertItem, len(a.Alerts))
 	lookback := 0
 	for i, it := range a.Alerts {
@@ -121,6 +133,9 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 	if job.AttemptedAt != nil {
 		started = *job.AttemptedAt
 	}
+	var events []RunEvent     // the runs' outcomes, logged once committed
+	var changes []stateChange // the alerts' new states, logged once committed
+	debug := log.Enabled(ctx, slog.LevelDebug)
 	err := pgx.BeginFunc(ctx, w.Pool, func(tx pgx.Tx) error {
 		q := dbsqlc.New()
 		ids := make([]int32, len(items))
@@ -137,32 +152,36 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 		}
 		var states dbsqlc.ScheduleSetStatesParams
 		var notes []river.InsertManyParams
-		events := make([]RunEvent, 0, len(items))
+		events, changes = make([]RunEvent, 0, len(items)), changes[:0]
 		gate := w.flood.begin(w.Config, log, now)
 		for _, it := range items {
 			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
 				At: now, WorkerID: workerID, Status: StatusCompleted}
 			res, newState, note, err := w.evaluate(it, byID, series, dataErr, now)
 			if err != nil {
-				ev.Status, ev.Error = StatusFailed, err.Error()
-				log.Warn("alert run failed", "run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID, "user_id", it.Run.UserID, "error", err)
+				ev.Status, ev.Error = StatusFailed, err.Error() // logged after commit
 			} else {
 				b, _ := json.Marshal(res)
 				ev.Result = b
 				if newState != nil {
 					states.Ids = append(states.Ids, int32(it.Run.ScheduleID))
 					states.States = append(states.States, string(newState))
+					if debug {
+						changes = append(changes, stateChange{run: it.Run, old: byID[int32(it.Run.ScheduleID)].StateJson, updated: newState})
+					}
 				}
 				if note != nil {
 					gate.fired(len(events), it.Run, res, note)
 					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, config.JobNotification)})
-					attrs := []any{"run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID,
-						"user_id", it.Run.UserID, "condition", res.Condition, "price", res.Price}
+					fields := []any{"ticker", res.Symbol, "timeframe", res.Timeframe, "condition", res.Condition,
+						"price", res.Price}
 					if res.Value != nil {
 						// The number, not the pointer.
-						attrs = append(attrs, "value", *res.Value)
+						fields = append(fields, "current_value", *res.Value)
 					}
-					log.Info("alert triggered", attrs...)
+					fields = append(fields, "execution_time", seconds(time.Since(workStart)))
+					log.Info("Alert triggered", "job_id", it.Run.ScheduleID, "run_id", it.Run.RunID,
+						"user_id", it.Run.UserID, "message_id", res.MessageID, slog.Group("context", fields...))
 				}
 			}
 			events = append(events, ev)
@@ -208,7 +227,36 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 		return err
 	}
 	MarkSelfTracked(ctx)
+	for _, c := range changes {
+		logStateUpdate(ctx, log, c)
+	}
+	took := time.Since(workStart)
+	for i, it := range items {
+		logRunOutcome(ctx, w.Logger, "", config.JobAlert, it.Run, job.ID, job.Attempt, events[i].Status, events[i].Error, took,
+			"ticker", a.Symbol, "timeframe", a.Timeframe)
+	}
 	return nil
+}
+
+// stateChange is an alert's state before and after an evaluation.
+type stateChange struct {
+	run          RunRef
+	old, updated []byte
+}
+
+// logStateUpdate writes the design's DEBUG line "Alert state updated:
+// {...}" when an alert's state changed.
+func logStateUpdate(ctx context.Context, log *slog.Logger, c stateChange) {
+	if !log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	var before, after any
+	_ = json.Unmarshal(c.old, &before)
+	if err := json.Unmarshal(c.updated, &after); err != nil || reflect.DeepEqual(before, after) {
+		return
+	}
+	log.DebugContext(ctx, "Alert state updated: "+string(c.updated), "job_id", c.run.ScheduleID, "run_id", c.run.RunID,
+		"user_id", c.run.UserID)
 }
 
 // evaluate runs one alert of the group. It returns the run result, the new

@@ -149,12 +149,15 @@ func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
 	require.Len(t, b.notificationJobs(t), 1, "the rolled-back attempt enqueued nothing")
 }
 
-// The "alert triggered" log line carries ids and figures as numbers: the
-// value is the condition's left operand (a number, not the address of one).
-func TestAlertTriggeredLogLineHasNumbers(t *testing.T) {
+// The alert worker writes the design's lines (18.2): INFO "Alert
+// triggered" with job_id = the schedule id, user_id and the context group
+// (figures as numbers: the value is the condition's left operand, not the
+// address of one), DEBUG "Alert state updated: {...}", INFO "Job alert_123
+// executed successfully in 2.3s"; River's job id is river_job_id.
+func TestAlertLogLines(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("component", "alert_evaluator")
 	mgr := marketdata.NewManager(&priceProvider{price: 150}, nil, 0, slog.New(slog.DiscardHandler))
 	b := setup(t, setupOpts{market: mgr, alertLog: log})
 	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "0 * * * *",
@@ -163,19 +166,46 @@ func TestAlertTriggeredLogLineHasNumbers(t *testing.T) {
 	require.NoError(t, err)
 	eventually(t, "alert evaluated", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
 	require.True(t, alertResult(t, b.run(t, int32(runID))).Fired)
+	riverJobID := *b.run(t, int32(runID)).RiverJobID
 
-	var line string
-	for l := range strings.SplitSeq(logs.String(), "\n") {
-		if strings.Contains(l, `msg="alert triggered"`) {
-			line = l + " " // each attribute ends in a space
+	line := func(prefix string) string {
+		t.Helper()
+		var found string
+		for l := range strings.SplitSeq(logs.String(), "\n") {
+			if strings.Contains(l, prefix) {
+				found = l + " " // each attribute ends in a space
+			}
 		}
+		require.NotEmpty(t, found, "no %s in: %s", prefix, logs.String())
+		return found
 	}
-	require.NotEmpty(t, line, "logged: %s", logs.String())
-	require.Contains(t, line, " value=150 ", "the close, not the address of it")
-	require.Contains(t, line, " price=150 ")
-	require.Contains(t, line, fmt.Sprintf(" run_id=%d ", runID))
-	require.Contains(t, line, fmt.Sprintf(" schedule_id=%d ", s.ID))
-	require.Contains(t, line, fmt.Sprintf(" user_id=%d ", b.userID))
+	triggered := line(`msg="Alert triggered"`)
+	require.Contains(t, triggered, "level=INFO ")
+	require.Contains(t, triggered, " component=alert_evaluator ")
+	require.Contains(t, triggered, " context.current_value=150 ", "the close, not the address of it")
+	require.Contains(t, triggered, " context.price=150 ")
+	require.Contains(t, triggered, " context.ticker=AAPL ")
+	require.Contains(t, triggered, ` context.condition="close > 120" `)
+	require.Contains(t, triggered, " context.execution_time=")
+	require.Contains(t, triggered, fmt.Sprintf(" run_id=%d ", runID))
+	require.Contains(t, triggered, fmt.Sprintf(" job_id=%d ", s.ID), "job_id is the schedule id")
+	require.Contains(t, triggered, fmt.Sprintf(" river_job_id=%d ", riverJobID))
+	require.Contains(t, triggered, fmt.Sprintf(" user_id=%d ", b.userID))
+
+	state := line(`msg="Alert state updated: {`)
+	require.Contains(t, state, "level=DEBUG ")
+	require.Contains(t, state, `\"status\":\"TRIGGERED\"`)
+	require.Contains(t, state, fmt.Sprintf(" job_id=%d ", s.ID))
+
+	done := line(fmt.Sprintf(`msg="Job alert_%d executed successfully in `, s.ID))
+	require.Regexp(t, `executed successfully in [0-9.]+s" `, done)
+	require.Contains(t, done, "level=INFO ")
+	require.Contains(t, done, " component=alert_evaluator ")
+	require.Contains(t, done, fmt.Sprintf(" job_id=%d ", s.ID))
+	require.Contains(t, done, fmt.Sprintf(" river_job_id=%d ", riverJobID))
+	require.Contains(t, done, fmt.Sprintf(" user_id=%d ", b.userID))
+	require.Contains(t, done, " job_type=alert ")
+	require.Regexp(t, ` context\.execution_time=[0-9.]+ `, done)
 }
 
 // A row written by psql in the design's short form, with next_run_at NULL, is

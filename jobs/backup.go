@@ -60,13 +60,13 @@ func (w *BackupWorker) Work(ctx context.Context, job *river.Job[BackupArgs]) err
 	switch {
 	case errors.Is(err, backup.ErrPrune):
 		// The dump is safe; only deleting old ones failed: record it, do not retry.
-		w.Logger.Warn("backup written, old backups not pruned", "job_id", job.ID, "file", res.File, "error", err)
+		w.Logger.Warn("backup written, old backups not pruned", "river_job_id", job.ID, "file", res.File, "error", err)
 	case errors.Is(err, backup.ErrToolMissing), errors.Is(err, backup.ErrToolTooOld):
 		return river.JobCancel(err) // retrying cannot help until the machine changes
 	case err != nil:
 		return err
 	}
-	w.Logger.Info("backup written", "job_id", job.ID, "run_id", job.Args.Run.RunID, "file", res.File,
+	w.Logger.Info("backup written", "river_job_id", job.ID, "run_id", job.Args.Run.RunID, "file", res.File,
 		"size_bytes", res.SizeBytes, "sha256", res.SHA256)
 	return SetResult(ctx, res)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/health/outcome"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
@@ -56,6 +59,9 @@ type Deps struct {
 	// ExtraKinds are job types registered by ExtraWorkers that the enqueuer
 	// fires.
 	ExtraKinds []string
+	// AlertEvaluations records the alert worker's evaluations (its health
+	// check reads it); nil: NewClient makes one (Client.AlertEvaluations).
+	AlertEvaluations *outcome.Recorder
 }
 
 // Client is the River client with Vigil's ledger.
@@ -64,9 +70,15 @@ type Client struct {
 	Ledger *Ledger
 	// Kinds are the job types this build has workers for (the enqueuer fires
 	// only these).
-	Kinds      []string
-	log        *slog.Logger
-	insertOnly bool
+	Kinds []string
+	// AlertEvaluations records every alert job the alert worker finished
+	// (committed) or failed, for the alert_evaluator health check.
+	AlertEvaluations *outcome.Recorder
+	log              *slog.Logger
+	insertOnly       bool
+	queues           []string
+	activity         *activity
+	started          atomic.Bool
 }
 
 // NewClient builds the River client: one queue per job type (worker count from
@@ -79,6 +91,10 @@ func NewClient(d Deps) (*Client, error) {
 	cfg := d.Config
 	ledger := NewLedger(d.Pool, log.With("component", "ledger"), 50*time.Millisecond, 2000)
 	ledger.onFailed = func(ctx context.Context, ids []int64) { pauseForFailure(ctx, d.Pool, log, ids) }
+	if d.AlertEvaluations == nil {
+		d.AlertEvaluations = &outcome.Recorder{}
+	}
+	act := &activity{}
 
 	workers := river.NewWorkers()
 	if d.ExtraWorkers != nil {
@@ -123,7 +139,7 @@ func NewClient(d Deps) (*Client, error) {
 	}
 	rc, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{
 		ID:                          id,
-		Logger:                      log.With("component", "river"),
+		Logger:                      slog.New(riverJobIDs{log.Handler()}).With("component", "river"),
 		Queues:                      queues,
 		Workers:                     workers,
 		PeriodicJobs:                periodic,
@@ -132,14 +148,15 @@ func NewClient(d Deps) (*Client, error) {
 		RescueStuckJobsAfter:        cfg.RescueStuckJobsAfter.D(),
 		JobTimeout:                  5 * time.Minute,
 		Middleware: []rivertype.Middleware{
-			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log.With("component", "tracking"), now: time.Now,
-				metrics: d.Metrics},
+			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log, now: time.Now,
+				metrics: d.Metrics, activity: act},
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
-	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, log: log, insertOnly: queues == nil}, nil
+	return &Client{Client: rc, Ledger: ledger, Kinds: kinds, AlertEvaluations: d.AlertEvaluations, log: log,
+		insertOnly: queues == nil, queues: slices.Sorted(maps.Keys(queues)), activity: act}, nil
 }
 
 // Start starts the ledger and River.
@@ -152,6 +169,7 @@ func (c *Client) Start(ctx context.Context) error {
 		c.Ledger.Stop()
 		return fmt.Errorf("start river client: %w", err)
 	}
+	c.started.Store(true)
 	return nil
 }
 

@@ -123,7 +123,7 @@ func (w *DataProcessingWorker) Work(ctx context.Context, job *river.Job[DataProc
 	if res.Failed == len(p.Symbols) && lastErr != nil {
 		return fmt.Errorf("data_processing: no symbol could be fetched: %w", lastErr)
 	}
-	w.Logger.Info("data processed", "job_id", job.ID, "run_id", job.Args.Run.RunID, "symbols", len(p.Symbols), "failed", res.Failed)
+	w.Logger.Info("data processed", "river_job_id", job.ID, "run_id", job.Args.Run.RunID, "symbols", len(p.Symbols), "failed", res.Failed)
 	return SetResult(ctx, res)
 }
 

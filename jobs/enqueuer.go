@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -65,6 +66,21 @@ type Enqueuer struct {
 	// parallel is how many tick loops Run runs (rows are shared out by
 	// FOR UPDATE SKIP LOCKED).
 	parallel int
+
+	// What Health reports: whether Run runs, the last committed and the
+	// last failed tick (wall clock), the schedules disabled so far.
+	running      atomic.Int32
+	started      atomic.Int64
+	lastTick     atomic.Int64
+	lastFailure  atomic.Pointer[tickFailure]
+	disabled     atomic.Int64
+	lastDisabled atomic.Pointer[string]
+}
+
+// tickFailure is a tick that failed.
+type tickFailure struct {
+	at  time.Time
+	err string
 }
 
 // EnqueuerOpts configures NewEnqueuer.
@@ -137,13 +153,23 @@ type TickStats struct {
 }
 
 // Run ticks until ctx is done: it wakes on NOTIFY from the job_schedules
-// trigger and otherwise sleeps until the earliest next_run_at.
+// trigger and otherwise sleeps until the earliest next_run_at (at most
+// MaxTickInterval).
 func (e *Enqueuer) Run(ctx context.Context) error {
+	e.running.Add(1)
+	defer e.running.Add(-1)
+	e.started.Store(time.Now().UnixNano())
 	wake := make(chan struct{}, 1)
 	go e.listen(ctx, wake)
 
 	if err := e.markWaiting(ctx); err != nil {
 		e.log.Warn("mark waiting schedules", "error", err)
+	}
+	if counts, err := dbsqlc.New().ScheduleCounts(ctx, e.pool); err != nil {
+		e.log.Warn("count active schedules", "error", err)
+	} else {
+		e.log.Info(fmt.Sprintf("SchedulerService started with %d active schedules", counts.Enabled),
+			"active_schedules", counts.Enabled, "total_schedules", counts.Total, "fires_job_types", e.fireable)
 	}
 	var wg sync.WaitGroup
 	for range e.parallel {
@@ -247,6 +273,16 @@ func (e *Enqueuer) markWaiting(ctx context.Context) error {
 
 // Tick plans new rows and fires due rows in one transaction.
 func (e *Enqueuer) Tick(ctx context.Context) (TickStats, error) {
+	st, err := e.tick(ctx)
+	if err == nil {
+		e.lastTick.Store(time.Now().UnixNano())
+	} else if ctx.Err() == nil {
+		e.lastFailure.Store(&tickFailure{at: time.Now(), err: err.Error()})
+	}
+	return st, err
+}
+
+func (e *Enqueuer) tick(ctx context.Context) (TickStats, error) {
 	var st TickStats
 	now := e.NowFunc()
 	tx, err := e.pool.Begin(ctx)
@@ -333,13 +369,14 @@ func (e *Enqueuer) disable(ctx context.Context, tx pgx.Tx, bad map[int32]string)
 			return err
 		}
 	}
-	for id, r := range bad {
-		if err := dbsqlc.New().HealthInsert(ctx, tx, dbsqlc.HealthInsertParams{
-			System: "scheduler", Component: "enqueuer", Status: "DEGRADED",
-			ErrorMessage: ptr(fmt.Sprintf("schedule %d disabled: %s", id, r)), Metadata: []byte(`{}`),
-		}); err != nil {
-			return fmt.Errorf("record health signal: %w", err)
-		}
+	// Counted for the scheduler's health check (its metadata), not written
+	// to msg_system_health: a row there is a heartbeat, and a one-off row
+	// would read as a component gone DOWN once it is three intervals old.
+	// The schedule's disabled_reason and the audit row tell its owner.
+	e.disabled.Add(int64(len(disabled)))
+	for _, d := range disabled {
+		why := fmt.Sprintf("schedule %d disabled: %s", d.ID, deref(d.DisabledReason))
+		e.lastDisabled.Store(&why)
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ func (w *NotifyWorker) NextRetry(job *river.Job[NotifyArgs]) time.Time {
 // Work delivers the message on each channel not yet delivered.
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
 	a := job.Args
-	log := w.Logger.With("job_id", job.ID, "user_id", a.UserID, "message_id", a.MessageID)
+	log := w.Logger.With("river_job_id", job.ID, "user_id", a.UserID, "message_id", a.MessageID)
 	q := dbsqlc.New()
 	msgID, err := uuid.Parse(a.MessageID)
 	if err != nil {

@@ -72,7 +72,7 @@ func Register(workers *river.Workers, d Deps) error {
 		}),
 		add(config.JobAlert, func() error {
 			return river.AddWorkerSafely(workers, &AlertWorker{Pool: d.Pool, Config: cfg, Market: d.Market,
-				Logger: log.With("component", "alerts")})
+				Logger: log.With("component", componentOf(config.JobAlert)), Evaluations: d.AlertEvaluations})
 		}),
 		add(config.JobScreener, func() error {
 			return river.AddWorkerSafely(workers, &ScreenerWorker{Pool: d.Pool, Config: cfg, Market: d.Market,

@@ -93,7 +93,7 @@ func (w *ReportWorker) now() time.Time {
 func (w *ReportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) error {
 	a := job.Args
 	now := w.now()
-	log := w.Logger.With("job_id", job.ID, "run_id", a.Run.RunID, "user_id", a.Run.UserID)
+	log := w.Logger.With("river_job_id", job.ID, "job_id", a.Run.ScheduleID, "run_id", a.Run.RunID, "user_id", a.Run.UserID)
 	var p ReportParams
 	if err := json.Unmarshal(a.Params, &p); err != nil {
 		return river.JobCancel(fmt.Errorf("report task_params: %w", err))

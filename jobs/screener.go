@@ -102,7 +102,7 @@ func (w *ScreenerWorker) now() time.Time {
 func (w *ScreenerWorker) Work(ctx context.Context, job *river.Job[ScreenerArgs]) error {
 	a := job.Args
 	now := w.now()
-	log := w.Logger.With("job_id", job.ID, "run_id", a.Run.RunID, "user_id", a.Run.UserID)
+	log := w.Logger.With("river_job_id", job.ID, "job_id", a.Run.ScheduleID, "run_id", a.Run.RunID, "user_id", a.Run.UserID)
 	p, err := screener.ParseParams(a.Params)
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("screener task_params: %w", err))

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/fundamentals"
+	"github.com/vigilhq/vigil/health/outcome"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/screener"
@@ -129,6 +130,8 @@ type setupOpts struct {
 	alertLog *slog.Logger
 	// realReports keeps the real ReportWorker instead of the test one.
 	realReports bool
+	// log is the client's logger (default testLogger).
+	log *slog.Logger
 }
 
 func setup(t *testing.T, opts ...setupOpts) *bundle {
@@ -145,9 +148,14 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 		o.cfg(&cfg)
 	}
 	rw := &testReportWorker{behave: map[int64]reportBehaviour{}, attempts: map[int64]int{}}
+	log := o.log
+	if log == nil {
+		log = testLogger(t)
+	}
+	evaluations := &outcome.Recorder{}
 	deps := workDeps(Deps{
-		Pool: d.Pool, Config: cfg, Logger: testLogger(t), Work: true, Market: o.market,
-		ExtraKinds: []string{config.JobReport},
+		Pool: d.Pool, Config: cfg, Logger: log, Work: true, Market: o.market,
+		ExtraKinds: []string{config.JobReport}, AlertEvaluations: evaluations,
 	})
 	var replaced []string
 	if !o.realReports {
@@ -168,7 +176,7 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 		}
 		if customAlerts {
 			river.AddWorker(w, &AlertWorker{Pool: d.Pool, Config: cfg, Market: deps.Market, Logger: alertLog,
-				beforeCommit: o.beforeCommit, NowFunc: o.alertNow})
+				beforeCommit: o.beforeCommit, NowFunc: o.alertNow, Evaluations: evaluations})
 		}
 	}
 	client, err := NewClient(deps)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,33 @@ import (
 )
 
 type resultKey struct{}
+
+// activity counts a client's jobs at work and when it last started or
+// finished one, for the workers' health check.
+type activity struct {
+	running atomic.Int64
+	last    atomic.Int64 // unix nanoseconds
+}
+
+func (a *activity) begin() {
+	a.running.Add(1)
+	a.last.Store(time.Now().UnixNano())
+}
+
+func (a *activity) end() {
+	a.running.Add(-1)
+	a.last.Store(time.Now().UnixNano())
+}
+
+// snapshot returns the jobs at work and the last start or finish (zero:
+// none yet).
+func (a *activity) snapshot() (int64, time.Time) {
+	var last time.Time
+	if n := a.last.Load(); n != 0 {
+		last = time.Unix(0, n)
+	}
+	return a.running.Load(), last
+}
 
 type resultBox struct {
 	value       json.RawMessage
@@ -55,16 +83,23 @@ var selfTrackedKinds = map[string]bool{config.JobAlert: true}
 // start, then COMPLETED, PENDING with the error while retries remain, FAILED
 // when River will discard the job, CANCELLED on cancel. Events go through the
 // batching Ledger.
+//
+// It also writes the design's log line of each run's outcome (logRunOutcome;
+// the alert worker writes its own) and counts the client's work in
+// activity for the workers' health check.
 type trackingMiddleware struct {
 	river.MiddlewareDefaults
-	ledger  *Ledger
-	pool    *pgxpool.Pool
-	log     *slog.Logger
-	now     func() time.Time
-	metrics *metrics.Metrics
+	ledger   *Ledger
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	now      func() time.Time
+	metrics  *metrics.Metrics
+	activity *activity
 }
 
 func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	m.activity.begin()
+	defer m.activity.end()
 	if job.Queue == QueueMaintenance {
 		return doInner(ctx)
 	}
@@ -115,12 +150,14 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 	ctx = context.WithValue(ctx, resultKey{}, box)
 	workStart := time.Now()
 	workErr := doInner(ctx)
-	status, msg := outcome(job, workErr)
-	m.metrics.ObserveJob(job.Kind, outcomeLabel(status, workErr), time.Since(workStart))
+	took := time.Since(workStart)
+	status, msg := attemptOutcome(job, workErr)
+	m.metrics.ObserveJob(job.Kind, outcomeLabel(status, workErr), took)
 	if box.selfTracked && workErr == nil {
-		return nil
+		return nil // the worker logged its runs' outcomes
 	}
 
+	component := componentOf(job.Kind)
 	events := make([]RunEvent, len(refs))
 	for i, ref := range refs {
 		e := event(ref, status)
@@ -129,10 +166,7 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 			e.Result = box.value
 		}
 		events[i] = e
-		if status == StatusFailed {
-			m.log.Warn("job failed and was discarded", "job_id", job.ID, "kind", job.Kind, "run_id", ref.RunID,
-				"schedule_id", ref.ScheduleID, "user_id", ref.UserID, "attempt", job.Attempt, "error", msg)
-		}
+		logRunOutcome(ctx, m.log, component, job.Kind, ref, job.ID, job.Attempt, status, msg, took)
 	}
 	m.ledger.Record(events...)
 	return workErr
@@ -157,8 +191,8 @@ func outcomeLabel(status string, err error) string {
 	return "retry"
 }
 
-// outcome maps a worker's return to the run's status after this attempt.
-func outcome(job *rivertype.JobRow, err error) (string, string) {
+// attemptOutcome maps a worker's return to the run's status after this attempt.
+func attemptOutcome(job *rivertype.JobRow, err error) (string, string) {
 	if err == nil {
 		return StatusCompleted, ""
 	}

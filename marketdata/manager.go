@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/health/outcome"
 	"github.com/vigilhq/vigil/market"
 )
 
@@ -58,6 +59,10 @@ type Manager struct {
 	fetches  atomic.Int64
 	// limiter paces provider requests (nil: unpaced); see SetRateLimit.
 	limiter *rate.Limiter
+	// outcome records every fetch from the provider; fallbacks counts the
+	// calls answered from cache after a failed fetch.
+	outcome   outcome.Recorder
+	fallbacks atomic.Int64
 
 	mu       sync.Mutex
 	cache    map[cacheKey]*entry
@@ -112,6 +117,16 @@ func DefaultRateLimit(provider string) float64 {
 
 // Fetches is the number of provider calls made so far.
 func (m *Manager) Fetches() int64 { return m.fetches.Load() }
+
+// Outcome records every fetch from the provider: a success when it answered
+// (market.ErrUnknownSymbol included: the provider works, the symbol does
+// not exist), else a failure with its error, whether or not cached data
+// then answered the callers.
+func (m *Manager) Outcome() *outcome.Recorder { return &m.outcome }
+
+// Fallbacks is the number of calls answered with cached data after the
+// provider failed.
+func (m *Manager) Fallbacks() int64 { return m.fallbacks.Load() }
 
 type cacheKey struct {
 	symbol string
@@ -207,6 +222,11 @@ func (m *Manager) fetch(ctx context.Context, k cacheKey, c *call) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
 	s, err := m.fetchProvider(ctx, k, c.n, c.now)
+	if errors.Is(err, market.ErrUnknownSymbol) {
+		m.outcome.Success(time.Now())
+	} else {
+		m.outcome.Record(time.Now(), err)
+	}
 	var stored *entry
 	switch {
 	case err == nil:
@@ -270,12 +290,13 @@ func (m *Manager) fetchProvider(ctx context.Context, k cacheKey, n int, now time
 		if len(s) >= n || attempt == maxAttempts || span >= maxSpan {
 			return s, nil
 		}
-		if len(s) == 0 {
-			span = span*8 + 7*24*time.Hour
-		} else {
-			span = time.Duration(float64(span)*1.5*float64(n)/float64(len(s))) + 3*24*time.Hour
+		// In float64 and capped before the conversion: a widened span can
+		// pass time.Duration's range (292 years), which would wrap negative.
+		grown := float64(span)*8 + float64(7*24*time.Hour)
+		if len(s) > 0 {
+			grown = float64(span)*1.5*float64(n)/float64(len(s)) + float64(3*24*time.Hour)
 		}
-		span = min(span, maxSpan)
+		span = time.Duration(min(grown, float64(maxSpan)))
 	}
 }
 
@@ -309,6 +330,7 @@ func (m *Manager) fallback(ctx context.Context, k cacheKey, n int, now time.Time
 // "memory" (this process fetched it) or "market_bars" (read from the Store,
 // possibly by an earlier call).
 func (m *Manager) warn(k cacheKey, e *entry, cause error) {
+	m.fallbacks.Add(1)
 	source := "memory"
 	if e.fromStore {
 		source = "market_bars"

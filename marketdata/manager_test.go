@@ -290,6 +290,17 @@ func TestManagerFallsBackToMemory(t *testing.T) {
 	require.Contains(t, logs, `msg="Market data unavailable for AAPL, using cached data"`)
 	require.Contains(t, logs, "source=memory")
 	require.Contains(t, logs, "HTTP 502")
+
+	// The provider's outcome says it failed, though the caller was served.
+	o := b.m.Outcome().Last()
+	require.True(t, o.Failing())
+	require.EqualValues(t, 1, o.Successes)
+	require.Equal(t, "yahoo AAPL: HTTP 502: bad gateway", o.LastError)
+	require.EqualValues(t, 1, b.m.Fallbacks())
+	b.prov.fail(nil)
+	_, err = b.m.Bars(ctx, "AAPL", bars.H1, 24, later.Add(time.Hour))
+	require.NoError(t, err)
+	require.False(t, b.m.Outcome().Last().Failing(), "a later fetch that works heals")
 }
 
 func TestManagerUnavailable(t *testing.T) {

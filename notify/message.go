@@ -26,6 +26,9 @@ const (
 	TypeReport   = "report"
 	TypeScreener = "screener"
 	TypeSystem   = "system"
+	// TypeTrade is a trading bot's fills, closed positions, stops, kill
+	// switch and daily P&L summary.
+	TypeTrade = "trade"
 )
 
 // Message is one notification to deliver to one user.
@@ -34,7 +37,7 @@ type Message struct {
 	UserID    int64
 	Text      string
 	Priority  string // normal|high|urgent
-	Type      string // alert|report|screener|system
+	Type      string // alert|report|screener|system|trade
 	Attempt   int    // 1-based delivery attempt
 	CreatedAt time.Time
 }

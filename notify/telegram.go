@@ -11,6 +11,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/vigilhq/vigil/health/outcome"
 )
 
 // Telegram parse modes for WithTelegramParseMode.
@@ -73,6 +75,7 @@ type Telegram struct {
 	timeout   time.Duration
 	sleep     func(ctx context.Context, d time.Duration) error
 	unpaced   bool
+	outcome   outcome.Recorder
 }
 
 var _ Channel = (*Telegram)(nil)
@@ -207,6 +210,25 @@ func (t *Telegram) BotID() string {
 	return id
 }
 
+// Outcome records whether the Bot API answered the channel's requests
+// (sends, replies, getUpdates): a request Telegram answered counts as a
+// success, even when it refused that one message (a blocked user, a bad
+// request); one that retrying could fix (no answer, a timeout, 5xx, 429, a
+// refused token) is a failure with its error. Requests the caller
+// cancelled record nothing. getMe (Check) is not recorded.
+func (t *Telegram) Outcome() *outcome.Recorder { return &t.outcome }
+
+// record records a request's error in the channel's outcome.
+func (t *Telegram) record(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+	case err == nil || IsPermanent(err):
+		t.outcome.Success(time.Now())
+	default:
+		t.outcome.Failure(time.Now(), err)
+	}
+}
+
 // Check calls getMe and returns the bot's username: a start-up check of the
 // token and endpoint.
 func (t *Telegram) Check(ctx context.Context) (string, error) {
@@ -259,8 +281,11 @@ func (t *Telegram) Request(ctx context.Context, method string, c tgbotapi.Chatta
 	defer cancel()
 	bot, client := t.botFor(ctx)
 	if _, err := bot.Request(c); err != nil {
-		return t.classify("telegram "+method, err, client.status)
+		err = t.classify("telegram "+method, err, client.status)
+		t.record(err)
+		return err
 	}
+	t.record(nil)
 	return nil
 }
 
@@ -274,8 +299,11 @@ func (t *Telegram) GetUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([
 	bot, client := t.botFor(ctx)
 	updates, err := bot.GetUpdates(cfg)
 	if err != nil {
-		return nil, t.classify("telegram getUpdates", err, client.status)
+		err = t.classify("telegram getUpdates", err, client.status)
+		t.record(err)
+		return nil, err
 	}
+	t.record(nil)
 	return updates, nil
 }
 
@@ -483,8 +511,11 @@ func (t *Telegram) doOnce(ctx context.Context, chatID int64, method string, c tg
 	bot, client := t.botFor(ctx)
 	msg, err := bot.Send(c)
 	if err != nil {
-		return tgbotapi.Message{}, t.classify(what, err, client.status)
+		err = t.classify(what, err, client.status)
+		t.record(err)
+		return tgbotapi.Message{}, err
 	}
+	t.record(nil)
 	return msg, nil
 }
 

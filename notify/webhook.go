@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vigilhq/vigil/health/outcome"
 )
 
 // Webhook request headers.
@@ -103,12 +105,20 @@ type Webhook struct {
 	Timeout   time.Duration    // per request including reading the response; default 10s
 	Now       func() time.Time // nil = time.Now
 	UserAgent string           // default "vigil-webhook/1"
+
+	outcome outcome.Recorder
 }
 
 var _ Channel = (*Webhook)(nil)
 
 // Name returns "webhook".
 func (w *Webhook) Name() string { return ChannelWebhook }
+
+// Outcome records the result of every request the channel made: a 2xx is a
+// success, anything else (no answer, a timeout, any other status) a
+// failure, with the error. A request the caller cancelled, and a message
+// refused before any request (no or an invalid URL), record nothing.
+func (w *Webhook) Outcome() *outcome.Recorder { return &w.outcome }
 
 // Send makes one delivery attempt; see Webhook for the request and the
 // classification of the outcome.
@@ -166,6 +176,15 @@ func (w *Webhook) Send(ctx context.Context, dest Destination, m Message) (Receip
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
+	receipt, err := w.post(client, req, target)
+	if !errors.Is(err, context.Canceled) {
+		w.outcome.Record(time.Now(), err)
+	}
+	return receipt, err
+}
+
+// post makes the request and classifies its outcome.
+func (w *Webhook) post(client *http.Client, req *http.Request, target string) (Receipt, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		// Transient, including timeouts and cancellation (errors.Is works

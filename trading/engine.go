@@ -72,11 +72,13 @@ type Engine struct {
 	takerF   decimal.Decimal
 	slip     decimal.Decimal
 	units    int32
+	// in is Step's Input, reused so that passing it to the strategy does
+	// not allocate one per bar.
+	in Input
 }
 
 var (
 	one   = decimal.NewFromInt(1)
-	bpsD  = decimal.NewFromInt(10000)
 	hundr = decimal.NewFromInt(100)
 )
 
@@ -122,9 +124,12 @@ func RestoreEngine(cfg Config, s Strategy, st State) (*Engine, error) {
 
 func (e *Engine) init() {
 	e.cashF = e.st.Cash.InexactFloat64()
-	e.makerF = decimal.NewFromFloat(e.cfg.MakerFeeBps).Div(bpsD)
-	e.takerF = decimal.NewFromFloat(e.cfg.TakerFeeBps).Div(bpsD)
-	e.slip = decimal.NewFromFloat(e.cfg.SlippageBps).Div(bpsD)
+	// Shift(-4) is bps / 10000 exactly, with the fewest decimals (Div
+	// would carry 16), which keeps cash and prices short and their float
+	// conversions fast.
+	e.makerF = decimal.NewFromFloat(e.cfg.MakerFeeBps).Shift(-4)
+	e.takerF = decimal.NewFromFloat(e.cfg.TakerFeeBps).Shift(-4)
+	e.slip = decimal.NewFromFloat(e.cfg.SlippageBps).Shift(-4)
 	if e.cfg.Fractional || fractional(e.strategy) {
 		e.units = 8
 	}
@@ -216,19 +221,25 @@ func (e *Engine) Step(symbol string, b bars.Bar) []Event {
 		}
 	}
 	eq := e.cashF
-	for _, q := range e.st.Positions {
-		eq += q.qty * q.LastClose
+	switch n := len(e.st.Positions); {
+	case n == 1 && p != nil: // the one position is this symbol's: no map iterator per bar
+		eq += p.qty * p.LastClose
+	case n > 0:
+		for _, q := range e.st.Positions {
+			eq += q.qty * q.LastClose
+		}
 	}
 	e.killSwitch(b, eq)
-	in := Input{Symbol: symbol, Bar: b, Cash: e.st.Cash, Equity: eq, Bars: e.st.Bars}
+	e.in = Input{Symbol: symbol, Bar: b, Cash: e.st.Cash, Equity: eq, Bars: e.st.Bars}
+	in := &e.in
 	if p != nil {
 		in.Position = *p
 	}
 	if len(e.st.Actions) > 0 {
-		e.actions(&in)
+		e.actions(in)
 	}
-	for _, o := range e.strategy.OnBar(&in) {
-		e.submit(o, &in)
+	for _, o := range e.strategy.OnBar(in) {
+		e.submit(o, in)
 	}
 	return e.events
 }

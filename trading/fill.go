@@ -37,17 +37,22 @@ func (e *Engine) matchOrders(symbol string, b bars.Bar) {
 // price applies the fill model: the fill price and fee rate of o on bar b,
 // or ok false when it does not fill (a stop-limit may become triggered).
 func (e *Engine) price(o *Order, b bars.Bar) (price, fee decimal.Decimal, ok bool) {
-	open, high, low := decimal.NewFromFloat(b.Open), decimal.NewFromFloat(b.High), decimal.NewFromFloat(b.Low)
+	open := decimal.NewFromFloat(b.Open)
 	buy := o.Side == Buy
 	slipped := func(p decimal.Decimal) decimal.Decimal {
-		if buy {
+		switch {
+		case e.slip.IsZero():
+			return p
+		case buy:
 			return p.Mul(one.Add(e.slip))
 		}
 		return p.Mul(one.Sub(e.slip))
 	}
-	switch o.Type {
-	case Market:
+	if o.Type == Market {
 		return slipped(open), e.takerF, true
+	}
+	high, low := decimal.NewFromFloat(b.High), decimal.NewFromFloat(b.Low)
+	switch o.Type {
 	case Limit:
 		return limitPrice(buy, o.LimitPrice, open, high, low, e.makerF)
 	case Stop:
@@ -109,7 +114,11 @@ func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 			}
 		}
 		if qty.IsZero() {
-			qty = money.DivRound(price.Mul(one.Add(feeRate)), 16).RoundFloor(e.units)
+			unit := price
+			if !feeRate.IsZero() {
+				unit = price.Mul(one.Add(feeRate))
+			}
+			qty = money.DivRound(unit, 16).RoundFloor(e.units)
 		}
 		if !qty.IsPositive() {
 			e.refuse(o, at, "insufficient cash")
@@ -126,11 +135,14 @@ func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 		}
 	}
 	notional := qty.Mul(price)
-	fee := notional.Mul(feeRate)
-	e.st.FeesPaid = e.st.FeesPaid.Add(fee)
+	fee := decimal.Zero
+	if !feeRate.IsZero() {
+		fee = notional.Mul(feeRate)
+	}
+	e.st.FeesPaid = plus(e.st.FeesPaid, fee)
 	f := Fill{OrderID: o.ID, Symbol: o.Symbol, Side: o.Side, Time: at, Price: price, Quantity: qty, Fee: fee, Reason: o.Reason}
 	if o.Side == Buy {
-		e.st.Cash = e.st.Cash.Sub(notional).Sub(fee)
+		e.st.Cash = minus(e.st.Cash.Sub(notional), fee)
 		if p == nil {
 			p = &Position{Symbol: o.Symbol, AvgCost: price, OpenedAt: at, EntryBar: e.st.Bars, HighWater: price.InexactFloat64(),
 				Trade: len(e.st.Trades)}
@@ -141,22 +153,29 @@ func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 		}
 		p.Quantity = p.Quantity.Add(qty)
 		t := &e.st.Trades[p.Trade]
-		t.EntryPrice = t.EntryPrice.Mul(t.Quantity).Add(notional).DivRound(t.Quantity.Add(qty), 16)
+		if t.Quantity.IsZero() && price.Exponent() >= -16 {
+			t.EntryPrice = price // the average of one fill, as DivRound would give it
+		} else {
+			t.EntryPrice = t.EntryPrice.Mul(t.Quantity).Add(notional).DivRound(t.Quantity.Add(qty), 16)
+		}
 		t.Quantity = t.Quantity.Add(qty)
-		t.Fees = t.Fees.Add(fee)
-		t.PnL = t.PnL.Sub(fee)
+		t.Fees = plus(t.Fees, fee)
+		t.PnL = minus(t.PnL, fee)
 	} else {
-		e.st.Cash = e.st.Cash.Add(notional).Sub(fee)
+		e.st.Cash = minus(e.st.Cash.Add(notional), fee)
 		realised := price.Sub(p.AvgCost).Mul(qty)
 		e.st.Realised = e.st.Realised.Add(realised)
 		p.Quantity = p.Quantity.Sub(qty)
 		t := &e.st.Trades[p.Trade]
 		t.Sold = t.Sold.Add(qty)
 		t.Proceeds = t.Proceeds.Add(notional)
-		t.Fees = t.Fees.Add(fee)
-		t.PnL = t.PnL.Add(realised).Sub(fee)
+		t.Fees = plus(t.Fees, fee)
+		t.PnL = minus(t.PnL.Add(realised), fee)
 		if !p.Quantity.IsPositive() {
-			exit := t.Proceeds.DivRound(t.Sold, 16)
+			exit := price // one sell closed it: its price is the average
+			if !t.Sold.Equal(qty) || price.Exponent() < -16 {
+				exit = t.Proceeds.DivRound(t.Sold, 16)
+			}
 			tm := at
 			t.ExitPrice, t.ExitTime = &exit, &tm
 			delete(e.st.Positions, o.Symbol)
@@ -172,4 +191,20 @@ func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 	}
 	e.cashF = e.st.Cash.InexactFloat64()
 	e.events = append(e.events, Event{Kind: EventOrderFilled, Time: at, Symbol: o.Symbol, Fill: &f, Reason: o.Reason})
+}
+
+// plus is a + b, and minus a − b, without the arithmetic when b is zero (a
+// fill without fees): the same value, one decimal operation less per fill.
+func plus(a, b decimal.Decimal) decimal.Decimal {
+	if b.IsZero() {
+		return a
+	}
+	return a.Add(b)
+}
+
+func minus(a, b decimal.Decimal) decimal.Decimal {
+	if b.IsZero() {
+		return a
+	}
+	return a.Sub(b)
 }

@@ -917,6 +917,124 @@ type BacktestAlertInputBody struct {
 	To *time.Time `json:"to,omitempty"`
 }
 
+// BacktestRequest defines model for BacktestRequest.
+type BacktestRequest struct {
+	// Cash Starting cash, > 0
+	//
+	// Example: 10000
+	Cash *float64 `json:"cash,omitempty"`
+
+	// FeeBps Fee of every fill, maker and taker alike, in basis points (0-1000)
+	//
+	// Example: 10
+	FeeBps *float64 `json:"fee_bps,omitempty"`
+
+	// From Start of the range, RFC 3339 or YYYY-MM-DD (default: a year, at most 10,000 bars, before to)
+	//
+	// Example: 2025-01-01
+	From *string `json:"from,omitempty"`
+
+	// Params The strategy's parameters (schemas/strategy.<strategy>.v1.json); absent ones take the schema's defaults
+	//
+	// Example: {"fast":10,"slow":30}
+	Params *map[string]interface{} `json:"params,omitempty"`
+
+	// SlippageBps Slippage of market and stop fills, in basis points (0-1000)
+	//
+	// Example: 5
+	SlippageBps *float64 `json:"slippage_bps,omitempty"`
+
+	// Strategy The strategy: sma_cross or rsi_reversion
+	//
+	// Example: sma_cross
+	Strategy string `json:"strategy"`
+
+	// Symbol The symbol to trade
+	//
+	// Example: AAPL
+	Symbol string `json:"symbol"`
+
+	// Timeframe Bar size: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w
+	//
+	// Example: 1d
+	Timeframe *string `json:"timeframe,omitempty"`
+
+	// To End of the range, exclusive (default: the last closed bar)
+	//
+	// Example: 2026-01-01
+	To *string `json:"to,omitempty"`
+}
+
+// BacktestResult defines model for BacktestResult.
+type BacktestResult struct {
+	// Bars Bars the backtest ran over
+	//
+	// Example: 365
+	Bars int64 `json:"bars"`
+
+	// ExposurePct Share of bars that closed with a position, in percent
+	//
+	// Example: 41.2
+	ExposurePct float64 `json:"exposure_pct"`
+
+	// FinalEquity Cash plus the open position at the last close
+	//
+	// Example: 10523.4
+	FinalEquity float64 `json:"final_equity"`
+
+	// MaxDrawdownPct Largest fall of the equity at bar closes below its running peak, in percent
+	//
+	// Example: 7.1
+	MaxDrawdownPct float64 `json:"max_drawdown_pct"`
+
+	// ProfitFactor Gains of winning closed trades over losses of losing ones; null when no trade lost
+	//
+	// Example: 1.8
+	ProfitFactor *float64 `json:"profit_factor"`
+
+	// ReturnPct final_equity over the starting cash, in percent
+	//
+	// Example: 5.234
+	ReturnPct float64 `json:"return_pct"`
+
+	// Sharpe Mean over standard deviation of per-bar equity returns, annualised by the bars in a 365-day year; risk-free rate 0
+	//
+	// Example: 0.84
+	Sharpe float64 `json:"sharpe"`
+
+	// Trades Round trips, oldest first; the last may still be open
+	Trades *[]BacktestTrade `json:"trades"`
+
+	// WinRate Share of closed trades with a positive pnl, 0-1 (0 with none closed)
+	//
+	// Example: 0.5
+	WinRate float64 `json:"win_rate"`
+}
+
+// BacktestTrade defines model for BacktestTrade.
+type BacktestTrade struct {
+	// EntryPrice Average entry price
+	EntryPrice float64 `json:"entry_price"`
+
+	// EntryTime When the entry filled (the bar's open time)
+	EntryTime time.Time `json:"entry_time"`
+
+	// ExitPrice Average exit price; null while open
+	ExitPrice *float64 `json:"exit_price"`
+
+	// ExitTime When the exit filled; null while open
+	ExitTime *time.Time `json:"exit_time"`
+
+	// Fees Fees of the entry and exit fills
+	Fees float64 `json:"fees"`
+
+	// Pnl Profit or loss net of fees (an open trade's at the last close)
+	Pnl float64 `json:"pnl"`
+
+	// Quantity Units bought
+	Quantity float64 `json:"quantity"`
+}
+
 // BacktestTrigger defines model for BacktestTrigger.
 type BacktestTrigger struct {
 	// Price The bar's close; null when the bar has none
@@ -1844,6 +1962,9 @@ type BacktestAlertJSONRequestBody = BacktestAlertInputBody
 // RunAlertJSONRequestBody defines body for RunAlert for application/json ContentType.
 type RunAlertJSONRequestBody RunAlertJSONBody
 
+// RunBacktestJSONRequestBody defines body for RunBacktest for application/json ContentType.
+type RunBacktestJSONRequestBody = BacktestRequest
+
 // CreateNotificationJSONRequestBody defines body for CreateNotification for application/json ContentType.
 type CreateNotificationJSONRequestBody = NotifyRequest
 
@@ -2160,6 +2281,32 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunBacktestWithBody Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunBacktest Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListIncidents List incidents (admins)
 	//
@@ -2603,6 +2750,52 @@ func (c *Client) RunAlert(ctx context.Context, body RunAlertJSONRequestBody, req
 // Corresponds with GET /api/audit (the `ListAudit` operationId).
 func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunBacktestWithBody Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *Client) RunBacktestWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunBacktestRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunBacktest Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *Client) RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunBacktestRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3705,6 +3898,46 @@ func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request,
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewRunBacktestRequest calls the generic RunBacktest builder with application/json body
+func NewRunBacktestRequest(server string, body RunBacktestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunBacktestRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunBacktestRequestWithBody constructs an http.Request for the RunBacktest method, with any body, and a specified content type
+func NewRunBacktestRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/backtests")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5559,6 +5792,32 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
 
+	// RunBacktestWithBodyWithResponse Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error)
+
+	// RunBacktestWithResponse Backtest a trading strategy on past bars
+	//
+	// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+	//
+	// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+	//
+	// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+	RunBacktestWithResponse(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error)
+
 	// ListIncidentsWithResponse List incidents (admins)
 	//
 	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
@@ -6211,6 +6470,82 @@ func (r ListAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RunBacktestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BacktestResult
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RunBacktestResponse) GetJSON200() *BacktestResult {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RunBacktestResponse) GetApplicationProblemJSON503() *ErrorModel {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RunBacktestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunBacktestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunBacktestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunBacktestResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9185,6 +9520,44 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 	return ParseListAuditResponse(rsp)
 }
 
+// RunBacktestWithBodyWithResponse Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *ClientWithResponses) RunBacktestWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error) {
+	rsp, err := c.RunBacktestWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunBacktestResponse(rsp)
+}
+
+// RunBacktestWithResponse Backtest a trading strategy on past bars
+//
+// Runs a trading strategy over past bars with the same strategy code, paper broker and risk engine as a live bot, and answers with its trades and figures: the object `vigil backtest --json` prints. Nothing is stored.
+//
+// `params` is checked against `schemas/strategy.<strategy>.v1.json` (absent parameters take its defaults). The range is [`from`, `to`), RFC 3339 or YYYY-MM-DD (00:00 UTC); by default the year up to the last closed bar, at most 10,000 bars; a `to` past the last closed bar is cut to it; at most 1,000,000 bars. Bars come from the server's market-data provider. Market orders fill at the next bar's open plus `slippage_bps` (buys) or minus it (sells); `fee_bps` is charged on every fill. `*_pct` figures are percent, `win_rate` 0-1, `sharpe` annualised with a risk-free rate of 0; `profit_factor` is null when no trade lost; a position still open at the end has a null `exit_time` and `exit_price`, its `pnl` and `final_equity` at the last close.
+//
+// Bad input (an unknown strategy, a parameter, a symbol the provider lacks, a range with no bars) is a 422 naming the field; the provider failing is a 503.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
+func (c *ClientWithResponses) RunBacktestWithResponse(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error) {
+	rsp, err := c.RunBacktest(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunBacktestResponse(rsp)
+}
+
 // ListIncidentsWithResponse List incidents (admins)
 //
 // Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
@@ -10115,6 +10488,67 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunBacktestResponse parses an HTTP response from a RunBacktestWithResponse call
+func ParseRunBacktestResponse(rsp *http.Response) (*RunBacktestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunBacktestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BacktestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
 
 	}
 

@@ -23,7 +23,9 @@ func ptrInt64(v int64) *int64 { return &v }
 // (evaluated every 15 s, each firing within a minute), a per-minute
 // notification to the demo user (recorded in the notifications table and the
 // log, as the user has no channel), a daily summary with charts and an S&P
-// 500 screener after the US close, and a portfolio for portfolio reports.
+// 500 screener after the US close, a portfolio for portfolio reports, and a
+// trading bot (sma_cross 5/20 on two synthetic symbols, 1m bars) that buys
+// within minutes.
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var exists bool
@@ -82,7 +84,11 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 				return fmt.Errorf("create demo alert %q: %w", d.name, err)
 			}
 		}
-		log.Info("seeded the demo: user 'demo' (admin), 4 alerts on synthetic data, 3 schedules and portfolio 'core'", "user_id", u.ID)
+		if err := seedDemoBot(ctx, tx, u.ID, time.Now(), log); err != nil {
+			return err
+		}
+		log.Info("seeded the demo: user 'demo' (admin), 4 alerts on synthetic data, 3 schedules, portfolio 'core' and trading bot 'demo-sma'",
+			"user_id", u.ID)
 		return nil
 	})
 }

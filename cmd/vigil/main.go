@@ -33,6 +33,7 @@ func commands() []command {
 		{name: "worker", summary: "run the worker role: River workers for every job type", run: cmdWorker},
 		{name: "api", summary: "run the HTTP API alone (huma, OpenAPI docs, riverui)", run: cmdAPI},
 		{name: "telegram", summary: "run the Telegram bot alone (needs TELEGRAM_BOT_TOKEN)", run: cmdTelegram},
+		{name: "tradingbot", summary: "run every running trading bot; --config bots/NAME.json creates or updates one", run: cmdTradingBot},
 		{name: "migrate", summary: "apply or roll back database migrations (up, down, status)", run: cmdMigrate},
 		{name: "validate-config", summary: "check the configuration and list every problem", run: cmdValidateConfig},
 		{name: "validate-schemas", summary: "check the task_params JSON schemas and their examples", run: cmdValidateSchemas},
@@ -44,7 +45,9 @@ func commands() []command {
 		{name: "schedules", summary: "inspect and operate schedules (preview, list, create, delete, trigger, backfill, pause, resume)", run: cmdSchedules},
 		{name: "audit", summary: "list audit_log rows: who changed what, from where", run: cmdAudit},
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
+		{name: "bots", summary: "operate trading bots (list, create, start, stop)", run: cmdBots},
 		{name: "backup", summary: "dump the database (pg_dump) or restore a dump into an empty database", run: cmdBackup},
+		{name: "backtest", summary: "backtest a trading strategy on past bars (or a CSV file): trades, equity, drawdown, Sharpe", run: cmdBacktest},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}

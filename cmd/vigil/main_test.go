@@ -70,6 +70,11 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	require.Equal(t, "connected", comps["database"])
 	require.Equal(t, "running", comps["scheduler"])
 	require.Equal(t, "operational", comps["job_store"])
+	require.Equal(t, "ready", comps["alert_evaluator"])
+	require.Equal(t, "running", comps["river_client"])
+	require.Equal(t, "running", comps["workers"])
+	require.Equal(t, "connected", comps["telegram"], "getMe on the local stand-in")
+	require.Contains(t, health["checks"], "webhook")
 	require.Contains(t, health["metrics"], "active_jobs")
 
 	// The demo was seeded and planned.
@@ -144,7 +149,12 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	require.Contains(t, errOut.String(), "stopped cleanly")
+	logs := errOut.String()
+	require.Contains(t, logs, "stopped cleanly")
+	// The design's key messages (18.2), with the role as the service.
+	require.Contains(t, logs, `msg="SchedulerService started with 7 active schedules" service=serve component=enqueuer active_schedules=7`)
+	require.Regexp(t, `msg="Job alert_[0-9]+ executed successfully in [0-9.]+s" service=serve component=alert_evaluator job_id=[0-9]+ `, logs)
+	require.Regexp(t, `msg="Alert triggered" service=serve component=alert_evaluator river_job_id=[0-9]+ `, logs)
 }
 
 func TestMigrateAndTestDB(t *testing.T) {

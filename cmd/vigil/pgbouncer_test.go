@@ -67,6 +67,12 @@ func TestRolesThroughPgBouncer(t *testing.T) {
 		_ = d.Pool.QueryRow(ctx, "SELECT count(*) FROM job_schedule_runs WHERE status = 'COMPLETED'").Scan(&completed)
 		return completed >= 3
 	}, 30*time.Second, 100*time.Millisecond, "fires enqueued through PgBouncer are worked")
+	require.Eventually(t, func() bool {
+		var n int
+		_ = d.Pool.QueryRow(ctx, `SELECT count(DISTINCT system) FROM msg_system_health WHERE status = 'HEALTHY'
+			AND metadata->'checks'->'pooled_database'->>'status' = 'HEALTHY'`).Scan(&n)
+		return n == 3
+	}, 30*time.Second, 100*time.Millisecond, "every role's heartbeat, written through PgBouncer, checks the pooled connection")
 	cancel()
 	for range 4 {
 		select {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/store"
@@ -64,15 +65,18 @@ func (a *app) startBot() error {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	runs := bot.RunNower(botRuns{jc: a.client, cfg: cfg, v: a.validator})
-	// Backtests (/alert … test, /alerttest) read the same market data as the
-	// alert worker.
+	// Backtests (/alert … test, /alerttest, /backtest) read the same market
+	// data as the alert worker.
 	b, err := bot.New(bot.Options{Pool: a.pooled, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market})
+		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market,
+		Backtests: &backtests.Runner{Validator: a.validator, Market: a.market}})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
 	ctx := a.botCtx
+	a.botTelegram = tg
 	a.bot.Go(func() {
+		defer a.botStopped.Store(true)
 		if err := b.Run(ctx); err != nil {
 			log.Error("telegram bot stopped", "error", err)
 		}

@@ -173,6 +173,18 @@ func TestTelegramEndToEnd(t *testing.T) {
 		return false
 	}, 60*time.Second, 200*time.Millisecond, "the screener's table arrives")
 
+	// A backtest answers with its figures and its chart, from the same
+	// market data as the workers.
+	_, btSent := chat.waitReply("/backtest sma_cross AAPL 2025-01-01 2026-01-01", "Backtest of sma_cross")
+	require.Eventually(t, func() bool {
+		for _, e := range chat.botReplies(btSent) {
+			if e.Photo && strings.HasPrefix(e.Text, "sma_cross on AAPL 1d: equity") {
+				return true
+			}
+		}
+		return false
+	}, 60*time.Second, 200*time.Millisecond, "the backtest's chart arrives")
+
 	// An alert that is always true on the synthetic data.
 	created, _ := chat.waitReply("/alert AAPL > 0 1m", "Alert #")
 	alertSeq := created.Seq

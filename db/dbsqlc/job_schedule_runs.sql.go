@@ -63,27 +63,6 @@ func (q *Queries) AlertsFiredSince(ctx context.Context, db DBTX, arg AlertsFired
 	return items, nil
 }
 
-const healthMetrics = `-- name: HealthMetrics :one
-SELECT
-    (SELECT count(*) FROM job_schedule_runs WHERE status = 'PENDING')::int AS pending_runs,
-    (SELECT count(*) FROM job_schedule_runs WHERE status = 'FAILED' AND started_at > now() - interval '24 hours')::int AS failed_runs_24h,
-    (SELECT COALESCE(avg(EXTRACT(EPOCH FROM finished_at - started_at)), 0) FROM job_schedule_runs
-        WHERE status = 'COMPLETED' AND started_at > now() - interval '1 hour')::float8 AS avg_execution_s
-`
-
-type HealthMetricsRow struct {
-	PendingRuns   int32   `json:"pending_runs"`
-	FailedRuns24h int32   `json:"failed_runs_24h"`
-	AvgExecutionS float64 `json:"avg_execution_s"`
-}
-
-func (q *Queries) HealthMetrics(ctx context.Context, db DBTX) (HealthMetricsRow, error) {
-	row := db.QueryRow(ctx, healthMetrics)
-	var i HealthMetricsRow
-	err := row.Scan(&i.PendingRuns, &i.FailedRuns24h, &i.AvgExecutionS)
-	return i, err
-}
-
 const riverCountOlderRunningForSchedule = `-- name: RiverCountOlderRunningForSchedule :one
 SELECT count(*)::int FROM river_job
 WHERE state = 'running' AND kind = $1 AND id < $2
@@ -276,6 +255,18 @@ func (q *Queries) RunCountOpenAdhoc(ctx context.Context, db DBTX, userID *int64)
 	return column_1, err
 }
 
+const runCountPending = `-- name: RunCountPending :one
+SELECT count(*)::int FROM job_schedule_runs WHERE status = 'PENDING'
+`
+
+// Runs waiting for a worker now, for /health and /stats.
+func (q *Queries) RunCountPending(ctx context.Context, db DBTX) (int32, error) {
+	row := db.QueryRow(ctx, runCountPending)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const runDeleteOlderThan = `-- name: RunDeleteOlderThan :execrows
 DELETE FROM job_schedule_runs WHERE id IN (
     SELECT id FROM job_schedule_runs
@@ -316,6 +307,8 @@ type RunExecutionStatsRow struct {
 	MaxDurationS float64 `json:"max_duration_s"`
 }
 
+// The runs enqueued since a time: /health and /stats both read their 24 h
+// figures here, so that they agree.
 func (q *Queries) RunExecutionStats(ctx context.Context, db DBTX, since time.Time) (RunExecutionStatsRow, error) {
 	row := db.QueryRow(ctx, runExecutionStats, since)
 	var i RunExecutionStatsRow

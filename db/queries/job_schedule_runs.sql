@@ -170,6 +170,8 @@ WHERE enqueued_at > @since::timestamptz
 GROUP BY status ORDER BY status;
 
 -- name: RunExecutionStats :one
+-- The runs enqueued since a time: /health and /stats both read their 24 h
+-- figures here, so that they agree.
 SELECT count(*)::int AS runs,
        count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
        count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
@@ -183,12 +185,9 @@ WHERE enqueued_at > @since::timestamptz;
 SELECT scheduled_for, status FROM job_schedule_runs
 WHERE job_id = @schedule_id AND scheduled_for BETWEEN @from_at::timestamptz AND @to_at::timestamptz;
 
--- name: HealthMetrics :one
-SELECT
-    (SELECT count(*) FROM job_schedule_runs WHERE status = 'PENDING')::int AS pending_runs,
-    (SELECT count(*) FROM job_schedule_runs WHERE status = 'FAILED' AND started_at > now() - interval '24 hours')::int AS failed_runs_24h,
-    (SELECT COALESCE(avg(EXTRACT(EPOCH FROM finished_at - started_at)), 0) FROM job_schedule_runs
-        WHERE status = 'COMPLETED' AND started_at > now() - interval '1 hour')::float8 AS avg_execution_s;
+-- name: RunCountPending :one
+-- Runs waiting for a worker now, for /health and /stats.
+SELECT count(*)::int FROM job_schedule_runs WHERE status = 'PENDING';
 
 -- name: RunCommonErrors :many
 -- The most frequent errors of failed runs since a time, for /stats.

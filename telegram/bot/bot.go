@@ -23,6 +23,10 @@
 // sends the result to the user. /portfolio, /portfolios, /set and /sets
 // manage the user's portfolios and screener sets.
 //
+// /backtest STRATEGY TICKER [FROM] [TO] backtests a trading strategy
+// (package backtests) on daily bars and replies with its figures and an
+// equity chart; it stores nothing.
+//
 // The command syntax is parsed by the pure ParseCommand and ParseAlert.
 //
 // The bot talks to Telegram only through notify.Telegram, the channel the
@@ -48,6 +52,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/alertbacktest"
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
@@ -88,6 +93,9 @@ type Options struct {
 	// passes the jobs client's market-data manager). nil: those answer that
 	// backtests are not available here.
 	Market alertbacktest.Source
+	// Backtests runs /backtest (cmd/vigil passes one over the market-data
+	// manager). nil: /backtest answers that it is not available here.
+	Backtests *backtests.Runner
 	// Logger logs; nil discards.
 	Logger *slog.Logger
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
@@ -107,6 +115,7 @@ type Bot struct {
 	schedules   *schedules.Service
 	runs        RunNower
 	market      alertbacktest.Source
+	backtests   *backtests.Runner
 	log         *slog.Logger
 	pollTimeout time.Duration
 	now         func() time.Time
@@ -140,6 +149,7 @@ func New(opts Options) (*Bot, error) {
 		schedules:   opts.Schedules,
 		runs:        opts.Runs,
 		market:      opts.Market,
+		backtests:   opts.Backtests,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,

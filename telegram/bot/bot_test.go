@@ -15,10 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
@@ -35,6 +37,8 @@ type testBundle struct {
 	enq   *jobs.Enqueuer
 	gate  notify.SendGate       // the Telegram channel's shared gate
 	sleep *telegramtest.Sleeper // the Telegram channel's waits for retry_after
+	// backtests runs /backtest on synthetic bars as of botNow.
+	backtests *backtests.Runner
 }
 
 // jobsRuns starts runs with the jobs client, as cmd/vigil does.
@@ -72,8 +76,11 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: enq, Fireable: enq.Fireable()})
 	require.NoError(t, err)
+	now := func() time.Time { return botNow }
+	bt := &backtests.Runner{Validator: testValidator(t), Now: now,
+		Market: marketdata.NewManager(&marketdata.Synthetic{Now: now}, nil, time.Minute, nil)}
 	return &testBundle{ctx: context.Background(), srv: srv, db: d, q: dbsqlc.New(), runs: jobsRuns{client: client, v: testValidator(t)}, sleep: &telegramtest.Sleeper{},
-		svc: svc, enq: enq}
+		svc: svc, enq: enq, backtests: bt}
 }
 
 // telegram returns a Telegram channel on the stand-in with the bundle's
@@ -96,7 +103,7 @@ func (tb *testBundle) newBot(t *testing.T, with ...func(*Options)) *Bot {
 	opts := Options{
 		Pool: tb.db.Pool, Telegram: tb.telegram(t, tb.srv.Token()),
 		Config: config.Default(), Validator: testValidator(t), Schedules: tb.svc, Runs: tb.runs, PollTimeout: time.Second,
-		NowFunc: func() time.Time { return botNow },
+		NowFunc: func() time.Time { return botNow }, Backtests: tb.backtests,
 	}
 	for _, f := range with {
 		f(&opts)

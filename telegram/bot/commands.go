@@ -137,6 +137,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdSets(ctx, tx, r, user)
 	case "set":
 		return b.cmdSet(ctx, tx, r, cmd, user)
+	case "backtest":
+		return b.cmdStrategyBacktest(ctx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
 	case "status":

@@ -34,6 +34,7 @@ var hostileExamples = map[string][]string{
 	"portfolio":  {"/portfolio main", "/portfolio add main AAPL 10 150.25", "/portfolio remove main AAPL", "/portfolio delete other"},
 	"sets":       {"/sets"},
 	"set":        {"/set tech AAPL,MSFT", "/set tech", "/set delete old"},
+	"backtest":   {"/backtest sma_cross AAPL 2026-01-01 2026-02-01"},
 	"timezone":   {"/timezone Europe/Berlin"},
 	"status":     {"/status"},
 	"approve":    {"/approve %[2]d"},

@@ -64,6 +64,8 @@ type Command struct {
 	Portfolio *PortfolioSpec
 	// Set is what /set asks for.
 	Set *SetSpec
+	// Backtest is the backtest of /backtest.
+	Backtest *StrategyBacktestSpec
 }
 
 // AlertSpec is an alert as /alert describes it.
@@ -146,6 +148,7 @@ var usages = map[string]string{
 	"portfolio":  "/portfolio NAME — show a portfolio's holdings\n/portfolio add NAME SYMBOL QTY PRICE — add or update a holding (creates the portfolio)\n/portfolio remove NAME SYMBOL — remove a holding\n/portfolio delete NAME — delete a portfolio\n  /portfolio add main AAPL 10 150.25",
 	"sets":       "/sets — list your screener sets",
 	"set":        "/set NAME TICKER,TICKER,... — save a screener set (replaces it); /set NAME shows it; /set delete NAME deletes it\n  /set tech AAPL,MSFT,NVDA",
+	"backtest":   "/backtest STRATEGY TICKER [FROM] [TO] — backtest a trading strategy on daily bars (10,000 cash, no fees, the strategy's default parameters); the reply is its figures and equity chart\n  /backtest sma_cross AAPL\n  /backtest rsi_reversion MSFT 2025-01-01 2026-01-01\nStrategies: sma_cross, rsi_reversion. Dates: YYYY-MM-DD or RFC 3339, the range [FROM, TO); by default the last year",
 	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
@@ -156,7 +159,7 @@ var usages = map[string]string{
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"timezone", "status", "approve", "block", "incidents"}
+	"backtest", "timezone", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -179,6 +182,7 @@ var descriptions = map[string]string{
 	"portfolio":  "Show or edit a portfolio",
 	"sets":       "List your screener sets",
 	"set":        "Save a screener set: /set tech AAPL,MSFT",
+	"backtest":   "Backtest a strategy: /backtest sma_cross AAPL",
 	"timezone":   "Set your time zone",
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
@@ -273,6 +277,12 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.Set = spec
+	case "backtest":
+		spec, err := parseStrategyBacktest(cmd.Args)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Backtest = spec
 	}
 	return cmd, nil
 }
