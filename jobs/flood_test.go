@@ -206,3 +206,20 @@ func slicesRepeat(s string, n int) []string {
 	}
 	return out
 }
+
+// Retention deletes alert fires older than run_retention, as it deletes
+// runs, and keeps the recent ones flood control counts.
+func TestRetentionDeletesOldAlertFires(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{noStart: true})
+	old := time.Now().Add(-b.cfg.RunRetention.D() - time.Hour)
+	for _, at := range []time.Time{old, time.Now()} {
+		_, err := b.pool.Exec(b.ctx, `INSERT INTO alert_fires (schedule_id, user_id, run_id, fired_at, outcome, message)
+			VALUES (1, $1, 1, $2, 'sent', 'm')`, b.userID, at)
+		require.NoError(t, err)
+	}
+	w := &RunRetentionWorker{Pool: b.pool, Config: b.cfg, Logger: slog.New(slog.DiscardHandler)}
+	require.NoError(t, w.Work(b.ctx, nil))
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM alert_fires`))
+	require.Zero(t, b.count(t, `SELECT count(*) FROM alert_fires WHERE fired_at < now() - interval '1 hour'`))
+}
