@@ -174,7 +174,7 @@ func TestTradingViewWebhook(t *testing.T) {
 		Scan(&actionID, &bot, &symbol, &side, &size, &status))
 	require.Equal(t, []any{"swing", "AAPL", "buy", 10.0, "pending"}, []any{bot, symbol, side, size, status})
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND message = $2`, u.id,
-		"swing: buy AAPL\nAction #"+strconv.FormatInt(actionID, 10)+" for trading bot swing: buy 10% of AAPL (stored, pending for the trading bot)"))
+		"swing: buy AAPL\nAction #"+strconv.FormatInt(actionID, 10)+" for trading bot swing: buy 10% of AAPL (queued for its next decision)"))
 	require.Equal(t, 1, b.count(`SELECT count(*) FROM audit_log WHERE action = 'trading_action.create' AND source = 'webhook' AND entity_id = $1`,
 		strconv.FormatInt(actionID, 10)))
 	require.Zero(t, b.count(`SELECT count(*) FROM notifications WHERE user_id <> $1`, u.id), "nobody else is notified")

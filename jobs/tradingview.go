@@ -128,7 +128,7 @@ func actionLine(act trading.Action, id int64) string {
 	if act.Side != "exit" {
 		what = fmt.Sprintf("%s %s%% of %s", act.Side, strconv.FormatFloat(act.SizePct, 'f', -1, 64), act.Symbol)
 	}
-	return fmt.Sprintf("Action #%d for trading bot %s: %s (stored, pending for the trading bot)", id, act.Bot, what)
+	return fmt.Sprintf("Action #%d for trading bot %s: %s (queued for its next decision)", id, act.Bot, what)
 }
 
 // tradingViewMessage is the notification text: the alert's message, then

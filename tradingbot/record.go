@@ -38,6 +38,10 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 			e.WarmUp(sym, missed) // the strategy sees them; nothing is traded
 		}
 	}
+	decided, err := r.takeActions(ctx, tx, b, e)
+	if err != nil {
+		return out, *b, err
+	}
 	var events []trading.Event
 	for _, sym := range b.Symbols {
 		if bar, ok := p.step[sym]; ok {
@@ -121,6 +125,12 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 	if auditEntry != nil {
 		if err := audit.Write(ctx, w, *auditEntry); err != nil {
 			return out, *b, err
+		}
+	}
+	for _, d := range decided {
+		if err := r.q.TradingActionDecide(ctx, w, dbsqlc.TradingActionDecideParams{ID: d.id, Status: d.status, BotID: b.ID,
+			BarTime: p.bar, Reason: d.reason}); err != nil {
+			return out, *b, fmt.Errorf("record trading action %d: %w", d.id, err)
 		}
 	}
 	if err := w.send(ctx, tx); err != nil {

@@ -428,6 +428,79 @@ func (q *Queries) BotSkippedList(ctx context.Context, db DBTX, botID int64) ([]B
 	return items, nil
 }
 
+const tradingActionDecide = `-- name: TradingActionDecide :exec
+UPDATE trading_actions SET status = $1,
+    details = details || jsonb_build_object('bot_id', $2::bigint, 'bar_time', $3::timestamptz, 'reason', NULLIF($4::text, ''))
+WHERE id = $5 AND status = 'pending'
+`
+
+type TradingActionDecideParams struct {
+	Status  string    `json:"status"`
+	BotID   int64     `json:"bot_id"`
+	BarTime time.Time `json:"bar_time"`
+	Reason  string    `json:"reason"`
+	ID      int64     `json:"id"`
+}
+
+// Records what a bot's decision made of an action: taken (queued as an
+// order, checked by the risk engine at the next bar) or refused (why).
+func (q *Queries) TradingActionDecide(ctx context.Context, db DBTX, arg TradingActionDecideParams) error {
+	_, err := db.Exec(ctx, tradingActionDecide,
+		arg.Status,
+		arg.BotID,
+		arg.BarTime,
+		arg.Reason,
+		arg.ID,
+	)
+	return err
+}
+
+const tradingActionsPendingForBot = `-- name: TradingActionsPendingForBot :many
+SELECT id, user_id, source, key, bot, symbol, side, size_pct, status, details, created_at FROM trading_actions
+WHERE user_id = $1 AND bot = $2 AND status = 'pending'
+ORDER BY id
+FOR UPDATE SKIP LOCKED
+`
+
+type TradingActionsPendingForBotParams struct {
+	UserID int64  `json:"user_id"`
+	Bot    string `json:"bot"`
+}
+
+// The pending actions sent to a bot (by its owner's webhooks, alerts and
+// screeners), oldest first, locked for the decision that takes them.
+func (q *Queries) TradingActionsPendingForBot(ctx context.Context, db DBTX, arg TradingActionsPendingForBotParams) ([]TradingAction, error) {
+	rows, err := db.Query(ctx, tradingActionsPendingForBot, arg.UserID, arg.Bot)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TradingAction{}
+	for rows.Next() {
+		var i TradingAction
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Source,
+			&i.Key,
+			&i.Bot,
+			&i.Symbol,
+			&i.Side,
+			&i.SizePct,
+			&i.Status,
+			&i.Details,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const tradingBotAcquireLeases = `-- name: TradingBotAcquireLeases :many
 UPDATE trading_bots SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2::float8)
 WHERE state IN ('running', 'halted')

@@ -130,3 +130,18 @@ VALUES (@bot_id, @symbol, @first_bar, @last_bar, @bars, @reason);
 
 -- name: BotSkippedList :many
 SELECT * FROM bot_skipped_bars WHERE bot_id = @bot_id ORDER BY id;
+
+-- name: TradingActionsPendingForBot :many
+-- The pending actions sent to a bot (by its owner's webhooks, alerts and
+-- screeners), oldest first, locked for the decision that takes them.
+SELECT * FROM trading_actions
+WHERE user_id = @user_id AND bot = @bot AND status = 'pending'
+ORDER BY id
+FOR UPDATE SKIP LOCKED;
+
+-- name: TradingActionDecide :exec
+-- Records what a bot's decision made of an action: taken (queued as an
+-- order, checked by the risk engine at the next bar) or refused (why).
+UPDATE trading_actions SET status = @status,
+    details = details || jsonb_build_object('bot_id', @bot_id::bigint, 'bar_time', @bar_time::timestamptz, 'reason', NULLIF(@reason::text, ''))
+WHERE id = @id AND status = 'pending';
