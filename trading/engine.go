@@ -53,6 +53,9 @@ type State struct {
 	Bars        int                  `json:"bars"`
 	Halted      bool                 `json:"halted"`       // max_drawdown_pct hit
 	HaltedDay   int64                `json:"halted_day"`   // UTC day (Unix days) halted by max_daily_loss_pct, -1 none
+	// EntriesStopped is the owner's stop of new entries (freqtrade's
+	// /stopentry): buys are refused, exits and stops still work.
+	EntriesStopped bool `json:"entries_stopped,omitempty"`
 	Day         int64                `json:"day"`          // UTC day of the last bar
 	DayStartEq  float64              `json:"day_start_eq"` // equity at the previous day's last close
 	LastEquity  float64              `json:"last_equity"`
