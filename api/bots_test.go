@@ -209,3 +209,21 @@ func TestBotsAPIBadInput(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, path+"/orders?limit=5000", u.token, nil).status)
 	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, "/api/bots/0", u.token, nil).status)
 }
+
+// POST /api/reports/run takes one of the caller's bots as a
+// performance_report's bot_id; another user's is a 422 naming the field.
+func TestRunReportOfABot(t *testing.T) {
+	t.Parallel()
+	b := setup(t, adhocKinds)
+	alice := b.user("alice", userOpts{})
+	mallory := b.user("mallory", userOpts{})
+	id := int64(b.must(http.StatusCreated, b.do(http.MethodPost, "/api/bots", alice.token, jsonBody(t, botBody)))["id"].(float64))
+	body := map[string]any{"report_type": "performance_report", "parameters": map[string]any{"bot_id": id, "include_charts": true}}
+	r := b.do(http.MethodPost, "/api/reports/run", mallory.token, body)
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, string(r.raw))
+	require.Contains(t, r.errLocations(t), "body.parameters.bot_id")
+	require.Zero(t, b.count(`SELECT count(*) FROM job_schedule_runs`))
+	r = b.do(http.MethodPost, "/api/reports/run", alice.token, body)
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	require.Equal(t, 1, b.count(`SELECT count(*) FROM audit_log WHERE action = 'report.run' AND (details->>'bot_id')::bigint = $1`, id))
+}

@@ -1785,6 +1785,11 @@ type PortfolioSummary struct {
 
 // ReportParameters defines model for ReportParameters.
 type ReportParameters struct {
+	// BotID One of your trading bots (performance_report): its equity curve and drawdown
+	//
+	// Example: 7
+	BotID *int64 `json:"bot_id,omitempty"`
+
 	// IncludeCharts Render PNG charts, listed at links.artifacts once the run is done (default false)
 	//
 	// Example: true
@@ -2742,7 +2747,7 @@ type ClientInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2753,7 +2758,7 @@ type ClientInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3601,7 +3606,7 @@ func (c *Client) PutPortfolioHolding(ctx context.Context, id int64, symbol strin
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3622,7 +3627,7 @@ func (c *Client) RunReportWithBody(ctx context.Context, contentType string, body
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6960,7 +6965,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6971,7 +6976,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11735,7 +11740,7 @@ func (c *ClientWithResponses) PutPortfolioHoldingWithResponse(ctx context.Contex
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11752,7 +11757,7 @@ func (c *ClientWithResponses) RunReportWithBodyWithResponse(ctx context.Context,
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
