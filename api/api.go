@@ -20,6 +20,7 @@ import (
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // Version is the API version in the OpenAPI document.
@@ -73,6 +74,8 @@ type handler struct {
 	now       func() time.Time
 	// svc runs every schedule use case.
 	svc *schedules.Service
+	// bots runs the trading bot use cases.
+	bots *tradingbot.Service
 }
 
 // New builds the API and starts the River UI's background services (Close
@@ -100,6 +103,9 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	h.svc = svc
+	if h.bots, err = tradingbot.NewService(o.Validator, log); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
@@ -195,6 +201,7 @@ func (h *handler) register(api huma.API) {
 
 	// Backtests of trading strategies.
 	h.registerBacktests(api)
+	h.registerBots(api)
 
 	// Notifications.
 	op(api, "notify", http.MethodPost, "/api/notify", "Queue a notification", "notifications", http.StatusAccepted, h.notify,

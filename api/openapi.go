@@ -24,6 +24,7 @@ func newConfig() huma.Config {
 		{Name: "screeners", Description: "Run a screener now, and keep named ticker lists (screener sets) to screen."},
 		{Name: "portfolios", Description: "Your portfolios and their holdings, which portfolio_analysis reports analyse."},
 		{Name: "backtests", Description: "Backtest a trading strategy on past bars: trades, equity, drawdown, Sharpe."},
+		{Name: "bots", Description: "Your trading bots: define, start, stop, stop entries, force exits; positions, orders, round trips and equity."},
 		{Name: "notifications", Description: "Queue a notification for a user."},
 		{Name: "webhooks", Description: "Inbound webhooks: TradingView alerts to /hooks/tradingview/{token}, and the token that authenticates them."},
 		{Name: "health", Description: "Platform health: the latest report of every system and component."},

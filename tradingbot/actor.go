@@ -23,3 +23,13 @@ func Operator(source audit.Source) Actor {
 
 // sees reports whether a may see and change a bot of owner.
 func (a Actor) sees(owner int64) bool { return a.AllUsers || a.UserID == owner }
+
+// scope is the user_id the actor's queries are limited to; nil for every
+// user's bots.
+func (a Actor) scope() *int64 {
+	if a.AllUsers {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}

@@ -16,6 +16,20 @@
 // orders are still worked, so nothing is left unattended) or stopped (not
 // run; positions and open orders are kept as they are).
 //
+// # Interfaces
+//
+// The API (/api/bots), the Telegram commands and the reports call the
+// service: Update and Delete by id, FindByName, Status (cash, equity,
+// positions with unrealised P&L), Trades (round trips rebuilt from
+// bot_fills), Profit, Orders and Equity, all scoped to the actor in SQL.
+// ForceExit stores an exit action per held symbol in the bot's engine
+// state (and cancels the symbol's open orders); the runner turns it into a
+// market sell of the whole position at the bot's next decision. StopEntry
+// sets trading.State.EntriesStopped and halts the bot: buys are refused,
+// exits and stops still work, until Start clears it. Both bump the row's
+// revision, so a decision computed before them commits nothing and is made
+// again from the new state.
+//
 // # Runners and leases
 //
 // A Runner holds a lease on each bot it runs (trading_bots.lease_owner and

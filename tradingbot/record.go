@@ -58,7 +58,7 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 
 	// The bot's state follows the engine's kill switches.
 	state, reason := b.State, b.StateReason
-	halted := after.Halted || after.HaltedDay == p.bar.Unix()/86400
+	halted := after.Halted || after.HaltedDay == p.bar.Unix()/86400 || after.EntriesStopped
 	var kill *trading.Event
 	for i := range events {
 		if events[i].Kind == trading.EventKillSwitch {

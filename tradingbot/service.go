@@ -213,8 +213,9 @@ func (s *Service) start(ctx context.Context, tx pgx.Tx, a Actor, b dbsqlc.Tradin
 		return b, err
 	}
 	engineState := b.EngineState
-	if ok && (st.Halted || st.HaltedDay >= 0) {
+	if ok && (st.Halted || st.HaltedDay >= 0 || st.EntriesStopped) {
 		st.Halted, st.HaltedDay, st.PeakEquity, st.DayStartEq = false, -1, st.LastEquity, st.LastEquity
+		st.EntriesStopped = false
 		if engineState, err = json.Marshal(st); err != nil {
 			return b, fmt.Errorf("encode bot %d state: %w", b.ID, err)
 		}
@@ -255,8 +256,8 @@ func (s *Service) stop(ctx context.Context, tx pgx.Tx, a Actor, b dbsqlc.Trading
 
 // Get returns one of the actor's bots.
 func (s *Service) Get(ctx context.Context, q dbsqlc.DBTX, a Actor, id int64) (dbsqlc.TradingBot, error) {
-	b, err := s.q.TradingBotGet(ctx, q, id)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.sees(b.UserID)) {
+	b, err := s.q.TradingBotGetOwned(ctx, q, dbsqlc.TradingBotGetOwnedParams{ID: id, UserID: a.scope()})
+	if errors.Is(err, pgx.ErrNoRows) {
 		return dbsqlc.TradingBot{}, notFound(id)
 	}
 	if err != nil {
@@ -267,11 +268,7 @@ func (s *Service) Get(ctx context.Context, q dbsqlc.DBTX, a Actor, id int64) (db
 
 // List returns the actor's bots (every bot for an operator).
 func (s *Service) List(ctx context.Context, q dbsqlc.DBTX, a Actor) ([]dbsqlc.TradingBot, error) {
-	var user *int64
-	if !a.AllUsers {
-		user = &a.UserID
-	}
-	bots, err := s.q.TradingBotList(ctx, q, user)
+	bots, err := s.q.TradingBotList(ctx, q, a.scope())
 	if err != nil {
 		return nil, fmt.Errorf("list bots: %w", err)
 	}
@@ -280,8 +277,8 @@ func (s *Service) List(ctx context.Context, q dbsqlc.DBTX, a Actor) ([]dbsqlc.Tr
 
 // lock locks one of the actor's bots for a change.
 func (s *Service) lock(ctx context.Context, tx pgx.Tx, a Actor, id int64) (dbsqlc.TradingBot, error) {
-	b, err := s.q.TradingBotLock(ctx, tx, id)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.sees(b.UserID)) {
+	b, err := s.q.TradingBotLockOwned(ctx, tx, dbsqlc.TradingBotLockOwnedParams{ID: id, UserID: a.scope()})
+	if errors.Is(err, pgx.ErrNoRows) {
 		return dbsqlc.TradingBot{}, notFound(id)
 	}
 	if err != nil {

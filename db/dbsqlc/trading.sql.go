@@ -75,6 +75,54 @@ func (q *Queries) BotEquityList(ctx context.Context, db DBTX, botID int64) ([]Bo
 	return items, nil
 }
 
+const botEquitySeries = `-- name: BotEquitySeries :many
+SELECT bot_id, bar_time, equity, cash, positions_value, realised, fees_paid, decided_at FROM bot_equity_snapshots
+WHERE bot_id = $1 AND bar_time >= $2 AND bar_time < $3
+ORDER BY bar_time DESC LIMIT $4
+`
+
+type BotEquitySeriesParams struct {
+	BotID    int64     `json:"bot_id"`
+	FromTime time.Time `json:"from_time"`
+	ToTime   time.Time `json:"to_time"`
+	Lim      int32     `json:"lim"`
+}
+
+// The newest snapshots in [from, to), newest first.
+func (q *Queries) BotEquitySeries(ctx context.Context, db DBTX, arg BotEquitySeriesParams) ([]BotEquitySnapshot, error) {
+	rows, err := db.Query(ctx, botEquitySeries,
+		arg.BotID,
+		arg.FromTime,
+		arg.ToTime,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BotEquitySnapshot{}
+	for rows.Next() {
+		var i BotEquitySnapshot
+		if err := rows.Scan(
+			&i.BotID,
+			&i.BarTime,
+			&i.Equity,
+			&i.Cash,
+			&i.PositionsValue,
+			&i.Realised,
+			&i.FeesPaid,
+			&i.DecidedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const botFillCountBetween = `-- name: BotFillCountBetween :one
 SELECT count(*) FROM bot_fills WHERE bot_id = $1 AND bar_time >= $2 AND bar_time < $3
 `
@@ -254,6 +302,58 @@ SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, typ
 
 func (q *Queries) BotOrderList(ctx context.Context, db DBTX, botID int64) ([]BotOrder, error) {
 	rows, err := db.Query(ctx, botOrderList, botID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BotOrder{}
+	for rows.Next() {
+		var i BotOrder
+		if err := rows.Scan(
+			&i.ID,
+			&i.BotID,
+			&i.IdempotencyKey,
+			&i.EngineOrderID,
+			&i.BarTime,
+			&i.Symbol,
+			&i.Side,
+			&i.Type,
+			&i.Tif,
+			&i.Quantity,
+			&i.Notional,
+			&i.AllCash,
+			&i.ClosePosition,
+			&i.LimitPrice,
+			&i.StopPrice,
+			&i.Status,
+			&i.Reason,
+			&i.Refusal,
+			&i.BrokerOrderID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const botOrderListRecent = `-- name: BotOrderListRecent :many
+SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at FROM bot_orders WHERE bot_id = $1 ORDER BY id DESC LIMIT $2
+`
+
+type BotOrderListRecentParams struct {
+	BotID int64 `json:"bot_id"`
+	Lim   int32 `json:"lim"`
+}
+
+// The newest orders first.
+func (q *Queries) BotOrderListRecent(ctx context.Context, db DBTX, arg BotOrderListRecentParams) ([]BotOrder, error) {
+	rows, err := db.Query(ctx, botOrderListRecent, arg.BotID, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -641,12 +741,132 @@ func (q *Queries) TradingBotCreate(ctx context.Context, db DBTX, arg TradingBotC
 	return i, err
 }
 
+const tradingBotDelete = `-- name: TradingBotDelete :execrows
+DELETE FROM trading_bots
+WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2::bigint)
+`
+
+type TradingBotDeleteParams struct {
+	ID     int64  `json:"id"`
+	UserID *int64 `json:"user_id"`
+}
+
+func (q *Queries) TradingBotDelete(ctx context.Context, db DBTX, arg TradingBotDeleteParams) (int64, error) {
+	result, err := db.Exec(ctx, tradingBotDelete, arg.ID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const tradingBotGet = `-- name: TradingBotGet :one
 SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots WHERE id = $1
 `
 
 func (q *Queries) TradingBotGet(ctx context.Context, db DBTX, id int64) (TradingBot, error) {
 	row := db.QueryRow(ctx, tradingBotGet, id)
+	var i TradingBot
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.Strategy,
+		&i.Params,
+		&i.Symbols,
+		&i.Timeframe,
+		&i.Broker,
+		&i.InitialCash,
+		&i.Cash,
+		&i.MakerFeeBps,
+		&i.TakerFeeBps,
+		&i.SlippageBps,
+		&i.Fractional,
+		&i.Risk,
+		&i.State,
+		&i.StateReason,
+		&i.EngineState,
+		&i.WarmedSymbols,
+		&i.LastBarTime,
+		&i.DecidedAt,
+		&i.BarsDecided,
+		&i.BarsSkipped,
+		&i.SummaryDay,
+		&i.SummaryEquity,
+		&i.Revision,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const tradingBotGetByName = `-- name: TradingBotGetByName :one
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots
+WHERE user_id = $1 AND lower(name) = lower($2)
+ORDER BY (name = $2) DESC, id
+LIMIT 1
+`
+
+type TradingBotGetByNameParams struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+}
+
+// A user's bot by name, case-insensitively (an exact match first).
+func (q *Queries) TradingBotGetByName(ctx context.Context, db DBTX, arg TradingBotGetByNameParams) (TradingBot, error) {
+	row := db.QueryRow(ctx, tradingBotGetByName, arg.UserID, arg.Name)
+	var i TradingBot
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.Strategy,
+		&i.Params,
+		&i.Symbols,
+		&i.Timeframe,
+		&i.Broker,
+		&i.InitialCash,
+		&i.Cash,
+		&i.MakerFeeBps,
+		&i.TakerFeeBps,
+		&i.SlippageBps,
+		&i.Fractional,
+		&i.Risk,
+		&i.State,
+		&i.StateReason,
+		&i.EngineState,
+		&i.WarmedSymbols,
+		&i.LastBarTime,
+		&i.DecidedAt,
+		&i.BarsDecided,
+		&i.BarsSkipped,
+		&i.SummaryDay,
+		&i.SummaryEquity,
+		&i.Revision,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const tradingBotGetOwned = `-- name: TradingBotGetOwned :one
+
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots
+WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2::bigint)
+`
+
+type TradingBotGetOwnedParams struct {
+	ID     int64  `json:"id"`
+	UserID *int64 `json:"user_id"`
+}
+
+// Interfaces (API, Telegram, reports): every read and change scoped to the
+// owner in SQL (user_id NULL: an operator, every user's bots).
+func (q *Queries) TradingBotGetOwned(ctx context.Context, db DBTX, arg TradingBotGetOwnedParams) (TradingBot, error) {
+	row := db.QueryRow(ctx, tradingBotGetOwned, arg.ID, arg.UserID)
 	var i TradingBot
 	err := row.Scan(
 		&i.ID,
@@ -795,6 +1015,55 @@ type TradingBotLockByNameParams struct {
 
 func (q *Queries) TradingBotLockByName(ctx context.Context, db DBTX, arg TradingBotLockByNameParams) (TradingBot, error) {
 	row := db.QueryRow(ctx, tradingBotLockByName, arg.UserID, arg.Name)
+	var i TradingBot
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.Strategy,
+		&i.Params,
+		&i.Symbols,
+		&i.Timeframe,
+		&i.Broker,
+		&i.InitialCash,
+		&i.Cash,
+		&i.MakerFeeBps,
+		&i.TakerFeeBps,
+		&i.SlippageBps,
+		&i.Fractional,
+		&i.Risk,
+		&i.State,
+		&i.StateReason,
+		&i.EngineState,
+		&i.WarmedSymbols,
+		&i.LastBarTime,
+		&i.DecidedAt,
+		&i.BarsDecided,
+		&i.BarsSkipped,
+		&i.SummaryDay,
+		&i.SummaryEquity,
+		&i.Revision,
+		&i.LeaseOwner,
+		&i.LeaseExpiresAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const tradingBotLockOwned = `-- name: TradingBotLockOwned :one
+SELECT id, user_id, name, strategy, params, symbols, timeframe, broker, initial_cash, cash, maker_fee_bps, taker_fee_bps, slippage_bps, fractional, risk, state, state_reason, engine_state, warmed_symbols, last_bar_time, decided_at, bars_decided, bars_skipped, summary_day, summary_equity, revision, lease_owner, lease_expires_at, created_at, updated_at FROM trading_bots
+WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2::bigint)
+FOR UPDATE
+`
+
+type TradingBotLockOwnedParams struct {
+	ID     int64  `json:"id"`
+	UserID *int64 `json:"user_id"`
+}
+
+func (q *Queries) TradingBotLockOwned(ctx context.Context, db DBTX, arg TradingBotLockOwnedParams) (TradingBot, error) {
+	row := db.QueryRow(ctx, tradingBotLockOwned, arg.ID, arg.UserID)
 	var i TradingBot
 	err := row.Scan(
 		&i.ID,

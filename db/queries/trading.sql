@@ -145,3 +145,36 @@ FOR UPDATE SKIP LOCKED;
 UPDATE trading_actions SET status = @status,
     details = details || jsonb_build_object('bot_id', @bot_id::bigint, 'bar_time', @bar_time::timestamptz, 'reason', NULLIF(@reason::text, ''))
 WHERE id = @id AND status = 'pending';
+
+-- Interfaces (API, Telegram, reports): every read and change scoped to the
+-- owner in SQL (user_id NULL: an operator, every user's bots).
+
+-- name: TradingBotGetOwned :one
+SELECT * FROM trading_bots
+WHERE id = @id AND (sqlc.narg('user_id')::bigint IS NULL OR user_id = sqlc.narg('user_id')::bigint);
+
+-- name: TradingBotLockOwned :one
+SELECT * FROM trading_bots
+WHERE id = @id AND (sqlc.narg('user_id')::bigint IS NULL OR user_id = sqlc.narg('user_id')::bigint)
+FOR UPDATE;
+
+-- name: TradingBotGetByName :one
+-- A user's bot by name, case-insensitively (an exact match first).
+SELECT * FROM trading_bots
+WHERE user_id = @user_id AND lower(name) = lower(@name)
+ORDER BY (name = @name) DESC, id
+LIMIT 1;
+
+-- name: TradingBotDelete :execrows
+DELETE FROM trading_bots
+WHERE id = @id AND (sqlc.narg('user_id')::bigint IS NULL OR user_id = sqlc.narg('user_id')::bigint);
+
+-- name: BotOrderListRecent :many
+-- The newest orders first.
+SELECT * FROM bot_orders WHERE bot_id = @bot_id ORDER BY id DESC LIMIT @lim;
+
+-- name: BotEquitySeries :many
+-- The newest snapshots in [from, to), newest first.
+SELECT * FROM bot_equity_snapshots
+WHERE bot_id = @bot_id AND bar_time >= @from_time AND bar_time < @to_time
+ORDER BY bar_time DESC LIMIT @lim;

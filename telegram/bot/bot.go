@@ -59,6 +59,7 @@ import (
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // DefaultPollTimeout is the getUpdates long-poll timeout, the default of
@@ -116,6 +117,7 @@ type Bot struct {
 	runs        RunNower
 	market      alertbacktest.Source
 	backtests   *backtests.Runner
+	trading     *tradingbot.Service
 	log         *slog.Logger
 	pollTimeout time.Duration
 	now         func() time.Time
@@ -162,6 +164,10 @@ func New(opts Options) (*Bot, error) {
 	}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	var err error
+	if b.trading, err = tradingbot.NewService(opts.Validator, b.log); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

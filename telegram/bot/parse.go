@@ -66,6 +66,8 @@ type Command struct {
 	Set *SetSpec
 	// Backtest is the backtest of /backtest.
 	Backtest *StrategyBacktestSpec
+	// TradingBot is what a trading bot command asks for.
+	TradingBot *TradingBotSpec
 }
 
 // AlertSpec is an alert as /alert describes it.
@@ -283,6 +285,12 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.Backtest = spec
+	case "bots", "bot", "profit", "balance", "trades", "forceexit", "stopentry", "startbot", "stopbot":
+		spec, err := parseTradingBot(name, fields)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.TradingBot = spec
 	}
 	return cmd, nil
 }
