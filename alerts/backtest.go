@@ -125,7 +125,7 @@ func (c *Config) Backtest(series bars.Series, from, to time.Time) (BacktestResul
 			return res, fmt.Errorf("backtest bar %d: %w", i, err)
 		}
 		res.BarsEvaluated++
-		if fire, _ := c.step(&state, &ev, series[i].Time.Add(d), true); fire {
+		if c.step(&state, &ev, series[i].Time.Add(d), true) == reasonFired {
 			fired = append(fired, i)
 		}
 	}
