@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,6 +39,10 @@ type AlertResult struct {
 	Missing   []string           `json:"missing,omitempty"`
 	State     string             `json:"state"`
 	MessageID string             `json:"message_id,omitempty"`
+	// Trace explains the run: every rule node's outcome and operand values,
+	// the re-arm state before and after, and why the alert fired or not
+	// (alerts.Trace; /why RUN_ID in the bot prints it).
+	Trace *alerts.Trace `json:"trace,omitempty"`
 }
 
 // AlertWorker evaluates a group of alerts (same symbol, timeframe and fire
@@ -140,6 +145,9 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 			res, newState, note, err := w.evaluate(it, byID, series, dataErr, now)
 			if err != nil {
 				ev.Status, ev.Error = StatusFailed, err.Error()
+				if res != nil { // the trace of an evaluation that could not decide
+					ev.Result, _ = json.Marshal(res)
+				}
 				log.Warn("alert run failed", "run_id", it.Run.RunID, "schedule_id", it.Run.ScheduleID, "user_id", it.Run.UserID, "error", err)
 			} else {
 				b, _ := json.Marshal(res)
@@ -218,34 +226,51 @@ func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockS
 		return nil, nil, nil, dataErr
 	}
 	cfg := it.cfg
-	ev, err := cfg.EvaluateAt(series, now)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("evaluate %s: %w", ev.Condition, err)
-	}
 	prev, err := alerts.LoadState(row.StateJson)
 	if err != nil {
 		prev = alerts.NewState() // a corrupt state re-arms rather than blocking the alert forever
+	}
+	ev, err := cfg.EvaluateWith(alerts.Input{Series: series, Now: now, Trace: true})
+	if err != nil {
+		err = fmt.Errorf("evaluate %s: %w", ev.Condition, err)
+		var res *AlertResult
+		if errors.Is(err, alerts.ErrMissingValue) || errors.Is(err, alerts.ErrNotEnoughData) {
+			// The run fails, with a trace saying what was missing.
+			tr := cfg.ExplainError(prev, ev, err, now)
+			res = &AlertResult{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Reason: "not evaluated",
+				Condition: ev.Condition, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details, Missing: ev.Missing,
+				State: prev.Status, Trace: &tr}
+		}
+		return res, nil, nil, err
 	}
 	d := cfg.Step(prev, ev, now)
 	state, err := json.Marshal(d.State)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("encode alert state: %w", err)
 	}
+	tr := cfg.Explain(prev, ev, d, now)
 	res := &AlertResult{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Matched: ev.Matched, Fired: d.Fire,
 		Reason: d.Reason, Condition: ev.Condition, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details,
-		Missing: ev.Missing, State: d.State.Status}
+		Missing: ev.Missing, State: d.State.Status, Trace: &tr}
 	if !math.IsNaN(ev.Value) {
 		v := ev.Value
 		res.Value = &v
 	}
 	var note *NotifyArgs
 	if d.Fire {
-		n := NewNotifyArgs(int64(row.UserID), cfg.Message(ev, now), notify.PriorityHigh, notify.TypeAlert)
+		n := NewNotifyArgs(int64(row.UserID), alertMessage(cfg.Message(ev, now), it.Run.RunID), notify.PriorityHigh, notify.TypeAlert)
 		n.Channels = cfg.Notify.Channels
+		n.CauseRunID = it.Run.RunID
 		res.MessageID = n.MessageID
 		note = &n
 	}
 	return res, state, note, nil
+}
+
+// alertMessage is an alert's message with the hint that explains it: the
+// last line is "/why RUN_ID".
+func alertMessage(text string, runID int64) string {
+	return text + "\n/why " + strconv.FormatInt(runID, 10)
 }
 
 // applyEvents writes run events in tx (the batched ledger's statement) and

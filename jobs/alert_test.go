@@ -112,7 +112,8 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	}
 	notes := b.notificationJobs(t)
 	require.Len(t, notes, 2, "one notification per trigger, none while the condition stays true")
-	require.Equal(t, "AAPL above 100 at 110.00", notes[0].Message)
+	first := b.runs(t, s.ID)[0]
+	require.Equal(t, fmt.Sprintf("AAPL above 100 at 110.00\n/why %d", first.ID), notes[0].Message, "the message ends with the hint that explains it")
 	require.Equal(t, []string{"telegram"}, notes[0].Channels)
 	require.Equal(t, b.userID, notes[0].UserID)
 
@@ -123,6 +124,71 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	require.Equal(t, "TRIGGERED", state["status"], "state persisted in job_schedules.state_json")
 	require.Equal(t, planned.UpdatedAt, got.UpdatedAt, "state writes are not edits: updated_at (and the ETag) stay")
 	require.Equal(t, planned.Revision, got.Revision)
+}
+
+// Each alert run stores its trace (rule nodes with values, state before
+// and after, why in words); the notification it causes is linked to the run
+// (notifications.run_id) without taking over the run's outcome, and ends
+// with "/why RUN_ID".
+func TestAlertRunExplainsAndLinksItsNotification(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 110}
+	mgr := marketdata.NewManager(market, nil, 0, slog.New(slog.DiscardHandler))
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	var evalAt atomic.Int64
+	b := setup(t, setupOpts{market: mgr, alertNow: func() time.Time { return time.Unix(0, evalAt.Load()) }})
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &t0,
+		params: map[string]any{"ticker": "AAPL", "timeframe": "1m",
+			"rule": map[string]any{"operator": "and", "conditions": []any{
+				map[string]any{"indicator": "close", "operator": ">", "value": 100},
+				map[string]any{"operator": "not", "conditions": []any{map[string]any{"indicator": "close", "operator": ">", "value": 1000}}}}},
+			"rearm":  map[string]any{"type": "hysteresis", "threshold": 0.02},
+			"notify": map[string]any{"channels": []string{"telegram"}}},
+		grace: ptr(int32(1 << 30))})
+	for i, price := range []float64{110, 112} {
+		market.set(price)
+		at := t0.Add(time.Duration(i) * time.Minute)
+		evalAt.Store(at.Add(30 * time.Second).UnixNano())
+		b.tickAt(t, at)
+		eventually(t, "alert evaluation done", func() bool { return statusCounts(b.runs(t, s.ID))[StatusCompleted] == i+1 })
+	}
+	runs := b.runs(t, s.ID)
+	fired, waiting := alertResult(t, runs[0]), alertResult(t, runs[1])
+
+	tr := fired.Trace
+	require.NotNil(t, tr)
+	require.True(t, tr.Fired)
+	require.Equal(t, "fired: condition true and the alert was armed", tr.Why)
+	require.Equal(t, "ARMED", tr.Before.Status)
+	require.Equal(t, "TRIGGERED", tr.After.Status)
+	require.Equal(t, "hysteresis: re-arms once close is at or below 98.00 (now 110.00)", tr.Next)
+	require.Equal(t, "and", tr.Rule.Op)
+	require.Len(t, tr.Rule.Children, 2)
+	require.Equal(t, "close = 110.00 > 100", tr.Rule.Children[0].LeafText())
+	require.Equal(t, "not", tr.Rule.Children[1].Op)
+	require.Equal(t, "true", tr.Rule.Children[1].Outcome)
+	require.Equal(t, "false", tr.Rule.Children[1].Children[0].Outcome)
+
+	require.False(t, waiting.Fired)
+	require.Equal(t, "condition true but waiting for hysteresis: re-arms once close is at or below 98.00 (now 112.00)", waiting.Trace.Why)
+	require.Equal(t, "TRIGGERED", waiting.Trace.Before.Status)
+
+	notes := b.notificationJobs(t)
+	require.Len(t, notes, 1)
+	require.Equal(t, int64(runs[0].ID), notes[0].CauseRunID)
+	require.Nil(t, notes[0].Run, "the notification job is not the alert run's job")
+	require.True(t, strings.HasSuffix(notes[0].Message, fmt.Sprintf("\n/why %d", runs[0].ID)), notes[0].Message)
+
+	var linked int64
+	eventually(t, "the notification is recorded, linked to its run", func() bool {
+		return b.pool.QueryRow(b.ctx, "SELECT run_id FROM notifications WHERE user_id = $1 AND status = 'recorded'", b.userID).Scan(&linked) == nil
+	})
+	require.Equal(t, int64(runs[0].ID), linked)
+	again := b.run(t, runs[0].ID)
+	require.Equal(t, StatusCompleted, again.Status, "delivering the notification leaves the alert run alone")
+	require.Equal(t, runs[0].FinishedAt, again.FinishedAt)
+	require.Equal(t, runs[0].Attempt, again.Attempt)
+	require.JSONEq(t, string(runs[0].Result), string(again.Result))
 }
 
 // A crash after the state write but before the commit (simulated by an error
