@@ -28,6 +28,7 @@ var hostileExamples = map[string][]string{
 	"schedules":  {"/schedules"},
 	"next":       {"/next %[1]d"},
 	"runs":       {"/runs"},
+	"why":        {"/why %[1]d", "/why #1"},
 	"report":     {"/report daily AAPL MSFT charts", "/report portfolio main"},
 	"screener":   {"/screener sp500 top 5", "/screener AAPL,MSFT top 2"},
 	"portfolios": {"/portfolios"},

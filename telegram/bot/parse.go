@@ -46,7 +46,7 @@ type Command struct {
 	// Args is the text after the command, trimmed.
 	Args string
 	// ID is the schedule or user id of /pause, /resume, /delete, /next,
-	// /approve and /block.
+	// /approve and /block, and the run id of /why.
 	ID int64
 	// Code is the invite code of /verify.
 	Code string
@@ -138,6 +138,7 @@ var usages = map[string]string{
 	"schedules": "/schedules — list all your schedules",
 	"next":      "/next ID — the next fire times of a schedule, e.g. /next 12",
 	"runs":      "/runs — your recent runs with their status",
+	"why":       "/why RUN_ID — why an alert run fired or did not: each condition with its values, the re-arm state before and after; alert messages end with it, e.g. /why 123",
 	"report": "/report TYPE [TICKERS...] [TIMEFRAME] [charts] — run a report now; the result arrives here\n  /report daily AAPL MSFT charts\n  /report portfolio NAME\n  /report performance AAPL SPY 1w\n  /report performance portfolio NAME\n" +
 		"Types: daily (daily_summary), portfolio (portfolio_analysis), performance (performance_report). Timeframes: " + timeframes + " (default 1d)",
 	"screener": "/screener SET [top N] [CRITERIA...] — run a screener now; the result arrives here\n  /screener sp500 top 5\n  /screener sp500 pe<25 cap>10B vol>1M\n  /screener tech top 3\n  /screener AAPL,MSFT,NVDA top 2\n" +
@@ -155,7 +156,7 @@ var usages = map[string]string{
 
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
-	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
+	"schedule", "schedules", "next", "runs", "why", "report", "screener", "portfolios", "portfolio", "sets", "set",
 	"timezone", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
@@ -173,6 +174,7 @@ var descriptions = map[string]string{
 	"schedules":  "List your schedules",
 	"next":       "Next fire times: /next ID",
 	"runs":       "Your recent runs",
+	"why":        "Why an alert fired or not: /why RUN_ID",
 	"report":     "Run a report now: /report daily AAPL",
 	"screener":   "Run a screener now: /screener sp500 top 5",
 	"portfolios": "List your portfolios",
@@ -222,13 +224,17 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, usage(name, "Send the invite code after /verify.")
 		}
 		cmd.Code = fields[0]
-	case "pause", "resume", "delete", "next", "approve", "block", "alerttest":
+	case "pause", "resume", "delete", "next", "approve", "block", "alerttest", "why":
 		if len(fields) != 1 {
 			return cmd, usage(name, fmt.Sprintf("/%s takes one id.", name))
 		}
 		id, err := strconv.ParseInt(strings.TrimPrefix(fields[0], "#"), 10, 32)
 		if err != nil || id <= 0 {
-			return cmd, usage(name, fmt.Sprintf("%q is not an id: ids are positive whole numbers, as /schedules shows them.", clip(fields[0])))
+			where := "/schedules"
+			if name == "why" {
+				where = "/runs"
+			}
+			return cmd, usage(name, fmt.Sprintf("%q is not an id: ids are positive whole numbers, as %s shows them.", clip(fields[0]), where))
 		}
 		cmd.ID = id
 	case "timezone":
