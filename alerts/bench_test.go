@@ -100,7 +100,7 @@ func BenchmarkWorkerRun(b *testing.B) {
 		series[i].Time = t0.Add(time.Duration(i) * time.Minute)
 	}
 	now := series[len(series)-1].Time.Add(30 * time.Second)
-	state := NewState()
+	prev := NewState()
 	for _, trace := range []bool{false, true} {
 		name := "NoTrace"
 		if trace {
@@ -114,16 +114,32 @@ func BenchmarkWorkerRun(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				d := cfg.Step(state, ev, now)
+				d := cfg.Step(prev, ev, now)
+				// The fields of jobs.AlertResult.
 				res := struct {
-					Evaluation Evaluation `json:"evaluation"`
-					Reason     string     `json:"reason"`
-					State      State      `json:"state"`
-					Trace      *Trace     `json:"trace,omitempty"`
-				}{Evaluation: ev, Reason: d.Reason, State: d.State}
+					Symbol    string             `json:"symbol"`
+					Timeframe string             `json:"timeframe"`
+					Matched   bool               `json:"matched"`
+					Fired     bool               `json:"fired"`
+					Reason    string             `json:"reason"`
+					Condition string             `json:"condition"`
+					Value     *float64           `json:"value,omitempty"`
+					Price     float64            `json:"price"`
+					BarTime   time.Time          `json:"bar_time"`
+					Details   map[string]float64 `json:"details,omitempty"`
+					Missing   []string           `json:"missing,omitempty"`
+					State     string             `json:"state"`
+					Trace     *Trace             `json:"trace,omitempty"`
+				}{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Matched: ev.Matched, Fired: d.Fire, Reason: d.Reason,
+					Condition: ev.Condition, Value: &ev.Value, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details,
+					State: d.State.Status}
 				if trace {
-					t := cfg.Explain(state, ev, d, now)
+					t := cfg.Explain(prev, ev, d, now)
 					res.Trace = &t
+				}
+				state, err := json.Marshal(d.State) // the worker stores it too
+				if err != nil || len(state) == 0 {
+					b.Fatal(err)
 				}
 				data, err := json.Marshal(res)
 				if err != nil {

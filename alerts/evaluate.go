@@ -103,6 +103,14 @@ type Input struct {
 	// With frequency once_per_bar_close the bars still open at Now are
 	// dropped first (see ClosedBars).
 	Now time.Time
+	// Frames holds the bars of the other timeframes the rule's operands
+	// name (Config.Timeframes), oldest first, fetched with
+	// Config.LookbackFor bars each. An operand on timeframe tf reads, at
+	// each bar of Series, the last bar of Frames[tf] that had closed by that
+	// bar's close (or by Now, for a bar still open): bars still open are
+	// never read. A timeframe missing here leaves its operands without a
+	// value (ErrMissingValue).
+	Frames map[bars.Timeframe]bars.Series
 	// Trace asks for Evaluation.Trace.
 	Trace bool
 }
@@ -115,14 +123,22 @@ func (c *Config) EvaluateWith(in Input) (Evaluation, error) {
 	if c.Frequency == FrequencyOncePerBarClose && !in.Now.IsZero() {
 		series = c.ClosedBars(series, in.Now)
 	}
-	if err := checkOrder(series); err != nil {
+	err := checkOrder(series)
+	for tf, s := range in.Frames {
+		if err == nil {
+			if err = checkOrder(s); err != nil {
+				err = fmt.Errorf("%s bars: %w", tf, err)
+			}
+		}
+	}
+	if err != nil {
 		ev := Evaluation{Value: math.NaN(), Level: math.NaN(), Price: math.NaN(), Condition: c.Rule.String(), Details: map[string]float64{}}
 		if last, ok := series.Last(); ok {
 			ev.Bar, ev.Price = last, last.Close
 		}
 		return ev, err
 	}
-	e := c.newEvaluator(series)
+	e := c.newEvaluator(series, in.Frames, in.Now)
 	e.trace = in.Trace
 	return e.at(len(series)-1, true)
 }
@@ -200,16 +216,21 @@ type evaluator struct {
 	need      int // MinBars
 
 	// Per evaluation.
-	i       int  // the bar evaluated, the "latest" one
-	details bool // fill Details and Missing
-	trace   bool // build Evaluation.Trace (with details only)
-	budget  int  // trace nodes left (MaxTraceNodes)
+	i       int       // the bar evaluated, the "latest" one
+	details bool      // fill Details and Missing
+	trace   bool      // build Evaluation.Trace (with details only)
+	budget  int       // trace nodes left (MaxTraceNodes)
+	nums    []float64 // the trace's operand values (num)
 	ev      Evaluation
 	err     error
 }
 
-func (c *Config) newEvaluator(series bars.Series) *evaluator {
-	e := &evaluator{cfg: c, calc: newCalc(series), condition: c.Rule.String(), need: c.MinBars()}
+// newEvaluator evaluates c on series, its operands on other timeframes on
+// frames; now is the evaluation time (zero: each bar at its close).
+func (c *Config) newEvaluator(series bars.Series, frames map[bars.Timeframe]bars.Series, now time.Time) *evaluator {
+	calc := newCalc(series)
+	calc.tf, calc.frames, calc.now = c.Timeframe, frames, now
+	e := &evaluator{cfg: c, calc: calc, condition: c.Rule.String(), need: c.MinBars()}
 	e.main, _ = c.Rule.main()
 	return e
 }
@@ -390,7 +411,7 @@ func (e *evaluator) leaf(n *Node, tn *TraceNode) truth {
 		r := e.value(n.Right, i)
 		level = r
 		if tn != nil {
-			tn.Operands = append(make([]TraceOperand, 0, 2), operand(RoleLeft, &n.Left, x), operand(RoleRight, n.Right, r))
+			tn.Operands = append(make([]TraceOperand, 0, 2), e.operand(RoleLeft, &n.Left, x), e.operand(RoleRight, n.Right, r))
 		}
 		if math.IsNaN(x) || math.IsNaN(r) {
 			break
@@ -416,8 +437,8 @@ func (e *evaluator) leaf(n *Node, tn *TraceNode) truth {
 		px, pr := e.value(&n.Left, i-1), e.value(n.Right, i-1)
 		level = r
 		if tn != nil {
-			tn.Operands = append(make([]TraceOperand, 0, 4), operand(RoleLeft, &n.Left, x), operand(RoleRight, n.Right, r),
-				again(RoleLeftPrev, &n.Left, px), again(RoleRightPrev, n.Right, pr))
+			tn.Operands = append(make([]TraceOperand, 0, 4), e.operand(RoleLeft, &n.Left, x), e.operand(RoleRight, n.Right, r),
+				e.again(RoleLeftPrev, &n.Left, px), e.again(RoleRightPrev, n.Right, pr))
 		}
 		if math.IsNaN(x) || math.IsNaN(r) || math.IsNaN(px) || math.IsNaN(pr) {
 			break
@@ -437,7 +458,7 @@ func (e *evaluator) leaf(n *Node, tn *TraceNode) truth {
 	case slices.Contains(channelOps, n.Operator):
 		lo, hi := e.value(n.Lower, i), e.value(n.Upper, i)
 		if tn != nil {
-			tn.Operands = append(make([]TraceOperand, 0, 6), operand(RoleLeft, &n.Left, x), operand(RoleLower, n.Lower, lo), operand(RoleUpper, n.Upper, hi))
+			tn.Operands = append(make([]TraceOperand, 0, 6), e.operand(RoleLeft, &n.Left, x), e.operand(RoleLower, n.Lower, lo), e.operand(RoleUpper, n.Upper, hi))
 		}
 		if math.IsNaN(x) || math.IsNaN(lo) || math.IsNaN(hi) {
 			break
@@ -451,7 +472,7 @@ func (e *evaluator) leaf(n *Node, tn *TraceNode) truth {
 		default:
 			px, plo, phi := e.value(&n.Left, i-1), e.value(n.Lower, i-1), e.value(n.Upper, i-1)
 			if tn != nil {
-				tn.Operands = append(tn.Operands, again(RoleLeftPrev, &n.Left, px), again(RoleLowerPrev, n.Lower, plo), again(RoleUpperPrev, n.Upper, phi))
+				tn.Operands = append(tn.Operands, e.again(RoleLeftPrev, &n.Left, px), e.again(RoleLowerPrev, n.Lower, plo), e.again(RoleUpperPrev, n.Upper, phi))
 			}
 			if math.IsNaN(px) || math.IsNaN(plo) || math.IsNaN(phi) {
 				break
@@ -493,8 +514,8 @@ func (e *evaluator) leaf(n *Node, tn *TraceNode) truth {
 		}
 		if tn != nil {
 			tn.Bars, tn.Direction = n.Bars, n.Direction
-			tn.Operands = append(make([]TraceOperand, 0, 4), operand(RoleLeft, &n.Left, x), again(RoleBase, &n.Left, base),
-				TraceOperand{Role: RoleChangePct, Label: changePctLabel(n), Value: pct}, TraceOperand{Role: RoleLevel, Label: formatConst(level), Value: level})
+			tn.Operands = append(make([]TraceOperand, 0, 4), e.operand(RoleLeft, &n.Left, x), e.again(RoleBase, &n.Left, base),
+				TraceOperand{Role: RoleChangePct, Label: changePctLabel(n), Value: e.num(pct)}, TraceOperand{Role: RoleLevel, Label: formatConst(level), Value: e.num(level), Const: true})
 		}
 		x = pct
 		if math.IsNaN(pct) {

@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"time"
@@ -79,55 +78,48 @@ type TraceOperand struct {
 	// roles that repeat another's operand (left_prev, right_prev,
 	// lower_prev, upper_prev, base).
 	Label string `json:"label,omitempty"`
-	// Value is its value; NaN when it has none (JSON null).
-	Value float64 `json:"value"`
+	// Value is its value; nil (JSON null) when it has none.
+	Value *float64 `json:"value"`
 	// Const marks a constant.
 	Const bool `json:"const,omitempty"`
 }
 
-type traceOperandJSON struct {
-	Role  string   `json:"role"`
-	Label string   `json:"label,omitempty"`
-	Value *float64 `json:"value"`
-	Const bool     `json:"const,omitempty"`
+// value is the operand's value, NaN when it has none.
+func (o *TraceOperand) value() float64 {
+	if o.Value == nil {
+		return math.NaN()
+	}
+	return *o.Value
 }
 
-// MarshalJSON writes a missing value as null.
-func (o TraceOperand) MarshalJSON() ([]byte, error) {
-	j := traceOperandJSON{Role: o.Role, Label: o.Label, Const: o.Const}
-	if finite(o.Value) {
-		j.Value = &o.Value
+// num returns a pointer to v for a TraceOperand, nil for NaN. The values
+// of one evaluation share chunks of memory, so that a trace costs a few
+// allocations rather than one per operand.
+func (e *evaluator) num(v float64) *float64 {
+	if !finite(v) {
+		return nil
 	}
-	return json.Marshal(j)
-}
-
-// UnmarshalJSON reads null as NaN.
-func (o *TraceOperand) UnmarshalJSON(data []byte) error {
-	var j traceOperandJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
+	if len(e.nums) == cap(e.nums) {
+		e.nums = make([]float64, 0, 16) // earlier chunks stay where they are
 	}
-	*o = TraceOperand{Role: j.Role, Label: j.Label, Value: math.NaN(), Const: j.Const}
-	if j.Value != nil {
-		o.Value = *j.Value
-	}
-	return nil
+	e.nums = append(e.nums, v)
+	return &e.nums[len(e.nums)-1]
 }
 
 // operand traces o with value v.
-func operand(role string, o *Operand, v float64) TraceOperand {
+func (e *evaluator) operand(role string, o *Operand, v float64) TraceOperand {
 	if o == nil {
-		return TraceOperand{Role: role, Label: "?", Value: math.NaN()}
+		return TraceOperand{Role: role, Label: "?"}
 	}
-	return TraceOperand{Role: role, Label: o.Label(), Value: v, Const: o.IsConst()}
+	return TraceOperand{Role: role, Label: e.label(o), Value: e.num(v), Const: o.IsConst()}
 }
 
 // again traces o's value v on another bar, without repeating its label.
-func again(role string, o *Operand, v float64) TraceOperand {
+func (e *evaluator) again(role string, o *Operand, v float64) TraceOperand {
 	if o == nil {
-		return TraceOperand{Role: role, Value: math.NaN()}
+		return TraceOperand{Role: role}
 	}
-	return TraceOperand{Role: role, Value: v, Const: o.IsConst()}
+	return TraceOperand{Role: role, Value: e.num(v), Const: o.IsConst()}
 }
 
 // Trace explains one evaluation of an alert: the rule tree with each node's
@@ -443,3 +435,6 @@ func when(t, now time.Time) string {
 	}
 	return t.Format(layout) + " UTC"
 }
+
+// label names o in a trace.
+func (e *evaluator) label(o *Operand) string { return o.Label() }

@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -102,7 +101,7 @@ func (n *TraceNode) LeafText() string {
 				return o, true
 			}
 		}
-		return TraceOperand{Label: "?", Value: math.NaN()}, false
+		return TraceOperand{Label: "?"}, false
 	}
 	left, _ := get(RoleLeft)
 	switch n.Op {
@@ -112,7 +111,7 @@ func (n *TraceNode) LeafText() string {
 		lp, ok1 := get(RoleLeftPrev)
 		rp, ok2 := get(RoleRightPrev)
 		if ok1 && ok2 {
-			s += " (before: " + formatValue(lp.Value) + " vs " + formatValue(rp.Value) + ")"
+			s += " (before: " + formatValue(lp.value()) + " vs " + formatValue(rp.value()) + ")"
 		}
 		return s
 	case OpInsideChannel, OpOutsideChannel, OpEnteringChannel, OpExitingChannel:
@@ -123,7 +122,7 @@ func (n *TraceNode) LeafText() string {
 		plo, ok2 := get(RoleLowerPrev)
 		phi, ok3 := get(RoleUpperPrev)
 		if ok1 && ok2 && ok3 {
-			s += " (before: " + formatValue(lp.Value) + " in [" + formatValue(plo.Value) + ", " + formatValue(phi.Value) + "])"
+			s += " (before: " + formatValue(lp.value()) + " in [" + formatValue(plo.value()) + ", " + formatValue(phi.value()) + "])"
 		}
 		return s
 	case OpChangePct:
@@ -135,11 +134,11 @@ func (n *TraceNode) LeafText() string {
 			verb, need = "fell", "<= "
 		}
 		change := "no value"
-		if finite(pct.Value) {
-			change = formatValue(pct.Value) + "%"
+		if pct.Value != nil {
+			change = formatValue(*pct.Value) + "%"
 		}
-		return left.text() + " " + verb + " " + change + " in " + strconv.Itoa(n.Bars) + " bars (from " + formatValue(base.Value) +
-			"), needs " + need + formatConst(level.Value) + "%"
+		return left.text() + " " + verb + " " + change + " in " + strconv.Itoa(n.Bars) + " bars (from " + formatValue(base.value()) +
+			"), needs " + need + formatConst(level.value()) + "%"
 	}
 	right, _ := get(RoleRight)
 	return left.text() + " " + n.Op + " " + right.text()
@@ -151,8 +150,8 @@ func (o TraceOperand) text() string {
 	if o.Const {
 		return o.Label
 	}
-	if !finite(o.Value) {
+	if o.Value == nil {
 		return o.Label + " (no value)"
 	}
-	return o.Label + " = " + formatValue(o.Value)
+	return o.Label + " = " + formatValue(*o.Value)
 }

@@ -92,21 +92,38 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 	log := w.Logger.With("job_id", job.ID, "symbol", a.Symbol, "timeframe", a.Timeframe)
 	items := make([]alertItem, len(a.Alerts))
 	lookback := 0
+	others := map[bars.Timeframe]int{} // operands' other timeframes: the most bars any alert needs
 	for i, it := range a.Alerts {
 		items[i].AlertItem = it
 		items[i].cfg, items[i].err = alerts.Parse(it.Params)
 		if items[i].err == nil {
 			lookback = max(lookback, items[i].cfg.Lookback())
+			for _, tf := range items[i].cfg.Timeframes() {
+				others[tf] = max(others[tf], items[i].cfg.LookbackFor(tf))
+			}
 		}
 	}
 	var series bars.Series
+	var frames map[bars.Timeframe]bars.Series
 	var dataErr error
 	if lookback > 0 {
+		// One fetch per (symbol, timeframe) for the whole group.
 		tf, err := bars.ParseTimeframe(a.Timeframe)
 		if err != nil {
 			dataErr = err
 		} else {
 			series, dataErr = w.Market.Bars(ctx, a.Symbol, tf, lookback, now)
+		}
+		for other, n := range others {
+			if dataErr != nil {
+				break
+			}
+			if frames == nil {
+				frames = make(map[bars.Timeframe]bars.Series, len(others))
+			}
+			if frames[other], dataErr = w.Market.Bars(ctx, a.Symbol, other, n, now); dataErr != nil {
+				dataErr = fmt.Errorf("%s bars for operands: %w", other, dataErr)
+			}
 		}
 		if dataErr != nil && !errors.Is(dataErr, market.ErrUnknownSymbol) {
 			// Data unavailable: nothing is written; River retries the whole group.
@@ -142,7 +159,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 		for _, it := range items {
 			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
 				At: now, WorkerID: workerID, Status: StatusCompleted}
-			res, newState, note, err := w.evaluate(it, byID, series, dataErr, now)
+			res, newState, note, err := w.evaluate(it, byID, series, frames, dataErr, now)
 			if err != nil {
 				ev.Status, ev.Error = StatusFailed, err.Error()
 				if res != nil { // the trace of an evaluation that could not decide
@@ -214,7 +231,7 @@ func (w *AlertWorker) Work(ctx context.Context, job *river.Job[AlertArgs]) error
 // state JSON (nil: unchanged), the notification to send (nil: none), or an
 // error that fails this alert's run only.
 func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockStatesRow, series bars.Series,
-	dataErr error, now time.Time) (*AlertResult, []byte, *NotifyArgs, error) {
+	frames map[bars.Timeframe]bars.Series, dataErr error, now time.Time) (*AlertResult, []byte, *NotifyArgs, error) {
 	if it.err != nil {
 		return nil, nil, nil, fmt.Errorf("alert config: %w", it.err)
 	}
@@ -230,7 +247,7 @@ func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockS
 	if err != nil {
 		prev = alerts.NewState() // a corrupt state re-arms rather than blocking the alert forever
 	}
-	ev, err := cfg.EvaluateWith(alerts.Input{Series: series, Now: now, Trace: true})
+	ev, err := cfg.EvaluateWith(alerts.Input{Series: series, Frames: frames, Now: now, Trace: true})
 	if err != nil {
 		err = fmt.Errorf("evaluate %s: %w", ev.Condition, err)
 		var res *AlertResult

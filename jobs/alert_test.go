@@ -291,6 +291,51 @@ func TestThousandAlertsOneJobOneFetch(t *testing.T) {
 	require.Len(t, b.notificationJobs(t), 1000, "each alert keeps its own outcome")
 }
 
+// A group whose alerts name other timeframes fetches each (symbol,
+// timeframe) once, and the operands read their own timeframe's closed bars
+// only: the daily bar still open (whose close is the current price) is not
+// in the daily SMA.
+func TestAlertGroupFetchesEachTimeframeOnce(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 150}
+	mgr := marketdata.NewManager(market, nil, time.Minute, slog.New(slog.DiscardHandler))
+	b := setup(t, setupOpts{market: mgr})
+	at := time.Now().Truncate(time.Minute)
+	rule := func(right map[string]any) map[string]any {
+		return map[string]any{"ticker": "MSFT", "timeframe": "1h", "rule": map[string]any{"indicator": "close", "operator": ">", "right": right}}
+	}
+	daily := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "sma", "period": 20, "timeframe": "1d"})})
+	dailyToo := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "ema", "period": 5, "timeframe": "1d"})})
+	fourHour := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "close", "timeframe": "4h"})})
+	plain := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "sma", "period": 3})})
+	b.tickAt(t, at)
+	ids := []int32{daily.ID, dailyToo.ID, fourHour.ID, plain.ID}
+	eventually(t, "every alert run completed", func() bool {
+		for _, id := range ids {
+			if statusCounts(b.runs(t, id))[StatusCompleted] != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	var alertJobs int
+	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT count(*) FROM river_job WHERE kind = 'alert'").Scan(&alertJobs))
+	require.Equal(t, 1, alertJobs, "one job evaluates the group")
+	require.Equal(t, int64(3), mgr.Fetches(), "one fetch each of 1h, 4h and 1d bars")
+
+	res := alertResult(t, b.runs(t, daily.ID)[0])
+	require.True(t, res.Fired, res.Reason)
+	require.Equal(t, 100.0, res.Details["sma(20,1d)"], "closed daily bars only: the open one closes at 150")
+	require.Equal(t, "close = 150.00 > sma(20,1d) = 100.00", res.Trace.Rule.LeafText())
+	require.Equal(t, 100.0, alertResult(t, b.runs(t, dailyToo.ID)[0]).Details["ema(5,1d)"])
+	require.Equal(t, 100.0, alertResult(t, b.runs(t, fourHour.ID)[0]).Details["close(4h)"])
+	require.Contains(t, alertResult(t, b.runs(t, plain.ID)[0]).Details, "sma(3)")
+}
+
 // One alert's bad config fails its own run, not its neighbours'.
 func TestBadAlertFailsOnlyItsRun(t *testing.T) {
 	t.Parallel()

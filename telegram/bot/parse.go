@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/bars"
 )
 
 // ErrUsage marks a command the bot could not understand; the *UsageError
@@ -128,7 +129,7 @@ var usages = map[string]string{
 	"start":     "/start — register with the bot",
 	"help":      "/help — list the commands",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\n  /alert AAPL close > sma(200,1d) 1h\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]; a last argument that is a timeframe computes the operand on that longer timeframe's closed bars: sma(200,1d), close(1w)\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
 	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
@@ -379,6 +380,16 @@ func parseAlert(args string) (*AlertSpec, error) {
 	if !ok {
 		return nil, usage("alert", fmt.Sprintf("Unknown timeframe %q: use one of %s.", clip(rest[2]), timeframes))
 	}
+	for _, side := range []struct {
+		op   any
+		text string
+	}{{left, leftText}, {rule["right"], rightText}} {
+		if op, ok := side.op.(map[string]any); ok {
+			if problem := operandTimeframeProblem(op, side.text, timeframe); problem != "" {
+				return nil, usage("alert", problem)
+			}
+		}
+	}
 	cfg := map[string]any{
 		"ticker":    ticker,
 		"timeframe": timeframe,
@@ -400,6 +411,27 @@ func parseAlert(args string) (*AlertSpec, error) {
 		Cron:       cron,
 		Test:       test,
 	}, nil
+}
+
+// operandTimeframeProblem says what is wrong with an operand's own
+// timeframe in an alert of timeframe: only the alert's or a longer one is
+// allowed. "" when it is fine.
+func operandTimeframeProblem(op map[string]any, text, timeframe string) string {
+	own, _ := op["timeframe"].(string)
+	alert, err := bars.ParseTimeframe(timeframe)
+	if own == "" || err != nil {
+		return ""
+	}
+	tf, _ := bars.ParseTimeframe(own)
+	if tf.Duration() >= alert.Duration() {
+		return ""
+	}
+	example := "sma(200,1d) in a 1h alert"
+	if alert.Duration() >= bars.D1.Duration() {
+		example = "sma(50,1w) in a 1d alert"
+	}
+	return fmt.Sprintf("%s reads %s bars, shorter than the alert's %s: an operand may use the alert's timeframe or a longer one, e.g. %s.",
+		clip(text), tf, alert, example)
 }
 
 // alertProblem renders an alerts.Parse error for a chat reply.
@@ -467,8 +499,9 @@ var indicatorParams = map[string][]string{
 	"stoch":     {"k_period", "k_smooth", "d_period"},
 }
 
-// parseOperand parses "close", "sma(50)", "macd(12,26,9).signal" or
-// "bollinger(20,2).upper" into an alert operand object.
+// parseOperand parses "close", "sma(50)", "macd(12,26,9).signal",
+// "bollinger(20,2).upper", "sma(200,1d)" or "close(1w)" (on a longer
+// timeframe's bars) into an alert operand object.
 func parseOperand(s string) (map[string]any, error) {
 	text := strings.ToLower(s)
 	output := ""
@@ -495,6 +528,14 @@ func parseOperand(s string) (map[string]any, error) {
 		var args []string
 		if argText != "" {
 			args = strings.Split(argText, ",")
+		}
+		// A last argument that is a timeframe is the operand's own:
+		// sma(200,1d), close(1w).
+		if k := len(args); k > 0 {
+			if tf, err := bars.ParseTimeframe(args[k-1]); err == nil {
+				op["timeframe"] = string(tf)
+				args = args[:k-1]
+			}
 		}
 		if len(args) > len(names) {
 			return nil, usage("alert", fmt.Sprintf("%s takes at most %d argument(s): %s.", name, len(names), strings.Join(names, ", ")))
