@@ -101,13 +101,31 @@ func Run(ctx context.Context, src Source, cfg *alerts.Config, from, to, now time
 		return nil, fmt.Errorf("backtest %s %s: no bars between %s and %s: %w", cfg.Ticker, tf,
 			from.Format(time.RFC3339), to.Format(time.RFC3339), ErrNoData)
 	}
-	warm, err := warmUp(ctx, src, cfg, from, alerts.MaxBacktestBars-len(series))
+	warm, err := warmUp(ctx, src, cfg.Ticker, tf, cfg.Lookback(), from, alerts.MaxBacktestBars-len(series))
 	if err != nil {
 		return nil, fmt.Errorf("backtest %s %s: warm-up: %w", cfg.Ticker, tf, err)
 	}
 	all := slices.Concat(warm, series)
 
-	bt, err := cfg.Backtest(all, from, to)
+	// Operands on longer timeframes: their bars over the range, with their
+	// own warm-up before it.
+	var frames map[bars.Timeframe]bars.Series
+	for _, other := range cfg.Timeframes() {
+		s, err := src.Range(ctx, cfg.Ticker, other, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("backtest %s %s: %s bars: %w", cfg.Ticker, tf, other, err)
+		}
+		w, err := warmUp(ctx, src, cfg.Ticker, other, cfg.LookbackFor(other), from, alerts.MaxBacktestBars)
+		if err != nil {
+			return nil, fmt.Errorf("backtest %s %s: %s warm-up: %w", cfg.Ticker, tf, other, err)
+		}
+		if frames == nil {
+			frames = map[bars.Timeframe]bars.Series{}
+		}
+		frames[other] = slices.Concat(w, s)
+	}
+
+	bt, err := cfg.BacktestWith(all, frames, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("backtest %s %s: %w", cfg.Ticker, tf, err)
 	}
@@ -122,20 +140,20 @@ func Run(ctx context.Context, src Source, cfg *alerts.Config, from, to, now time
 // lookback would otherwise overflow a time.Duration).
 const maxWarmUp = 50 * 365 * 24 * time.Hour
 
-// warmUp returns up to cfg.Lookback() bars (and at most limit) before from.
-// Markets close at night and on weekends, so the span asked for is three
-// times the bars' duration plus four days.
-func warmUp(ctx context.Context, src Source, cfg *alerts.Config, from time.Time, limit int) (bars.Series, error) {
-	n := min(cfg.Lookback(), limit)
+// warmUp returns up to n bars of symbol's timeframe tf (and at most limit)
+// before from. Markets close at night and on weekends, so the span asked for
+// is three times the bars' duration plus four days.
+func warmUp(ctx context.Context, src Source, symbol string, tf bars.Timeframe, n int, from time.Time, limit int) (bars.Series, error) {
+	n = min(n, limit)
 	if n <= 0 {
 		return nil, nil
 	}
-	d := cfg.Timeframe.Duration()
+	d := tf.Duration()
 	span := maxWarmUp
 	if k := time.Duration(3 * n); k < (maxWarmUp-4*24*time.Hour)/d {
 		span = k*d + 4*24*time.Hour
 	}
-	s, err := src.Range(ctx, cfg.Ticker, cfg.Timeframe, from.Add(-span), from)
+	s, err := src.Range(ctx, symbol, tf, from.Add(-span), from)
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,15 @@ type WeekCount struct {
 // bars, ErrBarOrder for unsorted bars, and the error of an operand that
 // cannot be computed.
 func (c *Config) Backtest(series bars.Series, from, to time.Time) (BacktestResult, error) {
+	return c.BacktestWith(series, nil, from, to)
+}
+
+// BacktestWith is Backtest for a rule whose operands name other timeframes:
+// frames holds their bars (see Input.Frames), covering the range and its
+// warm-up (LookbackFor bars before from). At each bar, an operand on another
+// timeframe reads that timeframe's last bar closed by the bar's close, as the
+// worker reads it at that time: no look-ahead.
+func (c *Config) BacktestWith(series bars.Series, frames map[bars.Timeframe]bars.Series, from, to time.Time) (BacktestResult, error) {
 	res := BacktestResult{Symbol: c.Ticker, Timeframe: string(c.Timeframe), Triggers: []BacktestTrigger{}, PerWeek: []WeekCount{}}
 	if len(series) > MaxBacktestBars {
 		return res, fmt.Errorf("%w: %d bars, at most %d", ErrTooManyBars, len(series), MaxBacktestBars)
@@ -106,13 +115,18 @@ func (c *Config) Backtest(series bars.Series, from, to time.Time) (BacktestResul
 	if err := checkOrder(series); err != nil {
 		return res, err
 	}
+	for tf, s := range frames {
+		if err := checkOrder(s); err != nil {
+			return res, fmt.Errorf("%s bars: %w", tf, err)
+		}
+	}
 	start := sort.Search(len(series), func(i int) bool { return !series[i].Time.Before(from) })
 	end := sort.Search(len(series), func(i int) bool { return !series[i].Time.Before(to) })
 	if start >= end {
 		return res, nil
 	}
 
-	e := c.newEvaluator(series)
+	e := c.newEvaluator(series, frames, time.Time{})
 	d := c.Timeframe.Duration()
 	state := NewState()
 	var fired []int
@@ -125,7 +139,7 @@ func (c *Config) Backtest(series bars.Series, from, to time.Time) (BacktestResul
 			return res, fmt.Errorf("backtest bar %d: %w", i, err)
 		}
 		res.BarsEvaluated++
-		if fire, _ := c.step(&state, &ev, series[i].Time.Add(d), true); fire {
+		if c.step(&state, &ev, series[i].Time.Add(d), true) == reasonFired {
 			fired = append(fired, i)
 		}
 	}

@@ -218,7 +218,8 @@ func TestBacktest_TriggerListBounded(t *testing.T) {
 
 // TestBacktestMatchesLive: for random rules and random series, a backtest
 // over bars 0..n-1 fires on the same bars, with the same values, as the
-// worker's path — Evaluate on the bars up to each one at its close, Step, the
+// worker's path (operands on 4h and 1d bars included: the worker fetches
+// their last LookbackFor bars up to each fire) — Evaluate on the bars up to each one at its close, Step, the
 // state stored as JSON and loaded back between fires — and decides the same
 // number of bars.
 func TestBacktestMatchesLive(t *testing.T) {
@@ -246,10 +247,11 @@ func TestBacktestMatchesLive(t *testing.T) {
 		from := series[r.IntN(20)].Time
 		to := series[len(series)-1].Time.Add(time.Hour)
 
-		res, err := cfg.Backtest(series, from, to)
+		frames := map[bars.Timeframe]bars.Series{bars.H4: resample(series, bars.H4), bars.D1: resample(series, bars.D1)}
+		res, err := cfg.BacktestWith(series, frames, from, to)
 		require.NoError(t, err, doc)
 
-		live, evaluated := liveReplay(t, cfg, series, from, to)
+		live, evaluated := liveReplayWith(t, cfg, series, frames, from, to)
 		require.Equal(t, evaluated, res.BarsEvaluated, doc)
 		require.Equal(t, len(live), res.Count, doc)
 		require.Len(t, res.Triggers, len(live), doc)
@@ -268,10 +270,12 @@ func TestBacktestMatchesLive(t *testing.T) {
 	require.Greater(t, fires, 100, "the random rules fire often enough to compare something")
 }
 
-// liveReplay evaluates cfg as the worker would at the close of every bar in
-// [from, to) and returns the evaluations that fired and how many bars were
-// decided.
-func liveReplay(t *testing.T, cfg *Config, series bars.Series, from, to time.Time) ([]Evaluation, int) {
+// liveReplayWith evaluates cfg as the worker would at the close of every bar
+// in [from, to) and returns the evaluations that fired and how many bars were
+// decided. For operands on other timeframes the worker fetches their bars up
+// to now, the bar still open included (FuzzParse checks that LookbackFor of
+// them are enough).
+func liveReplayWith(t *testing.T, cfg *Config, series bars.Series, frames map[bars.Timeframe]bars.Series, from, to time.Time) ([]Evaluation, int) {
 	t.Helper()
 	stateJSON := []byte(nil) // a new schedule's state_json
 	var fired []Evaluation
@@ -281,7 +285,15 @@ func liveReplay(t *testing.T, cfg *Config, series bars.Series, from, to time.Tim
 			continue
 		}
 		now := b.Time.Add(cfg.Timeframe.Duration())
-		ev, err := cfg.EvaluateAt(series[:i+1], now)
+		fetched := map[bars.Timeframe]bars.Series{}
+		for tf, s := range frames {
+			n := 0
+			for n < len(s) && s[n].Time.Before(now) {
+				n++
+			}
+			fetched[tf] = s[:n] // all of it, as series[:i+1]: recursive indicators converge alike
+		}
+		ev, err := cfg.EvaluateWith(Input{Series: series[:i+1], Frames: fetched, Now: now, Trace: true})
 		if err != nil {
 			require.True(t, errors.Is(err, ErrNotEnoughData) || errors.Is(err, ErrMissingValue), err)
 			continue
@@ -349,6 +361,8 @@ func randomNode(r *rand.Rand, depth int) string {
 		`{"indicator": "lowest", "period": 10, "offset": 1}`,
 		`{"indicator": "vwap", "period": 10}`,
 		`{"indicator": "bollinger", "period": 10, "output": "middle"}`,
+		`{"indicator": "sma", "period": 3, "timeframe": "4h"}`, // multi-timeframe operands
+		`{"indicator": "close", "timeframe": "1d", "offset": 1}`,
 	}
 	left := func() string { return operands[r.IntN(len(operands))] }
 	withOp := func(operand, op, rest string) string {

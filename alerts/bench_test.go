@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -80,4 +81,73 @@ func BenchmarkBacktestYearOfMinutes(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(res.Count), "triggers")
+}
+
+// BenchmarkWorkerRun is what the alert worker does per alert and run with
+// the A1 rule (price > 3 and rsi(14) > 40, hysteresis re-arm) on its
+// Lookback of minute bars: evaluate, step, and encode the run's result; with
+// the trace (Input.Trace, Explain, the trace in the JSON) and without.
+//
+//	go test ./alerts -run x -bench WorkerRun -cpu 1 -benchmem
+func BenchmarkWorkerRun(b *testing.B) {
+	cfg := mustParse(b, `{"ticker": "S001", "timeframe": "1m",
+		"rule": {"operator": "and", "conditions": [
+			{"indicator": "price", "operator": ">", "value": 3},
+			{"indicator": "rsi", "period": 14, "operator": ">", "value": 40}]},
+		"rearm": {"type": "hysteresis", "threshold": 0.02}}`)
+	series := walk(cfg.Lookback(), 9)
+	for i := range series {
+		series[i].Time = t0.Add(time.Duration(i) * time.Minute)
+	}
+	now := series[len(series)-1].Time.Add(30 * time.Second)
+	prev := NewState()
+	for _, trace := range []bool{false, true} {
+		name := "NoTrace"
+		if trace {
+			name = "Trace"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			size := 0
+			for b.Loop() {
+				ev, err := cfg.EvaluateWith(Input{Series: series, Now: now, Trace: trace})
+				if err != nil {
+					b.Fatal(err)
+				}
+				d := cfg.Step(prev, ev, now)
+				// The fields of jobs.AlertResult.
+				res := struct {
+					Symbol    string             `json:"symbol"`
+					Timeframe string             `json:"timeframe"`
+					Matched   bool               `json:"matched"`
+					Fired     bool               `json:"fired"`
+					Reason    string             `json:"reason"`
+					Condition string             `json:"condition"`
+					Value     *float64           `json:"value,omitempty"`
+					Price     float64            `json:"price"`
+					BarTime   time.Time          `json:"bar_time"`
+					Details   map[string]float64 `json:"details,omitempty"`
+					Missing   []string           `json:"missing,omitempty"`
+					State     string             `json:"state"`
+					Trace     *Trace             `json:"trace,omitempty"`
+				}{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Matched: ev.Matched, Fired: d.Fire, Reason: d.Reason,
+					Condition: ev.Condition, Value: &ev.Value, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details,
+					State: d.State.Status}
+				if trace {
+					t := cfg.Explain(prev, ev, d, now)
+					res.Trace = &t
+				}
+				state, err := json.Marshal(d.State) // the worker stores it too
+				if err != nil || len(state) == 0 {
+					b.Fatal(err)
+				}
+				data, err := json.Marshal(res)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(data)
+			}
+			b.ReportMetric(float64(size), "result_bytes")
+		})
+	}
 }

@@ -138,3 +138,59 @@ func (c *Config) Lookback() int {
 	})
 	return c.MinBars() + margin + 1
 }
+
+// operands calls f with every operand of the rule's conditions and the
+// condition it belongs to.
+func (c *Config) operands(f func(n *Node, o *Operand)) {
+	c.Rule.leaves(false, func(n *Node, _ bool) {
+		for _, o := range []*Operand{&n.Left, n.Right, n.Lower, n.Upper} {
+			if o != nil && !o.IsConst() {
+				f(n, o)
+			}
+		}
+	})
+}
+
+// Timeframes returns the timeframes the rule's operands name besides the
+// alert's own, shortest first: the bars to fetch for Input.Frames.
+func (c *Config) Timeframes() []bars.Timeframe {
+	var out []bars.Timeframe
+	c.operands(func(_ *Node, o *Operand) {
+		if o.Timeframe != "" && o.Timeframe != c.Timeframe && !slices.Contains(out, o.Timeframe) {
+			out = append(out, o.Timeframe)
+		}
+	})
+	slices.SortFunc(out, func(a, b bars.Timeframe) int { return int((a.Duration() - b.Duration()) / time.Second) })
+	return out
+}
+
+// LookbackFor is how many bars of timeframe tf to fetch: Lookback for the
+// alert's own timeframe; for another one, what its operands need on their
+// own bars (warm-up, offset, convergence), plus the bars of tf that the
+// alert's bars a condition looks back over (the previous bar of a
+// crossing, change_pct's bars) span, plus one for tf's bar still open and
+// one to spare. 0 for a timeframe no operand names.
+func (c *Config) LookbackFor(tf bars.Timeframe) int {
+	if tf == c.Timeframe {
+		return c.Lookback()
+	}
+	n := 0
+	c.operands(func(node *Node, o *Operand) {
+		if o.Timeframe != tf {
+			return
+		}
+		back := 0 // bars of the alert's series the condition reads before the latest
+		switch {
+		case node.Operator == OpChangePct:
+			back = node.Bars
+		case slices.Contains(crossOps, node.Operator), node.Operator == OpEnteringChannel, node.Operator == OpExitingChannel:
+			back = 1
+		}
+		span := 0
+		if d := tf.Duration(); d > 0 {
+			span = int((time.Duration(back)*c.Timeframe.Duration() + d - 1) / d)
+		}
+		n = max(n, o.ownNeed()+o.ownMargin()+span+2)
+	})
+	return n
+}

@@ -11,6 +11,7 @@
 //	cfg, err := alerts.Parse(taskParams)          // once per schedule
 //	series := fetch(cfg.Ticker, cfg.Timeframe, cfg.Lookback())
 //	ev, err := cfg.EvaluateAt(series, now)         // on error: keep the state
+//	                                               // (EvaluateWith for other timeframes' bars and traces)
 //	state, err := alerts.LoadState(stateJSON)
 //	d := cfg.Step(state, ev, now)                  // store d.State
 //	if d.Fire { send(cfg.Notify.Channels, cfg.Message(ev, now)) }
@@ -62,6 +63,18 @@
 //
 // Every operand also takes "offset": its value that many bars back, e.g.
 // close crosses_above highest(20) offset 1 for a breakout.
+//
+// # Multiple timeframes
+//
+// An operand may take "timeframe", the alert's or a longer one
+// ({"indicator": "sma", "period": 200, "timeframe": "1d"} in a 1h alert;
+// a shorter one is a Parse error). It is computed on that timeframe's bars,
+// passed in Input.Frames (Config.Timeframes lists them, Config.LookbackFor
+// says how many to fetch), and at each bar of the alert it reads the last
+// bar of its timeframe that had closed by then: by the bar's close, or by
+// Input.Now for a bar still open. Bars still open are never read, so there
+// is no look-ahead; its offset counts its own bars. Its label names the
+// timeframe: sma(200,1d), close(1w)[1].
 //
 // # Conditions
 //
@@ -156,6 +169,20 @@
 // The operand series are computed once for the whole series, and the loop
 // allocates nothing per bar: a year of minute bars takes tens of
 // milliseconds (BenchmarkBacktestYearOfMinutes).
+//
+// # Traces
+//
+// With Input.Trace the evaluation keeps the rule tree with every node's
+// outcome (true, false, unknown) and operand values (Evaluation.Trace);
+// Explain adds the state before and after Step and why the alert fired or
+// not, in words, and Trace.Text renders it:
+//
+//	ev, err := cfg.EvaluateWith(alerts.Input{Series: s, Frames: f, Now: now, Trace: true})
+//	d := cfg.Step(prev, ev, now)
+//	tr := cfg.Explain(prev, ev, d, now) // or ExplainError(prev, ev, err, now)
+//
+// A trace holds at most MaxTraceNodes nodes and stays under MaxTraceBytes
+// of JSON.
 //
 // # State
 //

@@ -53,6 +53,10 @@ type Evaluation struct {
 	// has no value on the latest bar". A condition with a missing operand
 	// is unknown: it never matches, and not(unknown) is unknown too.
 	Missing []string
+	// Trace is the rule tree with every node's outcome and operand values,
+	// when the evaluation was asked for one (Input.Trace); nil otherwise.
+	// Explain turns it and a Decision into a Trace.
+	Trace *TraceNode
 }
 
 // MarshalJSON writes the evaluation for a run result: snake_case keys, the
@@ -87,14 +91,56 @@ func (ev Evaluation) MarshalJSON() ([]byte, error) {
 // one in the slice however far back in time it is, so gaps (missing bars)
 // are tolerated and never interpolated.
 func (c *Config) Evaluate(series bars.Series) (Evaluation, error) {
-	if err := checkOrder(series); err != nil {
+	return c.EvaluateWith(Input{Series: series})
+}
+
+// Input is what EvaluateWith reads.
+type Input struct {
+	// Series is the alert's bars (its timeframe), oldest first; the rule is
+	// evaluated on the latest.
+	Series bars.Series
+	// Now is the evaluation time; zero means the latest bar's close.
+	// With frequency once_per_bar_close the bars still open at Now are
+	// dropped first (see ClosedBars).
+	Now time.Time
+	// Frames holds the bars of the other timeframes the rule's operands
+	// name (Config.Timeframes), oldest first, fetched with
+	// Config.LookbackFor bars each. An operand on timeframe tf reads, at
+	// each bar of Series, the last bar of Frames[tf] that had closed by that
+	// bar's close (or by Now, for a bar still open): bars still open are
+	// never read. A timeframe missing here leaves its operands without a
+	// value (ErrMissingValue).
+	Frames map[bars.Timeframe]bars.Series
+	// Trace asks for Evaluation.Trace.
+	Trace bool
+}
+
+// EvaluateWith is Evaluate on in.Series at in.Now, with a trace when
+// in.Trace is set. Evaluate(s) is EvaluateWith(Input{Series: s}) and
+// EvaluateAt(s, now) is EvaluateWith(Input{Series: s, Now: now}).
+func (c *Config) EvaluateWith(in Input) (Evaluation, error) {
+	series := in.Series
+	if c.Frequency == FrequencyOncePerBarClose && !in.Now.IsZero() {
+		series = c.ClosedBars(series, in.Now)
+	}
+	err := checkOrder(series)
+	for tf, s := range in.Frames {
+		if err == nil {
+			if err = checkOrder(s); err != nil {
+				err = fmt.Errorf("%s bars: %w", tf, err)
+			}
+		}
+	}
+	if err != nil {
 		ev := Evaluation{Value: math.NaN(), Level: math.NaN(), Price: math.NaN(), Condition: c.Rule.String(), Details: map[string]float64{}}
 		if last, ok := series.Last(); ok {
 			ev.Bar, ev.Price = last, last.Close
 		}
 		return ev, err
 	}
-	return c.newEvaluator(series).at(len(series)-1, true)
+	e := c.newEvaluator(series, in.Frames, in.Now)
+	e.trace = in.Trace
+	return e.at(len(series)-1, true)
 }
 
 // checkOrder returns an error wrapping ErrBarOrder unless bar times strictly
@@ -113,10 +159,7 @@ func checkOrder(series bars.Series) error {
 // once_per_bar_close it first drops the bars still open at now (see
 // ClosedBars), so that the rule runs on the last closed bar.
 func (c *Config) EvaluateAt(series bars.Series, now time.Time) (Evaluation, error) {
-	if c.Frequency == FrequencyOncePerBarClose {
-		series = c.ClosedBars(series, now)
-	}
-	return c.Evaluate(series)
+	return c.EvaluateWith(Input{Series: series, Now: now})
 }
 
 // ClosedBars returns series without its trailing bars that are still open at
@@ -144,6 +187,17 @@ const (
 	yes
 )
 
+// String is the outcome as traces show it: true, false or unknown.
+func (t truth) String() string {
+	switch t {
+	case yes:
+		return OutcomeTrue
+	case no:
+		return OutcomeFalse
+	}
+	return OutcomeUnknown
+}
+
 func truthOf(b bool) truth {
 	if b {
 		return yes
@@ -162,14 +216,21 @@ type evaluator struct {
 	need      int // MinBars
 
 	// Per evaluation.
-	i       int  // the bar evaluated, the "latest" one
-	details bool // fill Details and Missing
+	i       int       // the bar evaluated, the "latest" one
+	details bool      // fill Details and Missing
+	trace   bool      // build Evaluation.Trace (with details only)
+	budget  int       // trace nodes left (MaxTraceNodes)
+	nums    []float64 // the trace's operand values (num)
 	ev      Evaluation
 	err     error
 }
 
-func (c *Config) newEvaluator(series bars.Series) *evaluator {
-	e := &evaluator{cfg: c, calc: newCalc(series), condition: c.Rule.String(), need: c.MinBars()}
+// newEvaluator evaluates c on series, its operands on other timeframes on
+// frames; now is the evaluation time (zero: each bar at its close).
+func (c *Config) newEvaluator(series bars.Series, frames map[bars.Timeframe]bars.Series, now time.Time) *evaluator {
+	calc := newCalc(series)
+	calc.tf, calc.frames, calc.now = c.Timeframe, frames, now
+	e := &evaluator{cfg: c, calc: calc, condition: c.Rule.String(), need: c.MinBars()}
 	e.main, _ = c.Rule.main()
 	return e
 }
@@ -195,7 +256,13 @@ func (e *evaluator) at(i int, details bool) (Evaluation, error) {
 		}
 		return e.ev, fmt.Errorf("%w: need %d bars, have %d", ErrNotEnoughData, e.need, max(i+1, 0))
 	}
-	result := e.node(&e.cfg.Rule)
+	var root *TraceNode
+	if details && e.trace {
+		root = &TraceNode{}
+		e.budget = MaxTraceNodes - 1
+		e.ev.Trace = root
+	}
+	result := e.node(&e.cfg.Rule, root)
 	if e.err != nil {
 		return e.ev, e.err
 	}
@@ -209,15 +276,42 @@ func (e *evaluator) at(i int, details bool) (Evaluation, error) {
 	return e.ev, nil
 }
 
-func (e *evaluator) node(n *Node) truth {
+// node evaluates n, filling tn (nil: no trace) with its outcome, operands
+// and children.
+func (e *evaluator) node(n *Node, tn *TraceNode) truth {
+	t := e.eval(n, tn)
+	if tn != nil {
+		tn.Op, tn.Outcome = n.Operator, t.String()
+	}
+	return t
+}
+
+func (e *evaluator) eval(n *Node, tn *TraceNode) truth {
 	if !n.IsGroup() {
-		return e.leaf(n)
+		return e.leaf(n, tn)
+	}
+	var kids []TraceNode
+	if tn != nil && e.budget > 0 {
+		// The nodes are traced depth first, in rule order, while the
+		// budget lasts; kids never grows past its capacity, so the
+		// children's addresses stay put.
+		kids = make([]TraceNode, 0, min(len(n.Conditions), e.budget))
 	}
 	// Every child is evaluated (no short cut), so that Details lists every
 	// operand; the results are folded as they come, without a slice.
 	var anyYes, anyNo, anyUnknown bool
 	for i := range n.Conditions {
-		switch e.node(&n.Conditions[i]) {
+		var child *TraceNode
+		if tn != nil {
+			if e.budget > 0 && len(kids) < cap(kids) {
+				e.budget--
+				kids = kids[:len(kids)+1]
+				child = &kids[len(kids)-1]
+			} else {
+				tn.Omitted++
+			}
+		}
+		switch e.node(&n.Conditions[i], child) {
 		case yes:
 			anyYes = true
 		case no:
@@ -225,6 +319,9 @@ func (e *evaluator) node(n *Node) truth {
 		default:
 			anyUnknown = true
 		}
+	}
+	if tn != nil {
+		tn.Children = kids
 	}
 	switch n.Operator {
 	case OpNot:
@@ -304,7 +401,7 @@ func (e *evaluator) note(msg string) {
 	}
 }
 
-func (e *evaluator) leaf(n *Node) truth {
+func (e *evaluator) leaf(n *Node, tn *TraceNode) truth {
 	i := e.i
 	x := e.value(&n.Left, i)
 	var result truth
@@ -313,6 +410,9 @@ func (e *evaluator) leaf(n *Node) truth {
 	case slices.Contains(comparisonOps, n.Operator):
 		r := e.value(n.Right, i)
 		level = r
+		if tn != nil {
+			tn.Operands = append(make([]TraceOperand, 0, 2), e.operand(RoleLeft, &n.Left, x), e.operand(RoleRight, n.Right, r))
+		}
 		if math.IsNaN(x) || math.IsNaN(r) {
 			break
 		}
@@ -336,6 +436,10 @@ func (e *evaluator) leaf(n *Node) truth {
 		r := e.value(n.Right, i)
 		px, pr := e.value(&n.Left, i-1), e.value(n.Right, i-1)
 		level = r
+		if tn != nil {
+			tn.Operands = append(make([]TraceOperand, 0, 4), e.operand(RoleLeft, &n.Left, x), e.operand(RoleRight, n.Right, r),
+				e.again(RoleLeftPrev, &n.Left, px), e.again(RoleRightPrev, n.Right, pr))
+		}
 		if math.IsNaN(x) || math.IsNaN(r) || math.IsNaN(px) || math.IsNaN(pr) {
 			break
 		}
@@ -353,6 +457,9 @@ func (e *evaluator) leaf(n *Node) truth {
 
 	case slices.Contains(channelOps, n.Operator):
 		lo, hi := e.value(n.Lower, i), e.value(n.Upper, i)
+		if tn != nil {
+			tn.Operands = append(make([]TraceOperand, 0, 6), e.operand(RoleLeft, &n.Left, x), e.operand(RoleLower, n.Lower, lo), e.operand(RoleUpper, n.Upper, hi))
+		}
 		if math.IsNaN(x) || math.IsNaN(lo) || math.IsNaN(hi) {
 			break
 		}
@@ -364,6 +471,9 @@ func (e *evaluator) leaf(n *Node) truth {
 			result = truthOf(!inside)
 		default:
 			px, plo, phi := e.value(&n.Left, i-1), e.value(n.Lower, i-1), e.value(n.Upper, i-1)
+			if tn != nil {
+				tn.Operands = append(tn.Operands, e.again(RoleLeftPrev, &n.Left, px), e.again(RoleLowerPrev, n.Lower, plo), e.again(RoleUpperPrev, n.Upper, phi))
+			}
 			if math.IsNaN(px) || math.IsNaN(plo) || math.IsNaN(phi) {
 				break
 			}
@@ -396,13 +506,18 @@ func (e *evaluator) leaf(n *Node) truth {
 				e.ev.Details[changePctLabel(n)] = pct
 			}
 		}
-		x = pct
 		if n.Right != nil {
 			level = n.Right.Value
 			if n.Direction == DirectionDown {
 				level = -level
 			}
 		}
+		if tn != nil {
+			tn.Bars, tn.Direction = n.Bars, n.Direction
+			tn.Operands = append(make([]TraceOperand, 0, 4), e.operand(RoleLeft, &n.Left, x), e.again(RoleBase, &n.Left, base),
+				TraceOperand{Role: RoleChangePct, Label: changePctLabel(n), Value: e.num(pct)}, TraceOperand{Role: RoleLevel, Label: formatConst(level), Value: e.num(level), Const: true})
+		}
+		x = pct
 		if math.IsNaN(pct) {
 			break
 		}
@@ -419,6 +534,9 @@ func (e *evaluator) leaf(n *Node) truth {
 	}
 	if n == e.main {
 		e.ev.Value, e.ev.Level = x, level
+		if tn != nil {
+			tn.Main = true
+		}
 	}
 	return result
 }

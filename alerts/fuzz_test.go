@@ -36,6 +36,8 @@ func FuzzParse(f *testing.F) {
 			`"rearm": {"type": "hysteresis", "threshold": 0.5}`, `"frequency": "once_per_bar_close"`, `"expires_at": "2027-01-04T05:00:00Z"`),
 		withRule(`{"indicator": "vwap", "params": {"period": 1000}, "offset": 1000, "operator": "==", "value": {"indicator": "atr", "period": 1}}`),
 		withRule(`{"indicator": "close", "operator": ">", "value": 1}`, `"notify": {"channels": ["email"], "message_template": "{{{price}}}"}`),
+		withRule(`{"indicator": "ema", "period": 5, "timeframe": "1d", "operator": "crosses", "right": {"indicator": "sma", "period": 3, "timeframe": "4h", "offset": 2}}`),
+		withRule(`{"indicator": "macd", "timeframe": "1d", "operator": "change_pct", "bars": 30, "direction": "up", "value": 1}`),
 	} {
 		f.Add([]byte(s))
 	}
@@ -78,10 +80,28 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed the config:\n%s\n%#v\n%#v", out, cfg, again)
 		}
 
-		// Lookback bars of clean data leave no operand without a value.
+		// Lookback bars of clean data, and LookbackFor bars of each other
+		// timeframe's up to the evaluation, leave no operand without a value.
 		if lookback <= len(long) {
-			ev, err := cfg.Evaluate(long[:lookback])
-			if err != nil || len(ev.Missing) > 0 {
+			main := long[len(long)-lookback:]
+			now := main[len(main)-1].Time.Add(cfg.Timeframe.Duration())
+			frames := map[bars.Timeframe]bars.Series{}
+			enough := true
+			for _, tf := range cfg.Timeframes() {
+				all := resample(long, tf)
+				n := 0
+				for n < len(all) && all[n].Time.Before(now) {
+					n++
+				}
+				k := cfg.LookbackFor(tf)
+				if k < 1 || k > 20000 {
+					t.Fatalf("LookbackFor(%s) = %d", tf, k)
+				}
+				enough = enough && k <= n
+				frames[tf] = all[max(0, n-k):n]
+			}
+			ev, err := cfg.EvaluateWith(Input{Series: main, Frames: frames, Now: now})
+			if enough && (err != nil || len(ev.Missing) > 0) {
 				t.Fatalf("clean series of Lookback bars: %v %v", err, ev.Missing)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/indicators"
@@ -46,8 +47,14 @@ type Operand struct {
 	StdDev float64
 	// KPeriod, KSmooth and DPeriod are stoch's periods.
 	KPeriod, KSmooth, DPeriod int
-	// Offset reads the operand that many bars back: 1 is the previous bar.
+	// Offset reads the operand that many bars back: 1 is the previous bar
+	// (of the operand's timeframe).
 	Offset int
+	// Timeframe, when set, is a timeframe longer than the alert's that the
+	// operand is computed on: at each bar of the alert, the operand reads
+	// the last bar of Timeframe that had closed by then (no look-ahead; see
+	// Input.Frames). Empty means the alert's timeframe.
+	Timeframe bars.Timeframe
 	// Value is a constant operand's value.
 	Value float64
 }
@@ -60,7 +67,8 @@ func (o *Operand) IsConst() bool { return o.Indicator == "" }
 
 // Label names the operand for people and for Evaluation.Details: "close",
 // "rsi(14)", "sma(open,50)", "macd(12,26,9).signal", "bollinger(20,2).lower",
-// "close[1]" (one bar back), or the constant's value.
+// "close[1]" (one bar back), "sma(200,1d)" and "close(1d)" (on daily bars),
+// or the constant's value.
 func (o *Operand) Label() string {
 	if o == nil {
 		return "?"
@@ -73,10 +81,14 @@ func (o *Operand) Label() string {
 		return o.Indicator
 	}
 	s := o.Indicator
-	if args := spec.args(o); len(args) > 0 {
-		if slices.Contains(spec.params, paramSource) && o.Source != spec.source {
-			args = append([]string{o.Source}, args...)
-		}
+	args := spec.args(o)
+	if len(args) > 0 && slices.Contains(spec.params, paramSource) && o.Source != spec.source {
+		args = append([]string{o.Source}, args...)
+	}
+	if o.Timeframe != "" {
+		args = append(args, string(o.Timeframe))
+	}
+	if len(args) > 0 {
 		s += "(" + strings.Join(args, ",") + ")"
 	}
 	if o.Output != "" && (spec.outputRequired || o.Output != spec.outputs[0]) {
@@ -132,8 +144,14 @@ func (o *Operand) fields() map[string]any {
 	if o.Offset > 0 {
 		m[paramOffset] = o.Offset
 	}
+	if o.Timeframe != "" {
+		m[keyTimeframe] = string(o.Timeframe)
+	}
 	return m
 }
+
+// keyTimeframe is an operand's own timeframe, beside "indicator".
+const keyTimeframe = "timeframe"
 
 // Parameter names, in JSON either beside "indicator" or under "params".
 const (
@@ -351,11 +369,22 @@ func Indicators() []string {
 	return names
 }
 
-// need is the number of bars for o to have a value on the latest bar.
+// need is the number of bars of the alert's series for o to have a value on
+// the latest bar: one for an operand on another timeframe (its own bars are
+// LookbackFor's).
 func (o *Operand) need() int {
 	if o == nil || o.IsConst() {
 		return 0
 	}
+	if o.Timeframe != "" {
+		return 1
+	}
+	return o.ownNeed()
+}
+
+// ownNeed is the number of bars of o's own timeframe for o to have a value
+// on the latest one.
+func (o *Operand) ownNeed() int {
 	spec, ok := specs[o.Indicator]
 	if !ok {
 		return 0
@@ -363,8 +392,17 @@ func (o *Operand) need() int {
 	return spec.warmup(o) + o.Offset + 1
 }
 
-// margin is the extra history o wants for a converged value.
+// margin is the extra history of the alert's series o wants for a
+// converged value: none for an operand on another timeframe.
 func (o *Operand) margin() int {
+	if o == nil || o.IsConst() || o.Timeframe != "" {
+		return 0
+	}
+	return o.ownMargin()
+}
+
+// ownMargin is the extra history of its own timeframe o wants.
+func (o *Operand) ownMargin() int {
 	if o == nil || o.IsConst() {
 		return 0
 	}
@@ -378,16 +416,71 @@ func (o *Operand) margin() int {
 // calc computes operand series over one bar series, caching each series:
 // by operand value (offset aside), so that two operands computing the same
 // series share it, and by operand pointer, so that the bar-by-bar loop of
-// Backtest finds a rule's operand with one cheap lookup.
+// Backtest finds a rule's operand with one cheap lookup. Operands on
+// another timeframe are computed on that timeframe's bars (frames) by a calc
+// of their own, and read through an index from the series' bars to the last
+// bar of theirs closed by then.
 type calc struct {
 	series bars.Series
+	tf     bars.Timeframe // series' timeframe
+	now    time.Time      // the evaluation time; zero: each bar at its close
+	frames map[bars.Timeframe]bars.Series
 	fields map[string][]float64
 	cache  map[Operand][]float64
-	byPtr  map[*Operand][]float64
+	byPtr  map[*Operand]opValues
+	other  map[bars.Timeframe]*frame
+}
+
+// opValues is an operand's series and, for an operand on another
+// timeframe, the index of its bar for each bar of calc.series.
+type opValues struct {
+	values []float64
+	idx    []int32
+}
+
+// frame is another timeframe's calc and its index (closedIndex).
+type frame struct {
+	calc *calc
+	idx  []int32
 }
 
 func newCalc(series bars.Series) *calc {
-	return &calc{series: series, fields: map[string][]float64{}, cache: map[Operand][]float64{}, byPtr: map[*Operand][]float64{}}
+	return &calc{series: series, fields: map[string][]float64{}, cache: map[Operand][]float64{}, byPtr: map[*Operand]opValues{}}
+}
+
+// frame returns the calc of timeframe tf's bars, built once.
+func (c *calc) frame(tf bars.Timeframe) *frame {
+	if f, ok := c.other[tf]; ok {
+		return f
+	}
+	if c.other == nil {
+		c.other = map[bars.Timeframe]*frame{}
+	}
+	other := c.frames[tf]
+	f := &frame{calc: newCalc(other), idx: closedIndex(c.series, c.tf.Duration(), other, tf.Duration(), c.now)}
+	c.other[tf] = f
+	return f
+}
+
+// closedIndex maps each bar j of series (bars of duration d) to the index
+// of the last bar of other (bars of duration od) that had closed by j's
+// close, or by now when that is earlier (a bar still open at now), or -1.
+// A bar closes at its open time plus its duration. Both series ascend, so
+// one pass does it.
+func closedIndex(series bars.Series, d time.Duration, other bars.Series, od time.Duration, now time.Time) []int32 {
+	idx := make([]int32, len(series))
+	k := -1
+	for j := range series {
+		ref := series[j].Time.Add(d)
+		if !now.IsZero() && now.Before(ref) {
+			ref = now
+		}
+		for k+1 < len(other) && !other[k+1].Time.Add(od).After(ref) {
+			k++
+		}
+		idx[j] = int32(k)
+	}
+	return idx
 }
 
 // field returns a bar field's values.
@@ -413,24 +506,49 @@ func (c *calc) field(name string) []float64 {
 }
 
 // at returns o's value on bar i, NaN when it has none (warm-up, missing
-// data, or before the first bar). Non-finite values come back as NaN.
+// data, or before the first bar). Non-finite values come back as NaN. For
+// an operand on another timeframe, bar i reads that timeframe's last bar
+// closed by bar i's close (or by now), and the offset counts its bars.
 func (c *calc) at(o *Operand, i int) (float64, error) {
 	if o.IsConst() {
 		return o.Value, nil
 	}
-	values, ok := c.byPtr[o]
+	ov, ok := c.byPtr[o]
 	if !ok {
 		var err error
-		if values, err = c.compute(o); err != nil {
+		if ov, err = c.valuesOf(o); err != nil {
 			return math.NaN(), err
 		}
-		c.byPtr[o] = values
+		c.byPtr[o] = ov
 	}
-	j := i - o.Offset
+	j := i
+	if ov.idx != nil {
+		if i < 0 || i >= len(ov.idx) {
+			return math.NaN(), nil
+		}
+		j = int(ov.idx[i])
+		if j < 0 {
+			return math.NaN(), nil
+		}
+	}
+	j -= o.Offset
+	values := ov.values
 	if j < 0 || j >= len(values) || math.IsNaN(values[j]) || math.IsInf(values[j], 0) {
 		return math.NaN(), nil
 	}
 	return values[j], nil
+}
+
+// valuesOf computes o's series, on its own timeframe's bars when it names
+// one.
+func (c *calc) valuesOf(o *Operand) (opValues, error) {
+	if o.Timeframe == "" || o.Timeframe == c.tf {
+		values, err := c.compute(o)
+		return opValues{values: values}, err
+	}
+	f := c.frame(o.Timeframe)
+	values, err := f.calc.compute(o)
+	return opValues{values: values, idx: f.idx}, err
 }
 
 // compute returns o's series before its offset, computed once per distinct

@@ -50,7 +50,7 @@ var (
 	fullKeys      = []string{"version", "ticker", "timeframe", "rule", "rearm", "notify", "frequency", "expires_at"}
 	shortKeys     = []string{"version", "symbol", "timeframe", "condition", "threshold", "notification_channels"}
 	groupKeys     = []string{"operator", "conditions"}
-	operandKeys   = slices.Concat([]string{"indicator", "output", "params"}, paramNames)
+	operandKeys   = slices.Concat([]string{"indicator", "output", "params", keyTimeframe}, paramNames)
 	conditionKeys = slices.Concat(operandKeys, []string{"operator", "value", "right", "lower", "upper", "bars", "direction"})
 	rearmKeys     = []string{"type", "threshold", "cooldown", "bars"}
 	notifyKeys    = []string{"channels", "message_template"}
@@ -73,6 +73,9 @@ func Parse(taskParams []byte) (*Config, error) {
 
 type parser struct {
 	problems []Problem
+	// tf is the alert's timeframe, once read: operands may name a longer
+	// one.
+	tf bars.Timeframe
 }
 
 func (p *parser) addf(path, format string, args ...any) {
@@ -195,6 +198,7 @@ func (p *parser) full(root map[string]any) *Config {
 	} else {
 		p.addf("/timeframe", "missing required property %q", "timeframe")
 	}
+	p.tf = cfg.Timeframe
 	if v, ok := root["rule"]; ok {
 		cfg.Rule = p.node("/rule", v)
 	} else {
@@ -649,6 +653,10 @@ func (p *parser) operand(path string, m map[string]any) Operand {
 		p.addf(at, "must be below slow (%d >= %d)", o.Fast, o.Slow)
 	}
 
+	if raw, ok := m[keyTimeframe]; ok {
+		o.Timeframe = p.operandTimeframe(path+"/"+keyTimeframe, raw)
+	}
+
 	if raw, ok := m["output"]; ok {
 		if len(spec.outputs) == 0 {
 			p.addf(path+"/output", "%s has a single output", name)
@@ -661,6 +669,31 @@ func (p *parser) operand(path string, m map[string]any) Operand {
 		o.Output = spec.outputs[0]
 	}
 	return o
+}
+
+// operandTimeframe reads an operand's own timeframe: the alert's or a longer
+// one. The alert's comes back as "" (the operand reads the alert's bars).
+func (p *parser) operandTimeframe(path string, v any) bars.Timeframe {
+	tf := p.timeframe(path, v)
+	switch {
+	case tf == "" || p.tf == "" || tf == p.tf:
+		return ""
+	case tf.Duration() < p.tf.Duration():
+		p.addf(path, "%s is shorter than the alert's timeframe %s: an operand may use the alert's timeframe or a longer one (e.g. %s)",
+			tf, p.tf, longerExample(p.tf))
+		return ""
+	}
+	return tf
+}
+
+// longerExample is a timeframe longer than tf, for messages.
+func longerExample(tf bars.Timeframe) bars.Timeframe {
+	for _, t := range bars.Timeframes {
+		if t.Duration() > tf.Duration() && (t == bars.D1 || tf.Duration() >= bars.D1.Duration()) {
+			return t
+		}
+	}
+	return tf
 }
 
 // keys reports every key of m that is not allowed, sorted.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/vigilhq/vigil/bars"
@@ -288,7 +289,18 @@ func TestParse_SchemaExamples(t *testing.T) {
 			if dir == "valid" {
 				require.NoError(t, err, path)
 				series := walk(cfg.Lookback(), 5)
-				_, err = cfg.Evaluate(series)
+				frames := map[bars.Timeframe]bars.Series{}
+				for _, tf := range cfg.Timeframes() {
+					// LookbackFor bars of tf, the last closing with series.
+					k := cfg.LookbackFor(tf)
+					s := walk(k, 6)
+					end := series[len(series)-1].Time.Add(cfg.Timeframe.Duration())
+					for i := range s {
+						s[i].Time = end.Add(-time.Duration(k-i) * tf.Duration())
+					}
+					frames[tf] = s
+				}
+				_, err = cfg.EvaluateWith(Input{Series: series, Frames: frames})
 				require.NoError(t, err, path)
 			} else {
 				require.Error(t, err, path)

@@ -16,9 +16,10 @@ import (
 // parses them with Parse, so the two must agree. Parse also checks what the
 // schema cannot express; those problems are the only allowed difference.
 var parseOnly = []string{
-	"must be below slow",                 // macd fast < slow
-	"must be <= upper",                   // constant channel bounds
-	"must be an RFC 3339 date-time like", // a well-formed but impossible date
+	"must be below slow",                    // macd fast < slow
+	"must be <= upper",                      // constant channel bounds
+	"must be an RFC 3339 date-time like",    // a well-formed but impossible date
+	"is shorter than the alert's timeframe", // an operand's timeframe against the alert's
 }
 
 func parseOnlyProblem(err error) bool {
@@ -78,6 +79,12 @@ func agreementCorpus(t testing.TB) [][]byte {
 		full(`{"indicator": "close", "operator": ">", "right": 5}`),
 		full(`{"indicator": "close", "operator": ">", "value": 1, "bars": 3}`),
 		full(`{"indicator": "sma", "period": 5, "params": {"period": 5}, "operator": ">", "value": 1}`),
+		full(`{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "period": 200, "timeframe": "1d"}}`),
+		full(`{"indicator": "close", "timeframe": "1w", "offset": 1, "operator": ">", "value": 1}`),
+		full(`{"indicator": "close", "timeframe": "5m", "operator": ">", "value": 1}`),
+		full(`{"indicator": "close", "timeframe": "2d", "operator": ">", "value": 1}`),
+		full(`{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "timeframe": 1}}`),
+		full(`{"indicator": "close", "operator": ">", "right": {"indicator": "sma", "params": {"timeframe": "1d"}}}`),
 		full(`{"indicator": "sma", "params": {"period": 5, "offset": 2}, "operator": ">", "value": 1}`),
 		full(`{"indicator": "sma", "period": 0, "operator": ">", "value": 1}`),
 		full(`{"indicator": "sma", "period": 1001, "operator": ">", "value": 1}`),

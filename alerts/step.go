@@ -17,6 +17,42 @@ type Decision struct {
 	// re-arm: ...", "persistence 2/3", "already fired this bar", "expired",
 	// ...
 	Reason string
+
+	// code is Reason as the state machine decided it, for Explain.
+	code reason
+}
+
+// reason is why step fired or did not, without the details Reason spells
+// out (a backtest needs only the code, and builds no string).
+type reason uint8
+
+const (
+	reasonFired        reason = iota
+	reasonExpired             // ExpiresAt passed
+	reasonStale               // an older bar than the last one seen
+	reasonBarOpen             // once_per_bar_close and the bar is open
+	reasonOnce                // frequency once, already fired
+	reasonFalse               // the condition is false
+	reasonWaitRearm           // TRIGGERED: the re-arm rule has not let go
+	reasonCooldown            // re-armed but within the cooldown
+	reasonNoSideChange        // crossing rearm, no side change
+	reasonPersistence         // not yet held for rearm.bars bars
+	reasonThisBar             // already fired on this bar
+)
+
+// short is the reason without details, as Backtest's state machine keeps it.
+var short = [...]string{
+	reasonFired:        "fired",
+	reasonExpired:      "expired",
+	reasonStale:        "stale bar",
+	reasonBarOpen:      "bar still open",
+	reasonOnce:         "already fired (frequency once)",
+	reasonFalse:        "condition false",
+	reasonWaitRearm:    "waiting for re-arm",
+	reasonCooldown:     "cooldown",
+	reasonNoSideChange: "no side change",
+	reasonPersistence:  "persistence",
+	reasonThisBar:      "already fired this bar",
 }
 
 // Step runs the re-arm state machine: given the stored state, a fresh
@@ -27,20 +63,44 @@ type Decision struct {
 //
 // See the package documentation for the rules.
 func (c *Config) Step(prev State, ev Evaluation, now time.Time) Decision {
-	s := prev.normalised()
-	fire, reason := c.step(&s, &ev, now, false)
-	return Decision{Fire: fire, State: s, Reason: reason}
+	prev = prev.normalised()
+	s := prev
+	code := c.step(&s, &ev, now, false)
+	return Decision{Fire: code == reasonFired, State: s, Reason: c.reasonText(code, &prev, &s, &ev, now), code: code}
+}
+
+// reasonText spells out a step's reason from the states before and after it.
+func (c *Config) reasonText(code reason, prev, s *State, ev *Evaluation, now time.Time) string {
+	bar := ev.Bar.Time.UTC()
+	switch code {
+	case reasonStale:
+		return fmt.Sprintf("stale bar %s: already evaluated the bar of %s", formatTime(bar), formatTime(*prev.LastBar))
+	case reasonBarOpen:
+		return "bar still open until " + formatTime(bar.Add(c.Timeframe.Duration()))
+	case reasonWaitRearm:
+		return c.waitReason(ev)
+	case reasonCooldown:
+		until, _ := c.cooldownUntil(s, now.UTC())
+		return "cooldown until " + formatTime(until)
+	case reasonNoSideChange:
+		if prev.Side == "" {
+			return "waiting for a side change (first side seen: " + sideName(s.Side) + ")"
+		}
+		return "no side change (still " + sideName(s.Side) + ")"
+	case reasonPersistence:
+		return fmt.Sprintf("persistence %d/%d", s.ConsecutiveTrue, c.persistenceBars())
+	}
+	return short[code]
 }
 
 // step is Step on *s, changed in place. Step and Backtest share it, so a
 // backtest replays exactly the worker's state machine.
 //
 // With replay false (Step), s's pointer fields are pointed at new values and
-// never written through, because s shares them with the caller's state, and
-// the reason is spelled out. With replay true (Backtest), s owns its
-// pointers: they are written through once allocated, and the reason is a
-// short constant, so that a step allocates nothing.
-func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (bool, string) {
+// never written through, because s shares them with the caller's state. With
+// replay true (Backtest), s owns its pointers: they are written through once
+// allocated, so that a step allocates nothing.
+func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) reason {
 	if s.Status != StatusTriggered && s.Status != StatusCooldown {
 		s.Status = StatusArmed
 	}
@@ -48,19 +108,13 @@ func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (boo
 	bar := ev.Bar.Time.UTC()
 
 	if c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
-		return false, "expired"
+		return reasonExpired
 	}
 	if s.LastBar != nil && bar.Before(*s.LastBar) {
-		if replay {
-			return false, "stale bar"
-		}
-		return false, fmt.Sprintf("stale bar %s: already evaluated the bar of %s", formatTime(bar), formatTime(*s.LastBar))
+		return reasonStale
 	}
 	if c.Frequency == FrequencyOncePerBarClose && !c.barClosed(bar, now) {
-		if replay {
-			return false, "bar still open"
-		}
-		return false, "bar still open until " + formatTime(bar.Add(c.Timeframe.Duration()))
+		return reasonBarOpen
 	}
 
 	// Bookkeeping: streak per bar, value and side.
@@ -90,7 +144,7 @@ func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (boo
 
 	if c.Frequency == FrequencyOnce && s.TriggerCount > 0 {
 		s.Status = StatusTriggered
-		return false, "already fired (frequency once)"
+		return reasonOnce
 	}
 
 	// Re-arm, then the cooldown gate.
@@ -98,7 +152,7 @@ func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (boo
 		s.Status = StatusArmed
 		setTime(&s.ArmedAt, now, replay)
 	}
-	until, cooling := c.cooldownUntil(s, now)
+	_, cooling := c.cooldownUntil(s, now)
 	if s.Status != StatusTriggered {
 		if cooling {
 			s.Status = StatusCooldown
@@ -108,39 +162,19 @@ func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (boo
 		}
 	}
 
-	var reason string
 	switch {
 	case !ev.Matched:
-		reason = "condition false"
+		return reasonFalse
 	case s.Status == StatusTriggered:
-		reason = "waiting for re-arm"
-		if !replay {
-			reason = c.waitReason(ev)
-		}
+		return reasonWaitRearm
 	case s.Status == StatusCooldown:
-		reason = "cooldown"
-		if !replay {
-			reason = "cooldown until " + formatTime(until)
-		}
+		return reasonCooldown
 	case c.rearmType() == RearmCrossing && !crossed:
-		reason = "no side change"
-		switch {
-		case replay:
-		case prevSide == "":
-			reason = "waiting for a side change (first side seen: " + sideName(s.Side) + ")"
-		default:
-			reason = "no side change (still " + sideName(s.Side) + ")"
-		}
+		return reasonNoSideChange
 	case s.ConsecutiveTrue < c.persistenceBars():
-		reason = "persistence"
-		if !replay {
-			reason = fmt.Sprintf("persistence %d/%d", s.ConsecutiveTrue, c.persistenceBars())
-		}
+		return reasonPersistence
 	case c.Frequency != FrequencyEveryTime && s.LastTriggerBar != nil && s.LastTriggerBar.Equal(bar):
-		reason = "already fired this bar"
-	}
-	if reason != "" {
-		return false, reason
+		return reasonThisBar
 	}
 
 	s.TriggerCount++
@@ -153,7 +187,7 @@ func (c *Config) step(s *State, ev *Evaluation, now time.Time, replay bool) (boo
 	if s.Status == StatusArmed {
 		setTime(&s.ArmedAt, now, replay)
 	}
-	return true, "fired"
+	return reasonFired
 }
 
 // setTime sets *p to t: through the pointer when the state owns it

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
@@ -79,7 +80,18 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 		}
 		return nil, huma.Error503ServiceUnavailable("market data unavailable: " + err.Error())
 	}
-	ev, err := cfg.EvaluateAt(series, now)
+	var frames map[bars.Timeframe]bars.Series
+	for _, tf := range cfg.Timeframes() {
+		s, err := h.market.Bars(ctx, cfg.Ticker, tf, cfg.LookbackFor(tf), now)
+		if err != nil {
+			return nil, huma.Error503ServiceUnavailable(fmt.Sprintf("market data unavailable (%s bars): %v", tf, err))
+		}
+		if frames == nil {
+			frames = map[bars.Timeframe]bars.Series{}
+		}
+		frames[tf] = s
+	}
+	ev, err := cfg.EvaluateWith(alerts.Input{Series: series, Frames: frames, Now: now})
 	if err != nil && !errors.Is(err, alerts.ErrMissingValue) {
 		return nil, huma.Error422UnprocessableEntity("cannot evaluate the alert: " + err.Error())
 	}

@@ -36,7 +36,7 @@ type Run struct {
 	SkipReason       *string         `json:"skip_reason"`
 	JitterMs         int32           `json:"jitter_ms"`
 	JobSnapshot      json.RawMessage `json:"job_snapshot" doc:"task_params when the run was made"`
-	Result           json.RawMessage `json:"result"`
+	Result           json.RawMessage `json:"result" doc:"The run's outcome. An alert run's holds its evaluation and a trace: every rule node's outcome and operand values, the re-arm state before and after, and why it fired or not (why, next)"`
 	Error            *string         `json:"error"`
 }
 

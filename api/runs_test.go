@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/jobs"
 )
 
 func TestRunGetListCancel(t *testing.T) {
@@ -150,4 +155,42 @@ func TestRunStats(t *testing.T) {
 	require.Equal(t, float64(0), empty["total"])
 	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, "/api/runs/stats?days=0", u.token, nil).status)
 	require.Equal(t, http.StatusUnprocessableEntity, b.do(http.MethodGet, "/api/runs/stats?job_type=x", u.token, nil).status)
+}
+
+// GET /api/runs/{id} shows an alert run's trace to its owner only.
+func TestRunShowsAlertTrace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("ann", userOpts{})
+	other := b.user("bob", userOpts{})
+	cfg, err := alerts.Parse([]byte(`{"ticker": "AAPL", "timeframe": "1h", "rule": {"indicator": "close", "operator": ">", "value": 100},
+		"rearm": {"type": "cooldown", "cooldown": 3600}}`))
+	require.NoError(t, err)
+	at := time.Date(2027, 1, 4, 14, 0, 0, 0, time.UTC)
+	series := bars.Series{{Time: at, Open: 100, High: 102, Low: 99, Close: 101, Volume: 1}}
+	ev, err := cfg.EvaluateWith(alerts.Input{Series: series, Now: at.Add(5 * time.Minute), Trace: true})
+	require.NoError(t, err)
+	prev := alerts.NewState()
+	d := cfg.Step(prev, ev, at.Add(5*time.Minute))
+	tr := cfg.Explain(prev, ev, d, at.Add(5*time.Minute))
+	result, err := json.Marshal(jobs.AlertResult{Symbol: "AAPL", Fired: d.Fire, Trace: &tr})
+	require.NoError(t, err)
+	var id int64
+	require.NoError(t, b.pool.QueryRow(b.ctx, `INSERT INTO job_schedule_runs (job_type, user_id, status, trigger, result)
+		VALUES ('alert', $1, 'COMPLETED', 'adhoc', $2) RETURNING id`, u.id, result).Scan(&id))
+
+	run := b.must(http.StatusOK, b.do(http.MethodGet, fmt.Sprintf("/api/runs/%d", id), u.token, nil))
+	trace := run["result"].(map[string]any)["trace"].(map[string]any)
+	require.Equal(t, "fired: condition true and the alert was armed", trace["why"])
+	require.Equal(t, "cooldown: armed again at 15:05 UTC", trace["next"])
+	require.Equal(t, "COOLDOWN", trace["after"].(map[string]any)["status"])
+	rule := trace["rule"].(map[string]any)
+	require.Equal(t, ">", rule["op"])
+	require.Equal(t, "true", rule["outcome"])
+	require.Equal(t, []any{
+		map[string]any{"role": "left", "label": "close", "value": 101.0},
+		map[string]any{"role": "right", "label": "100", "value": 100.0, "const": true},
+	}, rule["operands"])
+
+	require.Equal(t, http.StatusNotFound, b.do(http.MethodGet, fmt.Sprintf("/api/runs/%d", id), other.token, nil).status)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,6 +43,10 @@ type AlertResult struct {
 	MessageID string             `json:"message_id,omitempty"`
 	// Delivery is what flood control and the digest made of a fire.
 	Delivery *Delivery `json:"delivery,omitempty"`
+	// Trace explains the run: every rule node's outcome and operand values,
+	// the re-arm state before and after, and why the alert fired or not
+	// (alerts.Trace; /why RUN_ID in the bot prints it).
+	Trace *alerts.Trace `json:"trace,omitempty"`
 }
 
 // AlertWorker evaluates a group of alerts (same symbol, timeframe and fire
@@ -103,21 +108,38 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 	log := w.Logger.With("river_job_id", job.ID, "symbol", a.Symbol, "timeframe", a.Timeframe)
 	items := make([]alertItem, len(a.Alerts))
 	lookback := 0
+	others := map[bars.Timeframe]int{} // operands' other timeframes: the most bars any alert needs
 	for i, it := range a.Alerts {
 		items[i].AlertItem = it
 		items[i].cfg, items[i].err = alerts.Parse(it.Params)
 		if items[i].err == nil {
 			lookback = max(lookback, items[i].cfg.Lookback())
+			for _, tf := range items[i].cfg.Timeframes() {
+				others[tf] = max(others[tf], items[i].cfg.LookbackFor(tf))
+			}
 		}
 	}
 	var series bars.Series
+	var frames map[bars.Timeframe]bars.Series
 	var dataErr error
 	if lookback > 0 {
+		// One fetch per (symbol, timeframe) for the whole group.
 		tf, err := bars.ParseTimeframe(a.Timeframe)
 		if err != nil {
 			dataErr = err
 		} else {
 			series, dataErr = w.Market.Bars(ctx, a.Symbol, tf, lookback, now)
+		}
+		for other, n := range others {
+			if dataErr != nil {
+				break
+			}
+			if frames == nil {
+				frames = make(map[bars.Timeframe]bars.Series, len(others))
+			}
+			if frames[other], dataErr = w.Market.Bars(ctx, a.Symbol, other, n, now); dataErr != nil {
+				dataErr = fmt.Errorf("%s bars for operands: %w", other, dataErr)
+			}
 		}
 		if dataErr != nil && !errors.Is(dataErr, market.ErrUnknownSymbol) {
 			// Data unavailable: nothing is written; River retries the whole group.
@@ -157,9 +179,12 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 		for _, it := range items {
 			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
 				At: now, WorkerID: workerID, Status: StatusCompleted}
-			res, newState, note, err := w.evaluate(it, byID, series, dataErr, now)
+			res, newState, note, err := w.evaluate(it, byID, series, frames, dataErr, now)
 			if err != nil {
 				ev.Status, ev.Error = StatusFailed, err.Error() // logged after commit
+				if res != nil {                                 // the trace of an evaluation that could not decide
+					ev.Result, _ = json.Marshal(res)
+				}
 			} else {
 				b, _ := json.Marshal(res)
 				ev.Result = b
@@ -263,7 +288,7 @@ func logStateUpdate(ctx context.Context, log *slog.Logger, c stateChange) {
 // state JSON (nil: unchanged), the notification to send (nil: none), or an
 // error that fails this alert's run only.
 func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockStatesRow, series bars.Series,
-	dataErr error, now time.Time) (*AlertResult, []byte, *NotifyArgs, error) {
+	frames map[bars.Timeframe]bars.Series, dataErr error, now time.Time) (*AlertResult, []byte, *NotifyArgs, error) {
 	if it.err != nil {
 		return nil, nil, nil, fmt.Errorf("alert config: %w", it.err)
 	}
@@ -275,34 +300,51 @@ func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockS
 		return nil, nil, nil, dataErr
 	}
 	cfg := it.cfg
-	ev, err := cfg.EvaluateAt(series, now)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("evaluate %s: %w", ev.Condition, err)
-	}
 	prev, err := alerts.LoadState(row.StateJson)
 	if err != nil {
 		prev = alerts.NewState() // a corrupt state re-arms rather than blocking the alert forever
+	}
+	ev, err := cfg.EvaluateWith(alerts.Input{Series: series, Frames: frames, Now: now, Trace: true})
+	if err != nil {
+		err = fmt.Errorf("evaluate %s: %w", ev.Condition, err)
+		var res *AlertResult
+		if errors.Is(err, alerts.ErrMissingValue) || errors.Is(err, alerts.ErrNotEnoughData) {
+			// The run fails, with a trace saying what was missing.
+			tr := cfg.ExplainError(prev, ev, err, now)
+			res = &AlertResult{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Reason: "not evaluated",
+				Condition: ev.Condition, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details, Missing: ev.Missing,
+				State: prev.Status, Trace: &tr}
+		}
+		return res, nil, nil, err
 	}
 	d := cfg.Step(prev, ev, now)
 	state, err := json.Marshal(d.State)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("encode alert state: %w", err)
 	}
+	tr := cfg.Explain(prev, ev, d, now)
 	res := &AlertResult{Symbol: cfg.Ticker, Timeframe: string(cfg.Timeframe), Matched: ev.Matched, Fired: d.Fire,
 		Reason: d.Reason, Condition: ev.Condition, Price: ev.Price, BarTime: ev.Bar.Time, Details: ev.Details,
-		Missing: ev.Missing, State: d.State.Status}
+		Missing: ev.Missing, State: d.State.Status, Trace: &tr}
 	if !math.IsNaN(ev.Value) {
 		v := ev.Value
 		res.Value = &v
 	}
 	var note *NotifyArgs
 	if d.Fire {
-		n := NewNotifyArgs(int64(row.UserID), cfg.Message(ev, now), notify.PriorityHigh, notify.TypeAlert)
+		n := NewNotifyArgs(int64(row.UserID), alertMessage(cfg.Message(ev, now), it.Run.RunID), notify.PriorityHigh, notify.TypeAlert)
 		n.Channels = cfg.Notify.Channels
+		n.CauseRunID = it.Run.RunID
 		res.MessageID = n.MessageID
 		note = &n
 	}
 	return res, state, note, nil
+}
+
+// alertMessage is an alert's message with the hint that explains it: the
+// last line is "/why RUN_ID".
+func alertMessage(text string, runID int64) string {
+	return text + "\n/why " + strconv.FormatInt(runID, 10)
 }
 
 // applyEvents writes run events in tx (the batched ledger's statement) and

@@ -112,7 +112,8 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	}
 	notes := b.notificationJobs(t)
 	require.Len(t, notes, 2, "one notification per trigger, none while the condition stays true")
-	require.Equal(t, "AAPL above 100 at 110.00", notes[0].Message)
+	first := b.runs(t, s.ID)[0]
+	require.Equal(t, fmt.Sprintf("AAPL above 100 at 110.00\n/why %d", first.ID), notes[0].Message, "the message ends with the hint that explains it")
 	require.Equal(t, []string{"telegram"}, notes[0].Channels)
 	require.Equal(t, b.userID, notes[0].UserID)
 
@@ -123,6 +124,71 @@ func TestAlertFiresRearmsAndFiresAgain(t *testing.T) {
 	require.Equal(t, "TRIGGERED", state["status"], "state persisted in job_schedules.state_json")
 	require.Equal(t, planned.UpdatedAt, got.UpdatedAt, "state writes are not edits: updated_at (and the ETag) stay")
 	require.Equal(t, planned.Revision, got.Revision)
+}
+
+// Each alert run stores its trace (rule nodes with values, state before
+// and after, why in words); the notification it causes is linked to the run
+// (notifications.run_id) without taking over the run's outcome, and ends
+// with "/why RUN_ID".
+func TestAlertRunExplainsAndLinksItsNotification(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 110}
+	mgr := marketdata.NewManager(market, nil, 0, slog.New(slog.DiscardHandler))
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	var evalAt atomic.Int64
+	b := setup(t, setupOpts{market: mgr, alertNow: func() time.Time { return time.Unix(0, evalAt.Load()) }})
+	s := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &t0,
+		params: map[string]any{"ticker": "AAPL", "timeframe": "1m",
+			"rule": map[string]any{"operator": "and", "conditions": []any{
+				map[string]any{"indicator": "close", "operator": ">", "value": 100},
+				map[string]any{"operator": "not", "conditions": []any{map[string]any{"indicator": "close", "operator": ">", "value": 1000}}}}},
+			"rearm":  map[string]any{"type": "hysteresis", "threshold": 0.02},
+			"notify": map[string]any{"channels": []string{"telegram"}}},
+		grace: ptr(int32(1 << 30))})
+	for i, price := range []float64{110, 112} {
+		market.set(price)
+		at := t0.Add(time.Duration(i) * time.Minute)
+		evalAt.Store(at.Add(30 * time.Second).UnixNano())
+		b.tickAt(t, at)
+		eventually(t, "alert evaluation done", func() bool { return statusCounts(b.runs(t, s.ID))[StatusCompleted] == i+1 })
+	}
+	runs := b.runs(t, s.ID)
+	fired, waiting := alertResult(t, runs[0]), alertResult(t, runs[1])
+
+	tr := fired.Trace
+	require.NotNil(t, tr)
+	require.True(t, tr.Fired)
+	require.Equal(t, "fired: condition true and the alert was armed", tr.Why)
+	require.Equal(t, "ARMED", tr.Before.Status)
+	require.Equal(t, "TRIGGERED", tr.After.Status)
+	require.Equal(t, "hysteresis: re-arms once close is at or below 98.00 (now 110.00)", tr.Next)
+	require.Equal(t, "and", tr.Rule.Op)
+	require.Len(t, tr.Rule.Children, 2)
+	require.Equal(t, "close = 110.00 > 100", tr.Rule.Children[0].LeafText())
+	require.Equal(t, "not", tr.Rule.Children[1].Op)
+	require.Equal(t, "true", tr.Rule.Children[1].Outcome)
+	require.Equal(t, "false", tr.Rule.Children[1].Children[0].Outcome)
+
+	require.False(t, waiting.Fired)
+	require.Equal(t, "condition true but waiting for hysteresis: re-arms once close is at or below 98.00 (now 112.00)", waiting.Trace.Why)
+	require.Equal(t, "TRIGGERED", waiting.Trace.Before.Status)
+
+	notes := b.notificationJobs(t)
+	require.Len(t, notes, 1)
+	require.Equal(t, int64(runs[0].ID), notes[0].CauseRunID)
+	require.Nil(t, notes[0].Run, "the notification job is not the alert run's job")
+	require.True(t, strings.HasSuffix(notes[0].Message, fmt.Sprintf("\n/why %d", runs[0].ID)), notes[0].Message)
+
+	var linked int64
+	eventually(t, "the notification is recorded, linked to its run", func() bool {
+		return b.pool.QueryRow(b.ctx, "SELECT run_id FROM notifications WHERE user_id = $1 AND status = 'recorded'", b.userID).Scan(&linked) == nil
+	})
+	require.Equal(t, int64(runs[0].ID), linked)
+	again := b.run(t, runs[0].ID)
+	require.Equal(t, StatusCompleted, again.Status, "delivering the notification leaves the alert run alone")
+	require.Equal(t, runs[0].FinishedAt, again.FinishedAt)
+	require.Equal(t, runs[0].Attempt, again.Attempt)
+	require.JSONEq(t, string(runs[0].Result), string(again.Result))
 }
 
 // A crash after the state write but before the commit (simulated by an error
@@ -257,6 +323,51 @@ func TestThousandAlertsOneJobOneFetch(t *testing.T) {
 	require.Len(t, b.notificationJobs(t), b.cfg.DigestFirst)
 	require.Equal(t, 1000-b.cfg.DigestFirst, b.count(t, "SELECT count(*) FROM alert_fires WHERE outcome = 'held'"))
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM river_job WHERE kind = 'alert_digest'"))
+}
+
+// A group whose alerts name other timeframes fetches each (symbol,
+// timeframe) once, and the operands read their own timeframe's closed bars
+// only: the daily bar still open (whose close is the current price) is not
+// in the daily SMA.
+func TestAlertGroupFetchesEachTimeframeOnce(t *testing.T) {
+	t.Parallel()
+	market := &priceProvider{price: 150}
+	mgr := marketdata.NewManager(market, nil, time.Minute, slog.New(slog.DiscardHandler))
+	b := setup(t, setupOpts{market: mgr})
+	at := time.Now().Truncate(time.Minute)
+	rule := func(right map[string]any) map[string]any {
+		return map[string]any{"ticker": "MSFT", "timeframe": "1h", "rule": map[string]any{"indicator": "close", "operator": ">", "right": right}}
+	}
+	daily := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "sma", "period": 20, "timeframe": "1d"})})
+	dailyToo := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "ema", "period": 5, "timeframe": "1d"})})
+	fourHour := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "close", "timeframe": "4h"})})
+	plain := b.newSchedule(t, scheduleOpts{jobType: config.JobAlert, cron: "* * * * *", nextRunAt: &at,
+		params: rule(map[string]any{"indicator": "sma", "period": 3})})
+	b.tickAt(t, at)
+	ids := []int32{daily.ID, dailyToo.ID, fourHour.ID, plain.ID}
+	eventually(t, "every alert run completed", func() bool {
+		for _, id := range ids {
+			if statusCounts(b.runs(t, id))[StatusCompleted] != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	var alertJobs int
+	require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT count(*) FROM river_job WHERE kind = 'alert'").Scan(&alertJobs))
+	require.Equal(t, 1, alertJobs, "one job evaluates the group")
+	require.Equal(t, int64(3), mgr.Fetches(), "one fetch each of 1h, 4h and 1d bars")
+
+	res := alertResult(t, b.runs(t, daily.ID)[0])
+	require.True(t, res.Fired, res.Reason)
+	require.Equal(t, 100.0, res.Details["sma(20,1d)"], "closed daily bars only: the open one closes at 150")
+	require.Equal(t, "close = 150.00 > sma(20,1d) = 100.00", res.Trace.Rule.LeafText())
+	require.Equal(t, 100.0, alertResult(t, b.runs(t, dailyToo.ID)[0]).Details["ema(5,1d)"])
+	require.Equal(t, 100.0, alertResult(t, b.runs(t, fourHour.ID)[0]).Details["close(4h)"])
+	require.Contains(t, alertResult(t, b.runs(t, plain.ID)[0]).Details, "sma(3)")
 }
 
 // One alert's bad config fails its own run, not its neighbours'.

@@ -133,12 +133,13 @@ func digestMessage(held []dbsqlc.AlertHeldFiresRow, start time.Time, cfg config.
 			fmt.Fprintf(&b, "\n… and %d more: GET /api/runs?job_type=alert lists every run.", len(held)-i)
 			break
 		}
-		line := strings.Join(strings.Fields(h.Message), " ")
+		why := "/why " + strconv.FormatInt(h.RunID, 10)
+		line := strings.Join(strings.Fields(strings.TrimSuffix(h.Message, "\n"+why)), " ")
 		if r := []rune(line); len(r) > digestMaxLineRune {
 			line = string(r[:digestMaxLineRune-1]) + "…"
 		}
 		b.WriteString("\n" + h.FiredAt.UTC().Format(time.TimeOnly) + " #" + strconv.Itoa(int(h.ScheduleID)) + " " + line +
-			" (run " + strconv.FormatInt(h.RunID, 10) + ")")
+			" (" + why + ")")
 	}
 	return b.String()
 }

@@ -83,7 +83,7 @@ func TestFloodControlPausesAtTheSixteenthFire(t *testing.T) {
 	notes := b.notificationJobs(t)
 	require.Len(t, notes, 16, "15 alert messages and the flood message; the 16th fire's own message is not sent")
 	for _, n := range notes[:15] {
-		require.Equal(t, "AAPL above 100 at 110.00", n.Message)
+		require.Regexp(t, `^AAPL above 100 at 110.00\n/why \d+$`, n.Message, "the alert's text and the hint that explains it")
 	}
 	flood := notes[15]
 	require.Equal(t, notify.TypeSystem, flood.NotificationType)
@@ -180,9 +180,9 @@ func TestDigestHoldsFiresPastDigestFirst(t *testing.T) {
 	require.Contains(t, lines[0], "Digest: 15 more alert fires between")
 	require.Contains(t, lines[0], "(the first 5 were sent at once)")
 	for _, l := range lines[1:] {
-		require.Contains(t, l, " above 100 at 110.00 (run ")
+		require.Regexp(t, ` above 100 at 110.00 \(/why \d+\)$`, l)
 	}
-	require.Equal(t, 5, b.count(t, `SELECT count(*) FROM notifications WHERE user_id = $1 AND message LIKE '% above 100 at 110.00'`, b.userID))
+	require.Equal(t, 5, b.count(t, `SELECT count(*) FROM notifications WHERE user_id = $1 AND message LIKE '% above 100 at 110.00' || chr(10) || '/why %'`, b.userID))
 	require.Zero(t, b.count(t, `SELECT count(*) FROM alert_fires WHERE outcome = 'held' AND digest_message_id IS NULL`))
 
 	// After the window: sent at once, a new window.

@@ -26,8 +26,13 @@ import (
 // NotifyArgs delivers one message to one user over their channels. Delivery is
 // at least once; MessageID is the idempotency key receivers can use.
 type NotifyArgs struct {
-	// Run is set when a notification schedule fired the job.
-	Run              *RunRef  `json:"run,omitempty"`
+	// Run is set when a notification schedule fired the job; the job is
+	// that run's (run tracking records its outcome on it).
+	Run *RunRef `json:"run,omitempty"`
+	// CauseRunID is the run whose outcome caused the notification (an
+	// alert run that fired): notifications.run_id links the message to it,
+	// but the job is not that run's and does not touch its outcome.
+	CauseRunID       int64    `json:"cause_run_id,omitempty"`
 	MessageID        string   `json:"message_id"`
 	UserID           int64    `json:"user_id"`
 	Message          string   `json:"message"`
@@ -161,8 +166,11 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		channels = w.defaultChannels(dest)
 	}
 	var runID *int64
-	if a.Run != nil {
+	switch {
+	case a.Run != nil:
 		runID = &a.Run.RunID
+	case a.CauseRunID != 0:
+		runID = &a.CauseRunID
 	}
 	msg := notify.Message{MessageID: a.MessageID, UserID: a.UserID, Text: a.Message, Priority: a.Priority,
 		Type: a.NotificationType, Attempt: job.Attempt, CreatedAt: job.CreatedAt}

@@ -2,6 +2,7 @@ package schedules
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigilhq/vigil/alerts"
 	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
@@ -112,7 +114,30 @@ func (s *Service) Parse(d *Definition) (*schedule.Schedule, error) {
 	if err := s.validator.Validate(d.JobType, d.TaskParams); err != nil {
 		return nil, err
 	}
+	if err := checkAlert(d.JobType, d.TaskParams); err != nil {
+		return nil, err
+	}
 	return sch, nil
+}
+
+// checkAlert parses an alert's task_params as the worker will, for what the
+// schema cannot say (an operand's timeframe shorter than the alert's, macd
+// fast below slow, ...): the problems come back as a
+// *schemas.ValidationError naming each field.
+func checkAlert(jobType string, params []byte) error {
+	if jobType != config.JobAlert {
+		return nil
+	}
+	_, err := alerts.Parse(params)
+	var pe *alerts.ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	ve := &schemas.ValidationError{JobType: jobType, Version: 1, Problems: make([]schemas.Problem, len(pe.Problems))}
+	for i, p := range pe.Problems {
+		ve.Problems[i] = schemas.Problem{Pointer: p.Path, Message: p.Message}
+	}
+	return ve
 }
 
 // ParseStored parses a stored schedule's cron with its DST options.

@@ -414,6 +414,9 @@ func compile(p Params) (*plan, problems) {
 			} else {
 				probs.add("filter_criteria.rule", err.Error())
 			}
+		} else if tfs := cfg.Timeframes(); len(tfs) > 0 {
+			// A screener fetches one timeframe's bars per symbol.
+			probs.add("filter_criteria.rule", fmt.Sprintf("operands on another timeframe (%s) are for alerts; a screener rule reads the %s bars only", tfs[0], pl.timeframe))
 		} else {
 			pl.rule = cfg
 			pl.nBars = max(cfg.Lookback(), minBars)

@@ -77,6 +77,8 @@ func TestParseParamsErrors(t *testing.T) {
 			"filter_criteria.rule.indicator", `unknown indicator "rsx" (did you mean "rsi"?)`},
 		{"rule nested", `{"screener_set": "sp500", "filter_criteria": {"rule": {"operator": "and", "conditions": [{"indicator": "rsi", "operator": "<<", "value": 30}]}}}`,
 			"filter_criteria.rule.conditions.0.operator", "must be one of"},
+		{"rule on another timeframe", `{"screener_set": "sp500", "filter_criteria": {"rule": {"indicator": "close", "operator": ">", "right": {"indicator": "sma", "timeframe": "1w"}}}}`,
+			"filter_criteria.rule", "operands on another timeframe (1w) are for alerts; a screener rule reads the 1d bars only"},
 		{"top_n zero", `{"screener_set": "sp500", "filter_criteria": {}, "top_n": 0}`, "top_n", "between 1 and 500, got 0"},
 		{"top_n big", `{"screener_set": "sp500", "filter_criteria": {}, "top_n": 501}`, "top_n", "between 1 and 500, got 501"},
 		{"top_n float", `{"screener_set": "sp500", "filter_criteria": {}, "top_n": 2.5}`, "top_n", "must be an integer"},

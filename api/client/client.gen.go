@@ -1871,9 +1871,11 @@ type Run struct {
 	// JobSnapshot task_params when the run was made
 	JobSnapshot interface{} `json:"job_snapshot"`
 	JobType     string      `json:"job_type"`
-	Result      interface{} `json:"result"`
-	RiverJobID  *int64      `json:"river_job_id"`
-	RunID       string      `json:"run_id"`
+
+	// Result The run's outcome. An alert run's holds its evaluation and a trace: every rule node's outcome and operand values, the re-arm state before and after, and why it fired or not (why, next)
+	Result     interface{} `json:"result"`
+	RiverJobID *int64      `json:"river_job_id"`
+	RunID      string      `json:"run_id"`
 
 	// ScheduleID The schedule (job_schedule_runs.job_id); null for ad-hoc runs
 	ScheduleID       *int64     `json:"schedule_id"`

@@ -42,6 +42,44 @@ func (q *Queries) InviteUse(ctx context.Context, db DBTX, arg InviteUseParams) (
 	return code_hash, err
 }
 
+const runGetByOwner = `-- name: RunGetByOwner :one
+SELECT id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at, started_at, finished_at, job_snapshot, result, error, worker_id, river_job_id, attempt, schedule_revision, trigger, skip_reason, jitter_ms FROM job_schedule_runs WHERE id = $1 AND user_id = $2
+`
+
+type RunGetByOwnerParams struct {
+	ID     int32  `json:"id"`
+	UserID *int64 `json:"user_id"`
+}
+
+// /why RUN_ID: the run, if it is the user's.
+func (q *Queries) RunGetByOwner(ctx context.Context, db DBTX, arg RunGetByOwnerParams) (JobScheduleRun, error) {
+	row := db.QueryRow(ctx, runGetByOwner, arg.ID, arg.UserID)
+	var i JobScheduleRun
+	err := row.Scan(
+		&i.ID,
+		&i.RunID,
+		&i.JobType,
+		&i.JobID,
+		&i.UserID,
+		&i.Status,
+		&i.ScheduledFor,
+		&i.EnqueuedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.JobSnapshot,
+		&i.Result,
+		&i.Error,
+		&i.WorkerID,
+		&i.RiverJobID,
+		&i.Attempt,
+		&i.ScheduleRevision,
+		&i.Trigger,
+		&i.SkipReason,
+		&i.JitterMs,
+	)
+	return i, err
+}
+
 const runListByOwner = `-- name: RunListByOwner :many
 SELECT id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at, started_at, finished_at, job_snapshot, result, error, worker_id, river_job_id, attempt, schedule_revision, trigger, skip_reason, jitter_ms FROM job_schedule_runs WHERE user_id = $1 ORDER BY id DESC LIMIT $2
 `

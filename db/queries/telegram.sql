@@ -40,6 +40,10 @@ UPDATE users SET timezone = @timezone, updated_at = now() WHERE id = @id RETURNI
 -- name: RunListByOwner :many
 SELECT * FROM job_schedule_runs WHERE user_id = @user_id ORDER BY id DESC LIMIT @max_rows;
 
+-- name: RunGetByOwner :one
+-- /why RUN_ID: the run, if it is the user's.
+SELECT * FROM job_schedule_runs WHERE id = @id AND user_id = @user_id;
+
 -- name: UserTelegramStatus :one
 -- What /status shows: the user's schedules and their runs of the last day.
 SELECT

@@ -125,6 +125,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdNext(ctx, tx, r, cmd, user)
 	case "runs":
 		return b.cmdRuns(ctx, tx, r, user)
+	case "why":
+		return b.cmdWhy(ctx, tx, r, cmd, user)
 	case "report":
 		return b.cmdReport(ctx, tx, r, cmd, user)
 	case "screener":

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/bars"
 )
 
 // ErrUsage marks a command the bot could not understand; the *UsageError
@@ -46,7 +47,7 @@ type Command struct {
 	// Args is the text after the command, trimmed.
 	Args string
 	// ID is the schedule or user id of /pause, /resume, /delete, /next,
-	// /approve and /block.
+	// /approve and /block, and the run id of /why.
 	ID int64
 	// Code is the invite code of /verify.
 	Code string
@@ -132,7 +133,7 @@ var usages = map[string]string{
 	"start":     "/start — register with the bot",
 	"help":      "/help — list the commands",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\n  /alert AAPL close > sma(200,1d) 1h\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]; a last argument that is a timeframe computes the operand on that longer timeframe's closed bars: sma(200,1d), close(1w)\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
 	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
@@ -142,6 +143,7 @@ var usages = map[string]string{
 	"schedules": "/schedules — list all your schedules",
 	"next":      "/next ID — the next fire times of a schedule, e.g. /next 12",
 	"runs":      "/runs — your recent runs with their status",
+	"why":       "/why RUN_ID — why an alert run fired or did not: each condition with its values, the re-arm state before and after; alert messages end with it, e.g. /why 123",
 	"report": "/report TYPE [TICKERS...] [TIMEFRAME] [charts] — run a report now; the result arrives here\n  /report daily AAPL MSFT charts\n  /report portfolio NAME\n  /report performance AAPL SPY 1w\n  /report performance portfolio NAME\n" +
 		"Types: daily (daily_summary), portfolio (portfolio_analysis), performance (performance_report). Timeframes: " + timeframes + " (default 1d)",
 	"screener": "/screener SET [top N] [CRITERIA...] — run a screener now; the result arrives here\n  /screener sp500 top 5\n  /screener sp500 pe<25 cap>10B vol>1M\n  /screener tech top 3\n  /screener AAPL,MSFT,NVDA top 2\n" +
@@ -160,7 +162,7 @@ var usages = map[string]string{
 
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
-	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
+	"schedule", "schedules", "next", "runs", "why", "report", "screener", "portfolios", "portfolio", "sets", "set",
 	"backtest", "timezone", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
@@ -178,6 +180,7 @@ var descriptions = map[string]string{
 	"schedules":  "List your schedules",
 	"next":       "Next fire times: /next ID",
 	"runs":       "Your recent runs",
+	"why":        "Why an alert fired or not: /why RUN_ID",
 	"report":     "Run a report now: /report daily AAPL",
 	"screener":   "Run a screener now: /screener sp500 top 5",
 	"portfolios": "List your portfolios",
@@ -228,13 +231,17 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, usage(name, "Send the invite code after /verify.")
 		}
 		cmd.Code = fields[0]
-	case "pause", "resume", "delete", "next", "approve", "block", "alerttest":
+	case "pause", "resume", "delete", "next", "approve", "block", "alerttest", "why":
 		if len(fields) != 1 {
 			return cmd, usage(name, fmt.Sprintf("/%s takes one id.", name))
 		}
 		id, err := strconv.ParseInt(strings.TrimPrefix(fields[0], "#"), 10, 32)
 		if err != nil || id <= 0 {
-			return cmd, usage(name, fmt.Sprintf("%q is not an id: ids are positive whole numbers, as /schedules shows them.", clip(fields[0])))
+			where := "/schedules"
+			if name == "why" {
+				where = "/runs"
+			}
+			return cmd, usage(name, fmt.Sprintf("%q is not an id: ids are positive whole numbers, as %s shows them.", clip(fields[0]), where))
 		}
 		cmd.ID = id
 	case "timezone":
@@ -391,6 +398,16 @@ func parseAlert(args string) (*AlertSpec, error) {
 	if !ok {
 		return nil, usage("alert", fmt.Sprintf("Unknown timeframe %q: use one of %s.", clip(rest[2]), timeframes))
 	}
+	for _, side := range []struct {
+		op   any
+		text string
+	}{{left, leftText}, {rule["right"], rightText}} {
+		if op, ok := side.op.(map[string]any); ok {
+			if problem := operandTimeframeProblem(op, side.text, timeframe); problem != "" {
+				return nil, usage("alert", problem)
+			}
+		}
+	}
 	cfg := map[string]any{
 		"ticker":    ticker,
 		"timeframe": timeframe,
@@ -412,6 +429,27 @@ func parseAlert(args string) (*AlertSpec, error) {
 		Cron:       cron,
 		Test:       test,
 	}, nil
+}
+
+// operandTimeframeProblem says what is wrong with an operand's own
+// timeframe in an alert of timeframe: only the alert's or a longer one is
+// allowed. "" when it is fine.
+func operandTimeframeProblem(op map[string]any, text, timeframe string) string {
+	own, _ := op["timeframe"].(string)
+	alert, err := bars.ParseTimeframe(timeframe)
+	if own == "" || err != nil {
+		return ""
+	}
+	tf, _ := bars.ParseTimeframe(own)
+	if tf.Duration() >= alert.Duration() {
+		return ""
+	}
+	example := "sma(200,1d) in a 1h alert"
+	if alert.Duration() >= bars.D1.Duration() {
+		example = "sma(50,1w) in a 1d alert"
+	}
+	return fmt.Sprintf("%s reads %s bars, shorter than the alert's %s: an operand may use the alert's timeframe or a longer one, e.g. %s.",
+		clip(text), tf, alert, example)
 }
 
 // alertProblem renders an alerts.Parse error for a chat reply.
@@ -479,8 +517,9 @@ var indicatorParams = map[string][]string{
 	"stoch":     {"k_period", "k_smooth", "d_period"},
 }
 
-// parseOperand parses "close", "sma(50)", "macd(12,26,9).signal" or
-// "bollinger(20,2).upper" into an alert operand object.
+// parseOperand parses "close", "sma(50)", "macd(12,26,9).signal",
+// "bollinger(20,2).upper", "sma(200,1d)" or "close(1w)" (on a longer
+// timeframe's bars) into an alert operand object.
 func parseOperand(s string) (map[string]any, error) {
 	text := strings.ToLower(s)
 	output := ""
@@ -507,6 +546,14 @@ func parseOperand(s string) (map[string]any, error) {
 		var args []string
 		if argText != "" {
 			args = strings.Split(argText, ",")
+		}
+		// A last argument that is a timeframe is the operand's own:
+		// sma(200,1d), close(1w).
+		if k := len(args); k > 0 {
+			if tf, err := bars.ParseTimeframe(args[k-1]); err == nil {
+				op["timeframe"] = string(tf)
+				args = args[:k-1]
+			}
 		}
 		if len(args) > len(names) {
 			return nil, usage("alert", fmt.Sprintf("%s takes at most %d argument(s): %s.", name, len(names), strings.Join(names, ", ")))

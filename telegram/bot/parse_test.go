@@ -36,6 +36,9 @@ func TestParseAlert(t *testing.T) {
 		{"BTCUSDT rsi(14) < 30 1h", "1h", `{"notify":{"channels":["telegram"]},"rule":{"indicator":"rsi","operator":"<","period":14,"value":30},"ticker":"BTCUSDT","timeframe":"1h"}`},
 		{"MSFT close crosses_above sma(50) 1d", "1d", `{"notify":{"channels":["telegram"]},"rule":{"indicator":"close","operator":"crosses_above","right":{"indicator":"sma","period":50}},"ticker":"MSFT","timeframe":"1d"}`},
 		{"spy macd( 12, 26, 9 ).signal >= 0 4h", "4h", `{"notify":{"channels":["telegram"]},"rule":{"fast":12,"indicator":"macd","operator":">=","output":"signal","signal":9,"slow":26,"value":0},"ticker":"SPY","timeframe":"4h"}`},
+		{"AAPL close > sma(200,1d) 1h", "1h", `{"notify":{"channels":["telegram"]},"rule":{"indicator":"close","operator":">","right":{"indicator":"sma","period":200,"timeframe":"1d"}},"ticker":"AAPL","timeframe":"1h"}`},
+		{"AAPL close(1w) crosses_above bollinger(20,2,1d).upper", "1d", `{"notify":{"channels":["telegram"]},"rule":{"indicator":"close","timeframe":"1w","operator":"crosses_above","right":{"indicator":"bollinger","output":"upper","period":20,"stddev":2,"timeframe":"1d"}},"ticker":"AAPL","timeframe":"1d"}`},
+		{"AAPL rsi(14,1h) > 70 1h", "1h", `{"notify":{"channels":["telegram"]},"rule":{"indicator":"rsi","operator":">","period":14,"timeframe":"1h","value":70},"ticker":"AAPL","timeframe":"1h"}`},
 		{"QQQ close crosses_below bollinger(20,2.5).lower 1w", "1w", `{"notify":{"channels":["telegram"]},"rule":{"indicator":"close","operator":"crosses_below","right":{"indicator":"bollinger","output":"lower","period":20,"stddev":2.5}},"ticker":"QQQ","timeframe":"1w"}`},
 	}
 	for _, tt := range tests {
@@ -72,6 +75,9 @@ func TestParseAlertErrors(t *testing.T) {
 		{"AAPL > NaN", "not a usable number"},
 		{"AAPL bollinger(20,2) > 1", "That alert is not valid"},
 		{"AAPL >", "operator and a value"},
+		{"AAPL close > sma(200,5m) 1h", "sma(200,5m) reads 5m bars, shorter than the alert's 1h: an operand may use the alert's timeframe or a longer one, e.g. sma(200,1d) in a 1h alert."},
+		{"AAPL ema(20,1h) > 1", "ema(20,1h) reads 1h bars, shorter than the alert's 1d: an operand may use the alert's timeframe or a longer one, e.g. sma(50,1w) in a 1d alert."},
+		{"AAPL sma(5,1d,6) > 1", "sma takes at most 1 argument(s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
