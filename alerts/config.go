@@ -99,6 +99,19 @@ type Notify struct {
 	// MessageTemplate is the message with placeholders (see placeholders in message.go);
 	// empty means DefaultTemplate.
 	MessageTemplate string `json:"message_template,omitempty"`
+	// Actions ask the owner's trading bots to act when the alert fires
+	// (schemas/actions.v1.json, shared with webhooks and screeners).
+	Actions []Action `json:"actions,omitempty"`
+}
+
+// Action asks the owner's trading bot Bot to buy (SizePct of its equity),
+// sell (SizePct of its position) or exit Symbol (default: the alert's
+// ticker) when the alert fires.
+type Action struct {
+	Bot     string  `json:"bot"`
+	Symbol  string  `json:"symbol,omitempty"`
+	Side    string  `json:"side"`
+	SizePct float64 `json:"size_pct,omitempty"`
 }
 
 // MinBars is the fewest bars Evaluate accepts: enough for every operand to

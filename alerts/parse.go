@@ -53,7 +53,8 @@ var (
 	operandKeys   = slices.Concat([]string{"indicator", "output", "params", keyTimeframe}, paramNames)
 	conditionKeys = slices.Concat(operandKeys, []string{"operator", "value", "right", "lower", "upper", "bars", "direction"})
 	rearmKeys     = []string{"type", "threshold", "cooldown", "bars"}
-	notifyKeys    = []string{"channels", "message_template"}
+	notifyKeys    = []string{"channels", "message_template", "actions"}
+	actionKeys    = []string{"bot", "symbol", "side", "size_pct"}
 )
 
 // Parse reads an alert's task_params, in the full form (ticker, timeframe,
@@ -319,7 +320,77 @@ func (p *parser) notify(path string, v any) Notify {
 			n.MessageTemplate = s
 		}
 	}
+	if v, ok := m["actions"]; ok {
+		n.Actions = p.actions(path+"/actions", v)
+	}
 	return n
+}
+
+// maxActions is the most actions an alert may carry (actions.v1.json).
+const maxActions = 10
+
+var (
+	botNameRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	actionSymbolRe = regexp.MustCompile(`^[A-Z0-9^][A-Z0-9.\-^=]{0,14}$`)
+)
+
+// actions reads notify.actions: what the owner's trading bots do when the
+// alert fires, with the rules of schemas/actions.v1.json.
+func (p *parser) actions(path string, v any) []Action {
+	list, ok := v.([]any)
+	if !ok {
+		p.addf(path, "must be an array of actions like {\"bot\": \"swing\", \"side\": \"buy\", \"size_pct\": 10}")
+		return nil
+	}
+	if len(list) == 0 || len(list) > maxActions {
+		p.addf(path, "must hold 1 to %d actions, got %d", maxActions, len(list))
+	}
+	out := make([]Action, 0, len(list))
+	for i, item := range list {
+		ip := fmt.Sprintf("%s/%d", path, i)
+		m, ok := p.object(ip, item)
+		if !ok {
+			continue
+		}
+		p.keys(ip, m, actionKeys)
+		var a Action
+		if v, ok := m["bot"]; !ok {
+			p.addf(ip+"/bot", "missing required property %q", "bot")
+		} else if s, ok := p.str(ip+"/bot", v); ok {
+			if !botNameRe.MatchString(s) {
+				p.addf(ip+"/bot", "must be 1-64 characters from A-Z a-z 0-9 _ . - starting with a letter or digit")
+			}
+			a.Bot = s
+		}
+		if v, ok := m["symbol"]; ok {
+			if s, ok := p.str(ip+"/symbol", v); ok {
+				if !actionSymbolRe.MatchString(s) {
+					p.addf(ip+"/symbol", "must be an uppercase ticker of 1-15 characters from A-Z 0-9 . - ^ =")
+				}
+				a.Symbol = s
+			}
+		}
+		if v, ok := m["side"]; !ok {
+			p.addf(ip+"/side", "missing required property %q", "side")
+		} else if s, ok := p.str(ip+"/side", v); ok {
+			if s != "buy" && s != "sell" && s != "exit" {
+				p.addf(ip+"/side", "must be buy, sell or exit, got %q", s)
+			}
+			a.Side = s
+		}
+		if v, ok := m["size_pct"]; ok {
+			if f, ok := p.number(ip+"/size_pct", v); ok {
+				if f <= 0 || f > 100 {
+					p.addf(ip+"/size_pct", "must be more than 0 and at most 100, got %v", f)
+				}
+				a.SizePct = f
+			}
+		} else if a.Side == "buy" || a.Side == "sell" {
+			p.addf(ip+"/size_pct", "missing required property %q (the percent of equity to buy or of the position to sell)", "size_pct")
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func (p *parser) rearm(path string, v any, rule *Node) *Rearm {

@@ -174,6 +174,7 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 		}
 		var states dbsqlc.ScheduleSetStatesParams
 		var notes []river.InsertManyParams
+		var acts []firedActions
 		events, changes = make([]RunEvent, 0, len(items)), changes[:0]
 		gate := w.flood.begin(w.Config, log, now)
 		for _, it := range items {
@@ -196,6 +197,9 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 					}
 				}
 				if note != nil {
+					if it.cfg != nil && len(it.cfg.Notify.Actions) > 0 {
+						acts = append(acts, firedActions{run: it.Run, res: res, actions: it.cfg.Notify.Actions})
+					}
 					gate.fired(len(events), it.Run, res, note)
 					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, config.JobNotification)})
 					fields := []any{"ticker", res.Symbol, "timeframe", res.Timeframe, "condition", res.Condition,
@@ -212,6 +216,9 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 			events = append(events, ev)
 		}
 		if notes, err = gate.close(ctx, tx, events, notes); err != nil {
+			return err
+		}
+		if err := queueActions(ctx, tx, acts); err != nil {
 			return err
 		}
 		if len(states.Ids) > 0 {
