@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"strconv"
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
@@ -96,5 +97,14 @@ func sendErrorText(se *gomail.SendError) string {
 	if i := strings.Index(s, ", affected message ID"); i >= 0 {
 		s = s[:i]
 	}
-	return strings.TrimSpace(s)
+	s = strings.TrimSpace(s)
+	// A server reply reads "550 no such user", or since Go 1.26
+	// `550 "no such user"`: keep the words; the code is a field of its own.
+	if code, rest, ok := strings.Cut(s, " "); ok && len(code) == 3 && strings.Trim(code, "0123456789") == "" {
+		s = rest
+		if unq, err := strconv.Unquote(s); err == nil {
+			s = unq
+		}
+	}
+	return s
 }

@@ -217,6 +217,72 @@ func TestUsersCreate(t *testing.T) {
 	require.Contains(t, errOut, "--name is required")
 }
 
+// An operator's address is confirmed at once; update changes or removes
+// it (and the webhook URL); each change is audited with source cli.
+func TestUsersEmail(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	env := map[string]string{"DATABASE_URL": d.URL}
+	out, errOut, code := vigil(ctx, t, env, "users", "create", "--name", "cy", "--email", "Cy@Example.COM")
+	require.Equal(t, 0, code, errOut)
+	id := strings.TrimSpace(out)
+	email := func() (addr string, confirmed bool) {
+		var a *string
+		require.NoError(t, d.Pool.QueryRow(ctx, "SELECT email, email_confirmed_at IS NOT NULL FROM users WHERE id = $1", id).Scan(&a, &confirmed))
+		if a != nil {
+			addr = *a
+		}
+		return addr, confirmed
+	}
+	addr, confirmed := email()
+	require.Equal(t, "Cy@example.com", addr)
+	require.True(t, confirmed, "an operator's word")
+
+	_, errOut, code = vigil(ctx, t, env, "users", "create", "--name", "x", "--email", "not an address")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `--email: "not an address" is not an email address`)
+
+	_, err := d.Pool.Exec(ctx, "UPDATE users SET email_bouncing_at = now() WHERE id = $1", id)
+	require.NoError(t, err)
+	out, errOut, code = vigil(ctx, t, env, "users", "update", id, "--email", "cy@new.example", "--webhook-url", "https://hooks.example/cy")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "updated")
+	addr, confirmed = email()
+	require.Equal(t, "cy@new.example", addr)
+	require.True(t, confirmed)
+	var bouncing bool
+	var hook string
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT email_bouncing_at IS NOT NULL, webhook_url FROM users WHERE id = $1", id).Scan(&bouncing, &hook))
+	require.False(t, bouncing, "a new address starts clean")
+	require.Equal(t, "https://hooks.example/cy", hook)
+
+	_, errOut, code = vigil(ctx, t, env, "users", "update", id, "--email", "")
+	require.Equal(t, 0, code, errOut)
+	addr, _ = email()
+	require.Empty(t, addr)
+
+	_, errOut, code = vigil(ctx, t, env, "users", "update", "999999", "--email", "a@b.example")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "user 999999 does not exist")
+	_, errOut, code = vigil(ctx, t, env, "users", "update", id)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "nothing to change")
+	_, errOut, code = vigil(ctx, t, env, "users", "update", id, "--webhook-url", "ftp://x")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--webhook-url")
+
+	var actions []string
+	rows, err := d.Pool.Query(ctx, "SELECT action FROM audit_log WHERE owner_user_id = $1 AND source = 'cli' ORDER BY id", id)
+	require.NoError(t, err)
+	for rows.Next() {
+		var a string
+		require.NoError(t, rows.Scan(&a))
+		actions = append(actions, a)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"user.create", "user.email.set", "user.email.set", "user.webhook_url.set", "user.email.clear"}, actions)
+}
+
 func TestValidateConfigListsEveryProblem(t *testing.T) {
 	_, errOut, code := vigil(context.Background(), t, map[string]string{
 		"VIGIL_LOG_FORMAT": "xml", "SCHEDULER_SHUTDOWN_TIMEOUT": "-5", "VIGIL_STATUS_ADDR": "nonsense",

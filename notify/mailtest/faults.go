@@ -61,7 +61,9 @@ func (s *Server) fault(stage Stage, addr string) error {
 				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 			}
 		}
-		return &smtp.SMTPError{Code: f.reply.Code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: f.reply.Message}
+		// The message as given: include an enhanced code ("5.1.1 no such
+		// user") to send one.
+		return &smtp.SMTPError{Code: f.reply.Code, EnhancedCode: smtp.NoEnhancedCode, Message: f.reply.Message}
 	}
 	return nil
 }

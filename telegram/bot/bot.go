@@ -59,6 +59,7 @@ import (
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // DefaultPollTimeout is the getUpdates long-poll timeout, the default of
@@ -96,6 +97,9 @@ type Options struct {
 	// Backtests runs /backtest (cmd/vigil passes one over the market-data
 	// manager). nil: /backtest answers that it is not available here.
 	Backtests *backtests.Runner
+	// Email mails the confirmation codes of /email (the email channel);
+	// nil: /email ADDRESS answers that email is not configured here.
+	Email useremail.Sender
 	// Logger logs; nil discards.
 	Logger *slog.Logger
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
@@ -116,6 +120,7 @@ type Bot struct {
 	runs        RunNower
 	market      alertbacktest.Source
 	backtests   *backtests.Runner
+	email       useremail.Sender
 	log         *slog.Logger
 	pollTimeout time.Duration
 	now         func() time.Time
@@ -150,6 +155,7 @@ func New(opts Options) (*Bot, error) {
 		runs:        opts.Runs,
 		market:      opts.Market,
 		backtests:   opts.Backtests,
+		email:       opts.Email,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,
@@ -310,6 +316,9 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	}
 	if !handled {
 		return nil
+	}
+	if r.mail != nil {
+		r.text = b.sendConfirmation(ctx, *r.mail)
 	}
 	if r.chatID != 0 && r.text != "" {
 		b.send(ctx, r.chatID, r.text, notify.SendOptions{})

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/schedule"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // User statuses (users.status).
@@ -43,6 +44,9 @@ type reply struct {
 	// photo, when set, is sent after text with caption (a backtest's chart).
 	photo   []byte
 	caption string
+	// mail, when set, is an email confirmation code to mail once the
+	// transaction commits; the outcome is the reply's text.
+	mail *useremail.Pending
 }
 
 type outMsg struct {
@@ -141,6 +145,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdStrategyBacktest(ctx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
+	case "email":
+		return b.cmdEmail(ctx, tx, r, cmd, user)
 	case "status":
 		return b.cmdStatus(ctx, tx, r, user)
 	case "approve", "block":

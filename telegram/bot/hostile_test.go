@@ -36,6 +36,7 @@ var hostileExamples = map[string][]string{
 	"set":        {"/set tech AAPL,MSFT", "/set tech", "/set delete old"},
 	"backtest":   {"/backtest sma_cross AAPL 2026-01-01 2026-02-01"},
 	"timezone":   {"/timezone Europe/Berlin"},
+	"email":      {"/email", "/email ann@example.com", "/email confirm 492817", "/email remove"},
 	"status":     {"/status"},
 	"approve":    {"/approve %[2]d"},
 	"block":      {"/block %[2]d"},

@@ -66,6 +66,16 @@ type Command struct {
 	Set *SetSpec
 	// Backtest is the backtest of /backtest.
 	Backtest *StrategyBacktestSpec
+	// Email is what /email asks for.
+	Email *EmailSpec
+}
+
+// EmailSpec is what /email asks for.
+type EmailSpec struct {
+	// Action is "show" (no arguments), "set", "confirm" or "remove".
+	Action string
+	// Address is the address of "set"; Code the code of "confirm".
+	Address, Code string
 }
 
 // AlertSpec is an alert as /alert describes it.
@@ -150,6 +160,7 @@ var usages = map[string]string{
 	"set":        "/set NAME TICKER,TICKER,... — save a screener set (replaces it); /set NAME shows it; /set delete NAME deletes it\n  /set tech AAPL,MSFT,NVDA",
 	"backtest":   "/backtest STRATEGY TICKER [FROM] [TO] — backtest a trading strategy on daily bars (10,000 cash, no fees, the strategy's default parameters); the reply is its figures and equity chart\n  /backtest sma_cross AAPL\n  /backtest rsi_reversion MSFT 2025-01-01 2026-01-01\nStrategies: sma_cross, rsi_reversion. Dates: YYYY-MM-DD or RFC 3339, the range [FROM, TO); by default the last year",
 	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
+	"email":      "/email ADDRESS — get notifications by email too: I mail you a code to confirm the address\n/email confirm CODE — confirm it with the mailed code\n/email — show your address; /email remove — remove it\n  /email ann@example.com\n  /email confirm 492817",
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
@@ -159,7 +170,7 @@ var usages = map[string]string{
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"backtest", "timezone", "status", "approve", "block", "incidents"}
+	"backtest", "timezone", "email", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -184,6 +195,7 @@ var descriptions = map[string]string{
 	"set":        "Save a screener set: /set tech AAPL,MSFT",
 	"backtest":   "Backtest a strategy: /backtest sma_cross AAPL",
 	"timezone":   "Set your time zone",
+	"email":      "Email notifications: /email ann@example.com",
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
 	"block":      "Admins: block a user",
@@ -283,8 +295,32 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.Backtest = spec
+	case "email":
+		spec, err := parseEmail(fields)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Email = spec
 	}
 	return cmd, nil
+}
+
+// parseEmail reads the arguments of /email.
+func parseEmail(fields []string) (*EmailSpec, error) {
+	switch {
+	case len(fields) == 0:
+		return &EmailSpec{Action: "show"}, nil
+	case strings.EqualFold(fields[0], "confirm"):
+		if len(fields) != 2 {
+			return nil, usage("email", "Send the code of the confirmation mail after /email confirm.")
+		}
+		return &EmailSpec{Action: "confirm", Code: fields[1]}, nil
+	case len(fields) == 1 && strings.EqualFold(fields[0], "remove"):
+		return &EmailSpec{Action: "remove"}, nil
+	case len(fields) == 1:
+		return &EmailSpec{Action: "set", Address: fields[0]}, nil
+	}
+	return nil, usage("email", "/email takes one address, like /email ann@example.com.")
 }
 
 // clip shortens user text quoted in a reply.
