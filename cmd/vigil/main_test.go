@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -47,7 +48,8 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	apiAddr := freePort(t)
-	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr, "VIGIL_API_ADDR": apiAddr}
+	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr, "VIGIL_API_ADDR": apiAddr,
+		"VIGIL_SECRET_KEY": "6465762d6f6e6c792d6b65792d6e6f742d666f722d70726f64756374696f6e21"} // make run's
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
@@ -113,6 +115,29 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	var sent int
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM notifications WHERE channel = 'telegram' AND status = 'sent'").Scan(&sent))
 	require.GreaterOrEqual(t, sent, 4)
+	// Without an smtp_host they are mailed to the local catcher too (the
+	// demo user has a confirmed address), shown at /dev/mail.
+	require.Eventually(t, func() bool {
+		var mailed int
+		_ = d.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE channel = 'email' AND status = 'sent'
+			AND notification_type = 'alert'`).Scan(&mailed)
+		return mailed >= 4
+	}, 30*time.Second, 200*time.Millisecond, "alert mails are delivered to the local catcher")
+	page := func(path string) string {
+		resp, err := http.Get("http://" + apiAddr + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	list := page("/dev/mail")
+	require.Contains(t, list, "[Vigil alert]")
+	require.Contains(t, list, "demo@vigil.localhost")
+	one := page("/dev/mail/1")
+	require.Contains(t, one, "HTML part")
+	require.Contains(t, one, "List-Unsubscribe", "signed with the make-run secret key")
 
 	// The bot answers on the stand-in: a person types /start on the dev chat page.
 	form := strings.NewReader("chat_id=555&user_id=555&text=%2Fstart")
