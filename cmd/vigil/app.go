@@ -68,11 +68,11 @@ type app struct {
 	email       *notify.Email
 	mailCatcher *mailtest.Server
 	links       *notify.EmailLinks
-	client   *jobs.Client
-	enq      *jobs.Enqueuer
-	api      *api.Server
-	apiSrv   *http.Server
-	status   *http.Server
+	client      *jobs.Client
+	enq         *jobs.Enqueuer
+	api         *api.Server
+	apiSrv      *http.Server
+	status      *http.Server
 
 	// scheduler is the enqueuer's state for /health: disabled, running,
 	// stopped.
