@@ -112,7 +112,7 @@ func New(o Options) (*Server, error) {
 		email: o.Email, links: o.EmailLinks, channels: o.Channels,
 	}
 	svc, err := schedules.New(schedules.Options{Config: o.Config, Validator: o.Validator, Runs: o.Enqueuer,
-		Fireable: o.Enqueuer.Fireable(), Now: now, Logger: log})
+		Fireable: o.Enqueuer.Fireable(), Channels: o.Channels, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
 	}

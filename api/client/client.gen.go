@@ -153,11 +153,37 @@ func (e IncidentState) Valid() bool {
 	}
 }
 
+// Defines values for NotifyRequestChannels.
+const (
+	NotifyRequestChannelsEmail    NotifyRequestChannels = "email"
+	NotifyRequestChannelsLog      NotifyRequestChannels = "log"
+	NotifyRequestChannelsTelegram NotifyRequestChannels = "telegram"
+	NotifyRequestChannelsWebhook  NotifyRequestChannels = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the NotifyRequestChannels enum.
+func (e NotifyRequestChannels) Valid() bool {
+	switch e {
+	case NotifyRequestChannelsEmail:
+		return true
+	case NotifyRequestChannelsLog:
+		return true
+	case NotifyRequestChannelsTelegram:
+		return true
+	case NotifyRequestChannelsWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotifyRequestNotificationType.
 const (
 	NotifyRequestNotificationTypeAlert    NotifyRequestNotificationType = "alert"
 	NotifyRequestNotificationTypeReport   NotifyRequestNotificationType = "report"
 	NotifyRequestNotificationTypeScreener NotifyRequestNotificationType = "screener"
+	NotifyRequestNotificationTypeSystem   NotifyRequestNotificationType = "system"
+	NotifyRequestNotificationTypeTrade    NotifyRequestNotificationType = "trade"
 )
 
 // Valid indicates whether the value is a known member of the NotifyRequestNotificationType enum.
@@ -168,6 +194,10 @@ func (e NotifyRequestNotificationType) Valid() bool {
 	case NotifyRequestNotificationTypeReport:
 		return true
 	case NotifyRequestNotificationTypeScreener:
+		return true
+	case NotifyRequestNotificationTypeSystem:
+		return true
+	case NotifyRequestNotificationTypeTrade:
 		return true
 	default:
 		return false
@@ -1299,6 +1329,8 @@ type NewHolding struct {
 
 // NotifyRequest defines model for NotifyRequest.
 type NotifyRequest struct {
+	// Channels Where to deliver: telegram, email, webhook (log for admins). Omitted: every channel the user has an address on. A channel this server has not configured, or one the user has no address on, is refused (422).
+	Channels         *[]NotifyRequestChannels       `json:"channels,omitempty"`
 	Message          string                         `json:"message"`
 	NotificationType *NotifyRequestNotificationType `json:"notification_type,omitempty"`
 	Priority         *NotifyRequestPriority         `json:"priority,omitempty"`
@@ -1306,6 +1338,9 @@ type NotifyRequest struct {
 	// UserID Who to notify: yourself, or anyone for an admin
 	UserID int64 `json:"user_id"`
 }
+
+// NotifyRequestChannels defines model for NotifyRequest.Channels.
+type NotifyRequestChannels string
 
 // NotifyRequestNotificationType defines model for NotifyRequest.NotificationType.
 type NotifyRequestNotificationType string

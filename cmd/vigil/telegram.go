@@ -60,7 +60,7 @@ func (a *app) startBot() error {
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
-	svc, err := newScheduleService(cfg, a.validator, enq, log)
+	svc, err := newScheduleService(cfg, a.validator, enq, log, a.localStandIns())
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}

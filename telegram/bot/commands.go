@@ -306,6 +306,9 @@ func (b *Bot) cmdAlert(ctx context.Context, tx pgx.Tx, r reply, cmd Command, use
 		if errors.Is(err, schedule.ErrNotAllowed) {
 			text = usage("alert", fmt.Sprintf("Alerts on %s bars are checked on %q, which you may not schedule: %v. Use a longer timeframe.", a.Timeframe, a.Cron, err)).Error()
 		}
+		if se, ok := schedules.AsError(err); ok && strings.HasPrefix(se.Field, "task_params/notify/channels/") {
+			text = fmt.Sprintf("I cannot deliver that alert: %s. Choose other channels after via (telegram is the default), or set up the missing one first (/email ADDRESS for email).", se.Msg)
+		}
 		r.text = text
 		return r, nil
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,8 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/notify/channels"
 	"github.com/vigilhq/vigil/notify/mailtest"
+	"github.com/vigilhq/vigil/schedules"
 )
 
 // withEmail gives the bot an email channel on a fresh mail catcher.
@@ -78,4 +82,38 @@ func TestEmailCommandRefusedAndUnconfigured(t *testing.T) {
 	plain.start(t)
 	v := plain.user(t, StatusVerified, false)
 	require.Contains(t, plain.say(t, v, "/email ann@example.com"), "Email is not configured on this server")
+}
+
+// /alert … via CHANNELS chooses the channels; one the server has not
+// configured, or one the user has no address on, gets a reply that says so
+// and how to fix it, and creates nothing.
+func TestAlertViaChannels(t *testing.T) {
+	t.Parallel()
+	tb := setup(t)
+	svc, err := schedules.New(schedules.Options{Config: config.Default(), Validator: testValidator(t), Runs: tb.enq,
+		Fireable: tb.enq.Fireable(), Channels: []string{channels.Telegram, channels.Webhook, channels.Log}})
+	require.NoError(t, err)
+	tb.start(t, func(o *Options) { o.Schedules = svc })
+	u := tb.user(t, StatusVerified, false)
+
+	require.Equal(t, "I cannot deliver that alert: email is not configured on this server (its operator has not set smtp_host). "+
+		"Choose other channels after via (telegram is the default), or set up the missing one first (/email ADDRESS for email).",
+		tb.say(t, u, "/alert AAPL > 150 via telegram,email"))
+	require.Contains(t, tb.say(t, u, "/alert AAPL > 150 1d via webhook"), "you have no webhook URL")
+	reply := tb.say(t, u, "/alert AAPL > 150 via sms")
+	require.Contains(t, reply, `Unknown channel "sms" after via: use telegram, email, webhook`)
+	require.Contains(t, reply, "Usage:")
+	require.Contains(t, tb.say(t, u, "/alert AAPL > 150 via log"), `Unknown channel "log"`, "log is not a user's channel")
+	require.Empty(t, tb.schedules(t, u), "nothing refused was created")
+
+	reply = tb.say(t, u, "/alert AAPL > 150 1d via telegram")
+	require.Contains(t, reply, "Alert #")
+	require.Contains(t, reply, "AAPL close > 150 1d via telegram")
+	var p struct {
+		Notify struct {
+			Channels []string `json:"channels"`
+		} `json:"notify"`
+	}
+	require.NoError(t, json.Unmarshal(tb.schedules(t, u)[0].TaskParams, &p))
+	require.Equal(t, []string{"telegram"}, p.Notify.Channels)
 }

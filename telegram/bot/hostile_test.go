@@ -18,7 +18,7 @@ var hostileExamples = map[string][]string{
 	"start":      {"/start"},
 	"help":       {"/help"},
 	"verify":     {"/verify 7K3M-Q9XP-2HRT"},
-	"alert":      {"/alert AAPL > 150", "/alert BTCUSDT rsi(14) < 30 1h", "/alert AAPL > 150 test"},
+	"alert":      {"/alert AAPL > 150", "/alert BTCUSDT rsi(14) < 30 1h", "/alert AAPL > 150 test", "/alert AAPL > 150 1d via telegram"},
 	"alerts":     {"/alerts"},
 	"alerttest":  {"/alerttest %[1]d"},
 	"pause":      {"/pause %[1]d"},

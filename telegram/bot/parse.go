@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/vigilhq/vigil/alerts"
+	"github.com/vigilhq/vigil/notify/channels"
 )
 
 // ErrUsage marks a command the bot could not understand; the *UsageError
@@ -140,7 +142,7 @@ var usages = map[string]string{
 	"start":     "/start — register with the bot",
 	"help":      "/help — list the commands",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME] [via CHANNELS]\n  /alert AAPL > 150\n  /alert AAPL > 150 1d via telegram,email\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nChannels: telegram (the default), email, webhook\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
 	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
@@ -361,6 +363,16 @@ func parseAlert(args string) (*AlertSpec, error) {
 	if test {
 		fields = fields[:len(fields)-1]
 	}
+	chans := []string{channels.Telegram}
+	via := ""
+	if n := len(fields); n >= 2 && strings.EqualFold(fields[n-2], "via") {
+		var err error
+		if chans, err = parseVia(fields[n-1]); err != nil {
+			return nil, err
+		}
+		via = " via " + strings.Join(chans, ",")
+		fields = fields[:n-2]
+	}
 	if len(fields) < 3 {
 		return nil, usage("alert", "An alert needs a ticker, an operator and a value.")
 	}
@@ -423,7 +435,7 @@ func parseAlert(args string) (*AlertSpec, error) {
 		"ticker":    ticker,
 		"timeframe": timeframe,
 		"rule":      rule,
-		"notify":    map[string]any{"channels": []string{"telegram"}},
+		"notify":    map[string]any{"channels": chans},
 	}
 	params, err := json.Marshal(cfg)
 	if err != nil {
@@ -436,10 +448,31 @@ func parseAlert(args string) (*AlertSpec, error) {
 		Ticker:     ticker,
 		Timeframe:  timeframe,
 		TaskParams: params,
-		Summary:    fmt.Sprintf("%s %s %s %s %s", ticker, leftText, op, rightText, timeframe),
+		Summary:    fmt.Sprintf("%s %s %s %s %s%s", ticker, leftText, op, rightText, timeframe, via),
 		Cron:       cron,
 		Test:       test,
 	}, nil
+}
+
+// parseVia reads the channels after /alert's "via": telegram, email
+// and/or webhook, comma-separated.
+func parseVia(list string) ([]string, error) {
+	var out []string
+	for _, name := range strings.Split(strings.ToLower(list), ",") {
+		switch {
+		case name == "":
+			continue
+		case !slices.Contains(channels.User(), name):
+			return nil, usage("alert", fmt.Sprintf("Unknown channel %q after via: use %s, comma-separated.", clip(name), strings.Join(channels.User(), ", ")))
+		case slices.Contains(out, name):
+			return nil, usage("alert", fmt.Sprintf("Channel %q is named twice after via.", name))
+		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return nil, usage("alert", "Name a channel after via: "+strings.Join(channels.User(), ", ")+".")
+	}
+	return out, nil
 }
 
 // alertProblem renders an alerts.Parse error for a chat reply.
