@@ -6,9 +6,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -227,13 +229,24 @@ func (e *Email) build(to string, m Message, subject, prefs string) (*gomail.Msg,
 
 // deliver makes one SMTP session for msg and classifies its outcome.
 func (e *Email) deliver(ctx context.Context, to string, msg *gomail.Msg) (Receipt, error) {
-	client, err := e.client()
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	conns := &connTracker{}
+	client, err := e.client(conns)
 	if err != nil {
 		return Receipt{}, Permanent(fmt.Errorf("email to %s: %w", to, err))
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
-	defer cancel()
+	// go-mail watches the context while connecting only: closing the
+	// connection when ctx ends stops a session in progress, and closing it
+	// afterwards frees one go-mail leaves open after a failed greeting,
+	// EHLO or STARTTLS.
+	stop := context.AfterFunc(ctx, conns.close)
 	sendErr := client.DialAndSendWithContext(ctx, msg)
+	stop()
+	conns.close()
+	if sendErr != nil && ctx.Err() != nil {
+		sendErr = fmt.Errorf("%w: %w", ctx.Err(), sendErr)
+	}
 	if sendErr != nil && msg.IsDelivered() {
 		// The server accepted the message; only the goodbye (RSET, QUIT)
 		// failed. Sending again would deliver a duplicate.
@@ -254,16 +267,18 @@ func (e *Email) deliver(ctx context.Context, to string, msg *gomail.Msg) (Receip
 	return Receipt{ProviderMessageID: strings.TrimSpace(msg.ServerResponse())}, nil
 }
 
-// client returns a go-mail client for one session.
-func (e *Email) client() (*gomail.Client, error) {
+// client returns a go-mail client for one session whose connections conns
+// tracks (except with implicit TLS, where go-mail must dial itself to know
+// the connection is encrypted).
+func (e *Email) client(conns *connTracker) (*gomail.Client, error) {
 	opts := []gomail.Option{gomail.WithPort(e.cfg.Port), gomail.WithTimeout(e.cfg.Timeout)}
 	switch e.cfg.TLS {
 	case EmailStartTLS:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory), gomail.WithDialContextFunc(conns.dial))
 	case EmailTLS:
 		opts = append(opts, gomail.WithSSL())
 	case EmailNoTLS:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithDialContextFunc(conns.dial))
 	}
 	if e.cfg.TLSConfig != nil {
 		opts = append(opts, gomail.WithTLSConfig(e.cfg.TLSConfig))
@@ -280,4 +295,38 @@ func (e *Email) client() (*gomail.Client, error) {
 		return nil, fmt.Errorf("smtp client for %s: %w", e.cfg.Host, err)
 	}
 	return c, nil
+}
+
+// connTracker dials and remembers the connections of one session, so that
+// they can be closed whatever go-mail did with them.
+type connTracker struct {
+	mu     sync.Mutex
+	conns  []net.Conn
+	closed bool
+}
+
+func (t *connTracker) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		_ = c.Close()
+		return nil, net.ErrClosed
+	}
+	t.conns = append(t.conns, c)
+	return c, nil
+}
+
+// close closes every connection (again: closing twice is harmless).
+func (t *connTracker) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	for _, c := range t.conns {
+		_ = c.Close()
+	}
 }

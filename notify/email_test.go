@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -249,4 +250,33 @@ func TestEmailLinks(t *testing.T) {
 	rotated := &EmailLinks{Keys: [][]byte{[]byte("another key of thirty-two bytes!"), testLinkKey}}
 	require.True(t, rotated.Verify(9, "ann@example.com", tok), "links signed before a rotation still verify")
 	require.Empty(t, (&EmailLinks{}).PreferencesURL(9, "a@b"), "no key, no link")
+}
+
+// A cancelled delivery (the worker stopping) ends the SMTP session in
+// progress: a server that never answers does not hold the attempt until
+// the channel's timeout.
+func TestEmailCancelEndsSession(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c // never greets
+		}
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	e, err := NewEmail(EmailConfig{Host: "127.0.0.1", Port: addr.Port, From: "vigil@vigil.test", TLS: EmailNoTLS, Timeout: time.Hour})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		c := <-accepted
+		defer c.Close()
+		cancel()
+	}()
+	_, err = e.Send(ctx, Destination{Email: "x@example.com"}, emailMessage("33333333-2222-4333-8444-555555555555", "hello"))
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, IsPermanent(err))
 }
