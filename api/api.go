@@ -21,6 +21,7 @@ import (
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/tradingbot"
 	"github.com/vigilhq/vigil/useremail"
 )
 
@@ -85,6 +86,8 @@ type handler struct {
 	now       func() time.Time
 	// svc runs every schedule use case.
 	svc *schedules.Service
+	// bots runs the trading bot use cases.
+	bots *tradingbot.Service
 	// email, links and channels: see Options.
 	email    useremail.Sender
 	links    *notify.EmailLinks
@@ -117,6 +120,9 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	h.svc = svc
+	if h.bots, err = tradingbot.NewService(o.Validator, log); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
@@ -213,6 +219,7 @@ func (h *handler) register(api huma.API) {
 
 	// Backtests of trading strategies.
 	h.registerBacktests(api)
+	h.registerBots(api)
 
 	// Notifications.
 	op(api, "notify", http.MethodPost, "/api/notify", "Queue a notification", "notifications", http.StatusAccepted, h.notify,
@@ -221,6 +228,9 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	h.registerWebhookSecret(api)
 	h.registerEmail(api)
+
+	// Inbound webhooks (TradingView alerts).
+	h.registerTradingView(api)
 
 	// Platform health.
 	op(api, "get-health", http.MethodGet, "/api/v1/health", "Overall platform health", "health", 0, h.health)

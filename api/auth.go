@@ -162,11 +162,12 @@ func (h *handler) authenticate(ctx context.Context, token string) (*principal, e
 		MaxSchedules: row.MaxSchedules, MinIntervalSeconds: row.MinIntervalSeconds}, nil
 }
 
-// authMiddleware authenticates every operation that declares security and
-// puts the principal in the request context.
+// authMiddleware authenticates every operation whose security names a
+// scheme (an operation with security [{}], such as the TradingView webhook,
+// authenticates itself) and puts the principal in the request context.
 func (h *handler) authMiddleware(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
-		if len(ctx.Operation().Security) == 0 {
+		if !needsBearer(ctx.Operation()) {
 			next(ctx)
 			return
 		}
@@ -186,4 +187,14 @@ func (h *handler) authMiddleware(api huma.API) func(huma.Context, func(huma.Cont
 		}
 		next(huma.WithValue(ctx, principalKey{}, p))
 	}
+}
+
+// needsBearer reports whether an operation's security asks for a scheme.
+func needsBearer(op *huma.Operation) bool {
+	for _, req := range op.Security {
+		if len(req) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -181,6 +181,13 @@ func hostileFixtures() map[string]hostileFixture {
 		b.must(http.StatusOK, b.do(http.MethodPut, "/api/screener-sets/tech", u.token, map[string]any{"symbols": []string{"AAPL"}}))
 		return hostileReq{path: map[string]string{"name": "tech"}}
 	}
+	bot := func(b *bundle, u user) hostileReq {
+		r := b.must(http.StatusCreated, b.do(http.MethodPost, "/api/bots", u.token, map[string]any{"name": "demo",
+			"strategy": "sma_cross", "symbols": []any{"AAPL"}, "timeframe": "1m"}))
+		return hostileReq{path: map[string]string{"id": strconv.FormatInt(int64(r["id"].(float64)), 10)}}
+	}
+	botDef := map[string]any{"name": "demo", "strategy": "sma_cross", "params": map[string]any{"fast": 3, "slow": 8},
+		"symbols": []any{"AAPL"}, "timeframe": "1m", "broker": "paper", "state": "stopped"}
 	readSchedule := func(b *bundle, u user, req hostileReq, r resp) map[string]any {
 		id := req.path["id"]
 		if id == "" {
@@ -319,6 +326,34 @@ func hostileFixtures() map[string]hostileFixture {
 				"symbol": "AAPL", "timeframe": "1d", "from": "2025-01-01", "to": "2025-03-01", "cash": 1000, "fee_bps": 10}}
 		}},
 
+		"list-bots":        {build: none},
+		"create-bot":       {build: func(*bundle, user) hostileReq { return hostileReq{body: botDef} }, patterned: []string{"body.name"}},
+		"get-bot":          {build: bot},
+		"delete-bot":       {build: bot},
+		"start-bot":        {build: bot},
+		"stop-bot":         {build: bot},
+		"stop-bot-entries": {build: bot},
+		"list-bot-orders":  {build: bot},
+		"list-bot-trades":  {build: bot},
+		"replace-bot": {build: func(b *bundle, u user) hostileReq {
+			r := bot(b, u)
+			r.body = botDef
+			return r
+		}},
+		"get-bot-equity": {build: func(b *bundle, u user) hostileReq {
+			r := bot(b, u)
+			r.query = map[string]string{"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
+			return r
+		}},
+		"force-exit-bot": {build: func(b *bundle, u user) hostileReq {
+			r := bot(b, u)
+			id, _ := strconv.ParseInt(r.path["id"], 10, 64)
+			b.exec(`UPDATE trading_bots SET engine_state = '{"cash": "0", "positions": {"AAPL": {"symbol": "AAPL",
+				"quantity": "1", "avg_cost": "1", "last_close": 1}}, "next_order_id": 1, "halted_day": -1}' WHERE id = $1`, id)
+			r.body = map[string]any{"symbol": "AAPL"}
+			return r
+		}},
+
 		"notify":                notification,
 		"create-notification":   notification,
 		"rotate-webhook-secret": {build: none},
@@ -332,6 +367,25 @@ func hostileFixtures() map[string]hostileFixture {
 			b.must(http.StatusAccepted, b.do(http.MethodPut, "/api/me/email", u.token, map[string]any{"email": addr}))
 			return hostileReq{body: map[string]any{"code": b.mailedCode(addr, 1)}}
 		}},
+
+		"rotate-tradingview-token": {build: none},
+		"tradingview-webhook": {
+			build: func(b *bundle, u user) hostileReq {
+				tok := b.must(http.StatusOK, b.do(http.MethodPost, "/api/me/tradingview-token", u.token, nil))
+				return hostileReq{path: map[string]string{"token": tok["token"].(string)},
+					body: map[string]any{"message": "AAPL crossed 200", "ticker": "AAPL", "price": 187.5}}
+			},
+			// The queued job's alert: what the worker notifies.
+			stored: func(b *bundle, u user, _ hostileReq, _ resp) map[string]any {
+				var args []byte
+				require.NoError(b.t, b.pool.QueryRow(b.ctx, "SELECT args FROM river_job WHERE kind = 'tradingview_alert' AND (args->>'user_id')::bigint = $1",
+					u.id).Scan(&args))
+				var m map[string]any
+				require.NoError(b.t, json.Unmarshal(args, &m))
+				return m
+			},
+			roundTrip: map[string]string{"body.message": "alert.message"},
+		},
 
 		"get-health":            {build: none},
 		"list-health-systems":   {build: none},

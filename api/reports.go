@@ -13,6 +13,7 @@ import (
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // Report types (report_type of report task_params).
@@ -28,7 +29,8 @@ const runReportDoc = "Runs a report now, without a schedule: the body is a repor
 	"and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the " +
 	"status.\n\n`daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs " +
 	"`parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs " +
-	"`parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. " +
+	"`parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve " +
+	"and drawdown charts). Symbols are upper-cased and deduplicated. " +
 	"At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429."
 
 // ReportRequest is a report's task_params (schemas/report.v1.json): the body
@@ -45,6 +47,7 @@ type ReportParameters struct {
 	Timeframe     string   `json:"timeframe,omitempty" enum:"1m,5m,15m,30m,1h,4h,1d,1w" example:"1d" doc:"Bar size; absent means 1d"`
 	IncludeCharts *bool    `json:"include_charts,omitempty" example:"true" doc:"Render PNG charts, listed at links.artifacts once the run is done (default false)"`
 	PortfolioID   *int64   `json:"portfolio_id,omitempty" minimum:"1" example:"3" doc:"One of your portfolios (portfolio_analysis; optional for performance_report)"`
+	BotID         *int64   `json:"bot_id,omitempty" minimum:"1" example:"7" doc:"One of your trading bots (performance_report): its equity curve and drawdown"`
 	Windows       []int    `json:"windows,omitempty" minItems:"1" maxItems:"20" example:"[5,20,60]" doc:"Return windows in bars (default 5, 20, 60, 250)"`
 }
 
@@ -109,15 +112,24 @@ func (h *handler) runReport(ctx context.Context, in *runReportInput) (*runStarte
 				"portfolio_analysis needs the id of one of your portfolios (GET /api/portfolios)"))
 		}
 	case reportPerformance:
-		if len(params.Symbols) == 0 && params.PortfolioID == nil {
+		if len(params.Symbols) == 0 && params.PortfolioID == nil && params.BotID == nil {
 			return nil, h.problem(badRequest(http.StatusUnprocessableEntity, "body.parameters.symbols",
-				"performance_report needs symbols or a portfolio_id"))
+				"performance_report needs symbols, a portfolio_id or a bot_id"))
 		}
 	}
 	var runID int64
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		if params.PortfolioID != nil {
 			if err := h.checkPortfolioRef(ctx, tx, p.UserID, *params.PortfolioID); err != nil {
+				return err
+			}
+		}
+		if params.BotID != nil {
+			if _, err := h.bots.Get(ctx, tx, botActor(p), *params.BotID); err != nil {
+				if te, ok := tradingbot.AsError(err); ok && te.Kind == tradingbot.KindNotFound {
+					return badRequest(http.StatusUnprocessableEntity, "body.parameters.bot_id",
+						fmt.Sprintf("trading bot %d not found: GET /api/bots lists yours", *params.BotID))
+				}
 				return err
 			}
 		}
@@ -130,6 +142,9 @@ func (h *handler) runReport(ctx context.Context, in *runReportInput) (*runStarte
 		details := map[string]any{"report_type": req.ReportType, "symbols": len(params.Symbols)}
 		if params.PortfolioID != nil {
 			details["portfolio_id"] = *params.PortfolioID
+		}
+		if params.BotID != nil {
+			details["bot_id"] = *params.BotID
 		}
 		return audit(ctx, tx, p.actor(), "report.run", "run", runID, details)
 	})

@@ -13,8 +13,8 @@ import (
 const module = "github.com/vigilhq/vigil"
 
 // pure are the domain packages that must stay free of I/O frameworks
-// (STYLE.md rule 1, issue 11 item 5).
-var pure = []string{"screener", "alerts", "indicators", "schedule", "report", "market"}
+// (STYLE.md rule 1, issue 11 item 5; trading: issue 12).
+var pure = []string{"screener", "alerts", "indicators", "schedule", "report", "market", "trading", "tradingview"}
 
 // forbidden reports whether a pure package may not depend on path: the
 // database driver, the job queue, the HTTP framework and net/http itself.

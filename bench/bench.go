@@ -64,7 +64,8 @@ type Options struct {
 	// Spread (S2) gives each per-minute schedule its own second of the
 	// minute instead of all firing at second 0.
 	Spread bool
-	// Symbols is A1's number of distinct symbols (default 500).
+	// Symbols is A1's number of distinct symbols (default 500), and the
+	// number of symbols T2's bots trade (default 20).
 	Symbols int
 	// ServerURL is a PostgreSQL URL on the server to use (db.DevURL); the
 	// bench creates and drops its own database vigil_bench_<random> there.
@@ -116,8 +117,13 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	case N1:
 		n, dur = 3000, 5*time.Minute // dur: the bound on draining
+	case T2:
+		n, dur = 200, 3*time.Minute // dur: the bar closes measured, one a minute
+		if o.Symbols == 0 {
+			o.Symbols = 20
+		}
 	default:
-		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1, N1 or T1)", o.Scenario)
+		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1, N1, T1 or T2)", o.Scenario)
 	}
 	if o.N == 0 {
 		o.N = n
@@ -250,6 +256,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		res, err = h.alertPipeline(ctx)
 	case N1:
 		return h.notifyFanout(ctx) // writes its own result line
+	case T2:
+		return h.tradingBots(ctx) // writes its own result line
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", o.Scenario, err)

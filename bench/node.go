@@ -69,6 +69,9 @@ func nodeConfig() config.Config {
 	a := cfg.Jobs[config.JobAlert]
 	a.Workers = alertWorkers
 	cfg.Jobs[config.JobAlert] = a
+	// A1's alerts all belong to one user: without the digest every fire is
+	// still one notification, as A1 measures (flood control stays on).
+	cfg.DigestWindow = 0
 	return cfg
 }
 

@@ -153,6 +153,28 @@ type Config struct {
 	// IncidentHeartbeatForget is how long a silent system/component stays
 	// watched; after it its heartbeat_stale incident resolves.
 	IncidentHeartbeatForget Duration `json:"incident_heartbeat_forget"`
+	// AlertFloodLimit is how many fires of one alert within AlertFloodWindow
+	// are sent; the next is recorded, not sent, and pauses the alert. 0
+	// turns flood control off.
+	AlertFloodLimit int `json:"alert_flood_limit"`
+	// AlertFloodWindow is the window AlertFloodLimit counts in.
+	AlertFloodWindow Duration `json:"alert_flood_window"`
+	// DigestFirst is how many alert fires of one user within DigestWindow
+	// are sent at once; later fires in the window are held and sent as one
+	// digest message when it ends.
+	DigestFirst int `json:"digest_first"`
+	// DigestWindow is the window DigestFirst counts in; it opens at a fire
+	// when none is open. 0 turns the digest off.
+	DigestWindow Duration `json:"digest_window"`
+	// TradingViewRateLimit is how many requests one TradingView webhook
+	// token may make per minute; more are answered 429.
+	TradingViewRateLimit int `json:"tradingview_rate_limit"`
+	// TradingViewReplayWindow is how long the same webhook body is refused
+	// as a replay after it was received.
+	TradingViewReplayWindow Duration `json:"tradingview_replay_window"`
+	// TradingViewMaxBodyBytes is the largest webhook body accepted; larger
+	// ones are answered 413.
+	TradingViewMaxBodyBytes int `json:"tradingview_max_body_bytes"`
 	// JobDefaults are the schedule policies used when a schedule sets none.
 	JobDefaults JobDefaults `json:"job_defaults"`
 	// Jobs holds the policy of each job type, keyed by job type. A file may

@@ -74,6 +74,7 @@ func (c Config) Validate() error {
 	v.positive("shutdown_timeout", c.ShutdownTimeout)
 	v.positive("health_check_interval", c.HealthCheckInterval)
 	v.incidents(c)
+	v.flood(c)
 	agree(v, "misfire_grace_time", c.MisfireGraceTime, "job_defaults.misfire_grace_time", c.JobDefaults.MisfireGraceTime)
 	agree(v, "alert_timeout", c.AlertTimeout, "jobs.alert.max_runtime", c.Jobs[JobAlert].MaxRuntime)
 	agree(v, "notification_timeout", c.NotificationTimeout,

@@ -40,6 +40,8 @@ type AlertResult struct {
 	Missing   []string           `json:"missing,omitempty"`
 	State     string             `json:"state"`
 	MessageID string             `json:"message_id,omitempty"`
+	// Delivery is what flood control and the digest made of a fire.
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // AlertWorker evaluates a group of alerts (same symbol, timeframe and fire
@@ -60,6 +62,8 @@ type AlertWorker struct {
 	NowFunc func() time.Time
 	// beforeCommit is a test hook called after every write, before commit.
 	beforeCommit func() error
+	// flood is flood control and the per-user digest (flood.go).
+	flood floodControl
 }
 
 // Timeout is the alert type's max_runtime (SCHEDULER_ALERT_TIMEOUT).
@@ -149,6 +153,7 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 		var states dbsqlc.ScheduleSetStatesParams
 		var notes []river.InsertManyParams
 		events, changes = make([]RunEvent, 0, len(items)), changes[:0]
+		gate := w.flood.begin(w.Config, log, now)
 		for _, it := range items {
 			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
 				At: now, WorkerID: workerID, Status: StatusCompleted}
@@ -166,6 +171,7 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 					}
 				}
 				if note != nil {
+					gate.fired(len(events), it.Run, res, note)
 					notes = append(notes, river.InsertManyParams{Args: *note, InsertOpts: InsertOpts(w.Config, config.JobNotification)})
 					fields := []any{"ticker", res.Symbol, "timeframe", res.Timeframe, "condition", res.Condition,
 						"price", res.Price}
@@ -179,6 +185,9 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 				}
 			}
 			events = append(events, ev)
+		}
+		if notes, err = gate.close(ctx, tx, events, notes); err != nil {
+			return err
 		}
 		if len(states.Ids) > 0 {
 			// A state write is not an edit: as for the scheduler's own

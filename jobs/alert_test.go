@@ -252,7 +252,11 @@ func TestThousandAlertsOneJobOneFetch(t *testing.T) {
 		return done == 1000
 	})
 	require.Equal(t, int64(1), mgr.Fetches(), "one market-data fetch for the whole group")
-	require.Len(t, b.notificationJobs(t), 1000, "each alert keeps its own outcome")
+	// Each alert keeps its own outcome: the user's first digest_first fires
+	// go at once, the rest wait for one digest.
+	require.Len(t, b.notificationJobs(t), b.cfg.DigestFirst)
+	require.Equal(t, 1000-b.cfg.DigestFirst, b.count(t, "SELECT count(*) FROM alert_fires WHERE outcome = 'held'"))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM river_job WHERE kind = 'alert_digest'"))
 }
 
 // One alert's bad config fails its own run, not its neighbours'.

@@ -58,8 +58,14 @@ func (w *RunRetentionWorker) Work(ctx context.Context, _ *river.Job[RunRetention
 	if err != nil {
 		return fmt.Errorf("delete old health rows: %w", err)
 	}
-	if total > 0 || h > 0 {
-		w.Logger.Info("retention", "runs_deleted", total, "health_rows_deleted", h, "before", before)
+	// Alert fires are part of their runs' record (flood control and digests
+	// read only the last minutes).
+	fires, err := q.AlertFiresDeleteOlderThan(ctx, w.Pool, before)
+	if err != nil {
+		return fmt.Errorf("delete old alert fires: %w", err)
+	}
+	if total > 0 || h > 0 || fires > 0 {
+		w.Logger.Info("retention", "runs_deleted", total, "health_rows_deleted", h, "alert_fires_deleted", fires, "before", before)
 	}
 	return nil
 }

@@ -90,6 +90,14 @@ func Register(workers *river.Workers, d Deps) error {
 			return river.AddWorkerSafely(workers, &BackupWorker{Pool: d.Pool, Config: cfg,
 				Logger: log.With("component", "backup")})
 		}),
+		add(KindTradingView, func() error {
+			return river.AddWorkerSafely(workers, &TradingViewWorker{Pool: d.Pool, Config: cfg,
+				Logger: log.With("component", "tradingview")})
+		}),
+		add(KindAlertDigest, func() error {
+			return river.AddWorkerSafely(workers, &AlertDigestWorker{Pool: d.Pool, Config: cfg,
+				Logger: log.With("component", "digest")})
+		}),
 		add(RunRetentionArgs{}.Kind(), func() error {
 			return river.AddWorkerSafely(workers, &RunRetentionWorker{Pool: d.Pool, Config: cfg,
 				Logger: log.With("component", "retention")})

@@ -29,6 +29,8 @@ func TestRegister(t *testing.T) {
 			config.JobReport:          river.AddWorkerSafely(w, &ReportWorker{}),
 			config.JobDataProcessing:  river.AddWorkerSafely(w, &DataProcessingWorker{}),
 			config.JobBackup:          river.AddWorkerSafely(w, &BackupWorker{}),
+			KindTradingView:           river.AddWorkerSafely(w, &TradingViewWorker{}),
+			KindAlertDigest:           river.AddWorkerSafely(w, &AlertDigestWorker{}),
 			RunRetentionArgs{}.Kind(): river.AddWorkerSafely(w, &RunRetentionWorker{}),
 			RunReconcileArgs{}.Kind(): river.AddWorkerSafely(w, &RunReconcileWorker{}),
 		} {

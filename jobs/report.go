@@ -34,6 +34,7 @@ type ReportParams struct {
 		Timeframe     string   `json:"timeframe"`
 		IncludeCharts bool     `json:"include_charts"`
 		PortfolioID   int64    `json:"portfolio_id"`
+		BotID         int64    `json:"bot_id"`
 		Windows       []int    `json:"windows"`
 	} `json:"parameters"`
 }
@@ -112,6 +113,16 @@ func (w *ReportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) err
 			return err
 		}
 		req.Portfolio = pf
+	}
+	if id := p.Parameters.BotID; id > 0 {
+		bot, err := w.loadBot(ctx, a.Run.UserID, id)
+		if errors.Is(err, db.ErrNotFound) {
+			return river.JobCancel(fmt.Errorf("parameters.bot_id: user %d has no trading bot %d", a.Run.UserID, id))
+		}
+		if err != nil {
+			return err
+		}
+		req.Bot = bot
 	}
 	if req.Type == report.TypeDailySummary && len(req.Symbols) > 0 {
 		fired, err := w.alertsFiredToday(ctx, a.Run.UserID, req.Symbols, now)

@@ -29,7 +29,9 @@ const (
 	TypeReport   = "report"
 	TypeScreener = "screener"
 	TypeSystem   = "system"
-	TypeTrade    = "trade"
+	// TypeTrade is a trading bot's fills, closed positions, stops, kill
+	// switch and daily P&L summary.
+	TypeTrade = "trade"
 )
 
 // Types returns every notification type, in a fixed order (the schema's

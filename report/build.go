@@ -67,6 +67,16 @@ type Portfolio struct {
 	Holdings []Holding
 }
 
+// TradingBot is a trading bot's equity curve, loaded by the caller from the
+// request's bot_id (bot_equity_snapshots, oldest first).
+type TradingBot struct {
+	ID        int64
+	Name      string
+	Timeframe bars.Timeframe
+	Times     []time.Time
+	Equity    []float64
+}
+
 // Request is one report to build: the design's task_params, decoded and
 // resolved by the caller (the portfolio loaded, today's alerts collected).
 type Request struct {
@@ -89,6 +99,9 @@ type Request struct {
 	// Portfolio is required for portfolio_analysis and, when set, makes a
 	// performance_report cover the portfolio's equity.
 	Portfolio *Portfolio
+	// Bot, when set, makes a performance_report cover the bot's equity
+	// curve (annualised by the bot's own timeframe).
+	Bot *TradingBot
 	// AlertsFired lists, per symbol, the alerts that fired today
 	// (daily_summary). Symbols not in Symbols are reported apart.
 	AlertsFired map[string][]string
@@ -283,8 +296,8 @@ func normalize(req Request) (Request, error) {
 			return req, invalid("parameters.portfolio_id", "required for %s", TypePortfolioAnalysis)
 		}
 	case TypePerformanceReport:
-		if len(req.Symbols) == 0 && req.Portfolio == nil {
-			return req, invalid("parameters.symbols", "required for %s without parameters.portfolio_id", TypePerformanceReport)
+		if len(req.Symbols) == 0 && req.Portfolio == nil && req.Bot == nil {
+			return req, invalid("parameters.symbols", "required for %s without parameters.portfolio_id or parameters.bot_id", TypePerformanceReport)
 		}
 	}
 	return req, nil

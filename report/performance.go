@@ -12,6 +12,7 @@ import (
 const (
 	KindSymbol    = "symbol"
 	KindPortfolio = "portfolio"
+	KindBot       = "bot"
 )
 
 // PerformanceReport is the result of a performance_report. Its figures
@@ -19,7 +20,8 @@ const (
 // most 5,000) or the longest window if longer, plus one bar.
 type PerformanceReport struct {
 	Header
-	// Entries are the portfolio first when the request has one, then the
+	// Entries are the trading bot first when the request has one, the
+	// portfolio next when it has one, then the
 	// requested symbols that have data, in request order.
 	Entries []Performance `json:"entries"`
 	Missing []Missing     `json:"missing"`
@@ -31,6 +33,7 @@ type Performance struct {
 	Name        string `json:"name"` // the symbol, or the portfolio's name
 	Kind        string `json:"kind"` // KindSymbol or KindPortfolio
 	PortfolioID int64  `json:"portfolio_id,omitempty"`
+	BotID       int64  `json:"bot_id,omitempty"`
 	// Last is the latest close, or the portfolio's equity on the last bar
 	// its priced holdings have in common (see PortfolioAnalysis for how the
 	// equity is built).
@@ -75,6 +78,17 @@ func buildPerformanceReport(ctx context.Context, req Request, data Data) (Output
 		return err
 	}
 
+	if bot := req.Bot; bot != nil {
+		ppy := PeriodsPerYear(bot.Timeframe)
+		if ppy == 0 {
+			ppy = req.PeriodsPerYear
+		}
+		e := Performance{Name: bot.Name, Kind: KindBot, BotID: bot.ID, Last: Float(lastOf(bot.Equity)),
+			Stats: computeStats(bot.Times, bot.Equity, req.Windows, ppy)}
+		if err := add(e, fmt.Sprintf("bot-%d", bot.ID), bot.Times, bot.Equity); err != nil {
+			return Output{}, err
+		}
+	}
 	if p := req.Portfolio; p != nil {
 		hist := alignHoldings(p, f.series)
 		e := Performance{

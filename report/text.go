@@ -141,8 +141,11 @@ func performanceText(r *PerformanceReport) string {
 	}
 	for _, e := range r.Entries {
 		name := e.Name
-		if e.Kind == KindPortfolio {
+		switch e.Kind {
+		case KindPortfolio:
 			name += " (portfolio)"
+		case KindBot:
+			name += " (trading bot)"
 		}
 		b.WriteByte('\n')
 		if e.Bars == 0 {

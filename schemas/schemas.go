@@ -52,6 +52,19 @@ const commonName = "common"
 
 var schemaFileRE = regexp.MustCompile(`^((?:strategy\.)?[a-z_]+)\.v([1-9][0-9]{0,3})\.json$`)
 
+// TradingBot is the name of the trading bot definition's schema
+// (tradingbot.v<N>.json): a document that is not a job type's task_params,
+// validated with Validate(TradingBot, file) like one.
+const TradingBot = "tradingbot"
+
+// Actions is the name of the trading-bot actions schema (actions.v<N>.json):
+// a document that is not a job type's task_params, shared by inbound
+// webhooks, alerts and screeners, validated with Validate(Actions, doc).
+const Actions = "actions"
+
+// documents are the schemas that are neither job types nor strategies.
+var documents = []string{TradingBot, Actions}
+
 // StrategyPrefix starts the job-type name of a trading strategy's parameter
 // schema: strategy.<name>.v<N>.json is validated as job type "strategy.<name>".
 const StrategyPrefix = "strategy."
@@ -98,7 +111,8 @@ func New() (*Validator, error) {
 		}
 		jobType := m[1]
 		version, _ := strconv.Atoi(m[2]) // the pattern guarantees 1..9999
-		if jobType != commonName && !strings.HasPrefix(jobType, StrategyPrefix) && !slices.Contains(jobTypes, jobType) {
+		if jobType != commonName && !strings.HasPrefix(jobType, StrategyPrefix) && !slices.Contains(jobTypes, jobType) &&
+			!slices.Contains(documents, jobType) {
 			return nil, fmt.Errorf("schema file %s: %w %q", name, ErrUnknownJobType, jobType)
 		}
 

@@ -81,8 +81,8 @@ else
 fi
 "${compose[@]}" -f deploy/docker-compose.yml config -q || fail "deploy/docker-compose.yml does not validate"
 "${compose[@]}" -f deploy/docker-compose.yml --profile telegram config --services | sort >"$tmp/services"
-printf '%s\n' api migrate postgres scheduler telegram worker | diff -u - "$tmp/services" >/dev/null ||
-  fail "docker-compose.yml services are $(tr '\n' ' ' <"$tmp/services"); want api migrate postgres scheduler telegram worker"
+printf '%s\n' api migrate postgres scheduler telegram tradingbot worker | diff -u - "$tmp/services" >/dev/null ||
+  fail "docker-compose.yml services are $(tr '\n' ' ' <"$tmp/services"); want api migrate postgres scheduler telegram tradingbot worker"
 step "Dockerfile"
 gomod="$(sed -n 's/^go \([0-9]*\.[0-9]*\).*/\1/p' go.mod)"
 grep -q "^FROM golang:$gomod AS build" Dockerfile || fail "Dockerfile should build FROM golang:$gomod (go.mod)"

@@ -51,14 +51,17 @@ type State struct {
 	Actions     []Action             `json:"actions"`     // submitted, not yet decided
 	ActionKeys  map[string]bool      `json:"action_keys"` // keys of every action submitted
 	Bars        int                  `json:"bars"`
-	Halted      bool                 `json:"halted"`       // max_drawdown_pct hit
-	HaltedDay   int64                `json:"halted_day"`   // UTC day (Unix days) halted by max_daily_loss_pct, -1 none
-	Day         int64                `json:"day"`          // UTC day of the last bar
-	DayStartEq  float64              `json:"day_start_eq"` // equity at the previous day's last close
-	LastEquity  float64              `json:"last_equity"`
-	PeakEquity  float64              `json:"peak_equity"`
-	Cooldown    map[string]int       `json:"cooldown"` // symbol -> first bar count when entries are allowed again
-	Strategy    json.RawMessage      `json:"strategy"`
+	Halted      bool                 `json:"halted"`     // max_drawdown_pct hit
+	HaltedDay   int64                `json:"halted_day"` // UTC day (Unix days) halted by max_daily_loss_pct, -1 none
+	// EntriesStopped is the owner's stop of new entries (freqtrade's
+	// /stopentry): buys are refused, exits and stops still work.
+	EntriesStopped bool            `json:"entries_stopped,omitempty"`
+	Day            int64           `json:"day"`          // UTC day of the last bar
+	DayStartEq     float64         `json:"day_start_eq"` // equity at the previous day's last close
+	LastEquity     float64         `json:"last_equity"`
+	PeakEquity     float64         `json:"peak_equity"`
+	Cooldown       map[string]int  `json:"cooldown"` // symbol -> first bar count when entries are allowed again
+	Strategy       json.RawMessage `json:"strategy"`
 }
 
 // Engine is one bot's decision step: a strategy, the paper broker and the risk engine.

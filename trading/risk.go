@@ -21,6 +21,9 @@ func (e *Engine) risk(o *Order, in *Input) string {
 		return ""
 	}
 	r := e.cfg.Risk
+	if e.st.EntriesStopped {
+		return "entries stopped by the owner (stopentry); start the bot to allow them again"
+	}
 	if e.st.Halted {
 		return fmt.Sprintf("kill switch: max_drawdown_pct %v reached; new entries are halted", r.MaxDrawdownPct)
 	}

@@ -54,6 +54,114 @@ func (e AuditEntrySource) Valid() bool {
 	}
 }
 
+// Defines values for BotState.
+const (
+	BotStateHalted  BotState = "halted"
+	BotStateRunning BotState = "running"
+	BotStateStopped BotState = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the BotState enum.
+func (e BotState) Valid() bool {
+	switch e {
+	case BotStateHalted:
+		return true
+	case BotStateRunning:
+		return true
+	case BotStateStopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BotOrderSide.
+const (
+	Buy  BotOrderSide = "buy"
+	Sell BotOrderSide = "sell"
+)
+
+// Valid indicates whether the value is a known member of the BotOrderSide enum.
+func (e BotOrderSide) Valid() bool {
+	switch e {
+	case Buy:
+		return true
+	case Sell:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BotOrderStatus.
+const (
+	BotOrderStatusCancelled BotOrderStatus = "cancelled"
+	BotOrderStatusFilled    BotOrderStatus = "filled"
+	BotOrderStatusOpen      BotOrderStatus = "open"
+	BotOrderStatusRefused   BotOrderStatus = "refused"
+)
+
+// Valid indicates whether the value is a known member of the BotOrderStatus enum.
+func (e BotOrderStatus) Valid() bool {
+	switch e {
+	case BotOrderStatusCancelled:
+		return true
+	case BotOrderStatusFilled:
+		return true
+	case BotOrderStatusOpen:
+		return true
+	case BotOrderStatusRefused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BotOrderType.
+const (
+	Limit     BotOrderType = "limit"
+	Market    BotOrderType = "market"
+	Stop      BotOrderType = "stop"
+	StopLimit BotOrderType = "stop_limit"
+)
+
+// Valid indicates whether the value is a known member of the BotOrderType enum.
+func (e BotOrderType) Valid() bool {
+	switch e {
+	case Limit:
+		return true
+	case Market:
+		return true
+	case Stop:
+		return true
+	case StopLimit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BotStatusState.
+const (
+	BotStatusStateHalted  BotStatusState = "halted"
+	BotStatusStateRunning BotStatusState = "running"
+	BotStatusStateStopped BotStatusState = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the BotStatusState enum.
+func (e BotStatusState) Valid() bool {
+	switch e {
+	case BotStatusStateHalted:
+		return true
+	case BotStatusStateRunning:
+		return true
+	case BotStatusStateStopped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComponentHealthStatus.
 const (
 	ComponentHealthStatusDEGRADED ComponentHealthStatus = "DEGRADED"
@@ -588,6 +696,24 @@ func (e SystemSummaryStatus) Valid() bool {
 	}
 }
 
+// Defines values for TradingViewAcceptedFormat.
+const (
+	JSON TradingViewAcceptedFormat = "json"
+	Text TradingViewAcceptedFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the TradingViewAcceptedFormat enum.
+func (e TradingViewAcceptedFormat) Valid() bool {
+	switch e {
+	case JSON:
+		return true
+	case Text:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditParamsSource.
 const (
 	ListAuditParamsSourceAPI        ListAuditParamsSource = "api"
@@ -1097,6 +1223,332 @@ type BacktestWeekCount struct {
 	Week string `json:"week"`
 }
 
+// Bot defines model for Bot.
+type Bot struct {
+	BarsDecided int64 `json:"bars_decided"`
+
+	// BarsSkipped Closed bars not traded (downtime)
+	BarsSkipped int64 `json:"bars_skipped"`
+
+	// Broker Example: paper
+	Broker     string    `json:"broker"`
+	CreatedAt  time.Time `json:"created_at"`
+	Fractional bool      `json:"fractional"`
+
+	// ID Example: 7
+	ID int64 `json:"id"`
+
+	// InitialCash Example: 10000
+	InitialCash float64 `json:"initial_cash"`
+
+	// LastBarTime Open time of the last bar decided
+	LastBarTime *time.Time `json:"last_bar_time"`
+	MakerFeeBps float64    `json:"maker_fee_bps"`
+
+	// Name Example: sma-demo
+	Name string `json:"name"`
+
+	// Params The strategy's parameters
+	Params interface{} `json:"params"`
+
+	// Risk The risk settings
+	Risk        interface{} `json:"risk"`
+	SlippageBps float64     `json:"slippage_bps"`
+	State       BotState    `json:"state"`
+
+	// StateReason Example: started via api by alice
+	StateReason string `json:"state_reason"`
+
+	// Strategy Example: sma_cross
+	Strategy string `json:"strategy"`
+
+	// Symbols Example: ["AAPL"]
+	Symbols     *[]string `json:"symbols"`
+	TakerFeeBps float64   `json:"taker_fee_bps"`
+
+	// Timeframe Example: 1m
+	Timeframe string    `json:"timeframe"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// BotState defines model for Bot.State.
+type BotState string
+
+// BotEquity defines model for BotEquity.
+type BotEquity struct {
+	Items *[]BotEquityPoint `json:"items"`
+}
+
+// BotEquityPoint defines model for BotEquityPoint.
+type BotEquityPoint struct {
+	BarTime        time.Time `json:"bar_time"`
+	Cash           float64   `json:"cash"`
+	Equity         float64   `json:"equity"`
+	FeesPaid       float64   `json:"fees_paid"`
+	PositionsValue float64   `json:"positions_value"`
+	Realised       float64   `json:"realised"`
+}
+
+// BotInput defines model for BotInput.
+type BotInput struct {
+	// Broker paper (default)
+	//
+	// Example: paper
+	Broker *string `json:"broker,omitempty"`
+
+	// Cash Starting cash (default 10000)
+	//
+	// Example: 10000
+	Cash *float64 `json:"cash,omitempty"`
+
+	// Fractional Size buys in steps of 1e-8 instead of whole units
+	Fractional *bool `json:"fractional,omitempty"`
+
+	// MakerFeeBps Fee on limit fills, basis points
+	MakerFeeBps *float64 `json:"maker_fee_bps,omitempty"`
+
+	// Name 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit; unique among your bots (required on create, fixed after)
+	//
+	// Example: sma-demo
+	Name *string `json:"name,omitempty"`
+
+	// Params The strategy's parameters (schemas/strategy.<strategy>.v1.json)
+	//
+	// Example: {"fast":10,"slow":30}
+	Params *map[string]interface{} `json:"params,omitempty"`
+	Risk   *BotRisk                `json:"risk,omitempty"`
+
+	// SlippageBps Slippage of market and stop fills, basis points
+	SlippageBps *float64 `json:"slippage_bps,omitempty"`
+
+	// State running (default) or stopped
+	//
+	// Example: running
+	State *string `json:"state,omitempty"`
+
+	// Strategy sma_cross, rsi_reversion or alert_signals
+	//
+	// Example: sma_cross
+	Strategy string `json:"strategy"`
+
+	// Symbols Symbols traded, 1-20
+	//
+	// Example: ["AAPL"]
+	Symbols *[]string `json:"symbols"`
+
+	// TakerFeeBps Fee on market and stop fills, basis points
+	TakerFeeBps *float64 `json:"taker_fee_bps,omitempty"`
+
+	// Timeframe Bar size: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w
+	//
+	// Example: 1m
+	Timeframe string `json:"timeframe"`
+
+	// Version Schema version (1)
+	Version *int64 `json:"version,omitempty"`
+}
+
+// BotList defines model for BotList.
+type BotList struct {
+	Items *[]Bot `json:"items"`
+}
+
+// BotOrder defines model for BotOrder.
+type BotOrder struct {
+	AllCash bool `json:"all_cash"`
+
+	// BarTime Open time of the bar decided
+	BarTime       time.Time `json:"bar_time"`
+	ClosePosition bool      `json:"close_position"`
+	CreatedAt     time.Time `json:"created_at"`
+	ID            int64     `json:"id"`
+
+	// IdempotencyKey <bot id>:<bar unix time>:<signal index>
+	IdempotencyKey string   `json:"idempotency_key"`
+	LimitPrice     *float64 `json:"limit_price"`
+	Notional       *float64 `json:"notional"`
+	Quantity       *float64 `json:"quantity"`
+
+	// Reason Why it was placed: signal, stoploss, action (a force exit or an alert), …
+	Reason string `json:"reason"`
+
+	// Refusal Why it was refused or cancelled
+	Refusal   *string        `json:"refusal"`
+	Side      BotOrderSide   `json:"side"`
+	Status    BotOrderStatus `json:"status"`
+	StopPrice *float64       `json:"stop_price"`
+	Symbol    string         `json:"symbol"`
+	Tif       string         `json:"tif"`
+	Type      BotOrderType   `json:"type"`
+}
+
+// BotOrderSide defines model for BotOrder.Side.
+type BotOrderSide string
+
+// BotOrderStatus defines model for BotOrder.Status.
+type BotOrderStatus string
+
+// BotOrderType defines model for BotOrder.Type.
+type BotOrderType string
+
+// BotOrderList defines model for BotOrderList.
+type BotOrderList struct {
+	Items *[]BotOrder `json:"items"`
+}
+
+// BotPosition defines model for BotPosition.
+type BotPosition struct {
+	// AvgCost Example: 150.2
+	AvgCost float64 `json:"avg_cost"`
+
+	// LastClose Example: 152.3
+	LastClose float64   `json:"last_close"`
+	OpenedAt  time.Time `json:"opened_at"`
+
+	// Quantity Example: 10
+	Quantity float64 `json:"quantity"`
+
+	// Symbol Example: AAPL
+	Symbol string `json:"symbol"`
+
+	// UnrealisedPct last_close over avg_cost − 1, percent
+	UnrealisedPct float64 `json:"unrealised_pct"`
+
+	// UnrealisedPnl (last_close − avg_cost) × quantity, before exit fees
+	UnrealisedPnl float64 `json:"unrealised_pnl"`
+
+	// Value quantity × last_close
+	Value float64 `json:"value"`
+}
+
+// BotRisk defines model for BotRisk.
+type BotRisk struct {
+	// CooldownBars Bars without entries after a losing trade
+	CooldownBars *int64 `json:"cooldown_bars,omitempty"`
+
+	// FlattenOnHalt Close every position when a kill switch trips
+	FlattenOnHalt *bool `json:"flatten_on_halt,omitempty"`
+
+	// MaxDailyLossPct Kill switch: loss in a UTC day, percent
+	MaxDailyLossPct *float64 `json:"max_daily_loss_pct,omitempty"`
+
+	// MaxDrawdownPct Kill switch: fall below the equity's peak, percent
+	MaxDrawdownPct *float64 `json:"max_drawdown_pct,omitempty"`
+
+	// MaxOpenPositions Most positions open at once
+	MaxOpenPositions *int64 `json:"max_open_positions,omitempty"`
+
+	// MaxPositionPct Largest position, percent of equity
+	MaxPositionPct *float64 `json:"max_position_pct,omitempty"`
+
+	// StoplossPct Stop loss below the average cost, percent
+	StoplossPct *float64 `json:"stoploss_pct,omitempty"`
+
+	// TakeProfitPct Take profit above the average cost, percent
+	TakeProfitPct *float64 `json:"take_profit_pct,omitempty"`
+
+	// TrailingStopPct Trailing stop below the high since entry, percent
+	TrailingStopPct *float64 `json:"trailing_stop_pct,omitempty"`
+}
+
+// BotStatus defines model for BotStatus.
+type BotStatus struct {
+	BarsDecided int64 `json:"bars_decided"`
+
+	// BarsSkipped Closed bars not traded (downtime)
+	BarsSkipped int64 `json:"bars_skipped"`
+
+	// Broker Example: paper
+	Broker    string    `json:"broker"`
+	Cash      float64   `json:"cash"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// EntriesStopped New entries halted by stopentry
+	EntriesStopped bool `json:"entries_stopped"`
+
+	// Equity Cash plus every position at its last close
+	Equity     float64 `json:"equity"`
+	FeesPaid   float64 `json:"fees_paid"`
+	Fractional bool    `json:"fractional"`
+
+	// ID Example: 7
+	ID int64 `json:"id"`
+
+	// InitialCash Example: 10000
+	InitialCash float64 `json:"initial_cash"`
+
+	// LastBarTime Open time of the last bar decided
+	LastBarTime *time.Time `json:"last_bar_time"`
+	MakerFeeBps float64    `json:"maker_fee_bps"`
+
+	// Name Example: sma-demo
+	Name       string `json:"name"`
+	OpenOrders int64  `json:"open_orders"`
+
+	// Params The strategy's parameters
+	Params interface{} `json:"params"`
+
+	// PendingExits Symbols of force exits not decided yet
+	PendingExits *[]string `json:"pending_exits"`
+
+	// Positions By symbol
+	Positions *[]BotPosition `json:"positions"`
+
+	// RealisedPnl Realised P&L before fees
+	RealisedPnl float64 `json:"realised_pnl"`
+
+	// ReturnPct equity over initial_cash − 1, percent
+	ReturnPct float64 `json:"return_pct"`
+
+	// Risk The risk settings
+	Risk        interface{}    `json:"risk"`
+	SlippageBps float64        `json:"slippage_bps"`
+	State       BotStatusState `json:"state"`
+
+	// StateReason Example: started via api by alice
+	StateReason string `json:"state_reason"`
+
+	// Strategy Example: sma_cross
+	Strategy string `json:"strategy"`
+
+	// Symbols Example: ["AAPL"]
+	Symbols     *[]string `json:"symbols"`
+	TakerFeeBps float64   `json:"taker_fee_bps"`
+
+	// Timeframe Example: 1m
+	Timeframe     string    `json:"timeframe"`
+	UnrealisedPnl float64   `json:"unrealised_pnl"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// BotStatusState defines model for BotStatus.State.
+type BotStatusState string
+
+// BotTrade defines model for BotTrade.
+type BotTrade struct {
+	// EntryPrice Average of the buys
+	EntryPrice float64   `json:"entry_price"`
+	EntryTime  time.Time `json:"entry_time"`
+
+	// ExitPrice Average of the sells; null while open
+	ExitPrice *float64   `json:"exit_price"`
+	ExitTime  *time.Time `json:"exit_time"`
+	Fees      float64    `json:"fees"`
+	Open      bool       `json:"open"`
+
+	// Pnl Net of fees; an open trade's at the last close
+	Pnl float64 `json:"pnl"`
+
+	// Quantity Units bought
+	Quantity float64 `json:"quantity"`
+	Symbol   string  `json:"symbol"`
+}
+
+// BotTradeList defines model for BotTradeList.
+type BotTradeList struct {
+	Items *[]BotTrade `json:"items"`
+}
+
 // ComponentHealth defines model for ComponentHealth.
 type ComponentHealth struct {
 	CheckedAt    time.Time   `json:"checked_at"`
@@ -1229,6 +1681,28 @@ type Fire struct {
 
 	// Shifted The nominal time fell in a DST gap and was moved
 	Shifted bool `json:"shifted"`
+}
+
+// ForceExitInput defines model for ForceExitInput.
+type ForceExitInput struct {
+	// All Close every position instead
+	All *bool `json:"all,omitempty"`
+
+	// Symbol The position to close
+	//
+	// Example: AAPL
+	Symbol *string `json:"symbol,omitempty"`
+}
+
+// ForceExitResult defines model for ForceExitResult.
+type ForceExitResult struct {
+	Bot Bot `json:"bot"`
+
+	// CancelledOrders Open orders of those symbols cancelled now
+	CancelledOrders int64 `json:"cancelled_orders"`
+
+	// Symbols Positions the bot closes at its next decision
+	Symbols *[]string `json:"symbols"`
 }
 
 // Holding defines model for Holding.
@@ -1431,6 +1905,11 @@ type PortfolioSummary struct {
 
 // ReportParameters defines model for ReportParameters.
 type ReportParameters struct {
+	// BotID One of your trading bots (performance_report): its equity curve and drawdown
+	//
+	// Example: 7
+	BotID *int64 `json:"bot_id,omitempty"`
+
 	// IncludeCharts Render PNG charts, listed at links.artifacts once the run is done (default false)
 	//
 	// Example: true
@@ -1811,6 +2290,52 @@ type SystemSummary struct {
 // SystemSummaryStatus defines model for SystemSummary.Status.
 type SystemSummaryStatus string
 
+// TradingViewAccepted defines model for TradingViewAccepted.
+type TradingViewAccepted struct {
+	// Actions Trading-bot actions the body asks for
+	Actions int64 `json:"actions"`
+
+	// BodySha256 SHA-256 of the body: the same body within the replay window is refused
+	BodySha256 string `json:"body_sha256"`
+
+	// Format How the body was read
+	Format TradingViewAcceptedFormat `json:"format"`
+
+	// JobID The River job that delivers it
+	JobID int64 `json:"job_id"`
+
+	// Status queued: a worker sends the message and stores the actions
+	//
+	// Example: queued
+	Status string `json:"status"`
+}
+
+// TradingViewAcceptedFormat How the body was read
+type TradingViewAcceptedFormat string
+
+// TradingViewToken defines model for TradingViewToken.
+type TradingViewToken struct {
+	// MaxBodyBytes Largest body accepted (tradingview_max_body_bytes)
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+
+	// Path The webhook's path on this API: prefix it with the server's address
+	//
+	// Example: /hooks/tradingview/tv_…
+	Path string `json:"path"`
+
+	// Prefix The token's first characters, for recognising it later
+	Prefix string `json:"prefix"`
+
+	// RateLimitPerMinute Requests per minute the token may make (tradingview_rate_limit)
+	RateLimitPerMinute int64 `json:"rate_limit_per_minute"`
+
+	// ReplayWindowSeconds How long the same body is refused as a replay (tradingview_replay_window)
+	ReplayWindowSeconds int64 `json:"replay_window_seconds"`
+
+	// Token The token, shown only in this answer
+	Token string `json:"token"`
+}
+
 // TriggerScheduleInputBody defines model for TriggerScheduleInputBody.
 type TriggerScheduleInputBody struct {
 	// Force Run even if the overlap policy would refuse
@@ -1858,6 +2383,24 @@ type ListAuditParams struct {
 
 // ListAuditParamsSource defines parameters for ListAudit.
 type ListAuditParamsSource string
+
+// GetBotEquityParams defines parameters for GetBotEquity.
+type GetBotEquityParams struct {
+	// From Bars opening at or after (RFC 3339; default: none)
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Bars opening before (RFC 3339; default: none)
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit At most this many, the newest of the range
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListBotOrdersParams defines parameters for ListBotOrders.
+type ListBotOrdersParams struct {
+	// Limit At most this many, newest first
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // ListIncidentsParams defines parameters for ListIncidents.
 type ListIncidentsParams struct {
@@ -1966,6 +2509,34 @@ type PreviewScheduleParams struct {
 	N *int64 `form:"n,omitempty" json:"n,omitempty"`
 }
 
+// TradingviewWebhookJSONBody defines parameters for TradingviewWebhook.
+type TradingviewWebhookJSONBody struct {
+	// Action buy, sell or exit ({{strategy.order.action}}; also: side)
+	Action *string `json:"action,omitempty"`
+
+	// Actions Actions of schemas/actions.v1.json: [{bot, side, size_pct, symbol}]
+	Actions *[]map[string]interface{} `json:"actions,omitempty"`
+
+	// Bot The trading bot an action is for
+	Bot *string `json:"bot,omitempty"`
+
+	// Message The text to notify (also: text)
+	Message *string `json:"message,omitempty"`
+
+	// Price {{close}}; a quoted number is read too
+	Price *float32 `json:"price,omitempty"`
+
+	// SizePct Percent of equity (buy) or of the position (sell)
+	SizePct *float32 `json:"size_pct,omitempty"`
+
+	// Ticker {{ticker}}; an exchange prefix (NASDAQ:AAPL) is dropped
+	Ticker               *string                `json:"ticker,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// TradingviewWebhookTextBody defines parameters for TradingviewWebhook.
+type TradingviewWebhookTextBody = string
+
 // BacktestAlertJSONRequestBody defines body for BacktestAlert for application/json ContentType.
 type BacktestAlertJSONRequestBody = BacktestAlertInputBody
 
@@ -1974,6 +2545,15 @@ type RunAlertJSONRequestBody RunAlertJSONBody
 
 // RunBacktestJSONRequestBody defines body for RunBacktest for application/json ContentType.
 type RunBacktestJSONRequestBody = BacktestRequest
+
+// CreateBotJSONRequestBody defines body for CreateBot for application/json ContentType.
+type CreateBotJSONRequestBody = BotInput
+
+// ReplaceBotJSONRequestBody defines body for ReplaceBot for application/json ContentType.
+type ReplaceBotJSONRequestBody = BotInput
+
+// ForceExitBotJSONRequestBody defines body for ForceExitBot for application/json ContentType.
+type ForceExitBotJSONRequestBody = ForceExitInput
 
 // PutMyEmailJSONRequestBody defines body for PutMyEmail for application/json ContentType.
 type PutMyEmailJSONRequestBody = EmailRequest
@@ -2016,6 +2596,170 @@ type PutScreenerSetJSONRequestBody = ScreenerSetInput
 
 // RunScreenerJSONRequestBody defines body for RunScreener for application/json ContentType.
 type RunScreenerJSONRequestBody = ScreenerRequest
+
+// TradingviewWebhookJSONRequestBody defines body for TradingviewWebhook for application/json ContentType.
+type TradingviewWebhookJSONRequestBody TradingviewWebhookJSONBody
+
+// TradingviewWebhookTextRequestBody defines body for TradingviewWebhook for text/plain ContentType.
+type TradingviewWebhookTextRequestBody = TradingviewWebhookTextBody
+
+// Getter for additional properties for TradingviewWebhookJSONBody. Returns the specified
+// element and whether it was found
+func (a TradingviewWebhookJSONBody) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TradingviewWebhookJSONBody
+func (a *TradingviewWebhookJSONBody) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TradingviewWebhookJSONBody to handle AdditionalProperties
+func (a *TradingviewWebhookJSONBody) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["action"]; found {
+		err = json.Unmarshal(raw, &a.Action)
+		if err != nil {
+			return fmt.Errorf("error reading 'action': %w", err)
+		}
+		delete(object, "action")
+	}
+
+	if raw, found := object["actions"]; found {
+		err = json.Unmarshal(raw, &a.Actions)
+		if err != nil {
+			return fmt.Errorf("error reading 'actions': %w", err)
+		}
+		delete(object, "actions")
+	}
+
+	if raw, found := object["bot"]; found {
+		err = json.Unmarshal(raw, &a.Bot)
+		if err != nil {
+			return fmt.Errorf("error reading 'bot': %w", err)
+		}
+		delete(object, "bot")
+	}
+
+	if raw, found := object["message"]; found {
+		err = json.Unmarshal(raw, &a.Message)
+		if err != nil {
+			return fmt.Errorf("error reading 'message': %w", err)
+		}
+		delete(object, "message")
+	}
+
+	if raw, found := object["price"]; found {
+		err = json.Unmarshal(raw, &a.Price)
+		if err != nil {
+			return fmt.Errorf("error reading 'price': %w", err)
+		}
+		delete(object, "price")
+	}
+
+	if raw, found := object["size_pct"]; found {
+		err = json.Unmarshal(raw, &a.SizePct)
+		if err != nil {
+			return fmt.Errorf("error reading 'size_pct': %w", err)
+		}
+		delete(object, "size_pct")
+	}
+
+	if raw, found := object["ticker"]; found {
+		err = json.Unmarshal(raw, &a.Ticker)
+		if err != nil {
+			return fmt.Errorf("error reading 'ticker': %w", err)
+		}
+		delete(object, "ticker")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TradingviewWebhookJSONBody to handle AdditionalProperties
+func (a TradingviewWebhookJSONBody) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Action != nil {
+		object["action"], err = json.Marshal(a.Action)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'action': %w", err)
+		}
+	}
+
+	if a.Actions != nil {
+		object["actions"], err = json.Marshal(a.Actions)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'actions': %w", err)
+		}
+	}
+
+	if a.Bot != nil {
+		object["bot"], err = json.Marshal(a.Bot)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bot': %w", err)
+		}
+	}
+
+	if a.Message != nil {
+		object["message"], err = json.Marshal(a.Message)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'message': %w", err)
+		}
+	}
+
+	if a.Price != nil {
+		object["price"], err = json.Marshal(a.Price)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'price': %w", err)
+		}
+	}
+
+	if a.SizePct != nil {
+		object["size_pct"], err = json.Marshal(a.SizePct)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'size_pct': %w", err)
+		}
+	}
+
+	if a.Ticker != nil {
+		object["ticker"], err = json.Marshal(a.Ticker)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'ticker': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2160,6 +2904,111 @@ type ClientInterface interface {
 	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
 	RunBacktest(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListBots List your trading bots
+	//
+	// Corresponds with GET /api/bots (the `ListBots` operationId).
+	ListBots(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBotWithBody Create a trading bot
+	//
+	// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/bots (the `CreateBot` operationId).
+	CreateBotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBot Create a trading bot
+	//
+	// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/bots (the `CreateBot` operationId).
+	CreateBot(ctx context.Context, body CreateBotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBot Delete a trading bot with its orders, fills and equity
+	//
+	// Corresponds with DELETE /api/bots/{id} (the `DeleteBot` operationId).
+	DeleteBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBot Get a trading bot with its account and positions
+	//
+	// One of your bots as of its last decision: its definition and state, cash, equity (cash plus every position at its last close), realised P&L and fees, and each open position with its unrealised P&L.
+	//
+	// Corresponds with GET /api/bots/{id} (the `GetBot` operationId).
+	GetBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceBotWithBody Replace a trading bot's definition
+	//
+	// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+	ReplaceBotWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceBot Replace a trading bot's definition
+	//
+	// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+	ReplaceBot(ctx context.Context, id int64, body ReplaceBotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBotEquity A trading bot's equity curve
+	//
+	// Corresponds with GET /api/bots/{id}/equity (the `GetBotEquity` operationId).
+	GetBotEquity(ctx context.Context, id int64, params *GetBotEquityParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForceExitBotWithBody Close a position of a trading bot at its next decision
+	//
+	// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+	ForceExitBotWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForceExitBot Close a position of a trading bot at its next decision
+	//
+	// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+	ForceExitBot(ctx context.Context, id int64, body ForceExitBotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBotOrders A trading bot's orders, newest first
+	//
+	// Corresponds with GET /api/bots/{id}/orders (the `ListBotOrders` operationId).
+	ListBotOrders(ctx context.Context, id int64, params *ListBotOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartBot Start a trading bot (clears a kill switch or a stopentry)
+	//
+	// Corresponds with POST /api/bots/{id}/start (the `StartBot` operationId).
+	StartBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopBot Stop a trading bot (positions and open orders are kept)
+	//
+	// Corresponds with POST /api/bots/{id}/stop (the `StopBot` operationId).
+	StopBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopBotEntries Halt a trading bot's new entries
+	//
+	// Halts new entries of one of your bots (freqtrade's /stopentry): it is halted as by a kill switch, buys are refused with the reason while exits, stops and open orders are still worked. POST /api/bots/{id}/start clears it.
+	//
+	// Corresponds with POST /api/bots/{id}/stopentry (the `StopBotEntries` operationId).
+	StopBotEntries(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBotTrades A trading bot's round trips with P&L
+	//
+	// The round trips of one of your bots (flat to flat), rebuilt from its fills, oldest first: average entry and exit prices, P&L net of fees. An open trade has a null exit and its P&L at the last close.
+	//
+	// Corresponds with GET /api/bots/{id}/trades (the `ListBotTrades` operationId).
+	ListBotTrades(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListIncidents List incidents (admins)
 	//
 	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
@@ -2208,6 +3057,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
 	ConfirmMyEmail(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateTradingviewToken Issue a new TradingView webhook token
+	//
+	// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+	//
+	// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+	RotateTradingviewToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateWebhookSecret Issue a new webhook signing secret
 	//
@@ -2304,7 +3160,7 @@ type ClientInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2315,7 +3171,7 @@ type ClientInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2525,6 +3381,33 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/health/unhealthy (the `ListHealthUnhealthy` operationId).
 	ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TradingviewWebhookWithBody Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TradingviewWebhook Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhook(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TradingviewWebhookWithTextBody Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `text/plain` content type.
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithTextBody(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // BacktestAlertWithBody Backtest an alert: how often it would have fired
@@ -2666,6 +3549,261 @@ func (c *Client) RunBacktest(ctx context.Context, body RunBacktestJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// ListBots List your trading bots
+//
+// Corresponds with GET /api/bots (the `ListBots` operationId).
+func (c *Client) ListBots(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBotsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBotWithBody Create a trading bot
+//
+// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/bots (the `CreateBot` operationId).
+func (c *Client) CreateBotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBotRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBot Create a trading bot
+//
+// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/bots (the `CreateBot` operationId).
+func (c *Client) CreateBot(ctx context.Context, body CreateBotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBotRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBot Delete a trading bot with its orders, fills and equity
+//
+// Corresponds with DELETE /api/bots/{id} (the `DeleteBot` operationId).
+func (c *Client) DeleteBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBotRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBot Get a trading bot with its account and positions
+//
+// One of your bots as of its last decision: its definition and state, cash, equity (cash plus every position at its last close), realised P&L and fees, and each open position with its unrealised P&L.
+//
+// Corresponds with GET /api/bots/{id} (the `GetBot` operationId).
+func (c *Client) GetBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBotRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceBotWithBody Replace a trading bot's definition
+//
+// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+func (c *Client) ReplaceBotWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceBotRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceBot Replace a trading bot's definition
+//
+// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+func (c *Client) ReplaceBot(ctx context.Context, id int64, body ReplaceBotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceBotRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBotEquity A trading bot's equity curve
+//
+// Corresponds with GET /api/bots/{id}/equity (the `GetBotEquity` operationId).
+func (c *Client) GetBotEquity(ctx context.Context, id int64, params *GetBotEquityParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBotEquityRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForceExitBotWithBody Close a position of a trading bot at its next decision
+//
+// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+func (c *Client) ForceExitBotWithBody(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForceExitBotRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForceExitBot Close a position of a trading bot at its next decision
+//
+// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+func (c *Client) ForceExitBot(ctx context.Context, id int64, body ForceExitBotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForceExitBotRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBotOrders A trading bot's orders, newest first
+//
+// Corresponds with GET /api/bots/{id}/orders (the `ListBotOrders` operationId).
+func (c *Client) ListBotOrders(ctx context.Context, id int64, params *ListBotOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBotOrdersRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartBot Start a trading bot (clears a kill switch or a stopentry)
+//
+// Corresponds with POST /api/bots/{id}/start (the `StartBot` operationId).
+func (c *Client) StartBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartBotRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopBot Stop a trading bot (positions and open orders are kept)
+//
+// Corresponds with POST /api/bots/{id}/stop (the `StopBot` operationId).
+func (c *Client) StopBot(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopBotRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopBotEntries Halt a trading bot's new entries
+//
+// Halts new entries of one of your bots (freqtrade's /stopentry): it is halted as by a kill switch, buys are refused with the reason while exits, stops and open orders are still worked. POST /api/bots/{id}/start clears it.
+//
+// Corresponds with POST /api/bots/{id}/stopentry (the `StopBotEntries` operationId).
+func (c *Client) StopBotEntries(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopBotEntriesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBotTrades A trading bot's round trips with P&L
+//
+// The round trips of one of your bots (flat to flat), rebuilt from its fills, oldest first: average entry and exit prices, P&L net of fees. An open trade has a null exit and its P&L at the last close.
+//
+// Corresponds with GET /api/bots/{id}/trades (the `ListBotTrades` operationId).
+func (c *Client) ListBotTrades(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBotTradesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListIncidents List incidents (admins)
 //
 // Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
@@ -2775,6 +3913,23 @@ func (c *Client) ConfirmMyEmailWithBody(ctx context.Context, contentType string,
 // Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
 func (c *Client) ConfirmMyEmail(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConfirmMyEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateTradingviewToken Issue a new TradingView webhook token
+//
+// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+//
+// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+func (c *Client) RotateTradingviewToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateTradingviewTokenRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3010,7 +4165,7 @@ func (c *Client) PutPortfolioHolding(ctx context.Context, id int64, symbol strin
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3031,7 +4186,7 @@ func (c *Client) RunReportWithBody(ctx context.Context, contentType string, body
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3572,6 +4727,63 @@ func (c *Client) ListHealthUnhealthy(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
+// TradingviewWebhookWithBody Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *Client) TradingviewWebhookWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTradingviewWebhookRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TradingviewWebhook Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *Client) TradingviewWebhook(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTradingviewWebhookRequest(c.Server, token, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TradingviewWebhookWithTextBody Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `text/plain` content type.
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *Client) TradingviewWebhookWithTextBody(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTradingviewWebhookRequestWithTextBody(c.Server, token, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewBacktestAlertRequest calls the generic BacktestAlert builder with application/json body
 func NewBacktestAlertRequest(server string, body BacktestAlertJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3830,6 +5042,517 @@ func NewRunBacktestRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewListBotsRequest constructs an http.Request for the ListBots method
+func NewListBotsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateBotRequest calls the generic CreateBot builder with application/json body
+func NewCreateBotRequest(server string, body CreateBotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBotRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateBotRequestWithBody constructs an http.Request for the CreateBot method, with any body, and a specified content type
+func NewCreateBotRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteBotRequest constructs an http.Request for the DeleteBot method
+func NewDeleteBotRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBotRequest constructs an http.Request for the GetBot method
+func NewGetBotRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceBotRequest calls the generic ReplaceBot builder with application/json body
+func NewReplaceBotRequest(server string, id int64, body ReplaceBotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceBotRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewReplaceBotRequestWithBody constructs an http.Request for the ReplaceBot method, with any body, and a specified content type
+func NewReplaceBotRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetBotEquityRequest constructs an http.Request for the GetBotEquity method
+func NewGetBotEquityRequest(server string, id int64, params *GetBotEquityParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/equity", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewForceExitBotRequest calls the generic ForceExitBot builder with application/json body
+func NewForceExitBotRequest(server string, id int64, body ForceExitBotJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewForceExitBotRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewForceExitBotRequestWithBody constructs an http.Request for the ForceExitBot method, with any body, and a specified content type
+func NewForceExitBotRequestWithBody(server string, id int64, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/forceexit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListBotOrdersRequest constructs an http.Request for the ListBotOrders method
+func NewListBotOrdersRequest(server string, id int64, params *ListBotOrdersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/orders", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartBotRequest constructs an http.Request for the StartBot method
+func NewStartBotRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/start", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStopBotRequest constructs an http.Request for the StopBot method
+func NewStopBotRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/stop", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStopBotEntriesRequest constructs an http.Request for the StopBotEntries method
+func NewStopBotEntriesRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/stopentry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListBotTradesRequest constructs an http.Request for the ListBotTrades method
+func NewListBotTradesRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/bots/%s/trades", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListIncidentsRequest constructs an http.Request for the ListIncidents method
 func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.Request, error) {
 	var err error
@@ -4038,6 +5761,33 @@ func NewConfirmMyEmailRequestWithBody(server string, contentType string, body io
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRotateTradingviewTokenRequest constructs an http.Request for the RotateTradingviewToken method
+func NewRotateTradingviewTokenRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/tradingview-token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5640,6 +7390,64 @@ func NewListHealthUnhealthyRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewTradingviewWebhookRequest calls the generic TradingviewWebhook builder with application/json body
+func NewTradingviewWebhookRequest(server string, token string, body TradingviewWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTradingviewWebhookRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewTradingviewWebhookRequestWithTextBody calls the generic TradingviewWebhook builder with text/plain body
+func NewTradingviewWebhookRequestWithTextBody(server string, token string, body TradingviewWebhookTextRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	if stringer, ok := interface{}(body).(fmt.Stringer); ok {
+		bodyReader = strings.NewReader(stringer.String())
+	} else {
+		bodyReader = strings.NewReader(fmt.Sprint(body))
+	}
+	return NewTradingviewWebhookRequestWithBody(server, token, "text/plain", bodyReader)
+}
+
+// NewTradingviewWebhookRequestWithBody constructs an http.Request for the TradingviewWebhook method, with any body, and a specified content type
+func NewTradingviewWebhookRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/hooks/tradingview/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -5755,6 +7563,129 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/backtests (the `RunBacktest` operationId).
 	RunBacktestWithResponse(ctx context.Context, body RunBacktestJSONRequestBody, reqEditors ...RequestEditorFn) (*RunBacktestResponse, error)
 
+	// ListBotsWithResponse List your trading bots
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/bots (the `ListBots` operationId).
+	ListBotsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListBotsResponse, error)
+
+	// CreateBotWithBodyWithResponse Create a trading bot
+	//
+	// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots (the `CreateBot` operationId).
+	CreateBotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBotResponse, error)
+
+	// CreateBotWithResponse Create a trading bot
+	//
+	// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots (the `CreateBot` operationId).
+	CreateBotWithResponse(ctx context.Context, body CreateBotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBotResponse, error)
+
+	// DeleteBotWithResponse Delete a trading bot with its orders, fills and equity
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/bots/{id} (the `DeleteBot` operationId).
+	DeleteBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeleteBotResponse, error)
+
+	// GetBotWithResponse Get a trading bot with its account and positions
+	//
+	// One of your bots as of its last decision: its definition and state, cash, equity (cash plus every position at its last close), realised P&L and fees, and each open position with its unrealised P&L.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/bots/{id} (the `GetBot` operationId).
+	GetBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBotResponse, error)
+
+	// ReplaceBotWithBodyWithResponse Replace a trading bot's definition
+	//
+	// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+	ReplaceBotWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceBotResponse, error)
+
+	// ReplaceBotWithResponse Replace a trading bot's definition
+	//
+	// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+	ReplaceBotWithResponse(ctx context.Context, id int64, body ReplaceBotJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceBotResponse, error)
+
+	// GetBotEquityWithResponse A trading bot's equity curve
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/bots/{id}/equity (the `GetBotEquity` operationId).
+	GetBotEquityWithResponse(ctx context.Context, id int64, params *GetBotEquityParams, reqEditors ...RequestEditorFn) (*GetBotEquityResponse, error)
+
+	// ForceExitBotWithBodyWithResponse Close a position of a trading bot at its next decision
+	//
+	// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+	ForceExitBotWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForceExitBotResponse, error)
+
+	// ForceExitBotWithResponse Close a position of a trading bot at its next decision
+	//
+	// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+	ForceExitBotWithResponse(ctx context.Context, id int64, body ForceExitBotJSONRequestBody, reqEditors ...RequestEditorFn) (*ForceExitBotResponse, error)
+
+	// ListBotOrdersWithResponse A trading bot's orders, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/bots/{id}/orders (the `ListBotOrders` operationId).
+	ListBotOrdersWithResponse(ctx context.Context, id int64, params *ListBotOrdersParams, reqEditors ...RequestEditorFn) (*ListBotOrdersResponse, error)
+
+	// StartBotWithResponse Start a trading bot (clears a kill switch or a stopentry)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots/{id}/start (the `StartBot` operationId).
+	StartBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*StartBotResponse, error)
+
+	// StopBotWithResponse Stop a trading bot (positions and open orders are kept)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots/{id}/stop (the `StopBot` operationId).
+	StopBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*StopBotResponse, error)
+
+	// StopBotEntriesWithResponse Halt a trading bot's new entries
+	//
+	// Halts new entries of one of your bots (freqtrade's /stopentry): it is halted as by a kill switch, buys are refused with the reason while exits, stops and open orders are still worked. POST /api/bots/{id}/start clears it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/bots/{id}/stopentry (the `StopBotEntries` operationId).
+	StopBotEntriesWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*StopBotEntriesResponse, error)
+
+	// ListBotTradesWithResponse A trading bot's round trips with P&L
+	//
+	// The round trips of one of your bots (flat to flat), rebuilt from its fills, oldest first: average entry and exit prices, P&L net of fees. An open trade has a null exit and its P&L at the last close.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/bots/{id}/trades (the `ListBotTrades` operationId).
+	ListBotTradesWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*ListBotTradesResponse, error)
+
 	// ListIncidentsWithResponse List incidents (admins)
 	//
 	// Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
@@ -5809,6 +7740,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
 	ConfirmMyEmailWithResponse(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyEmailResponse, error)
+
+	// RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
+	//
+	// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+	RotateTradingviewTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateTradingviewTokenResponse, error)
 
 	// RotateWebhookSecretWithResponse Issue a new webhook signing secret
 	//
@@ -5915,7 +7855,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5926,7 +7866,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 	//
-	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+	// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6172,6 +8112,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/health/unhealthy (the `ListHealthUnhealthy` operationId).
 	ListHealthUnhealthyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListHealthUnhealthyResponse, error)
+
+	// TradingviewWebhookWithBodyWithResponse Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error)
+
+	// TradingviewWebhookWithResponse Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithResponse(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error)
+
+	// TradingviewWebhookWithTextBodyWithResponse Receive a TradingView alert
+	//
+	// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+	//
+	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+	TradingviewWebhookWithTextBodyWithResponse(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error)
 }
 
 // BacktestAlertResponse201Headers the declared response headers of an HTTP 201 response for BacktestAlert
@@ -6493,6 +8460,932 @@ func (r RunBacktestResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RunBacktestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListBotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BotList
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBotsResponse) GetJSON200() *BotList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBotsResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBotsResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBotsResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBotsResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBotsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateBotResponse201Headers the declared response headers of an HTTP 201 response for CreateBot
+type CreateBotResponse201Headers struct {
+	Location *string
+}
+
+type CreateBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Bot
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateBotResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBotResponse) GetJSON201() *Bot {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateBotResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteBotResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BotStatus
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBotResponse) GetJSON200() *BotStatus {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBotResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReplaceBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bot
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceBotResponse) GetJSON200() *Bot {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceBotResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceBotResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReplaceBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetBotEquityResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BotEquity
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBotEquityResponse) GetJSON200() *BotEquity {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBotEquityResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBotEquityResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBotEquityResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetBotEquityResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBotEquityResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBotEquityResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBotEquityResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBotEquityResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBotEquityResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ForceExitBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ForceExitResult
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ForceExitBotResponse) GetJSON202() *ForceExitResult {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ForceExitBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ForceExitBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ForceExitBotResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ForceExitBotResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ForceExitBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ForceExitBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ForceExitBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ForceExitBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ForceExitBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ForceExitBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListBotOrdersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BotOrderList
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBotOrdersResponse) GetJSON200() *BotOrderList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBotOrdersResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBotOrdersResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListBotOrdersResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBotOrdersResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBotOrdersResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBotOrdersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBotOrdersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBotOrdersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBotOrdersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StartBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bot
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartBotResponse) GetJSON200() *Bot {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StartBotResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StartBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StartBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StartBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StopBotResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bot
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StopBotResponse) GetJSON200() *Bot {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StopBotResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StopBotResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StopBotResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StopBotResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StopBotResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StopBotResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StopBotResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StopBotResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StopBotResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StopBotEntriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bot
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StopBotEntriesResponse) GetJSON200() *Bot {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StopBotEntriesResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StopBotEntriesResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StopBotEntriesResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StopBotEntriesResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StopBotEntriesResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StopBotEntriesResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StopBotEntriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StopBotEntriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StopBotEntriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StopBotEntriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListBotTradesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BotTradeList
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBotTradesResponse) GetJSON200() *BotTradeList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBotTradesResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBotTradesResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListBotTradesResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBotTradesResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBotTradesResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBotTradesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBotTradesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBotTradesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBotTradesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6866,6 +9759,75 @@ func (r ConfirmMyEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ConfirmMyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateTradingviewTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TradingViewToken
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateTradingviewTokenResponse) GetJSON200() *TradingViewToken {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RotateTradingviewTokenResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateTradingviewTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateTradingviewTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateTradingviewTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateTradingviewTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9537,6 +12499,89 @@ func (r ListHealthUnhealthyResponse) ContentType() string {
 	return ""
 }
 
+type TradingviewWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *TradingViewAccepted
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TradingviewWebhookResponse) GetJSON202() *TradingViewAccepted {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON413() *ErrorModel {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON429() *ErrorModel {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TradingviewWebhookResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TradingviewWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TradingviewWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TradingviewWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TradingviewWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BacktestAlertWithBodyWithResponse Backtest an alert: how often it would have fired
 //
 // Replays an alert over past bars with the alert worker's own engine (rule tree, re-arm state machine, frequency, expiry), one closed bar at a time, each evaluated at its close, and answers how often it would have fired. Give either `config` (an alert's task_params, full or short form, as POST /api/alerts/run takes) or `schedule_id` (one of your alert schedules). The range is [`from`, `to`), by default the 90 days up to the last closed bar of the alert's timeframe; at most 1,000,000 bars.
@@ -9650,6 +12695,219 @@ func (c *ClientWithResponses) RunBacktestWithResponse(ctx context.Context, body 
 	return ParseRunBacktestResponse(rsp)
 }
 
+// ListBotsWithResponse List your trading bots
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/bots (the `ListBots` operationId).
+func (c *ClientWithResponses) ListBotsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListBotsResponse, error) {
+	rsp, err := c.ListBots(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBotsResponse(rsp)
+}
+
+// CreateBotWithBodyWithResponse Create a trading bot
+//
+// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots (the `CreateBot` operationId).
+func (c *ClientWithResponses) CreateBotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBotResponse, error) {
+	rsp, err := c.CreateBotWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBotResponse(rsp)
+}
+
+// CreateBotWithResponse Create a trading bot
+//
+// Creates one of your trading bots from its definition: the JSON of `schemas/tradingbot.v1.json` (the file `vigil tradingbot --config` reads). A running bot trades from the next closed bar of its timeframe on the paper broker. Names are unique per user. Bad input is a 422 naming the field (`body.params.fast`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots (the `CreateBot` operationId).
+func (c *ClientWithResponses) CreateBotWithResponse(ctx context.Context, body CreateBotJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBotResponse, error) {
+	rsp, err := c.CreateBot(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBotResponse(rsp)
+}
+
+// DeleteBotWithResponse Delete a trading bot with its orders, fills and equity
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/bots/{id} (the `DeleteBot` operationId).
+func (c *ClientWithResponses) DeleteBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DeleteBotResponse, error) {
+	rsp, err := c.DeleteBot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBotResponse(rsp)
+}
+
+// GetBotWithResponse Get a trading bot with its account and positions
+//
+// One of your bots as of its last decision: its definition and state, cash, equity (cash plus every position at its last close), realised P&L and fees, and each open position with its unrealised P&L.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/bots/{id} (the `GetBot` operationId).
+func (c *ClientWithResponses) GetBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetBotResponse, error) {
+	rsp, err := c.GetBot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBotResponse(rsp)
+}
+
+// ReplaceBotWithBodyWithResponse Replace a trading bot's definition
+//
+// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+func (c *ClientWithResponses) ReplaceBotWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceBotResponse, error) {
+	rsp, err := c.ReplaceBotWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceBotResponse(rsp)
+}
+
+// ReplaceBotWithResponse Replace a trading bot's definition
+//
+// Replaces the definition of one of your bots. Parameters, fees, risk settings and added symbols apply from the next decision; a change of strategy or parameters warms the strategy up again; a symbol can be dropped and the timeframe changed only while the bot holds nothing in it, and the cash only before its first decision (409 otherwise). The name cannot change.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/bots/{id} (the `ReplaceBot` operationId).
+func (c *ClientWithResponses) ReplaceBotWithResponse(ctx context.Context, id int64, body ReplaceBotJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceBotResponse, error) {
+	rsp, err := c.ReplaceBot(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceBotResponse(rsp)
+}
+
+// GetBotEquityWithResponse A trading bot's equity curve
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/bots/{id}/equity (the `GetBotEquity` operationId).
+func (c *ClientWithResponses) GetBotEquityWithResponse(ctx context.Context, id int64, params *GetBotEquityParams, reqEditors ...RequestEditorFn) (*GetBotEquityResponse, error) {
+	rsp, err := c.GetBotEquity(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBotEquityResponse(rsp)
+}
+
+// ForceExitBotWithBodyWithResponse Close a position of a trading bot at its next decision
+//
+// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+func (c *ClientWithResponses) ForceExitBotWithBodyWithResponse(ctx context.Context, id int64, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ForceExitBotResponse, error) {
+	rsp, err := c.ForceExitBotWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForceExitBotResponse(rsp)
+}
+
+// ForceExitBotWithResponse Close a position of a trading bot at its next decision
+//
+// Makes one of your bots close a position (`symbol`) or every position (`all`) at its next decision: the exit is stored with the bot (it survives a restart), the runner places a market sell of the whole position on the next closed bar, filled at the following bar's open; the symbol's open orders are cancelled at once. A stopped bot keeps the exit until started. 409 when the bot holds nothing to exit.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots/{id}/forceexit (the `ForceExitBot` operationId).
+func (c *ClientWithResponses) ForceExitBotWithResponse(ctx context.Context, id int64, body ForceExitBotJSONRequestBody, reqEditors ...RequestEditorFn) (*ForceExitBotResponse, error) {
+	rsp, err := c.ForceExitBot(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForceExitBotResponse(rsp)
+}
+
+// ListBotOrdersWithResponse A trading bot's orders, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/bots/{id}/orders (the `ListBotOrders` operationId).
+func (c *ClientWithResponses) ListBotOrdersWithResponse(ctx context.Context, id int64, params *ListBotOrdersParams, reqEditors ...RequestEditorFn) (*ListBotOrdersResponse, error) {
+	rsp, err := c.ListBotOrders(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBotOrdersResponse(rsp)
+}
+
+// StartBotWithResponse Start a trading bot (clears a kill switch or a stopentry)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots/{id}/start (the `StartBot` operationId).
+func (c *ClientWithResponses) StartBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*StartBotResponse, error) {
+	rsp, err := c.StartBot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartBotResponse(rsp)
+}
+
+// StopBotWithResponse Stop a trading bot (positions and open orders are kept)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots/{id}/stop (the `StopBot` operationId).
+func (c *ClientWithResponses) StopBotWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*StopBotResponse, error) {
+	rsp, err := c.StopBot(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopBotResponse(rsp)
+}
+
+// StopBotEntriesWithResponse Halt a trading bot's new entries
+//
+// Halts new entries of one of your bots (freqtrade's /stopentry): it is halted as by a kill switch, buys are refused with the reason while exits, stops and open orders are still worked. POST /api/bots/{id}/start clears it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/bots/{id}/stopentry (the `StopBotEntries` operationId).
+func (c *ClientWithResponses) StopBotEntriesWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*StopBotEntriesResponse, error) {
+	rsp, err := c.StopBotEntries(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopBotEntriesResponse(rsp)
+}
+
+// ListBotTradesWithResponse A trading bot's round trips with P&L
+//
+// The round trips of one of your bots (flat to flat), rebuilt from its fills, oldest first: average entry and exit prices, P&L net of fees. An open trade has a null exit and its P&L at the last close.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/bots/{id}/trades (the `ListBotTrades` operationId).
+func (c *ClientWithResponses) ListBotTradesWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*ListBotTradesResponse, error) {
+	rsp, err := c.ListBotTrades(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBotTradesResponse(rsp)
+}
+
 // ListIncidentsWithResponse List incidents (admins)
 //
 // Incidents the scheduler's incident monitor opened: failed jobs (one per job type and error class), queue backlog, stale or DOWN heartbeats, slow jobs, scheduler fire lag and failing notification channels, newest first. Admins only.
@@ -9745,6 +13003,21 @@ func (c *ClientWithResponses) ConfirmMyEmailWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseConfirmMyEmailResponse(rsp)
+}
+
+// RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
+//
+// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/me/tradingview-token (the `RotateTradingviewToken` operationId).
+func (c *ClientWithResponses) RotateTradingviewTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateTradingviewTokenResponse, error) {
+	rsp, err := c.RotateTradingviewToken(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateTradingviewTokenResponse(rsp)
 }
 
 // RotateWebhookSecretWithResponse Issue a new webhook signing secret
@@ -9930,7 +13203,7 @@ func (c *ClientWithResponses) PutPortfolioHoldingWithResponse(ctx context.Contex
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9947,7 +13220,7 @@ func (c *ClientWithResponses) RunReportWithBodyWithResponse(ctx context.Context,
 //
 // Runs a report now, without a schedule: the body is a report's task_params (schemas/report.v1.json). The run is recorded as PENDING with trigger `adhoc` and worked by the report worker; the result is stored as the run's result, charts (`include_charts`) as its artifacts, and the report is sent to you as a notification (Telegram) when it is done. Poll `links.run` for the status.
 //
-// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols` or `parameters.portfolio_id`. Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
+// `daily_summary` needs `parameters.symbols`; `portfolio_analysis` needs `parameters.portfolio_id`, one of your portfolios with holdings; `performance_report` needs `parameters.symbols`, `parameters.portfolio_id` or `parameters.bot_id` (one of your trading bots: its equity curve and drawdown charts). Symbols are upper-cased and deduplicated. At most 3 of your ad-hoc runs (reports and screeners) may be pending or running at once: a fourth is 429.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10392,6 +13665,51 @@ func (c *ClientWithResponses) ListHealthUnhealthyWithResponse(ctx context.Contex
 	return ParseListHealthUnhealthyResponse(rsp)
 }
 
+// TradingviewWebhookWithBodyWithResponse Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *ClientWithResponses) TradingviewWebhookWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error) {
+	rsp, err := c.TradingviewWebhookWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTradingviewWebhookResponse(rsp)
+}
+
+// TradingviewWebhookWithResponse Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *ClientWithResponses) TradingviewWebhookWithResponse(ctx context.Context, token string, body TradingviewWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error) {
+	rsp, err := c.TradingviewWebhook(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTradingviewWebhookResponse(rsp)
+}
+
+// TradingviewWebhookWithTextBodyWithResponse Receive a TradingView alert
+//
+// The Webhook URL of a TradingView alert: `POST /hooks/tradingview/{token}` with your token (`POST /api/me/tradingview-token`) and no other authentication. The body is TradingView's alert message: plain text (its placeholders already expanded), or a JSON object where `message` (or `text`), `ticker`, `price`, `action` (or `side`), `bot` and `size_pct` — or `actions`, a list of `{bot, side, size_pct, symbol}` (schemas/actions.v1.json) — are recognised and anything else is kept out of the way. The request is only validated and queued (202) well within TradingView's 3-second limit; a worker then sends you the message and stores the trading-bot actions for the trading bot service. 404: unknown token (also a blocked user). 409: the same body within `tradingview_replay_window` (60 s), ignored. 413: over `tradingview_max_body_bytes` (64 KiB). 422: a field at fault, named. 429: over `tradingview_rate_limit` (60 per minute) for this token, with Retry-After.
+//
+// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /hooks/tradingview/{token} (the `TradingviewWebhook` operationId).
+func (c *ClientWithResponses) TradingviewWebhookWithTextBodyWithResponse(ctx context.Context, token string, body TradingviewWebhookTextRequestBody, reqEditors ...RequestEditorFn) (*TradingviewWebhookResponse, error) {
+	rsp, err := c.TradingviewWebhookWithTextBody(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTradingviewWebhookResponse(rsp)
+}
+
 // ParseBacktestAlertResponse parses an HTTP response from a BacktestAlertWithResponse call
 func ParseBacktestAlertResponse(rsp *http.Response) (*BacktestAlertResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10663,6 +13981,761 @@ func ParseRunBacktestResponse(rsp *http.Response) (*RunBacktestResponse, error) 
 			return nil, err
 		}
 		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListBotsResponse parses an HTTP response from a ListBotsWithResponse call
+func ParseListBotsResponse(rsp *http.Response) (*ListBotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BotList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateBotResponse parses an HTTP response from a CreateBotWithResponse call
+func ParseCreateBotResponse(rsp *http.Response) (*CreateBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Bot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateBotResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteBotResponse parses an HTTP response from a DeleteBotWithResponse call
+func ParseDeleteBotResponse(rsp *http.Response) (*DeleteBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetBotResponse parses an HTTP response from a GetBotWithResponse call
+func ParseGetBotResponse(rsp *http.Response) (*GetBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BotStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReplaceBotResponse parses an HTTP response from a ReplaceBotWithResponse call
+func ParseReplaceBotResponse(rsp *http.Response) (*ReplaceBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetBotEquityResponse parses an HTTP response from a GetBotEquityWithResponse call
+func ParseGetBotEquityResponse(rsp *http.Response) (*GetBotEquityResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBotEquityResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BotEquity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseForceExitBotResponse parses an HTTP response from a ForceExitBotWithResponse call
+func ParseForceExitBotResponse(rsp *http.Response) (*ForceExitBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ForceExitBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ForceExitResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListBotOrdersResponse parses an HTTP response from a ListBotOrdersWithResponse call
+func ParseListBotOrdersResponse(rsp *http.Response) (*ListBotOrdersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBotOrdersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BotOrderList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStartBotResponse parses an HTTP response from a StartBotWithResponse call
+func ParseStartBotResponse(rsp *http.Response) (*StartBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStopBotResponse parses an HTTP response from a StopBotWithResponse call
+func ParseStopBotResponse(rsp *http.Response) (*StopBotResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StopBotResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStopBotEntriesResponse parses an HTTP response from a StopBotEntriesWithResponse call
+func ParseStopBotEntriesResponse(rsp *http.Response) (*StopBotEntriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StopBotEntriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListBotTradesResponse parses an HTTP response from a ListBotTradesWithResponse call
+func ParseListBotTradesResponse(rsp *http.Response) (*ListBotTradesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBotTradesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BotTradeList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
 
 	}
 
@@ -10950,6 +15023,60 @@ func ParseConfirmMyEmailResponse(rsp *http.Response) (*ConfirmMyEmailResponse, e
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateTradingviewTokenResponse parses an HTTP response from a RotateTradingviewTokenWithResponse call
+func ParseRotateTradingviewTokenResponse(rsp *http.Response) (*RotateTradingviewTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateTradingviewTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TradingViewToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel
@@ -13202,6 +17329,74 @@ func ParseListHealthUnhealthyResponse(rsp *http.Response) (*ListHealthUnhealthyR
 			return nil, err
 		}
 		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTradingviewWebhookResponse parses an HTTP response from a TradingviewWebhookWithResponse call
+func ParseTradingviewWebhookResponse(rsp *http.Response) (*TradingviewWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TradingviewWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest TradingViewAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorModel

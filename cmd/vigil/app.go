@@ -29,6 +29,7 @@ import (
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/screener"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
+	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // httpShutdownTimeout bounds how long a listener waits for requests in
@@ -47,6 +48,8 @@ type app struct {
 	cfg   config.Config
 	log   *slog.Logger
 	demo  bool // seed the demo user and schedules
+	// bots tunes the trading bot runner (the tradingbot role).
+	bots botRunnerOptions
 
 	validator *schemas.Validator
 	// pool is the direct connection: River's client (workers, leader
@@ -79,12 +82,15 @@ type app struct {
 	scheduler atomic.Value
 	// clientStarted says the River client runs (and must be stopped).
 	clientStarted bool
-	// The bot and the background loops (enqueuer, heartbeats) each run on
-	// their own context, so that Close stops them one after the other.
-	botCtx, backgroundCtx   context.Context
-	stopBot, stopBackground context.CancelFunc
-	bot, background         sync.WaitGroup
-	botRunning              bool
+	// runner runs the trading bots (the tradingbot role), or nil.
+	runner *tradingbot.Runner
+	// The bot, the trading bot runner and the background loops (enqueuer,
+	// heartbeats) each run on their own context, so that Close stops them
+	// one after the other.
+	botCtx, runnerCtx, backgroundCtx    context.Context
+	stopBot, stopRunner, stopBackground context.CancelFunc
+	bot, runnerDone, background         sync.WaitGroup
+	botRunning                          bool
 	// botTelegram is the bot's Bot API client; botStopped says its loop
 	// returned (health checks read both).
 	botTelegram *notify.Telegram
@@ -102,6 +108,7 @@ type app struct {
 func newApp(name string, r roles, cfg config.Config, log *slog.Logger, demo bool) *app {
 	a := &app{name: name, roles: r, cfg: cfg, log: log, demo: demo}
 	a.botCtx, a.stopBot = context.WithCancel(context.Background())
+	a.runnerCtx, a.stopRunner = context.WithCancel(context.Background())
 	a.backgroundCtx, a.stopBackground = context.WithCancel(context.Background())
 	a.scheduler.Store("disabled")
 	return a
@@ -131,6 +138,9 @@ func (a *app) Run(ctx context.Context) error {
 		return err
 	}
 	a.startScheduler()
+	if err := a.startTradingBots(); err != nil {
+		return err
+	}
 	if err := a.startBot(); err != nil {
 		return err
 	}
@@ -139,7 +149,8 @@ func (a *app) Run(ctx context.Context) error {
 		return err
 	}
 	a.up = true
-	a.log.Info("vigil is up", "scheduler", a.roles.scheduler, "worker", a.roles.worker, "client_id", a.client.ID())
+	a.log.Info("vigil is up", "scheduler", a.roles.scheduler, "worker", a.roles.worker, "trading_bots", a.runner != nil,
+		"client_id", a.client.ID())
 	return nil
 }
 
@@ -151,7 +162,13 @@ func (a *app) openDatabase(ctx context.Context) error {
 		return fmt.Errorf("compile schemas: %w", err)
 	}
 	a.validator = v
-	pool, err := openDB(ctx, a.cfg, a.log, a.roles.migrate)
+	// The trading bot runner decides up to tradingbot.DefaultWorkers bots at
+	// once, beside the River client's connections.
+	var conns int32
+	if a.roles.tradingbot {
+		conns = tradingbot.DefaultWorkers + 4
+	}
+	pool, err := openDBConns(ctx, a.cfg, a.log, a.roles.migrate, conns)
 	if err != nil {
 		return err
 	}
@@ -243,10 +260,11 @@ func (a *app) localStandIns() bool { return a.roles.worker && a.roles.api }
 
 // buildMarketData builds the market-data sources over market_bars and the
 // configured provider's manager (for the workers, the API's alert
-// evaluation and backtests, and the bot's backtests), and in a worker the fundamentals manager over the
-// fundamentals table. Other roles never read market data and build none.
+// evaluation and backtests, the bot's backtests and the trading bot
+// runner), and in a worker the fundamentals manager over the fundamentals
+// table. Other roles never read market data and build none.
 func (a *app) buildMarketData() error {
-	if !a.roles.worker && !a.roles.api && !a.roles.telegram {
+	if !a.roles.worker && !a.roles.api && !a.roles.telegram && !a.roles.tradingbot {
 		return nil
 	}
 	a.sources = marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir},
@@ -373,9 +391,34 @@ func (a *app) startScheduler() {
 	a.background.Go(func() { mon.Run(ctx) })
 }
 
+// startTradingBots runs every running trading bot in the tradingbot role:
+// a runner on the configured market data that enqueues the owners'
+// notifications with the River client.
+func (a *app) startTradingBots() error {
+	if !a.roles.tradingbot {
+		return nil
+	}
+	r, err := tradingbot.NewRunner(tradingbot.Options{Pool: a.pool, Market: a.market, Validator: a.validator,
+		Notifier: jobs.TradeNotifier{Client: a.client.Client}, Owner: a.bots.owner, LeaseTTL: a.bots.leaseTTL,
+		Poll: a.bots.poll, Now: a.bots.now, BeforeCommit: a.bots.beforeCommit, Logger: a.log.With("component", "tradingbot")})
+	if err != nil {
+		return err
+	}
+	a.runner = r
+	ctx := a.runnerCtx
+	a.runnerDone.Go(func() {
+		if err := r.Run(ctx); err != nil {
+			a.log.Error("trading bot runner stopped", "error", err)
+		}
+	})
+	return nil
+}
+
 // startHeartbeats starts one heartbeat per role this process runs (system =
 // the role, component = the host), every health_check_interval, each with
-// the checks of that role (see roleComponents).
+// the checks of that role (see roleComponents); the trading bot runner's
+// (system trading_bot) carries its bots' last bar age and broker
+// connectivity.
 func (a *app) startHeartbeats() {
 	for _, system := range a.systems() {
 		a.beat(system)
@@ -433,12 +476,14 @@ func serve(log *slog.Logger, what string, srv *http.Server, ln net.Listener) {
 //
 //  1. the API listener stops accepting requests (those in flight finish);
 //  2. the Telegram bot stops polling;
-//  3. the enqueuer and the heartbeats stop;
-//  4. the River client stops fetching, lets running jobs finish within
+//  3. the trading bot runner finishes the decisions in flight and releases
+//     its leases (another process takes the bots over at once);
+//  4. the enqueuer and the heartbeats stop;
+//  5. the River client stops fetching, lets running jobs finish within
 //     shutdown_timeout, then cancels the rest (River retries them) and
 //     flushes the run ledger;
-//  5. the status listener stops: it answers /health until the jobs drained;
-//  6. the API's background services, the Telegram stand-in and the pool
+//  6. the status listener stops: it answers /health until the jobs drained;
+//  7. the API's background services, the Telegram stand-in and the pool
 //     close.
 func (a *app) Close() error {
 	timeout := a.cfg.ShutdownTimeout.D()
@@ -448,6 +493,8 @@ func (a *app) Close() error {
 	shutdownHTTP(a.apiSrv)
 	a.stopBot()
 	a.bot.Wait()
+	a.stopRunner()
+	a.runnerDone.Wait()
 	a.stopBackground()
 	a.background.Wait()
 	var err error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -15,6 +16,12 @@ import (
 // dev default (postgres://localhost:5432/vigil) and, when create is set,
 // creates that database if the server allows.
 func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, create bool) (*pgxpool.Pool, error) {
+	return openDBConns(ctx, cfg, log, create, 0)
+}
+
+// openDBConns is openDB with a pool of maxConns connections (0: pgxpool's
+// default, max(4, cores)), unless the URL sets pool_max_conns itself.
+func openDBConns(ctx context.Context, cfg config.Config, log *slog.Logger, create bool, maxConns int32) (*pgxpool.Pool, error) {
 	url := cfg.DatabaseURL
 	if url == "" {
 		url = db.DevURL
@@ -29,7 +36,10 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, create boo
 			}
 		}
 	}
-	pool, err := db.Open(ctx, url, 0)
+	if strings.Contains(url, "pool_max_conns") {
+		maxConns = 0
+	}
+	pool, err := db.Open(ctx, url, maxConns)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", db.Redact(url), err)
 	}

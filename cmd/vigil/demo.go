@@ -24,8 +24,11 @@ func ptrInt64(v int64) *int64 { return &v }
 // seedDemo creates, once, a demo admin and a few schedules so that a fresh
 // `make run` has something to fire: four alerts on the synthetic market
 // (evaluated every 15 s, each firing within a minute), a per-minute
-// notification to the demo user's Telegram chat, a daily summary with charts and an S&P
-// 500 screener after the US close, and a portfolio for portfolio reports.
+// notification to the demo user's Telegram chat, a daily summary with charts
+// and an S&P 500 screener after the US close, a portfolio for portfolio
+// reports, a confirmed email address (its mails show at /dev/mail), and a
+// trading bot (sma_cross 5/20 on two synthetic symbols, 1m bars) that buys
+// within minutes.
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var exists bool
@@ -85,10 +88,14 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 				return fmt.Errorf("create demo alert %q: %w", d.name, err)
 			}
 		}
+		if err := seedDemoBot(ctx, tx, u.ID, time.Now(), log); err != nil {
+			return err
+		}
 		if _, err := useremail.SetConfirmed(ctx, tx, audit.Entry{Source: audit.SourceCLI}, u.ID, demoEmail); err != nil {
 			return fmt.Errorf("demo user's email: %w", err)
 		}
-		log.Info("seeded the demo: user 'demo' (admin, "+demoEmail+"), 4 alerts on synthetic data, 3 schedules and portfolio 'core'", "user_id", u.ID)
+		log.Info("seeded the demo: user 'demo' (admin, "+demoEmail+"), 4 alerts on synthetic data, 3 schedules, portfolio 'core' and trading bot 'demo-sma'",
+			"user_id", u.ID)
 		return nil
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilhq/vigil/health"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // telegramCheckEvery is how often a health check may call Telegram's getMe;
@@ -20,7 +21,7 @@ const telegramCheckEvery = 5 * time.Minute
 // process does not run show "disabled". The web console does not exist yet
 // and is not listed.
 var statusComponents = []string{"scheduler", "database", "job_store", "alert_evaluator", "river_client", "workers",
-	"telegram", "email", "webhook", "market_data"}
+	"telegram", "email", "webhook", "market_data", "trading_bots"}
 
 // systems are the roles this process runs, each a msg_system_health system
 // with a heartbeat of its own.
@@ -37,6 +38,9 @@ func (a *app) systems() []string {
 	}
 	if a.botRunning {
 		out = append(out, "telegram")
+	}
+	if a.runner != nil {
+		out = append(out, tradingbot.HealthSystem)
 	}
 	return out
 }
@@ -70,6 +74,11 @@ func (a *app) roleComponents(system string) map[string]health.Component {
 		}
 	case "api":
 		c["api"] = health.Component{Probe: a.apiProbe, Critical: true}
+		if a.market != nil {
+			c["market_data"] = health.Component{Probe: a.marketDataProbe, Ready: "operational"}
+		}
+	case tradingbot.HealthSystem:
+		c["trading_bots"] = health.Component{Probe: a.runner.Check, Critical: true}
 		if a.market != nil {
 			c["market_data"] = health.Component{Probe: a.marketDataProbe, Ready: "operational"}
 		}

@@ -9,16 +9,17 @@ import (
 
 // roles says which parts a process runs.
 type roles struct {
-	scheduler bool // enqueuer + maintenance jobs
-	worker    bool // River workers
-	api       bool // the HTTP API listener
-	telegram  bool // the Telegram bot
-	migrate   bool // run migrations first (serve)
+	scheduler  bool // enqueuer + maintenance jobs
+	worker     bool // River workers
+	api        bool // the HTTP API listener
+	telegram   bool // the Telegram bot
+	tradingbot bool // the trading bot runner
+	migrate    bool // run migrations first (serve)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	return runRoles(ctx, e, args, "serve", "run every role in one process: migrate, then the scheduler, workers and the status listener (until Ctrl-C)",
-		roles{scheduler: true, worker: true, api: true, telegram: true, migrate: true})
+	return runRoles(ctx, e, args, "serve", "run every role in one process: migrate, then the scheduler, workers, trading bots and the status listener (until Ctrl-C)",
+		roles{scheduler: true, worker: true, api: true, telegram: true, tradingbot: true, migrate: true})
 }
 
 func cmdScheduler(ctx context.Context, e *env, args []string) error {

@@ -21,7 +21,8 @@ import (
 const usersUsage = `Usage: vigil users create --name NAME [--admin] [--telegram-id ID] [--webhook-url URL] [--email ADDR]
        vigil users update USER_ID [--email ADDR] [--webhook-url URL]   (--email "" removes the address)
        vigil users invite   (prints a one-time code for the bot's /verify)
-       vigil users webhook-secret USER_ID   (issues a webhook signing secret, printed once)`
+       vigil users webhook-secret USER_ID   (issues a webhook signing secret, printed once)
+       vigil users tradingview-token USER_ID   (issues a TradingView webhook token, printed once)`
 
 func cmdUsers(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 {
@@ -34,6 +35,8 @@ func cmdUsers(ctx context.Context, e *env, args []string) error {
 			return usersUpdate(ctx, e, args[1:])
 		case "create":
 			return usersCreate(ctx, e, args[1:])
+		case "tradingview-token":
+			return usersTradingViewToken(ctx, e, args[1:])
 		}
 	}
 	fmt.Fprintln(e.stdout, usersUsage)

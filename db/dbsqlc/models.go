@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 )
 
 type RiverJobState string
@@ -62,6 +63,24 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type AlertDigest struct {
+	UserID      int64      `json:"user_id"`
+	WindowStart *time.Time `json:"window_start"`
+	Fires       int32      `json:"fires"`
+}
+
+type AlertFire struct {
+	ID              int64       `json:"id"`
+	ScheduleID      int32       `json:"schedule_id"`
+	UserID          int64       `json:"user_id"`
+	RunID           int64       `json:"run_id"`
+	FiredAt         time.Time   `json:"fired_at"`
+	Outcome         string      `json:"outcome"`
+	Message         string      `json:"message"`
+	DigestWindow    *time.Time  `json:"digest_window"`
+	DigestMessageID pgtype.UUID `json:"digest_message_id"`
+}
+
 type ApiToken struct {
 	ID          int64      `json:"id"`
 	UserID      int64      `json:"user_id"`
@@ -84,6 +103,77 @@ type AuditLog struct {
 	CreatedAt   time.Time       `json:"created_at"`
 	Source      string          `json:"source"`
 	OwnerUserID *int64          `json:"owner_user_id"`
+}
+
+type BotEquitySnapshot struct {
+	BotID          int64           `json:"bot_id"`
+	BarTime        time.Time       `json:"bar_time"`
+	Equity         decimal.Decimal `json:"equity"`
+	Cash           decimal.Decimal `json:"cash"`
+	PositionsValue decimal.Decimal `json:"positions_value"`
+	Realised       decimal.Decimal `json:"realised"`
+	FeesPaid       decimal.Decimal `json:"fees_paid"`
+	DecidedAt      time.Time       `json:"decided_at"`
+}
+
+type BotFill struct {
+	ID        int64               `json:"id"`
+	BotID     int64               `json:"bot_id"`
+	OrderID   int64               `json:"order_id"`
+	BarTime   time.Time           `json:"bar_time"`
+	Symbol    string              `json:"symbol"`
+	Side      string              `json:"side"`
+	Price     decimal.Decimal     `json:"price"`
+	Quantity  decimal.Decimal     `json:"quantity"`
+	Fee       decimal.Decimal     `json:"fee"`
+	Reason    string              `json:"reason"`
+	TradePnl  decimal.NullDecimal `json:"trade_pnl"`
+	CreatedAt time.Time           `json:"created_at"`
+}
+
+type BotOrder struct {
+	ID             int64               `json:"id"`
+	BotID          int64               `json:"bot_id"`
+	IdempotencyKey string              `json:"idempotency_key"`
+	EngineOrderID  *int64              `json:"engine_order_id"`
+	BarTime        time.Time           `json:"bar_time"`
+	Symbol         string              `json:"symbol"`
+	Side           string              `json:"side"`
+	Type           string              `json:"type"`
+	Tif            string              `json:"tif"`
+	Quantity       decimal.NullDecimal `json:"quantity"`
+	Notional       decimal.NullDecimal `json:"notional"`
+	AllCash        bool                `json:"all_cash"`
+	ClosePosition  bool                `json:"close_position"`
+	LimitPrice     decimal.NullDecimal `json:"limit_price"`
+	StopPrice      decimal.NullDecimal `json:"stop_price"`
+	Status         string              `json:"status"`
+	Reason         string              `json:"reason"`
+	Refusal        *string             `json:"refusal"`
+	BrokerOrderID  *string             `json:"broker_order_id"`
+	CreatedAt      time.Time           `json:"created_at"`
+	UpdatedAt      time.Time           `json:"updated_at"`
+}
+
+type BotPosition struct {
+	BotID     int64           `json:"bot_id"`
+	Symbol    string          `json:"symbol"`
+	Quantity  decimal.Decimal `json:"quantity"`
+	AvgCost   decimal.Decimal `json:"avg_cost"`
+	LastClose decimal.Decimal `json:"last_close"`
+	OpenedAt  time.Time       `json:"opened_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+type BotSkippedBar struct {
+	ID        int64     `json:"id"`
+	BotID     int64     `json:"bot_id"`
+	Symbol    string    `json:"symbol"`
+	FirstBar  time.Time `json:"first_bar"`
+	LastBar   time.Time `json:"last_bar"`
+	Bars      int32     `json:"bars"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type Fundamental struct {
@@ -281,6 +371,70 @@ type TelegramState struct {
 	BotID        string    `json:"bot_id"`
 	UpdateOffset int64     `json:"update_offset"`
 	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+type TradingAction struct {
+	ID        int64           `json:"id"`
+	UserID    int64           `json:"user_id"`
+	Source    string          `json:"source"`
+	Key       string          `json:"key"`
+	Bot       string          `json:"bot"`
+	Symbol    string          `json:"symbol"`
+	Side      string          `json:"side"`
+	SizePct   pgtype.Float8   `json:"size_pct"`
+	Status    string          `json:"status"`
+	Details   json.RawMessage `json:"details"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+type TradingBot struct {
+	ID             int64               `json:"id"`
+	UserID         int64               `json:"user_id"`
+	Name           string              `json:"name"`
+	Strategy       string              `json:"strategy"`
+	Params         json.RawMessage     `json:"params"`
+	Symbols        []string            `json:"symbols"`
+	Timeframe      string              `json:"timeframe"`
+	Broker         string              `json:"broker"`
+	InitialCash    decimal.Decimal     `json:"initial_cash"`
+	Cash           decimal.Decimal     `json:"cash"`
+	MakerFeeBps    float64             `json:"maker_fee_bps"`
+	TakerFeeBps    float64             `json:"taker_fee_bps"`
+	SlippageBps    float64             `json:"slippage_bps"`
+	Fractional     bool                `json:"fractional"`
+	Risk           json.RawMessage     `json:"risk"`
+	State          string              `json:"state"`
+	StateReason    string              `json:"state_reason"`
+	EngineState    json.RawMessage     `json:"engine_state"`
+	WarmedSymbols  []string            `json:"warmed_symbols"`
+	LastBarTime    *time.Time          `json:"last_bar_time"`
+	DecidedAt      *time.Time          `json:"decided_at"`
+	BarsDecided    int64               `json:"bars_decided"`
+	BarsSkipped    int64               `json:"bars_skipped"`
+	SummaryDay     pgtype.Date         `json:"summary_day"`
+	SummaryEquity  decimal.NullDecimal `json:"summary_equity"`
+	Revision       int64               `json:"revision"`
+	LeaseOwner     *string             `json:"lease_owner"`
+	LeaseExpiresAt *time.Time          `json:"lease_expires_at"`
+	CreatedAt      time.Time           `json:"created_at"`
+	UpdatedAt      time.Time           `json:"updated_at"`
+}
+
+type TradingviewReceipt struct {
+	UserID     int64     `json:"user_id"`
+	BodySha256 []byte    `json:"body_sha256"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+type TradingviewToken struct {
+	UserID      int64      `json:"user_id"`
+	Selector    string     `json:"selector"`
+	SecretHash  []byte     `json:"secret_hash"`
+	TokenPrefix string     `json:"token_prefix"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+	WindowStart *time.Time `json:"window_start"`
+	WindowCount int32      `json:"window_count"`
 }
 
 type User struct {

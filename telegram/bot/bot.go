@@ -59,6 +59,7 @@ import (
 	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/tradingbot"
 	"github.com/vigilhq/vigil/useremail"
 )
 
@@ -120,6 +121,7 @@ type Bot struct {
 	runs        RunNower
 	market      alertbacktest.Source
 	backtests   *backtests.Runner
+	trading     *tradingbot.Service
 	email       useremail.Sender
 	log         *slog.Logger
 	pollTimeout time.Duration
@@ -168,6 +170,10 @@ func New(opts Options) (*Bot, error) {
 	}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	var err error
+	if b.trading, err = tradingbot.NewService(opts.Validator, b.log); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

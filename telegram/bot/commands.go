@@ -143,6 +143,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdSet(ctx, tx, r, cmd, user)
 	case "backtest":
 		return b.cmdStrategyBacktest(ctx, r, cmd, user)
+	case "bots", "bot", "profit", "balance", "trades", "forceexit", "stopentry", "startbot", "stopbot":
+		return b.cmdTradingBot(ctx, tx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
 	case "email":
@@ -181,7 +183,7 @@ func helpText(verified, admin bool) string {
 	}
 	b.WriteString("Commands:\n\n")
 	for _, name := range commandOrder {
-		if (name == "approve" || name == "block" || name == "incidents") && !admin {
+		if (name == "approve" || name == "block" || name == "incidents") && !admin || helpHidden[name] {
 			continue
 		}
 		b.WriteString(usages[name] + "\n\n")

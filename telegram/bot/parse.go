@@ -68,6 +68,8 @@ type Command struct {
 	Set *SetSpec
 	// Backtest is the backtest of /backtest.
 	Backtest *StrategyBacktestSpec
+	// TradingBot is what a trading bot command asks for.
+	TradingBot *TradingBotSpec
 	// Email is what /email asks for.
 	Email *EmailSpec
 }
@@ -142,7 +144,7 @@ var usages = map[string]string{
 	"start":     "/start — register with the bot",
 	"help":      "/help — list the commands",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME] [via CHANNELS]\n  /alert AAPL > 150\n  /alert AAPL > 150 1d via telegram,email\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d)\nChannels: telegram (the default), email, webhook\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME] [via CHANNELS]\n  /alert AAPL > 150 1d via telegram,email\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]\nTimeframes: " + timeframes + " (default 1d) (via: telegram (default), email, webhook)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
 	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
@@ -162,7 +164,7 @@ var usages = map[string]string{
 	"set":        "/set NAME TICKER,TICKER,... — save a screener set (replaces it); /set NAME shows it; /set delete NAME deletes it\n  /set tech AAPL,MSFT,NVDA",
 	"backtest":   "/backtest STRATEGY TICKER [FROM] [TO] — backtest a trading strategy on daily bars (10,000 cash, no fees, the strategy's default parameters); the reply is its figures and equity chart\n  /backtest sma_cross AAPL\n  /backtest rsi_reversion MSFT 2025-01-01 2026-01-01\nStrategies: sma_cross, rsi_reversion. Dates: YYYY-MM-DD or RFC 3339, the range [FROM, TO); by default the last year",
 	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
-	"email":      "/email ADDRESS — get notifications by email too: I mail you a code to confirm the address\n/email confirm CODE — confirm it with the mailed code\n/email — show your address; /email remove — remove it\n  /email ann@example.com\n  /email confirm 492817",
+	"email":      "/email ADDRESS — get email too (I mail a code to confirm it: /email confirm CODE); /email shows it, /email remove removes it",
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
@@ -297,6 +299,12 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.Backtest = spec
+	case "bots", "bot", "profit", "balance", "trades", "forceexit", "stopentry", "startbot", "stopbot":
+		spec, err := parseTradingBot(name, fields)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.TradingBot = spec
 	case "email":
 		spec, err := parseEmail(fields)
 		if err != nil {
