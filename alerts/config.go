@@ -93,7 +93,8 @@ func (c *Config) CooldownDuration() time.Duration {
 
 // Notify says where an alert is delivered and how its message reads.
 type Notify struct {
-	// Channels are telegram, email and/or webhook; never empty after Parse
+	// Channels are telegram, email, webhook and/or log (channels.All);
+	// never empty after Parse
 	// (default telegram).
 	Channels []string `json:"channels"`
 	// MessageTemplate is the message with placeholders (see placeholders in message.go);

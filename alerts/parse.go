@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/notify/channels"
 )
 
 // Short-form conditions (design section 6, "Alert Jobs").
@@ -27,8 +28,10 @@ const (
 
 var shortConditions = []string{ShortPriceAbove, ShortPriceBelow, ShortVolumeSpike, ShortRSIOversold, ShortRSIOverbought}
 
-// Notification channels an alert may name.
-var channelNames = []string{"telegram", "email", "webhook"}
+// Notification channels an alert may name: the one list (whether this
+// deployment delivers on one, and log's operators-only rule, are checked
+// when the schedule is saved).
+var channelNames = channels.All()
 
 // defaultChannels is used when a config names no channel.
 var defaultChannels = []string{"telegram"}

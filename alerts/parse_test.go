@@ -191,7 +191,7 @@ func TestParse_Errors(t *testing.T) {
 			[]Problem{{"/notify/message_template", "unknown placeholder {prize} (known: {ticker}, {timeframe}, {price}, {value}, {level}, {condition}, {triggered_at}; write {{ for a literal brace)"}}},
 		{"Channels", withRule(closeVs(">", 1), `"notify": {"channels": ["sms", "telegram", "telegram"]}`),
 			[]Problem{
-				{"/notify/channels/0", `must be one of telegram, email, webhook, got "sms"`},
+				{"/notify/channels/0", `must be one of telegram, email, webhook, log, got "sms"`},
 				{"/notify/channels/2", `duplicate channel "telegram"`},
 			}},
 		{"NotifyNoChannels", withRule(closeVs(">", 1), `"notify": {}`),

@@ -18,9 +18,11 @@ import (
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/notify"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/tradingbot"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // Version is the API version in the OpenAPI document.
@@ -52,6 +54,16 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// NowFunc is the clock; nil means time.Now.
 	NowFunc func() time.Time
+	// Email mails confirmation codes (the email channel); nil: this server
+	// has no email channel, and PUT /api/me/email answers 409.
+	Email useremail.Sender
+	// EmailLinks checks the signed preferences links of mails (served at
+	// notify.EmailPreferencesPath); nil answers every link 404.
+	EmailLinks *notify.EmailLinks
+	// Channels are the notification channels this deployment delivers on
+	// (config.DeliveryChannels); a schedule or notification choosing
+	// another is refused. nil accepts every channel.
+	Channels []string
 }
 
 // Server is the API as an http.Handler. It listens on nothing itself.
@@ -76,6 +88,10 @@ type handler struct {
 	svc *schedules.Service
 	// bots runs the trading bot use cases.
 	bots *tradingbot.Service
+	// email, links and channels: see Options.
+	email    useremail.Sender
+	links    *notify.EmailLinks
+	channels []string
 }
 
 // New builds the API and starts the River UI's background services (Close
@@ -96,9 +112,10 @@ func New(o Options) (*Server, error) {
 	h := &handler{
 		pool: o.Pool, client: o.Client, enq: o.Enqueuer, cfg: o.Config, validator: o.Validator,
 		log: log, q: dbsqlc.New(), market: o.Market, now: now,
+		email: o.Email, links: o.EmailLinks, channels: o.Channels,
 	}
 	svc, err := schedules.New(schedules.Options{Config: o.Config, Validator: o.Validator, Runs: o.Enqueuer,
-		Fireable: o.Enqueuer.Fireable(), Now: now, Logger: log})
+		Fireable: o.Enqueuer.Fireable(), Channels: o.Channels, Now: now, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +132,7 @@ func New(o Options) (*Server, error) {
 	h.register(hapi)
 
 	mountDocs(mux)
+	mux.HandleFunc(notify.EmailPreferencesPath, h.emailPreferences)
 	ctx, stop := context.WithCancel(context.Background())
 	ui, err := h.mountRiverUI(ctx, mux)
 	if err != nil {
@@ -209,6 +227,7 @@ func (h *handler) register(api huma.API) {
 	op(api, "create-notification", http.MethodPost, "/api/notifications", "Queue a notification (same as /api/notify)", "notifications", http.StatusAccepted, h.notify,
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	h.registerWebhookSecret(api)
+	h.registerEmail(api)
 
 	// Inbound webhooks (TradingView alerts).
 	h.registerTradingView(api)

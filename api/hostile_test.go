@@ -357,6 +357,16 @@ func hostileFixtures() map[string]hostileFixture {
 		"notify":                notification,
 		"create-notification":   notification,
 		"rotate-webhook-secret": {build: none},
+		"get-my-email":          {build: none},
+		"delete-my-email":       {build: none},
+		"put-my-email": {build: func(_ *bundle, u user) hostileReq {
+			return hostileReq{body: map[string]any{"email": fmt.Sprintf("user%d@example.com", u.id)}}
+		}},
+		"confirm-my-email": {build: func(b *bundle, u user) hostileReq {
+			addr := fmt.Sprintf("user%d@example.com", u.id)
+			b.must(http.StatusAccepted, b.do(http.MethodPut, "/api/me/email", u.token, map[string]any{"email": addr}))
+			return hostileReq{body: map[string]any{"code": b.mailedCode(addr, 1)}}
+		}},
 
 		"rotate-tradingview-token": {build: none},
 		"tradingview-webhook": {

@@ -26,6 +26,8 @@ import (
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
+	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/notify/mailtest"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -55,7 +57,12 @@ type bundle struct {
 	metrics *metrics.Metrics
 	srv     *httptest.Server
 	http    *http.Client
+	// mail catches the confirmation mails (nil with setupOpts.noEmail).
+	mail *mailtest.Server
 }
+
+// testLinks signs the preferences links of the API under test.
+var testLinks = &notify.EmailLinks{Base: "http://vigil.test", Keys: [][]byte{[]byte("api-test-email-link-key-32-bytes")}}
 
 type setupOpts struct {
 	cfg func(*config.Config)
@@ -64,6 +71,10 @@ type setupOpts struct {
 	kinds []string
 	// market replaces the synthetic market-data manager.
 	market *marketdata.Manager
+	// noEmail builds the API without an email channel.
+	noEmail bool
+	// channels is api.Options.Channels (nil: every channel is accepted).
+	channels []string
 }
 
 // adhocKinds makes reports and screeners runnable now.
@@ -99,15 +110,26 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 	if o.market != nil {
 		market = o.market
 	}
-	server, err := api.New(api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator,
-		Market: market, Logger: log, Metrics: m})
+	aopts := api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator,
+		Market: market, Logger: log, Metrics: m, EmailLinks: testLinks, Channels: o.channels}
+	var catcher *mailtest.Server
+	if !o.noEmail {
+		catcher, err = mailtest.Start(mailtest.Options{})
+		require.NoError(t, err)
+		t.Cleanup(catcher.Close)
+		email, err := notify.NewEmail(notify.EmailConfig{Host: catcher.Host(), Port: catcher.Port(), TLS: notify.EmailNoTLS,
+			From: "Vigil <vigil@vigil.test>", Links: testLinks})
+		require.NoError(t, err)
+		aopts.Email = email
+	}
+	server, err := api.New(aopts)
 	require.NoError(t, err)
 	t.Cleanup(server.Close)
 	srv := httptest.NewServer(server.Handler())
 	t.Cleanup(srv.Close)
 	hc := srv.Client()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &bundle{t: t, ctx: ctx, pool: d.Pool, cfg: cfg, client: client, metrics: m, srv: srv, http: hc}
+	return &bundle{t: t, ctx: ctx, pool: d.Pool, cfg: cfg, client: client, metrics: m, srv: srv, http: hc, mail: catcher}
 }
 
 // user is a user with a token.

@@ -8,7 +8,7 @@
 //
 // Config is read once in cmd/, validated, and passed down; there is no global
 // config. The package imports only the standard library (and secrets, which
-// does too, to check keys): no pgx, River or
+// does too, to check keys, and the channel names of notify/channels): no pgx, River or
 // Telegram client, and it reads nothing but the file and variables Load is given.
 package config
 
@@ -241,6 +241,25 @@ type Config struct {
 	// BackupDirectory is where backup jobs write their dumps unless a
 	// schedule names another directory.
 	BackupDirectory string `json:"backup_directory"`
+	// SMTPHost is the mail server the email channel sends through; "" in
+	// `vigil serve` starts a local mail catcher (shown at /dev/mail), and
+	// elsewhere leaves email unconfigured.
+	SMTPHost string `json:"smtp_host"`
+	// SMTPPort is the mail server's port (587: submission with STARTTLS).
+	SMTPPort int `json:"smtp_port"`
+	// SMTPUsername and SMTPPassword log in to the mail server (SMTP AUTH);
+	// both empty: no login.
+	SMTPUsername string `json:"smtp_username"`
+	SMTPPassword string `json:"smtp_password"`
+	// SMTPFrom is the From address of every mail, e.g. "Vigil
+	// <alerts@example.com>".
+	SMTPFrom string `json:"smtp_from"`
+	// SMTPTLS is how the connection is encrypted: starttls (required),
+	// tls (implicit TLS, usually port 465) or none.
+	SMTPTLS string `json:"smtp_tls"`
+	// PublicURL is where people reach this deployment's API (links in
+	// mails, the console, inbound webhook URLs), without a trailing slash.
+	PublicURL string `json:"public_url"`
 }
 
 // FundamentalsProviderName is the fundamentals provider to build:

@@ -198,6 +198,18 @@ func settings() []setting {
 		row("fundamentals_cache_ttl", "6h", "How long fetched fundamentals are reused from memory; 0 turns that cache off.",
 			"VIGIL_FUNDAMENTALS_CACHE_TTL"),
 		row("backup_directory", "backups", "Where backup jobs write pg_dump files (custom format) unless a schedule names a directory.", "VIGIL_BACKUP_DIR"),
+		row("smtp_host", "",
+			"Mail server of the email channel. Empty: `vigil serve` keeps mail in a local catcher shown at /dev/mail; other processes have no email channel.",
+			"VIGIL_SMTP_HOST"),
+		row("smtp_port", "587", "Mail server port (587 submission with STARTTLS, 465 implicit TLS, 25 relay).", "VIGIL_SMTP_PORT"),
+		row("smtp_username", "", "SMTP AUTH user name; empty sends without logging in.", "VIGIL_SMTP_USERNAME"),
+		secret("smtp_password", "", "SMTP AUTH password.", "VIGIL_SMTP_PASSWORD"),
+		row("smtp_from", "", "From address of every mail, e.g. \"Vigil <alerts@example.com>\"; required with smtp_host.", "VIGIL_SMTP_FROM"),
+		row("smtp_tls", "starttls", "Connection security: starttls (required, refuses a server without it), tls (implicit TLS) or none.",
+			"VIGIL_SMTP_TLS"),
+		row("public_url", "http://localhost:8001",
+			"Base URL people reach the API at: links in mails (preferences, charts), the console, /why hints and inbound webhook URLs.",
+			"VIGIL_PUBLIC_URL"),
 	)
 	// The design's variables on the general side of a link also set the
 	// specific setting, so list them there too, after its own variables,

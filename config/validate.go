@@ -129,6 +129,8 @@ func (c Config) Validate() error {
 		v.add("telegram_api_endpoint", "%q is not an http:// or https:// URL", e)
 	}
 
+	v.email(c)
+
 	if len(v.problems) == 0 {
 		return nil
 	}

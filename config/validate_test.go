@@ -110,6 +110,18 @@ func TestValidateRules(t *testing.T) {
 		{"FundamentalsProvider", func(c *Config) { c.FundamentalsProvider = "bloomberg" }, "fundamentals_provider (VIGIL_FUNDAMENTALS_PROVIDER, FUNDAMENTALS_PROVIDER)", `is "bloomberg"; want synthetic, snapshot or yahoo, or empty`},
 		{"FundamentalsSnapshotFile", func(c *Config) { c.FundamentalsProvider = "snapshot" }, "fundamentals_file (VIGIL_FUNDAMENTALS_FILE, FUNDAMENTALS_FILE)", "required when fundamentals_provider is snapshot"},
 		{"FundamentalsTTL", func(c *Config) { c.FundamentalsCacheTTL = -1 }, "fundamentals_cache_ttl (VIGIL_FUNDAMENTALS_CACHE_TTL)", "at least 0s"},
+		{"SMTPPort", func(c *Config) { c.SMTPPort = 0 }, "smtp_port (VIGIL_SMTP_PORT)", "from 1 to 65535"},
+		{"SMTPTLS", func(c *Config) { c.SMTPTLS = "ssl" }, "smtp_tls (VIGIL_SMTP_TLS)", "starttls, tls, none"},
+		{"SMTPHostURL", func(c *Config) {
+			c.SMTPHost, c.SMTPFrom, c.SecretKey = "smtp://mail.example.com", "a@example.com", testKey
+		}, "smtp_host (VIGIL_SMTP_HOST)", "not a host name"},
+		{"SMTPFromMissing", func(c *Config) { c.SMTPHost, c.SecretKey = "mail.example.com", testKey }, "smtp_from (VIGIL_SMTP_FROM)", "required when smtp_host is set"},
+		{"SMTPFromBad", func(c *Config) { c.SMTPFrom = "vigil at example" }, "smtp_from (VIGIL_SMTP_FROM)", "not a mail address"},
+		{"SMTPNeedsKey", func(c *Config) { c.SMTPHost, c.SMTPFrom = "mail.example.com", "a@example.com" }, "smtp_host (VIGIL_SMTP_HOST)", "needs secret_key"},
+		{"SMTPPasswordAlone", func(c *Config) { c.SMTPPassword = "hunter2" }, "smtp_username (VIGIL_SMTP_USERNAME)", "set both or neither"},
+		{"PublicURLEmpty", func(c *Config) { c.PublicURL = "" }, "public_url (VIGIL_PUBLIC_URL)", "is required"},
+		{"PublicURLScheme", func(c *Config) { c.PublicURL = "vigil.example.com" }, "public_url (VIGIL_PUBLIC_URL)", "not an http:// or https:// URL"},
+		{"PublicURLQuery", func(c *Config) { c.PublicURL = "https://vigil.example.com/?a=1" }, "public_url (VIGIL_PUBLIC_URL)", "query"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -148,6 +160,11 @@ func TestValidateAccepts(t *testing.T) {
 		{"ZeroDelays", func(c *Config) { c.StartupDelay, c.DataCacheTTL, c.FundamentalsCacheTTL = 0, 0, 0 }},
 		{"FundamentalsSnapshot", func(c *Config) { c.FundamentalsProvider, c.FundamentalsFile = "snapshot", "fundamentals.csv" }},
 		{"FundamentalsYahoo", func(c *Config) { c.FundamentalsProvider = "yahoo" }},
+		{"SMTP", func(c *Config) {
+			c.SMTPHost, c.SMTPPort, c.SMTPFrom, c.SMTPTLS, c.SecretKey = "mail.example.com", 465, "Vigil <alerts@example.com>", "tls", testKey
+			c.SMTPUsername, c.SMTPPassword = "alerts", "hunter2"
+		}},
+		{"PublicURLPath", func(c *Config) { c.PublicURL = "https://example.com/vigil/" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -163,4 +180,21 @@ func setJob(c *Config, jobType string, modify func(*JobType)) {
 	j := c.Jobs[jobType]
 	modify(&j)
 	c.Jobs[jobType] = j
+}
+
+// testKey is a valid secret_key (32 bytes in hex).
+const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+func TestDeliveryChannels(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	require.Equal(t, []string{"webhook", "log"}, c.DeliveryChannels(false), "nothing configured")
+	require.Equal(t, []string{"telegram", "email", "webhook", "log"}, c.DeliveryChannels(true), "the local stand-ins of vigil serve")
+	c.SMTPHost = "mail.example.com"
+	require.Equal(t, []string{"email", "webhook", "log"}, c.DeliveryChannels(false))
+	c.TelegramBotToken = "1:x"
+	require.Equal(t, []string{"telegram", "email", "webhook", "log"}, c.DeliveryChannels(false))
+	require.Equal(t, "smtp_host", ChannelSetting("email"))
+	c.PublicURL = "https://example.com/vigil/"
+	require.Equal(t, "https://example.com/vigil", c.PublicBase())
 }

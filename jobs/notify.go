@@ -21,6 +21,7 @@ import (
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // NotifyArgs delivers one message to one user over their channels. Delivery is
@@ -151,7 +152,8 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		return river.JobCancel(fmt.Errorf("notify user %d: unreachable since %s (%s)", a.UserID,
 			user.UnreachableAt.Format(time.RFC3339), deref(user.UnreachableReason)))
 	}
-	dest := notify.Destination{WebhookURL: deref(user.WebhookUrl), TelegramChatID: derefInt(user.TelegramChatID)}
+	dest := notify.Destination{WebhookURL: deref(user.WebhookUrl), TelegramChatID: derefInt(user.TelegramChatID),
+		Email: useremail.Deliverable(user)}
 	if user.WebhookSecret != nil {
 		secret, err := openWebhookSecret(w.Config, user.ID, *user.WebhookSecret)
 		if err != nil {
@@ -188,11 +190,24 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		}
 		chMsg := msg
 		ps, photos := ch.(photoSender)
-		if !photos && len(a.Attachments) > 0 {
+		embedder, embeds := ch.(notify.ImageEmbedder)
+		embeds = embeds && embedder.EmbedsImages()
+		if !photos && !embeds && len(a.Attachments) > 0 {
 			// A channel that cannot show images gets where to download them.
 			chMsg.Text = withAttachmentLinks(msg.Text, a.Attachments)
 		}
-		parts := []deliveryPart{{id: msgID, text: chMsg.Text, send: func() (notify.Receipt, error) { return ch.Send(ctx, dest, chMsg) }}}
+		send := func() (notify.Receipt, error) { return ch.Send(ctx, dest, chMsg) }
+		if embeds && len(a.Attachments) > 0 {
+			// Text and images in one message (email).
+			send = func() (notify.Receipt, error) {
+				withImages, err := w.withImages(ctx, chMsg, a.Attachments)
+				if err != nil {
+					return notify.Receipt{}, err
+				}
+				return ch.Send(ctx, dest, withImages)
+			}
+		}
+		parts := []deliveryPart{{id: msgID, text: chMsg.Text, send: send}}
 		if photos {
 			for _, at := range a.Attachments {
 				parts = append(parts, deliveryPart{id: uuid.NewSHA1(msgID, []byte("attachment:"+at.Name)),
@@ -222,6 +237,11 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 				if err := q.UserMarkUnreachable(ctx, w.Pool, dbsqlc.UserMarkUnreachableParams{
 					ID: a.UserID, Reason: ptr(sendErr.Error())}); err != nil {
 					return fmt.Errorf("mark user %d unreachable: %w", a.UserID, err)
+				}
+			}
+			if notify.IsBouncing(sendErr) && name == notify.ChannelEmail {
+				if err := w.markBouncing(ctx, a.UserID, dest.Email, sendErr); err != nil {
+					return err
 				}
 			}
 			if i > 0 && notify.IsPermanent(sendErr) && !notify.IsUnreachable(sendErr) {
@@ -347,6 +367,9 @@ func (w *NotifyWorker) defaultChannels(dest notify.Destination) []string {
 	if _, ok := w.Channels[notify.ChannelTelegram]; ok && dest.TelegramChatID != 0 {
 		out = append(out, notify.ChannelTelegram)
 	}
+	if _, ok := w.Channels[notify.ChannelEmail]; ok && dest.Email != "" {
+		out = append(out, notify.ChannelEmail)
+	}
 	if _, ok := w.Channels[notify.ChannelWebhook]; ok && dest.WebhookURL != "" {
 		out = append(out, notify.ChannelWebhook)
 	}
@@ -362,6 +385,8 @@ func hasDestination(channel string, dest notify.Destination) bool {
 		return dest.TelegramChatID != 0
 	case notify.ChannelWebhook:
 		return dest.WebhookURL != ""
+	case notify.ChannelEmail:
+		return dest.Email != ""
 	}
 	return true
 }

@@ -1,10 +1,12 @@
 // Package notify defines the delivery channels for user notifications
-// (telegram, webhook, log) and the classification of delivery errors that
-// the notification worker acts on.
+// (telegram, email, webhook, log; the names are package channels) and the
+// classification of delivery errors that the notification worker acts on.
 //
 // It is a leaf package: it imports no database driver, job queue or HTTP API
 // framework, and holds no global state. Only the Telegram channel imports a
-// Telegram library (go-telegram-bot-api, its Bot API client). The River worker
+// Telegram library (go-telegram-bot-api, its Bot API client), and only the
+// Email channel a mail library (go-mail, SMTP). Package mailtest is the SMTP
+// server the email tests and `vigil serve`'s mail catcher use. The River worker
 // that renders, splits and sends notifications lives in jobs/ and calls a
 // Channel once per attempt; retries, snoozes and bookkeeping are its job.
 //
@@ -16,16 +18,20 @@
 //   - IsUnreachable: the recipient can never be reached (Telegram "bot was
 //     blocked" or "chat not found", webhook 410 Gone). Cancel the job and
 //     mark the user unreachable. IsPermanent is also true.
+//   - IsBouncing: the mail server refused the user's address for good (5xx
+//     to RCPT TO). Cancel that delivery and mark the address bouncing; the
+//     user's other channels carry on. IsPermanent is also true.
 //   - IsPermanent: retrying cannot help (no destination, invalid URL, a 4xx
 //     rejection). Cancel the job.
 //   - RetryAfter: the provider asked us to wait (HTTP 429 / 503 with
 //     Retry-After, Telegram retry_after). Snooze for the duration; this is not
 //     a failed attempt.
-//   - anything else is transient (5xx, 408, 425, network errors, timeouts,
-//     context cancellation): retry with backoff.
+//   - anything else is transient (5xx, 408, 425, SMTP 4xx, network errors,
+//     timeouts, context cancellation): retry with backoff.
 //
 // Delivery is at least once. Message.MessageID is stable across attempts so
-// that receivers can drop duplicates. Telegram has no idempotency key: a
+// that receivers can drop duplicates (webhooks get it in X-Vigil-Message-Id,
+// mails in their Message-ID). Telegram has no idempotency key: a
 // reply lost after Telegram delivered means the retry delivers a duplicate.
 //
 // # Telegram flood limits

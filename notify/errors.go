@@ -42,12 +42,37 @@ func Permanent(err error) error {
 }
 
 // IsPermanent reports whether retrying err cannot help: err wraps an error
-// made by Permanent or Unreachable, or ErrNoDestination.
+// made by Permanent, Unreachable or Bouncing, or ErrNoDestination.
 func IsPermanent(err error) bool {
 	if _, ok := errors.AsType[*permanentError](err); ok {
 		return true
 	}
-	return IsUnreachable(err) || errors.Is(err, ErrNoDestination)
+	return IsUnreachable(err) || IsBouncing(err) || errors.Is(err, ErrNoDestination)
+}
+
+// bouncingError marks an error as meaning the mail address is refused.
+type bouncingError struct{ err error }
+
+func (e *bouncingError) Error() string { return e.err.Error() }
+func (e *bouncingError) Unwrap() error { return e.err }
+
+// Bouncing wraps err so that IsBouncing (and IsPermanent) report true: the
+// mail server refused the recipient's address for good (a 5xx reply to
+// RCPT TO: no such mailbox, domain gone). The worker cancels that email
+// delivery and marks the address bouncing, so no more mail goes to it; the
+// user's other channels carry on (unlike Unreachable, which is about the
+// user). The message is unchanged. Bouncing(nil) is nil.
+func Bouncing(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &bouncingError{err: err}
+}
+
+// IsBouncing reports whether err wraps an error made by Bouncing.
+func IsBouncing(err error) bool {
+	_, ok := errors.AsType[*bouncingError](err)
+	return ok
 }
 
 // Unreachable wraps err so that IsUnreachable (and IsPermanent) report true:

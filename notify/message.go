@@ -3,14 +3,17 @@ package notify
 import (
 	"context"
 	"time"
+
+	"github.com/vigilhq/vigil/notify/channels"
 )
 
 // Channel names, as returned by Channel.Name and stored in the notifications
-// table.
+// table: the names of package channels, the one list.
 const (
-	ChannelWebhook  = "webhook"
-	ChannelTelegram = "telegram"
-	ChannelLog      = "log"
+	ChannelWebhook  = channels.Webhook
+	ChannelTelegram = channels.Telegram
+	ChannelEmail    = channels.Email
+	ChannelLog      = channels.Log
 )
 
 // Priorities of a Message.
@@ -31,6 +34,10 @@ const (
 	TypeTrade = "trade"
 )
 
+// Types returns every notification type, in a fixed order (the schema's
+// notification_type enum).
+func Types() []string { return []string{TypeAlert, TypeReport, TypeScreener, TypeSystem, TypeTrade} }
+
 // Message is one notification to deliver to one user.
 type Message struct {
 	MessageID string // UUID string, stable across retries (idempotency key for receivers)
@@ -40,6 +47,24 @@ type Message struct {
 	Type      string // alert|report|screener|system|trade
 	Attempt   int    // 1-based delivery attempt
 	CreatedAt time.Time
+	// Images are shown inside the message by channels that can (Email,
+	// an ImageEmbedder); the worker fills them for those channels only.
+	Images []Image
+}
+
+// Image is a picture sent inside a message, such as a report's chart.
+type Image struct {
+	Name    string // file name, e.g. "price.png"
+	Caption string // shown under it; may be ""
+	PNG     []byte
+}
+
+// ImageEmbedder is a Channel that shows Message.Images inside the message
+// itself, in one delivery (Email: inline parts referenced by Content-ID),
+// rather than as messages of their own (Telegram photos).
+type ImageEmbedder interface {
+	Channel
+	EmbedsImages() bool
 }
 
 // Destination holds where a user can be reached; a channel reads the field it
@@ -50,6 +75,9 @@ type Destination struct {
 	// channel's shared Webhook.Secret.
 	WebhookSecret  []byte
 	TelegramChatID int64
+	// Email is the user's confirmed address that is not bouncing and not
+	// unsubscribed; "" when email cannot be sent to them.
+	Email string
 }
 
 // Receipt is what a channel learned from a successful delivery.
@@ -63,6 +91,6 @@ type Receipt struct {
 // Channel delivers messages over one medium. Send makes exactly one delivery
 // attempt; its error is classified as described in the package documentation.
 type Channel interface {
-	Name() string // "webhook", "telegram", "log"
+	Name() string // "webhook", "telegram", "email", "log"
 	Send(ctx context.Context, dest Destination, m Message) (Receipt, error)
 }

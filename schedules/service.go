@@ -50,6 +50,11 @@ type Options struct {
 	// Fireable are the job types this build has workers for; a schedule of
 	// another type is stored with a wait reason. nil: every type.
 	Fireable []string
+	// Channels are the notification channels this deployment delivers on
+	// (config.DeliveryChannels): an alert or notification choosing another,
+	// log for a non-admin, or a channel its user has no address on is
+	// refused (CheckChannels). nil accepts every channel.
+	Channels []string
 	// Now is the clock (nil: time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -61,6 +66,7 @@ type Service struct {
 	validator *schemas.Validator
 	runs      Runs
 	fireable  map[string]bool
+	channels  []string
 	now       func() time.Time
 	log       *slog.Logger
 	q         *dbsqlc.Queries
@@ -71,7 +77,7 @@ func New(o Options) (*Service, error) {
 	if o.Validator == nil {
 		return nil, fmt.Errorf("schedules: a validator is required")
 	}
-	s := &Service{limits: LimitsFrom(o.Config), validator: o.Validator, runs: o.Runs, now: o.Now, log: o.Logger, q: dbsqlc.New()}
+	s := &Service{limits: LimitsFrom(o.Config), validator: o.Validator, runs: o.Runs, channels: o.Channels, now: o.Now, log: o.Logger, q: dbsqlc.New()}
 	if s.now == nil {
 		s.now = time.Now
 	}

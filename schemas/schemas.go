@@ -281,3 +281,13 @@ func joinInts(ns []int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// File returns the embedded schema file name (such as "common.v1.json"),
+// for tests elsewhere that keep lists in step with the schemas.
+func File(name string) ([]byte, error) {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("schema file %s: %w", name, err)
+	}
+	return b, nil
+}

@@ -159,7 +159,7 @@ func TestValidate_ListsEveryProblem(t *testing.T) {
 		t.Parallel()
 		err := b.v.Validate("alert", []byte(`{"symbol": "AAPL", "condition": "rsi_oversold", "threshold": 101, "notification_channels": ["sms"]}`))
 		requireProblems(t, err, "alert",
-			Problem{"/notification_channels/0", "must be one of telegram, email, webhook"},
+			Problem{"/notification_channels/0", "must be one of telegram, email, webhook, log"},
 			Problem{"/threshold", "must be <= 100"},
 		)
 	})

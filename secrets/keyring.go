@@ -3,6 +3,7 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -34,6 +35,7 @@ var (
 type key struct {
 	id   string
 	aead cipher.AEAD
+	raw  []byte // for Derive only
 }
 
 // Keyring holds the current key and any previous keys.
@@ -100,7 +102,27 @@ func newKey(s string) (*key, error) {
 		return nil, fmt.Errorf("gcm: %w", err)
 	}
 	sum := sha256.Sum256(raw)
-	return &key{id: hex.EncodeToString(sum[:4]), aead: aead}, nil
+	return &key{id: hex.EncodeToString(sum[:4]), aead: aead, raw: raw}, nil
+}
+
+// Derive returns a 32-byte key for purpose (such as "email-links") made from
+// each key of the ring, the current key's first: HMAC-SHA256(key,
+// "vigil/derive/v1:" + purpose). Sign or MAC with the first; accept what any
+// of them verifies, so that values made before a rotation still check until
+// the previous key is dropped. Keys for different purposes are unrelated,
+// and none reveals the sealing key. Without a current key it returns
+// ErrNoKey.
+func (kr *Keyring) Derive(purpose string) ([][]byte, error) {
+	if !kr.Enabled() {
+		return nil, ErrNoKey
+	}
+	out := make([][]byte, 0, 1+len(kr.previous))
+	for _, k := range append([]*key{kr.current}, kr.previous...) {
+		mac := hmac.New(sha256.New, k.raw)
+		mac.Write([]byte("vigil/derive/v1:" + purpose))
+		out = append(out, mac.Sum(nil))
+	}
+	return out, nil
 }
 
 // Enabled reports whether the keyring has a current key.

@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -146,4 +147,34 @@ func FuzzOpen(f *testing.F) {
 		}
 		_ = kr.Stale(sealed)
 	})
+}
+
+func TestDerive(t *testing.T) {
+	t.Parallel()
+	derive := func(kr *Keyring, purpose string) [][]byte {
+		t.Helper()
+		keys, err := kr.Derive(purpose)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	kr := mustKeyring(t, hexKey)
+	links := derive(kr, "email-links")
+	if len(links) != 1 || len(links[0]) != 32 {
+		t.Fatalf("want one 32-byte key, got %d keys", len(links))
+	}
+	if !bytes.Equal(derive(kr, "email-links")[0], links[0]) {
+		t.Fatal("Derive is not deterministic")
+	}
+	if bytes.Equal(derive(kr, "other")[0], links[0]) {
+		t.Fatal("two purposes share a key")
+	}
+	both := derive(mustKeyring(t, b64Key, hexKey), "email-links")
+	if len(both) != 2 || !bytes.Equal(both[1], links[0]) || bytes.Equal(both[0], links[0]) {
+		t.Fatal("after a rotation the new key's comes first and the previous key's second")
+	}
+	if _, err := mustKeyring(t, "").Derive("email-links"); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("without a key: %v, want ErrNoKey", err)
+	}
 }

@@ -186,6 +186,33 @@ func (e ComponentHealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for EmailAddressStatus.
+const (
+	Bouncing     EmailAddressStatus = "bouncing"
+	Confirmed    EmailAddressStatus = "confirmed"
+	None         EmailAddressStatus = "none"
+	Unconfirmed  EmailAddressStatus = "unconfirmed"
+	Unsubscribed EmailAddressStatus = "unsubscribed"
+)
+
+// Valid indicates whether the value is a known member of the EmailAddressStatus enum.
+func (e EmailAddressStatus) Valid() bool {
+	switch e {
+	case Bouncing:
+		return true
+	case Confirmed:
+		return true
+	case None:
+		return true
+	case Unconfirmed:
+		return true
+	case Unsubscribed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IncidentKind.
 const (
 	ChannelFailing IncidentKind = "channel_failing"
@@ -234,11 +261,37 @@ func (e IncidentState) Valid() bool {
 	}
 }
 
+// Defines values for NotifyRequestChannels.
+const (
+	NotifyRequestChannelsEmail    NotifyRequestChannels = "email"
+	NotifyRequestChannelsLog      NotifyRequestChannels = "log"
+	NotifyRequestChannelsTelegram NotifyRequestChannels = "telegram"
+	NotifyRequestChannelsWebhook  NotifyRequestChannels = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the NotifyRequestChannels enum.
+func (e NotifyRequestChannels) Valid() bool {
+	switch e {
+	case NotifyRequestChannelsEmail:
+		return true
+	case NotifyRequestChannelsLog:
+		return true
+	case NotifyRequestChannelsTelegram:
+		return true
+	case NotifyRequestChannelsWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotifyRequestNotificationType.
 const (
 	NotifyRequestNotificationTypeAlert    NotifyRequestNotificationType = "alert"
 	NotifyRequestNotificationTypeReport   NotifyRequestNotificationType = "report"
 	NotifyRequestNotificationTypeScreener NotifyRequestNotificationType = "screener"
+	NotifyRequestNotificationTypeSystem   NotifyRequestNotificationType = "system"
+	NotifyRequestNotificationTypeTrade    NotifyRequestNotificationType = "trade"
 )
 
 // Valid indicates whether the value is a known member of the NotifyRequestNotificationType enum.
@@ -249,6 +302,10 @@ func (e NotifyRequestNotificationType) Valid() bool {
 	case NotifyRequestNotificationTypeReport:
 		return true
 	case NotifyRequestNotificationTypeScreener:
+		return true
+	case NotifyRequestNotificationTypeSystem:
+		return true
+	case NotifyRequestNotificationTypeTrade:
 		return true
 	default:
 		return false
@@ -1525,6 +1582,46 @@ type DayStats struct {
 	Total   int64  `json:"total"`
 }
 
+// EmailAddress defines model for EmailAddress.
+type EmailAddress struct {
+	BounceReason *string `json:"bounce_reason,omitempty"`
+
+	// BouncingSince The mail server refused the address: set it again once it works
+	BouncingSince *time.Time `json:"bouncing_since,omitempty"`
+
+	// ConfirmationExpiresAt When the mailed code expires (unconfirmed only)
+	ConfirmationExpiresAt *time.Time `json:"confirmation_expires_at,omitempty"`
+	ConfirmedAt           *time.Time `json:"confirmed_at,omitempty"`
+
+	// Email The address; empty when none is set
+	Email *string `json:"email,omitempty"`
+
+	// Status Only confirmed addresses get mail
+	Status EmailAddressStatus `json:"status"`
+
+	// UnsubscribedAt Email was turned off with the preferences link in a mail
+	UnsubscribedAt *time.Time `json:"unsubscribed_at,omitempty"`
+}
+
+// EmailAddressStatus Only confirmed addresses get mail
+type EmailAddressStatus string
+
+// EmailConfirmRequest defines model for EmailConfirmRequest.
+type EmailConfirmRequest struct {
+	// Code The six digits of the confirmation mail
+	//
+	// Example: 492817
+	Code string `json:"code"`
+}
+
+// EmailRequest defines model for EmailRequest.
+type EmailRequest struct {
+	// Email The address to send notifications to
+	//
+	// Example: ann@example.com
+	Email string `json:"email"`
+}
+
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
 	// Location Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id'
@@ -1706,6 +1803,8 @@ type NewHolding struct {
 
 // NotifyRequest defines model for NotifyRequest.
 type NotifyRequest struct {
+	// Channels Where to deliver: telegram, email, webhook (log for admins). Omitted: every channel the user has an address on. A channel this server has not configured, or one the user has no address on, is refused (422).
+	Channels         *[]NotifyRequestChannels       `json:"channels,omitempty"`
 	Message          string                         `json:"message"`
 	NotificationType *NotifyRequestNotificationType `json:"notification_type,omitempty"`
 	Priority         *NotifyRequestPriority         `json:"priority,omitempty"`
@@ -1713,6 +1812,9 @@ type NotifyRequest struct {
 	// UserID Who to notify: yourself, or anyone for an admin
 	UserID int64 `json:"user_id"`
 }
+
+// NotifyRequestChannels defines model for NotifyRequest.Channels.
+type NotifyRequestChannels string
 
 // NotifyRequestNotificationType defines model for NotifyRequest.NotificationType.
 type NotifyRequestNotificationType string
@@ -2455,6 +2557,12 @@ type ReplaceBotJSONRequestBody = BotInput
 // ForceExitBotJSONRequestBody defines body for ForceExitBot for application/json ContentType.
 type ForceExitBotJSONRequestBody = ForceExitInput
 
+// PutMyEmailJSONRequestBody defines body for PutMyEmail for application/json ContentType.
+type PutMyEmailJSONRequestBody = EmailRequest
+
+// ConfirmMyEmailJSONRequestBody defines body for ConfirmMyEmail for application/json ContentType.
+type ConfirmMyEmailJSONRequestBody = EmailConfirmRequest
+
 // CreateNotificationJSONRequestBody defines body for CreateNotification for application/json ContentType.
 type CreateNotificationJSONRequestBody = NotifyRequest
 
@@ -2909,6 +3017,48 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 	ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyEmail Remove your email address
+	//
+	// Corresponds with DELETE /api/me/email (the `DeleteMyEmail` operationId).
+	DeleteMyEmail(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyEmail Your email address and its state
+	//
+	// Corresponds with GET /api/me/email (the `GetMyEmail` operationId).
+	GetMyEmail(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyEmailWithBody Set your email address (mails a confirmation code)
+	//
+	// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+	PutMyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyEmail Set your email address (mails a confirmation code)
+	//
+	// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+	PutMyEmail(ctx context.Context, body PutMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmMyEmailWithBody Confirm your email address with the mailed code
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+	ConfirmMyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmMyEmail Confirm your email address with the mailed code
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+	ConfirmMyEmail(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateTradingviewToken Issue a new TradingView webhook token
 	//
@@ -3663,6 +3813,108 @@ func (c *Client) ListBotTrades(ctx context.Context, id int64, reqEditors ...Requ
 // Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListIncidentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMyEmail Remove your email address
+//
+// Corresponds with DELETE /api/me/email (the `DeleteMyEmail` operationId).
+func (c *Client) DeleteMyEmail(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyEmailRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyEmail Your email address and its state
+//
+// Corresponds with GET /api/me/email (the `GetMyEmail` operationId).
+func (c *Client) GetMyEmail(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyEmailRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMyEmailWithBody Set your email address (mails a confirmation code)
+//
+// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+func (c *Client) PutMyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyEmailRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMyEmail Set your email address (mails a confirmation code)
+//
+// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+func (c *Client) PutMyEmail(ctx context.Context, body PutMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmMyEmailWithBody Confirm your email address with the mailed code
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+func (c *Client) ConfirmMyEmailWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmMyEmailRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmMyEmail Confirm your email address with the mailed code
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+func (c *Client) ConfirmMyEmail(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmMyEmailRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5377,6 +5629,140 @@ func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewDeleteMyEmailRequest constructs an http.Request for the DeleteMyEmail method
+func NewDeleteMyEmailRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMyEmailRequest constructs an http.Request for the GetMyEmail method
+func NewGetMyEmailRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMyEmailRequest calls the generic PutMyEmail builder with application/json body
+func NewPutMyEmailRequest(server string, body PutMyEmailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMyEmailRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutMyEmailRequestWithBody constructs an http.Request for the PutMyEmail method, with any body, and a specified content type
+func NewPutMyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/email")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewConfirmMyEmailRequest calls the generic ConfirmMyEmail builder with application/json body
+func NewConfirmMyEmailRequest(server string, body ConfirmMyEmailJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmMyEmailRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmMyEmailRequestWithBody constructs an http.Request for the ConfirmMyEmail method, with any body, and a specified content type
+func NewConfirmMyEmailRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/email/confirm")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -7311,6 +7697,52 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 	ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error)
 
+	// DeleteMyEmailWithResponse Remove your email address
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/me/email (the `DeleteMyEmail` operationId).
+	DeleteMyEmailWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMyEmailResponse, error)
+
+	// GetMyEmailWithResponse Your email address and its state
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/me/email (the `GetMyEmail` operationId).
+	GetMyEmailWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyEmailResponse, error)
+
+	// PutMyEmailWithBodyWithResponse Set your email address (mails a confirmation code)
+	//
+	// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+	PutMyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyEmailResponse, error)
+
+	// PutMyEmailWithResponse Set your email address (mails a confirmation code)
+	//
+	// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+	PutMyEmailWithResponse(ctx context.Context, body PutMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyEmailResponse, error)
+
+	// ConfirmMyEmailWithBodyWithResponse Confirm your email address with the mailed code
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+	ConfirmMyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmMyEmailResponse, error)
+
+	// ConfirmMyEmailWithResponse Confirm your email address with the mailed code
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+	ConfirmMyEmailWithResponse(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyEmailResponse, error)
+
 	// RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
 	//
 	// Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
@@ -9032,6 +9464,303 @@ func (r ListIncidentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListIncidentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteMyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMyEmailResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMyEmailResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteMyEmailResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMyEmailResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmailAddress
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyEmailResponse) GetJSON200() *EmailAddress {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyEmailResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyEmailResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMyEmailResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyEmailResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutMyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *EmailAddress
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *ErrorModel
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PutMyEmailResponse) GetJSON202() *EmailAddress {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON429() *ErrorModel {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutMyEmailResponse) GetApplicationProblemJSON503() *ErrorModel {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConfirmMyEmailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmailAddress
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmMyEmailResponse) GetJSON200() *EmailAddress {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmMyEmailResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmMyEmailResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmMyEmailResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ConfirmMyEmailResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ConfirmMyEmailResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmMyEmailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmMyEmailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmMyEmailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmMyEmailResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12196,6 +12925,88 @@ func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, par
 	return ParseListIncidentsResponse(rsp)
 }
 
+// DeleteMyEmailWithResponse Remove your email address
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/me/email (the `DeleteMyEmail` operationId).
+func (c *ClientWithResponses) DeleteMyEmailWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMyEmailResponse, error) {
+	rsp, err := c.DeleteMyEmail(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyEmailResponse(rsp)
+}
+
+// GetMyEmailWithResponse Your email address and its state
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/me/email (the `GetMyEmail` operationId).
+func (c *ClientWithResponses) GetMyEmailWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyEmailResponse, error) {
+	rsp, err := c.GetMyEmail(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyEmailResponse(rsp)
+}
+
+// PutMyEmailWithBodyWithResponse Set your email address (mails a confirmation code)
+//
+// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+func (c *ClientWithResponses) PutMyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyEmailResponse, error) {
+	rsp, err := c.PutMyEmailWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyEmailResponse(rsp)
+}
+
+// PutMyEmailWithResponse Set your email address (mails a confirmation code)
+//
+// Sets the address your email notifications go to and mails a six-digit confirmation code to it: nothing is sent there until you confirm it with `POST /api/me/email/confirm` (or the bot's `/email confirm CODE`) within an hour. Until then your previous address, if any, gets nothing either. One code per minute at most (429 with Retry-After). 409 when this server has no email channel (no `smtp_host`); 422 naming `body.email` when the address is malformed or the mail server refuses it; 503 when the mail could not be sent now (try again).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/me/email (the `PutMyEmail` operationId).
+func (c *ClientWithResponses) PutMyEmailWithResponse(ctx context.Context, body PutMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyEmailResponse, error) {
+	rsp, err := c.PutMyEmail(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyEmailResponse(rsp)
+}
+
+// ConfirmMyEmailWithBodyWithResponse Confirm your email address with the mailed code
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+func (c *ClientWithResponses) ConfirmMyEmailWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmMyEmailResponse, error) {
+	rsp, err := c.ConfirmMyEmailWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmMyEmailResponse(rsp)
+}
+
+// ConfirmMyEmailWithResponse Confirm your email address with the mailed code
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
+func (c *ClientWithResponses) ConfirmMyEmailWithResponse(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyEmailResponse, error) {
+	rsp, err := c.ConfirmMyEmail(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmMyEmailResponse(rsp)
+}
+
 // RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
 //
 // Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
@@ -13974,6 +14785,246 @@ func ParseListIncidentsResponse(rsp *http.Response) (*ListIncidentsResponse, err
 			return nil, err
 		}
 		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyEmailResponse parses an HTTP response from a DeleteMyEmailWithResponse call
+func ParseDeleteMyEmailResponse(rsp *http.Response) (*DeleteMyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMyEmailResponse parses an HTTP response from a GetMyEmailWithResponse call
+func ParseGetMyEmailResponse(rsp *http.Response) (*GetMyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmailAddress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMyEmailResponse parses an HTTP response from a PutMyEmailWithResponse call
+func ParsePutMyEmailResponse(rsp *http.Response) (*PutMyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest EmailAddress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConfirmMyEmailResponse parses an HTTP response from a ConfirmMyEmailWithResponse call
+func ParseConfirmMyEmailResponse(rsp *http.Response) (*ConfirmMyEmailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmMyEmailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmailAddress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

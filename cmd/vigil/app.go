@@ -25,6 +25,7 @@ import (
 	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/notify/mailtest"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/screener"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
@@ -64,11 +65,17 @@ type app struct {
 	funds    *fundamentals.Manager
 	channels map[string]notify.Channel
 	standIn  *telegramtest.Server // the local Bot API stand-in, or nil
-	client   *jobs.Client
-	enq      *jobs.Enqueuer
-	api      *api.Server
-	apiSrv   *http.Server
-	status   *http.Server
+	// email is the email channel (nil without one), mailCatcher the local
+	// mail catcher it sends to when no smtp_host is set (`serve`), links
+	// the signer of the mails' preferences links.
+	email       *notify.Email
+	mailCatcher *mailtest.Server
+	links       *notify.EmailLinks
+	client      *jobs.Client
+	enq         *jobs.Enqueuer
+	api         *api.Server
+	apiSrv      *http.Server
+	status      *http.Server
 
 	// scheduler is the enqueuer's state for /health: disabled, running,
 	// stopped.
@@ -205,8 +212,10 @@ func (a *app) waitStartupDelay(ctx context.Context) bool {
 	}
 }
 
-// buildChannels builds the notification channels: the webhook channel, and
-// in a worker the Telegram channel (the Bot API, or in `serve` without a
+// buildChannels builds the notification channels: the webhook channel,
+// the email channel (smtp_host, or in `serve` without one the local mail
+// catcher; the API and the bot mail confirmation codes through it), and in
+// a worker the Telegram channel (the Bot API, or in `serve` without a
 // token the local stand-in).
 func (a *app) buildChannels(ctx context.Context) error {
 	a.channels = map[string]notify.Channel{}
@@ -215,8 +224,23 @@ func (a *app) buildChannels(ctx context.Context) error {
 	} else {
 		a.channels[notify.ChannelWebhook] = &notify.Webhook{}
 	}
+	links, err := emailLinks(a.cfg)
+	if err != nil {
+		return err
+	}
+	a.links = links
+	if a.roles.worker || a.roles.api || a.roles.telegram {
+		em, catcher, err := emailChannel(a.cfg, links, a.localStandIns(), a.log)
+		if err != nil {
+			return err
+		}
+		a.email, a.mailCatcher = em, catcher
+	}
 	if !a.roles.worker {
 		return nil
+	}
+	if a.email != nil {
+		a.channels[notify.ChannelEmail] = a.email
 	}
 	tg, standIn, err := telegramChannel(ctx, a.cfg, a.pooled, a.roles.api, a.log)
 	if err != nil {
@@ -228,6 +252,11 @@ func (a *app) buildChannels(ctx context.Context) error {
 	}
 	return nil
 }
+
+// localStandIns reports whether this process runs the local stand-ins of
+// unset channels (the Bot API stand-in, the mail catcher): `vigil serve`,
+// a worker that also serves the API (where people can see them).
+func (a *app) localStandIns() bool { return a.roles.worker && a.roles.api }
 
 // buildMarketData builds the market-data sources over market_bars and the
 // configured provider's manager (for the workers, the API's alert
@@ -302,7 +331,8 @@ func (a *app) startAPI() error {
 		return nil
 	}
 	server, err := api.New(api.Options{Pool: a.pooled, Client: a.client, Enqueuer: a.enq, Config: a.cfg,
-		Validator: a.validator, Market: a.market, Logger: a.log, Metrics: a.metrics})
+		Validator: a.validator, Market: a.market, Logger: a.log, Metrics: a.metrics,
+		Email: emailSender(a.email), EmailLinks: a.links, Channels: a.cfg.DeliveryChannels(a.localStandIns())})
 	if err != nil {
 		return err
 	}
@@ -312,15 +342,24 @@ func (a *app) startAPI() error {
 		return fmt.Errorf("api listener on %s: %w", a.cfg.APIAddr, err)
 	}
 	handler := server.Handler()
-	if a.standIn != nil {
-		// Without a bot token, a person can chat with the local stand-in.
+	if a.standIn != nil || a.mailCatcher != nil {
 		mux := http.NewServeMux()
-		mux.Handle("/dev/chat", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
-		mux.Handle("/dev/chat/", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
+		if a.standIn != nil {
+			// Without a bot token, a person can chat with the local stand-in.
+			mux.Handle("/dev/chat", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
+			mux.Handle("/dev/chat/", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
+			a.log.Info("no TELEGRAM_BOT_TOKEN: notifications go to the local Bot API stand-in",
+				"chat", a.cfg.PublicBase()+"/dev/chat", "stand_in", a.standIn.URL())
+		}
+		if a.mailCatcher != nil {
+			// Without an smtp_host, mail goes to the local catcher.
+			mux.Handle(devMailPath, a.mailCatcher.Page(devMailPath))
+			mux.Handle(devMailPath+"/", a.mailCatcher.Page(devMailPath))
+			a.log.Info("no smtp_host: mail goes to the local mail catcher",
+				"mail", a.cfg.PublicBase()+devMailPath, "smtp", a.mailCatcher.Addr())
+		}
 		mux.Handle("/", handler)
 		handler = mux
-		a.log.Info("no TELEGRAM_BOT_TOKEN: notifications go to the local Bot API stand-in",
-			"chat", "http://"+a.cfg.APIAddr+"/dev/chat", "stand_in", a.standIn.URL())
 	}
 	a.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	a.apiAddr = ln.Addr().String()
@@ -468,6 +507,9 @@ func (a *app) Close() error {
 	}
 	if a.standIn != nil {
 		a.standIn.Close()
+	}
+	if a.mailCatcher != nil {
+		a.mailCatcher.Close()
 	}
 	if a.pooled != nil && a.pooled != a.pool {
 		a.pooled.Close()

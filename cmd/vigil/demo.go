@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // demoChatID is the demo user's Telegram chat on the local stand-in.
@@ -21,9 +24,9 @@ func ptrInt64(v int64) *int64 { return &v }
 // seedDemo creates, once, a demo admin and a few schedules so that a fresh
 // `make run` has something to fire: four alerts on the synthetic market
 // (evaluated every 15 s, each firing within a minute), a per-minute
-// notification to the demo user (recorded in the notifications table and the
-// log, as the user has no channel), a daily summary with charts and an S&P
-// 500 screener after the US close, a portfolio for portfolio reports, and a
+// notification to the demo user's Telegram chat, a daily summary with charts
+// and an S&P 500 screener after the US close, a portfolio for portfolio
+// reports, a confirmed email address (its mails show at /dev/mail), and a
 // trading bot (sma_cross 5/20 on two synthetic symbols, 1m bars) that buys
 // within minutes.
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
@@ -33,7 +36,7 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 			return fmt.Errorf("look for demo user: %w", err)
 		}
 		if exists {
-			return nil
+			return seedDemoEmail(ctx, tx, log)
 		}
 		q := dbsqlc.New()
 		// Chat 1001 on the local Bot API stand-in: http://localhost:8001/dev/chat?chat_id=1001
@@ -48,7 +51,8 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 		}
 		for _, d := range []demo{
 			{"demo: minute heartbeat", "notification", "demo", "* * * * *", "UTC",
-				map[string]any{"user_id": u.ID, "message": "Vigil demo: the scheduler fired this notification", "priority": "normal", "notification_type": "system"}},
+				map[string]any{"user_id": u.ID, "message": "Vigil demo: the scheduler fired this notification", "priority": "normal", "notification_type": "system",
+					"channels": []string{"telegram"}}},
 			{"demo: daily summary with charts", "report", "AAPL,MSFT", "0 18 * * 1-5", "America/New_York",
 				map[string]any{"report_type": "daily_summary", "parameters": map[string]any{"symbols": []string{"AAPL", "MSFT"}, "timeframe": "1d", "include_charts": true}}},
 			{"demo: S&P 500 value screener", "screener", "sp500", "35 16 * * 1-5", "America/New_York",
@@ -87,8 +91,33 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 		if err := seedDemoBot(ctx, tx, u.ID, time.Now(), log); err != nil {
 			return err
 		}
-		log.Info("seeded the demo: user 'demo' (admin), 4 alerts on synthetic data, 3 schedules, portfolio 'core' and trading bot 'demo-sma'",
+		if _, err := useremail.SetConfirmed(ctx, tx, audit.Entry{Source: audit.SourceCLI}, u.ID, demoEmail); err != nil {
+			return fmt.Errorf("demo user's email: %w", err)
+		}
+		log.Info("seeded the demo: user 'demo' (admin, "+demoEmail+"), 4 alerts on synthetic data, 3 schedules, portfolio 'core' and trading bot 'demo-sma'",
 			"user_id", u.ID)
 		return nil
 	})
+}
+
+// demoEmail is the demo user's confirmed address: its alert mails show at
+// /dev/mail (the local mail catcher) under `make run`.
+const demoEmail = "demo@vigil.localhost"
+
+// seedDemoEmail gives the demo user of a database seeded before users had
+// email its address, once.
+func seedDemoEmail(ctx context.Context, tx pgx.Tx, log *slog.Logger) error {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT id FROM users WHERE name = 'demo' AND is_admin AND email IS NULL ORDER BY id LIMIT 1").Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look for the demo user's email: %w", err)
+	}
+	if _, err := useremail.SetConfirmed(ctx, tx, audit.Entry{Source: audit.SourceCLI}, id, demoEmail); err != nil {
+		return fmt.Errorf("demo user's email: %w", err)
+	}
+	log.Info("gave the demo user an email address", "user_id", id, "email", demoEmail)
+	return nil
 }

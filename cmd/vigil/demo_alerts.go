@@ -30,7 +30,7 @@ func demoAlerts(ctx context.Context, now time.Time) ([]demoAlert, error) {
 	}
 	rule := func(symbol string, r map[string]any, tmpl string) map[string]any {
 		return map[string]any{"ticker": symbol, "timeframe": "1m", "rule": r,
-			"notify": map[string]any{"channels": []string{"telegram"}, "message_template": tmpl}}
+			"notify": map[string]any{"channels": []string{"telegram", "email"}, "message_template": tmpl}}
 	}
 	cond := func(left any, op string, right any) map[string]any {
 		c := map[string]any{"operator": op}

@@ -117,6 +117,8 @@ func TestHostileCLI(t *testing.T) {
 			"SELECT paused_note FROM job_schedules WHERE paused_note IS NOT NULL ORDER BY id DESC LIMIT 1"},
 		{"--name", func(v string) []string { return []string{"users", "create", "--name", v} },
 			"SELECT name FROM users ORDER BY id DESC LIMIT 1"},
+		{"--email", func(v string) []string { return []string{"users", "create", "--name", "e", "--email", v} }, ""},
+		{"--email", func(v string) []string { return []string{"users", "update", user, "--email", v} }, ""},
 		{"--name", func(v string) []string { return []string{"tokens", "create", "--user", user, "--name", v} },
 			"SELECT name FROM api_tokens ORDER BY id DESC LIMIT 1"},
 		{"--action", func(v string) []string { return []string{"audit", "--action", v} }, ""},

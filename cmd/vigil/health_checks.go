@@ -18,10 +18,10 @@ const telegramCheckEvery = 5 * time.Minute
 
 // statusComponents are the components /health always lists: the design's
 // (scheduler, database, job_store, alert_evaluator) and Vigil's. Those this
-// process does not run show "disabled". The email channel and the web
-// console do not exist yet and are not listed.
+// process does not run show "disabled". The web console does not exist yet
+// and is not listed.
 var statusComponents = []string{"scheduler", "database", "job_store", "alert_evaluator", "river_client", "workers",
-	"telegram", "webhook", "market_data", "trading_bots"}
+	"telegram", "email", "webhook", "market_data", "trading_bots"}
 
 // systems are the roles this process runs, each a msg_system_health system
 // with a heartbeat of its own.
@@ -65,6 +65,9 @@ func (a *app) roleComponents(system string) map[string]health.Component {
 		}
 		if tg, ok := a.channels[notify.ChannelTelegram].(*notify.Telegram); ok {
 			c["telegram"] = health.Component{Probe: telegramProbe(tg), Ready: "connected"}
+		}
+		if em, ok := a.channels[notify.ChannelEmail].(*notify.Email); ok {
+			c["email"] = health.Component{Probe: health.OutcomeProbe("email delivery", em.Outcome(), nil), Ready: "operational"}
 		}
 		if wh, ok := a.channels[notify.ChannelWebhook].(*notify.Webhook); ok {
 			c["webhook"] = health.Component{Probe: health.OutcomeProbe("webhook delivery", wh.Outcome(), nil), Ready: "operational"}

@@ -80,7 +80,7 @@ func TestAppStoppedRoleTurnsDown(t *testing.T) {
 	sched, worker, apiBeat := latestBeat(t, d, "scheduler"), latestBeat(t, d, "worker"), latestBeat(t, d, "api")
 	require.ElementsMatch(t, []string{"database", "job_store", "scheduler", "river_client"}, keysOf(sched.Checks))
 	require.ElementsMatch(t, []string{"database", "job_store", "river_client", "workers", "alert_evaluator", "market_data",
-		"telegram", "webhook"}, keysOf(worker.Checks))
+		"telegram", "email", "webhook"}, keysOf(worker.Checks))
 	require.ElementsMatch(t, []string{"database", "job_store", "api", "market_data"}, keysOf(apiBeat.Checks))
 	require.Contains(t, worker.Checks["database"].Metadata, "max_conns")
 	require.Equal(t, a.client.ID(), worker.Checks["river_client"].Metadata["client_id"])
@@ -90,7 +90,7 @@ func TestAppStoppedRoleTurnsDown(t *testing.T) {
 	require.Equal(t, health.ReportHealthy, r.Status, "%v", r.Components)
 	for name, word := range map[string]string{"scheduler": "running", "database": "connected", "job_store": "operational",
 		"alert_evaluator": "ready", "river_client": "running", "workers": "running", "telegram": "connected",
-		"webhook": "unknown", "market_data": "unknown", "api": "running"} {
+		"email": "unknown", "webhook": "unknown", "market_data": "unknown", "api": "running"} {
 		require.Equal(t, word, r.Components[name], name)
 		require.Contains(t, r.Checks, name)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -47,7 +48,8 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	apiAddr := freePort(t)
-	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr, "VIGIL_API_ADDR": apiAddr}
+	env := map[string]string{"DATABASE_URL": d.URL, "SCHEDULER_STARTUP_DELAY": "0", "VIGIL_STATUS_ADDR": addr, "VIGIL_API_ADDR": apiAddr,
+		"VIGIL_SECRET_KEY": "6465762d6f6e6c792d6b65792d6e6f742d666f722d70726f64756374696f6e21"} // make run's
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
@@ -113,6 +115,29 @@ func TestServeAnswersHealthAndStopsCleanly(t *testing.T) {
 	var sent int
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(*) FROM notifications WHERE channel = 'telegram' AND status = 'sent'").Scan(&sent))
 	require.GreaterOrEqual(t, sent, 4)
+	// Without an smtp_host they are mailed to the local catcher too (the
+	// demo user has a confirmed address), shown at /dev/mail.
+	require.Eventually(t, func() bool {
+		var mailed int
+		_ = d.Pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE channel = 'email' AND status = 'sent'
+			AND notification_type = 'alert'`).Scan(&mailed)
+		return mailed >= 4
+	}, 30*time.Second, 200*time.Millisecond, "alert mails are delivered to the local catcher")
+	page := func(path string) string {
+		resp, err := http.Get("http://" + apiAddr + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	list := page("/dev/mail")
+	require.Contains(t, list, "[Vigil alert]")
+	require.Contains(t, list, "demo@vigil.localhost")
+	one := page("/dev/mail/1")
+	require.Contains(t, one, "HTML part")
+	require.Contains(t, one, "List-Unsubscribe", "signed with the make-run secret key")
 
 	// The bot answers on the stand-in: a person types /start on the dev chat page.
 	form := strings.NewReader("chat_id=555&user_id=555&text=%2Fstart")
@@ -215,6 +240,72 @@ func TestUsersCreate(t *testing.T) {
 	_, errOut, code = vigil(ctx, t, env, "users", "create")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "--name is required")
+}
+
+// An operator's address is confirmed at once; update changes or removes
+// it (and the webhook URL); each change is audited with source cli.
+func TestUsersEmail(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	env := map[string]string{"DATABASE_URL": d.URL}
+	out, errOut, code := vigil(ctx, t, env, "users", "create", "--name", "cy", "--email", "Cy@Example.COM")
+	require.Equal(t, 0, code, errOut)
+	id := strings.TrimSpace(out)
+	email := func() (addr string, confirmed bool) {
+		var a *string
+		require.NoError(t, d.Pool.QueryRow(ctx, "SELECT email, email_confirmed_at IS NOT NULL FROM users WHERE id = $1", id).Scan(&a, &confirmed))
+		if a != nil {
+			addr = *a
+		}
+		return addr, confirmed
+	}
+	addr, confirmed := email()
+	require.Equal(t, "Cy@example.com", addr)
+	require.True(t, confirmed, "an operator's word")
+
+	_, errOut, code = vigil(ctx, t, env, "users", "create", "--name", "x", "--email", "not an address")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `--email: "not an address" is not an email address`)
+
+	_, err := d.Pool.Exec(ctx, "UPDATE users SET email_bouncing_at = now() WHERE id = $1", id)
+	require.NoError(t, err)
+	out, errOut, code = vigil(ctx, t, env, "users", "update", id, "--email", "cy@new.example", "--webhook-url", "https://hooks.example/cy")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "updated")
+	addr, confirmed = email()
+	require.Equal(t, "cy@new.example", addr)
+	require.True(t, confirmed)
+	var bouncing bool
+	var hook string
+	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT email_bouncing_at IS NOT NULL, webhook_url FROM users WHERE id = $1", id).Scan(&bouncing, &hook))
+	require.False(t, bouncing, "a new address starts clean")
+	require.Equal(t, "https://hooks.example/cy", hook)
+
+	_, errOut, code = vigil(ctx, t, env, "users", "update", id, "--email", "")
+	require.Equal(t, 0, code, errOut)
+	addr, _ = email()
+	require.Empty(t, addr)
+
+	_, errOut, code = vigil(ctx, t, env, "users", "update", "999999", "--email", "a@b.example")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "user 999999 does not exist")
+	_, errOut, code = vigil(ctx, t, env, "users", "update", id)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "nothing to change")
+	_, errOut, code = vigil(ctx, t, env, "users", "update", id, "--webhook-url", "ftp://x")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--webhook-url")
+
+	var actions []string
+	rows, err := d.Pool.Query(ctx, "SELECT action FROM audit_log WHERE owner_user_id = $1 AND source = 'cli' ORDER BY id", id)
+	require.NoError(t, err)
+	for rows.Next() {
+		var a string
+		require.NoError(t, rows.Scan(&a))
+		actions = append(actions, a)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"user.create", "user.email.set", "user.email.set", "user.webhook_url.set", "user.email.clear"}, actions)
 }
 
 func TestValidateConfigListsEveryProblem(t *testing.T) {

@@ -93,7 +93,7 @@ func newRulesEnv(t *testing.T) *rulesEnv {
 
 	tg := telegramtest.New(telegramtest.Options{NoLimits: true})
 	t.Cleanup(tg.Close)
-	svc, err := newScheduleService(cfg, v, enq, nil)
+	svc, err := newScheduleService(cfg, v, enq, nil, true)
 	require.NoError(t, err)
 	tgClient, err := notify.NewTelegram(tg.Token(), tg.Endpoint(), notify.WithTelegramUnpaced()) // the stand-in keeps no limits
 	require.NoError(t, err)

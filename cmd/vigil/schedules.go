@@ -129,7 +129,7 @@ func newOps(ctx context.Context, e *env, c common) (*ops, error) {
 		pool.Close()
 		return nil, err
 	}
-	svc, err := newScheduleService(cfg, v, enq, log)
+	svc, err := newScheduleService(cfg, v, enq, log, false)
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -373,6 +373,11 @@ func schedulesList(ctx context.Context, e *env, pool *pgxpool.Pool) error {
 
 // newScheduleService is the schedule service of this process: the rules of
 // config, the job types enq fires, runs cancelled and triggered through enq.
-func newScheduleService(cfg config.Config, v *schemas.Validator, enq *jobs.Enqueuer, log *slog.Logger) (*schedules.Service, error) {
-	return schedules.New(schedules.Options{Config: cfg, Validator: v, Runs: enq, Fireable: enq.Fireable(), Logger: log})
+//
+// Channels chosen in alerts and notifications must be ones the deployment
+// delivers on: with the local stand-ins (localStandIns, `vigil serve`'s
+// bot) or configured (the CLI, a bot of its own).
+func newScheduleService(cfg config.Config, v *schemas.Validator, enq *jobs.Enqueuer, log *slog.Logger, localStandIns bool) (*schedules.Service, error) {
+	return schedules.New(schedules.Options{Config: cfg, Validator: v, Runs: enq, Fireable: enq.Fireable(), Logger: log,
+		Channels: cfg.DeliveryChannels(localStandIns)})
 }

@@ -60,7 +60,7 @@ func (a *app) startBot() error {
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
-	svc, err := newScheduleService(cfg, a.validator, enq, log)
+	svc, err := newScheduleService(cfg, a.validator, enq, log, a.localStandIns())
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
@@ -68,7 +68,7 @@ func (a *app) startBot() error {
 	// Backtests (/alert … test, /alerttest, /backtest) read the same market
 	// data as the alert worker.
 	b, err := bot.New(bot.Options{Pool: a.pooled, Telegram: tg, Config: cfg, Validator: a.validator, Schedules: svc,
-		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market,
+		Logger: log.With("component", "telegram_bot"), Runs: runs, Market: a.market, Email: emailSender(a.email),
 		Backtests: &backtests.Runner{Validator: a.validator, Market: a.market}})
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)

@@ -12,7 +12,7 @@ import (
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status, webhook_url)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret
+RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at
 `
 
 type UserCreateParams struct {
@@ -50,12 +50,21 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WebhookSecret,
+		&i.Email,
+		&i.EmailConfirmedAt,
+		&i.EmailBouncingAt,
+		&i.EmailBounceReason,
+		&i.EmailUnsubscribedAt,
+		&i.EmailCodeHash,
+		&i.EmailCodeExpiresAt,
+		&i.EmailCodeAttempts,
+		&i.EmailCodeSentAt,
 	)
 	return i, err
 }
 
 const userGetByID = `-- name: UserGetByID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret FROM users WHERE id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, error) {
@@ -77,12 +86,21 @@ func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, err
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WebhookSecret,
+		&i.Email,
+		&i.EmailConfirmedAt,
+		&i.EmailBouncingAt,
+		&i.EmailBounceReason,
+		&i.EmailUnsubscribedAt,
+		&i.EmailCodeHash,
+		&i.EmailCodeExpiresAt,
+		&i.EmailCodeAttempts,
+		&i.EmailCodeSentAt,
 	)
 	return i, err
 }
 
 const userGetByTelegramID = `-- name: UserGetByTelegramID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret FROM users WHERE telegram_user_id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users WHERE telegram_user_id = $1
 `
 
 func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUserID *int64) (User, error) {
@@ -104,12 +122,21 @@ func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUser
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WebhookSecret,
+		&i.Email,
+		&i.EmailConfirmedAt,
+		&i.EmailBouncingAt,
+		&i.EmailBounceReason,
+		&i.EmailUnsubscribedAt,
+		&i.EmailCodeHash,
+		&i.EmailCodeExpiresAt,
+		&i.EmailCodeAttempts,
+		&i.EmailCodeSentAt,
 	)
 	return i, err
 }
 
 const userList = `-- name: UserList :many
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret FROM users ORDER BY id
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users ORDER BY id
 `
 
 func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
@@ -137,6 +164,15 @@ func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.WebhookSecret,
+			&i.Email,
+			&i.EmailConfirmedAt,
+			&i.EmailBouncingAt,
+			&i.EmailBounceReason,
+			&i.EmailUnsubscribedAt,
+			&i.EmailCodeHash,
+			&i.EmailCodeExpiresAt,
+			&i.EmailCodeAttempts,
+			&i.EmailCodeSentAt,
 		); err != nil {
 			return nil, err
 		}

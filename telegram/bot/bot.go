@@ -60,6 +60,7 @@ import (
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/tradingbot"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // DefaultPollTimeout is the getUpdates long-poll timeout, the default of
@@ -97,6 +98,9 @@ type Options struct {
 	// Backtests runs /backtest (cmd/vigil passes one over the market-data
 	// manager). nil: /backtest answers that it is not available here.
 	Backtests *backtests.Runner
+	// Email mails the confirmation codes of /email (the email channel);
+	// nil: /email ADDRESS answers that email is not configured here.
+	Email useremail.Sender
 	// Logger logs; nil discards.
 	Logger *slog.Logger
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
@@ -118,6 +122,7 @@ type Bot struct {
 	market      alertbacktest.Source
 	backtests   *backtests.Runner
 	trading     *tradingbot.Service
+	email       useremail.Sender
 	log         *slog.Logger
 	pollTimeout time.Duration
 	now         func() time.Time
@@ -152,6 +157,7 @@ func New(opts Options) (*Bot, error) {
 		runs:        opts.Runs,
 		market:      opts.Market,
 		backtests:   opts.Backtests,
+		email:       opts.Email,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,
 		now:         opts.NowFunc,
@@ -316,6 +322,9 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	}
 	if !handled {
 		return nil
+	}
+	if r.mail != nil {
+		r.text = b.sendConfirmation(ctx, *r.mail)
 	}
 	if r.chatID != 0 && r.text != "" {
 		b.send(ctx, r.chatID, r.text, notify.SendOptions{})

@@ -207,7 +207,14 @@ func TestRegisterAndVerify(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, tb.say(t, alice, "/verify "+strings.ToLower(code)), "You are verified")
 	require.Equal(t, StatusVerified, tb.dbUser(t, alice).Status)
-	require.Contains(t, tb.say(t, alice, "/help"), "/alert TICKER")
+	help = tb.say(t, alice, "/help")
+	require.Contains(t, help, "/alert — Create an alert")
+	require.Contains(t, help, "/help COMMAND")
+	require.Less(t, len(help), 4096, "the list is one Telegram message")
+	require.Contains(t, tb.say(t, alice, "/help alert"), "/alert TICKER", "/help COMMAND gives the full form")
+	require.Contains(t, tb.say(t, alice, "/help /why"), "/why RUN_ID")
+	require.Contains(t, tb.say(t, alice, "/help nope"), "I have no command /nope")
+	require.Contains(t, tb.say(t, alice, "/help approve"), "I have no command /approve", "admin commands stay hidden")
 	require.Contains(t, tb.say(t, alice, "/verify "+code), "already verified")
 
 	// A used code does not verify anyone else.

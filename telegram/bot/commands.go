@@ -18,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/schedule"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/schemas"
+	"github.com/vigilhq/vigil/useremail"
 )
 
 // User statuses (users.status).
@@ -43,6 +44,9 @@ type reply struct {
 	// photo, when set, is sent after text with caption (a backtest's chart).
 	photo   []byte
 	caption string
+	// mail, when set, is an email confirmation code to mail once the
+	// transaction commits; the outcome is the reply's text.
+	mail *useremail.Pending
 }
 
 type outMsg struct {
@@ -97,7 +101,7 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 
 	switch cmd.Name {
 	case "help":
-		r.text = helpText(verified, known && user.IsAdmin)
+		r.text = helpText(verified, known && user.IsAdmin, cmd.Args)
 		return r, nil
 	case "start":
 		return b.cmdStart(ctx, tx, r, m, known, user)
@@ -145,6 +149,8 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdTradingBot(ctx, tx, r, cmd, user)
 	case "timezone":
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
+	case "email":
+		return b.cmdEmail(ctx, tx, r, cmd, user)
 	case "status":
 		return b.cmdStatus(ctx, tx, r, user)
 	case "approve", "block":
@@ -167,7 +173,7 @@ func notVerifiedText(known bool, user dbsqlc.User) string {
 	}
 }
 
-func helpText(verified, admin bool) string {
+func helpText(verified, admin bool, topic string) string {
 	var b strings.Builder
 	if !verified {
 		b.WriteString("Vigil watches markets and runs your schedules.\n\nTo get started:\n")
@@ -177,12 +183,27 @@ func helpText(verified, admin bool) string {
 		b.WriteString("\nThe other commands work once you are verified.")
 		return b.String()
 	}
-	b.WriteString("Commands:\n\n")
+	shown := func(name string) bool {
+		return !((name == "approve" || name == "block" || name == "incidents") && !admin || helpHidden[name])
+	}
+	// /help COMMAND: that command's full form and examples.
+	if t := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(topic)), "/"); t != "" {
+		if u, ok := usages[t]; ok && shown(t) {
+			return u
+		}
+		return fmt.Sprintf("I have no command /%s. Send /help to see the commands.", clip(t))
+	}
+	// The list: one line each, well under Telegram's 4,096 characters.
+	b.WriteString("Commands (send /help COMMAND for its full form and examples, e.g. /help alert):\n\n")
 	for _, name := range commandOrder {
-		if (name == "approve" || name == "block" || name == "incidents") && !admin || helpHidden[name] {
+		if !shown(name) {
 			continue
 		}
-		b.WriteString(usages[name] + "\n\n")
+		desc := descriptions[name]
+		if desc == "" {
+			desc = strings.SplitN(usages[name], "\n", 2)[0]
+		}
+		b.WriteString("/" + name + " — " + desc + "\n")
 	}
 	return strings.TrimSpace(b.String())
 }
@@ -303,6 +324,9 @@ func (b *Bot) cmdAlert(ctx context.Context, tx pgx.Tx, r reply, cmd Command, use
 	if text, ok := refusal("alert", 0, err); ok {
 		if errors.Is(err, schedule.ErrNotAllowed) {
 			text = usage("alert", fmt.Sprintf("Alerts on %s bars are checked on %q, which you may not schedule: %v. Use a longer timeframe.", a.Timeframe, a.Cron, err)).Error()
+		}
+		if se, ok := schedules.AsError(err); ok && strings.HasPrefix(se.Field, "task_params/notify/channels/") {
+			text = fmt.Sprintf("I cannot deliver that alert: %s. Choose other channels after via (telegram is the default), or set up the missing one first (/email ADDRESS for email).", se.Msg)
 		}
 		r.text = text
 		return r, nil

@@ -49,6 +49,7 @@ func TestIncidentsCommand(t *testing.T) {
 	}
 	require.Contains(t, tb.say(t, pending, "/incidents"), "not verified")
 
-	require.Contains(t, tb.say(t, admin, "/help"), "/incidents — (admins)")
+	require.Contains(t, tb.say(t, admin, "/help"), "/incidents — Admins: open incidents")
+	require.Contains(t, tb.say(t, admin, "/help incidents"), "/incidents — (admins)")
 	require.NotContains(t, tb.say(t, plain, "/help"), "/incidents")
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/vigilhq/vigil/alerts"
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/notify/channels"
 )
 
 // ErrUsage marks a command the bot could not understand; the *UsageError
@@ -69,6 +71,16 @@ type Command struct {
 	Backtest *StrategyBacktestSpec
 	// TradingBot is what a trading bot command asks for.
 	TradingBot *TradingBotSpec
+	// Email is what /email asks for.
+	Email *EmailSpec
+}
+
+// EmailSpec is what /email asks for.
+type EmailSpec struct {
+	// Action is "show" (no arguments), "set", "confirm" or "remove".
+	Action string
+	// Address is the address of "set"; Code the code of "confirm".
+	Address, Code string
 }
 
 // AlertSpec is an alert as /alert describes it.
@@ -131,9 +143,9 @@ const timeframes = "1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"
 // Usage lines, shown in /help and with every bad-input reply.
 var usages = map[string]string{
 	"start":     "/start — register with the bot",
-	"help":      "/help — list the commands",
+	"help":      "/help [COMMAND] — list the commands, or one command's full form: /help alert",
 	"verify":    "/verify CODE — verify with a one-time invite code from an admin, e.g. /verify 7K3M-Q9XP-2HRT",
-	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME]\n  /alert AAPL > 150\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\n  /alert AAPL close > sma(200,1d) 1h\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]; a last argument that is a timeframe computes the operand on that longer timeframe's closed bars: sma(200,1d), close(1w)\nTimeframes: " + timeframes + " (default 1d)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
+	"alert":     "/alert TICKER [OPERAND] OPERATOR VALUE|OPERAND [TIMEFRAME] [via CHANNELS]\n  /alert AAPL > 150 1d via telegram,email\n  /alert BTCUSDT rsi(14) < 30 1h\n  /alert MSFT close crosses_above sma(50) 1d\n  /alert AAPL close > sma(200,1d) 1h\nOperators: > >= < <= == != crosses_above crosses_below crosses\nOperands: open high low close price volume, sma(N) ema(N) wma(N) rsi(N) roc(N) atr(N) vwap(N) highest(N) lowest(N) volume_avg(N) volume_spike_ratio(N), macd(F,S,SIG)[.signal|.histogram], bollinger(N,K).upper|.middle|.lower|.percent_b|.width, stoch(K,S,D)[.d]; a last argument that is a timeframe computes the operand on that longer timeframe's closed bars: sma(200,1d), close(1w)\nTimeframes: " + timeframes + " (default 1d) (via: telegram (default), email, webhook)\nEnd with test to backtest it over the last 90 days instead of creating it: /alert AAPL > 150 test",
 	"alerttest": "/alerttest ID — backtest one of your alerts over the last 90 days: how often it would have fired, with a chart, e.g. /alerttest 12",
 	"alerts":    "/alerts — list your alerts with ids and state",
 	"pause":     "/pause ID — pause one of your schedules, e.g. /pause 12",
@@ -154,6 +166,7 @@ var usages = map[string]string{
 	"set":        "/set NAME TICKER,TICKER,... — save a screener set (replaces it); /set NAME shows it; /set delete NAME deletes it\n  /set tech AAPL,MSFT,NVDA",
 	"backtest":   "/backtest STRATEGY TICKER [FROM] [TO] — backtest a trading strategy on daily bars (10,000 cash, no fees, the strategy's default parameters); the reply is its figures and equity chart\n  /backtest sma_cross AAPL\n  /backtest rsi_reversion MSFT 2025-01-01 2026-01-01\nStrategies: sma_cross, rsi_reversion. Dates: YYYY-MM-DD or RFC 3339, the range [FROM, TO); by default the last year",
 	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
+	"email":      "/email ADDRESS — get email too (I mail a code to confirm it: /email confirm CODE); /email shows it, /email remove removes it",
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
@@ -163,7 +176,7 @@ var usages = map[string]string{
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "why", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"backtest", "timezone", "status", "approve", "block", "incidents"}
+	"backtest", "timezone", "email", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -189,6 +202,7 @@ var descriptions = map[string]string{
 	"set":        "Save a screener set: /set tech AAPL,MSFT",
 	"backtest":   "Backtest a strategy: /backtest sma_cross AAPL",
 	"timezone":   "Set your time zone",
+	"email":      "Email notifications: /email ann@example.com",
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
 	"block":      "Admins: block a user",
@@ -298,8 +312,32 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.TradingBot = spec
+	case "email":
+		spec, err := parseEmail(fields)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Email = spec
 	}
 	return cmd, nil
+}
+
+// parseEmail reads the arguments of /email.
+func parseEmail(fields []string) (*EmailSpec, error) {
+	switch {
+	case len(fields) == 0:
+		return &EmailSpec{Action: "show"}, nil
+	case strings.EqualFold(fields[0], "confirm"):
+		if len(fields) != 2 {
+			return nil, usage("email", "Send the code of the confirmation mail after /email confirm.")
+		}
+		return &EmailSpec{Action: "confirm", Code: fields[1]}, nil
+	case len(fields) == 1 && strings.EqualFold(fields[0], "remove"):
+		return &EmailSpec{Action: "remove"}, nil
+	case len(fields) == 1:
+		return &EmailSpec{Action: "set", Address: fields[0]}, nil
+	}
+	return nil, usage("email", "/email takes one address, like /email ann@example.com.")
 }
 
 // clip shortens user text quoted in a reply.
@@ -339,6 +377,16 @@ func parseAlert(args string) (*AlertSpec, error) {
 	test := len(fields) > 1 && strings.EqualFold(fields[len(fields)-1], "test")
 	if test {
 		fields = fields[:len(fields)-1]
+	}
+	chans := []string{channels.Telegram}
+	via := ""
+	if n := len(fields); n >= 2 && strings.EqualFold(fields[n-2], "via") {
+		var err error
+		if chans, err = parseVia(fields[n-1]); err != nil {
+			return nil, err
+		}
+		via = " via " + strings.Join(chans, ",")
+		fields = fields[:n-2]
 	}
 	if len(fields) < 3 {
 		return nil, usage("alert", "An alert needs a ticker, an operator and a value.")
@@ -412,7 +460,7 @@ func parseAlert(args string) (*AlertSpec, error) {
 		"ticker":    ticker,
 		"timeframe": timeframe,
 		"rule":      rule,
-		"notify":    map[string]any{"channels": []string{"telegram"}},
+		"notify":    map[string]any{"channels": chans},
 	}
 	params, err := json.Marshal(cfg)
 	if err != nil {
@@ -425,7 +473,7 @@ func parseAlert(args string) (*AlertSpec, error) {
 		Ticker:     ticker,
 		Timeframe:  timeframe,
 		TaskParams: params,
-		Summary:    fmt.Sprintf("%s %s %s %s %s", ticker, leftText, op, rightText, timeframe),
+		Summary:    fmt.Sprintf("%s %s %s %s %s%s", ticker, leftText, op, rightText, timeframe, via),
 		Cron:       cron,
 		Test:       test,
 	}, nil
@@ -450,6 +498,27 @@ func operandTimeframeProblem(op map[string]any, text, timeframe string) string {
 	}
 	return fmt.Sprintf("%s reads %s bars, shorter than the alert's %s: an operand may use the alert's timeframe or a longer one, e.g. %s.",
 		clip(text), tf, alert, example)
+}
+
+// parseVia reads the channels after /alert's "via": telegram, email
+// and/or webhook, comma-separated.
+func parseVia(list string) ([]string, error) {
+	var out []string
+	for _, name := range strings.Split(strings.ToLower(list), ",") {
+		switch {
+		case name == "":
+			continue
+		case !slices.Contains(channels.User(), name):
+			return nil, usage("alert", fmt.Sprintf("Unknown channel %q after via: use %s, comma-separated.", clip(name), strings.Join(channels.User(), ", ")))
+		case slices.Contains(out, name):
+			return nil, usage("alert", fmt.Sprintf("Channel %q is named twice after via.", name))
+		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return nil, usage("alert", "Name a channel after via: "+strings.Join(channels.User(), ", ")+".")
+	}
+	return out, nil
 }
 
 // alertProblem renders an alerts.Parse error for a chat reply.
