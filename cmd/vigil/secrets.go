@@ -63,10 +63,26 @@ func cmdSecrets(ctx context.Context, e *env, args []string) error {
 // usersWebhookSecret issues a user a new webhook signing secret and prints
 // it: the only time it is shown.
 func usersWebhookSecret(ctx context.Context, e *env, args []string) error {
-	var c common
-	fs := newFlags(e, "users webhook-secret", "USER_ID",
+	return issueUserSecret(ctx, e, args, "users webhook-secret",
 		"Issues the user a new webhook signing secret (stored encrypted under secret_key) and prints it once.\n"+
-			"The user's webhook requests are signed with it from now on; the previous one stops verifying.")
+			"The user's webhook requests are signed with it from now on; the previous one stops verifying.",
+		func(ctx context.Context, tx pgx.Tx, cfg config.Config, userID int64) ([]string, error) {
+			kr, err := cfg.Keyring()
+			if err != nil {
+				return nil, fmt.Errorf("secret_key: %w", err)
+			}
+			secret, err := store.RotateWebhookSecret(ctx, tx, kr, audit.Entry{Owner: userID, Source: audit.SourceCLI})
+			return []string{secret}, err
+		})
+}
+
+// issueUserSecret is a `vigil users NAME USER_ID` command that issues the
+// user something shown once: issue runs in one transaction and returns the
+// lines to print.
+func issueUserSecret(ctx context.Context, e *env, args []string, name, help string,
+	issue func(ctx context.Context, tx pgx.Tx, cfg config.Config, userID int64) ([]string, error)) error {
+	var c common
+	fs := newFlags(e, name, "USER_ID", help)
 	c.register(fs)
 	pos, err := parseMixed(fs, args)
 	if err != nil {
@@ -84,14 +100,10 @@ func usersWebhookSecret(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	kr, err := cfg.Keyring()
-	if err != nil {
-		return fmt.Errorf("secret_key: %w", err)
-	}
-	var secret string
+	var lines []string
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var err error
-		secret, err = store.RotateWebhookSecret(ctx, tx, kr, audit.Entry{Owner: userID, Source: audit.SourceCLI})
+		lines, err = issue(ctx, tx, cfg, userID)
 		return err
 	})
 	if errors.Is(err, db.ErrNotFound) {
@@ -100,7 +112,9 @@ func usersWebhookSecret(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, secret)
+	for _, l := range lines {
+		fmt.Fprintln(e.stdout, l)
+	}
 	return nil
 }
 
