@@ -46,6 +46,7 @@ func commands() []command {
 		{name: "runs", summary: "operate runs (cancel)", run: cmdRuns},
 		{name: "backup", summary: "dump the database (pg_dump) or restore a dump into an empty database", run: cmdBackup},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
+		{name: "chaos", summary: "run the reliability suite (kill9, pg_restart, telegram_outage, failover, soak)", run: cmdChaos},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}
 }
