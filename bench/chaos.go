@@ -101,7 +101,9 @@ type ChaosResult struct {
 	Failures []string `json:"failures,omitempty"`
 	NotRun   string   `json:"not_run,omitempty"`
 	Error    string   `json:"error,omitempty"`
-	Scale    float64  `json:"scale"`
+	// Scale is the factor the scenario's durations were multiplied by
+	// (Duration/default when Duration is set).
+	Scale float64 `json:"scale"`
 	Seed     uint64   `json:"seed,omitempty"`
 	// DurationS is the scenario's chaos phase; WallS the whole scenario,
 	// setup and the wait for stragglers included.
@@ -347,11 +349,11 @@ func (c *chaos) scaled(base, floor time.Duration) time.Duration {
 func runScenario(ctx context.Context, o ChaosOptions, name string) (res ChaosResult) {
 	start := time.Now()
 	def := scenarioDefaults[name]
-	res = ChaosResult{Scenario: name, Scale: o.Scale, Seed: o.Seed, N: cmp.Or(o.N, def.n), RescueAfterS: o.RescueAfter.Seconds()}
 	factor := o.Scale
 	if o.Duration > 0 {
 		factor = float64(o.Duration) / float64(def.d)
 	}
+	res = ChaosResult{Scenario: name, Scale: round(factor, 4), Seed: o.Seed, N: cmp.Or(o.N, def.n), RescueAfterS: o.RescueAfter.Seconds()}
 	defer func() {
 		res.WallS = round(time.Since(start).Seconds(), 1)
 		res.OK = len(res.Failures) == 0 && res.NotRun == "" && res.Error == ""

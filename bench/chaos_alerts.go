@@ -10,10 +10,13 @@ import (
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 )
 
-// alertsPerChat is how many of the alert scenarios' alerts one user (one
-// Telegram chat) owns: ten messages a minute in a chat, well under
-// Telegram's one a second.
-const alertsPerChat = 10
+// alertsPerChat is how many of the alert scenarios' alerts due every p
+// one user (one Telegram chat) owns: one message per 6 s of the period in a
+// chat (ten a minute for per-minute alerts), well under Telegram's one a
+// second, at least one.
+func alertsPerChat(p time.Duration) int {
+	return min(max(int(p/(6*time.Second)), 1), 10)
+}
 
 // chaosAlertParamsSQL builds an alert that holds on every evaluation (price
 // above 0 on synthetic bars) with frequency every_time: every fire is a
@@ -60,7 +63,8 @@ func (c *chaos) setupAlerts(ctx context.Context, n int, cron string, first time.
 		standIn.Close()
 		return nil, err
 	}
-	rig := &alertRig{standIn: standIn, proxy: proxy, cron: s, chats: max((n+alertsPerChat-1)/alertsPerChat, 1)}
+	perChat := alertsPerChat(period(s, first))
+	rig := &alertRig{standIn: standIn, proxy: proxy, cron: s, chats: max((n+perChat-1)/perChat, 1)}
 	rig.restore = setEnv(map[string]string{
 		EnvTelegramEndpoint: "http://" + proxy.Addr() + "/bot%s/%s",
 		EnvTelegramToken:    standIn.Token(),
@@ -72,7 +76,7 @@ func (c *chaos) setupAlerts(ctx context.Context, n int, cron string, first time.
 		rig.close()
 		return nil, fmt.Errorf("create %d users: %w", rig.chats, err)
 	}
-	symbols := max(n/alertsPerChat, 1)
+	symbols := max(n/10, 1)
 	err = c.db.pool.QueryRow(ctx, `WITH ins AS (
 		INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, timezone, next_run_at)
 		SELECT u.id, 'chaos-alert-' || g, 'alert', sym, `+chaosAlertParamsSQL+`, $2, 'UTC', $3
@@ -80,7 +84,7 @@ func (c *chaos) setupAlerts(ctx context.Context, n int, cron string, first time.
 		JOIN users u ON u.name = 'chaos-' || ((g - 1) / $4::int + 1)
 		CROSS JOIN LATERAL (SELECT 'S' || lpad(((g - 1) % $5::int)::text, 3, '0') AS sym) AS s
 		RETURNING id)
-		SELECT min(id), max(id) FROM ins`, n, cron, first, alertsPerChat, symbols).Scan(&rig.sp.FirstID, &rig.sp.LastID)
+		SELECT min(id), max(id) FROM ins`, n, cron, first, perChat, symbols).Scan(&rig.sp.FirstID, &rig.sp.LastID)
 	if err != nil {
 		rig.close()
 		return nil, fmt.Errorf("create %d alerts: %w", n, err)

@@ -17,13 +17,13 @@ import (
 // once, reported).
 func (c *chaos) kill9(ctx context.Context) error {
 	n := c.res.N
-	main := c.scaled(5*time.Minute, time.Minute)
-	killEvery := c.scaled(20*time.Second, 2*time.Second)
 	cron := cmp.Or(c.co.Cron, cronEveryMinute)
 	s, err := cronEvery(cron)
 	if err != nil {
 		return err
 	}
+	main := c.scaled(5*time.Minute, period(s, time.Now()))
+	killEvery := c.scaled(20*time.Second, 2*time.Second)
 	first := fireAtOrAfter(s, time.Now().Add(15*time.Second))
 	rig, err := c.setupAlerts(ctx, n, cron, first)
 	if err != nil {
