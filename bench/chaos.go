@@ -104,7 +104,7 @@ type ChaosResult struct {
 	// Scale is the factor the scenario's durations were multiplied by
 	// (Duration/default when Duration is set).
 	Scale float64 `json:"scale"`
-	Seed     uint64   `json:"seed,omitempty"`
+	Seed  uint64  `json:"seed,omitempty"`
 	// DurationS is the scenario's chaos phase; WallS the whole scenario,
 	// setup and the wait for stragglers included.
 	DurationS      float64 `json:"duration_s"`
