@@ -172,7 +172,8 @@ type ChaosResult struct {
 
 	// telegram_outage: the outage (first half 5xx, second half connections
 	// refused), the 429 storm, limit violations after the storm, the time
-	// from the storm's end to the last trigger delivered.
+	// from the storm's end to the delivery of the last trigger that fired
+	// before it (the backlog drained).
 	OutageS               float64  `json:"outage_s,omitempty"`
 	StormS                float64  `json:"storm_s,omitempty"`
 	ViolationsAfterStorm  *int     `json:"violations_after_storm,omitempty"`

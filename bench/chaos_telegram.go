@@ -126,9 +126,11 @@ func (c *chaos) telegramOutage(ctx context.Context) error {
 		c.res.fail("not every trigger was delivered by the deadline (%s after the last fire)", deadline.Sub(stopAt).Round(time.Second))
 	}
 	var lastSent *time.Time
-	if err := c.db.pool.QueryRow(ctx, `SELECT max(sent_at) FROM notifications WHERE channel = 'telegram' AND status = 'sent'`).
-		Scan(&lastSent); err != nil {
-		return fmt.Errorf("read the last delivery: %w", err)
+	if err := c.db.pool.QueryRow(ctx, `SELECT max(n.sent_at) FROM notifications n
+		JOIN job_schedule_runs r ON n.message_id = (r.result ->> 'message_id')::uuid
+		WHERE n.channel = 'telegram' AND n.status = 'sent' AND r.scheduled_for < $1 AND r.job_id BETWEEN $2 AND $3`,
+		stormEnd, sp.FirstID, sp.LastID).Scan(&lastSent); err != nil {
+		return fmt.Errorf("read the last delivery of the backlog: %w", err)
 	}
 	if lastSent != nil {
 		d := round(max(lastSent.Sub(stormEnd).Seconds(), 0), 1)
