@@ -483,6 +483,7 @@ func (c *chaos) fillRuns(st runStats, expected int64) {
 	r.LagP50Ms, r.LagP99Ms, r.LagMaxMs = ms(st.LagP50), ms(st.LagP99), ms(st.LagMax)
 	r.zero("missing (due fires without a run row)", r.Missing)
 	r.zero("duplicates (run rows beyond one per fire)", r.Duplicates)
+	r.zero("unfinished (runs still PENDING or RUNNING after the wait for rescue and reconciliation)", r.Unfinished)
 }
 
 // fillProbe adds the probe's River job and result figures.
@@ -503,4 +504,32 @@ WHERE scheduled_for >= $1 AND scheduled_for < $2 AND job_id BETWEEN $3 AND $4 AN
 		return 0, fmt.Errorf("count failed runs: %w", err)
 	}
 	return n, nil
+}
+
+// settleFinished waits until every expected fire of sp has a row and no
+// run of sp is PENDING or RUNNING (jobs a killed worker held are rescued and
+// rerun, ledger writes lost with a connection are reconciled), at most until
+// deadline.
+func (c *chaos) settleFinished(ctx context.Context, sp span, expected int64, deadline time.Time) error {
+	lastLog := time.Now()
+	for {
+		var fires, open int64
+		err := c.db.pool.QueryRow(ctx, `SELECT count(DISTINCT (job_id, scheduled_for)),
+			count(*) FILTER (WHERE status IN ('PENDING', 'RUNNING'))
+			FROM job_schedule_runs WHERE scheduled_for >= $1 AND scheduled_for < $2 AND job_id BETWEEN $3 AND $4`,
+			sp.From, sp.To, sp.FirstID, sp.LastID).Scan(&fires, &open)
+		if err == nil && fires >= expected && open == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
+		if time.Since(lastLog) > progressEvery {
+			c.progress("settle", "fires", fires, "expected", expected, "open_runs", open)
+			lastLog = time.Now()
+		}
+		if err := sleepUntil(ctx, time.Now().Add(250*time.Millisecond)); err != nil {
+			return err
+		}
+	}
 }

@@ -192,7 +192,7 @@ func (c *chaos) pgRestart(ctx context.Context) error {
 	last := lastFireBefore(c.cron, sp.From, sp.To)
 	// The ledger's writes lost with the connections are repaired by the
 	// reconciler (every 30 s, for runs settled 10 s).
-	if err := c.settle(ctx, sp, expected, last, last.Add(50*time.Second)); err != nil {
+	if err := c.settleFinished(ctx, sp, expected, last.Add(50*time.Second)); err != nil {
 		return err
 	}
 	st, err := c.finish(ctx, sp, time.Second)
