@@ -303,8 +303,11 @@ func (c *chaos) measureAlerts(ctx context.Context, rig *alertRig, sp span) (aler
 }
 
 // fillAlerts copies alert figures into the result and checks the alert
-// invariants: no trigger lost, none notified twice, no flood-limit breach.
-func (c *chaos) fillAlerts(st alertStats, violations int) {
+// invariants: no trigger lost, none notified twice, and, when limits is set,
+// no flood-limit breach. (kill9 reports its breaches without failing: the
+// stand-in answers them 429 and the worker resends, so nothing is lost; the
+// issue bounds them in telegram_outage.)
+func (c *chaos) fillAlerts(st alertStats, violations int, limits bool) {
 	r := c.res
 	r.TriggersExpected, r.LostTriggers = &st.TriggersExpected, &st.Lost
 	r.DuplicateNotificationJobs, r.NotificationJobs = &st.DuplicateJobs, &st.Jobs
@@ -314,7 +317,9 @@ func (c *chaos) fillAlerts(st alertStats, violations int) {
 	r.zero("lost_triggers (due fires without a delivered message)", st.Lost)
 	r.zero("duplicate_notification_jobs (notification jobs beyond one per trigger)", st.DuplicateJobs)
 	r.zero("phantom sends (sent rows the stand-in never delivered)", st.Phantom)
-	r.zero("limit_violations (messages over Telegram's flood limits)", int64(violations))
+	if limits {
+		r.zero("limit_violations (messages over Telegram's flood limits)", int64(violations))
+	}
 	if st.TriggersExpected == 0 {
 		r.fail("no trigger: nothing was measured")
 	}

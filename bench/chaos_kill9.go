@@ -84,12 +84,12 @@ func (c *chaos) kill9(ctx context.Context) error {
 		c.res.fail("not every trigger was delivered by the deadline (%s after the last fire)", deadline.Sub(stopAt).Round(time.Second))
 	}
 	mon.stop()
-	return c.measureAlertScenario(ctx, rig, sp, expected)
+	return c.measureAlertScenario(ctx, rig, sp, expected, false)
 }
 
 // measureAlertScenario stops the nodes and fills the result of an alert
 // scenario.
-func (c *chaos) measureAlertScenario(ctx context.Context, rig *alertRig, sp span, expected int64) error {
+func (c *chaos) measureAlertScenario(ctx context.Context, rig *alertRig, sp span, expected int64, limits bool) error {
 	st, err := c.finish(ctx, sp, 30*time.Second)
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func (c *chaos) measureAlertScenario(ctx context.Context, rig *alertRig, sp span
 	if err != nil {
 		return err
 	}
-	c.fillAlerts(as, rig.standIn.Violations())
+	c.fillAlerts(as, rig.standIn.Violations(), limits)
 	return nil
 }
 
