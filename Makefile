@@ -83,6 +83,10 @@ build: ## build bin/vigil
 bench: build ## run benchmark scenario S1 at N=1000 (SCENARIO=S2 N=10000 ... to change)
 	./bin/vigil bench --scenario $${SCENARIO:-S1} $${N:+--n $$N}
 
+.PHONY: chaos
+chaos: build ## reliability suite, not in make test: every scenario (~70 min; CHAOS_SCALE=0.1 quick); RESTARTS the local PostgreSQL
+	./bin/vigil chaos --scenario $${CHAOS_SCENARIO:-all} --allow-pg-restart
+
 # OpenAPI: lint the API's documents with Redocly CLI (from the npm registry,
 # run by npx) and keep the generated Go client api/client in step with the API.
 # api/cmd/openapi-dump writes the documents without a database.

@@ -9,6 +9,10 @@
 //
 // The schedules fire the data_processing job type, worked by a probe worker
 // that inserts one row per job into bench_results through a batching writer.
+// RunChaos (`vigil chaos`, `make chaos`) runs the reliability suite on the
+// same harness: kill9, pg_restart, telegram_outage, failover and soak, one
+// JSON line each (ChaosResult).
+//
 // bench is wired by cmd/ and imports jobs, db, config and schemas; nothing
 // imports bench.
 package bench

@@ -132,6 +132,10 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 	}
 
 	cfg := nodeConfig()
+	jobTimeout, err := nodeTuning(&cfg)
+	if err != nil {
+		return err
+	}
 	channels, err := nodeChannels(pool)
 	if err != nil {
 		return err
@@ -141,6 +145,7 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 		// The probe stands in for the data_processing worker.
 		ExtraWorkers: func(w *river.Workers) { river.AddWorker(w, probe) },
 		Replaced:     []string{config.JobDataProcessing},
+		JobTimeout:   jobTimeout,
 	}
 	if work {
 		// Synthetic market data and fundamentals over their tables, as

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,11 @@ type Deps struct {
 	// AlertEvaluations records the alert worker's evaluations (its health
 	// check reads it); nil: NewClient makes one (Client.AlertEvaluations).
 	AlertEvaluations *outcome.Recorder
+	// JobTimeout is River's JobTimeout, the max_runtime of a job whose worker
+	// sets none; 0 means 5 minutes. config.RescueStuckJobsAfter must be at
+	// least this long (River refuses a shorter one). The chaos suite shortens
+	// both so that jobs of a SIGKILLed worker are rescued within its bounds.
+	JobTimeout time.Duration
 }
 
 // Client is the River client with Vigil's ledger.
@@ -146,7 +152,7 @@ func NewClient(d Deps) (*Client, error) {
 		FetchCooldown:               cfg.FetchCooldown.D(),
 		CompletedJobRetentionPeriod: cfg.RiverCompletedRetention.D(),
 		RescueStuckJobsAfter:        cfg.RescueStuckJobsAfter.D(),
-		JobTimeout:                  5 * time.Minute,
+		JobTimeout:                  cmp.Or(d.JobTimeout, 5*time.Minute),
 		Middleware: []rivertype.Middleware{
 			&trackingMiddleware{ledger: ledger, pool: d.Pool, log: log, now: time.Now,
 				metrics: d.Metrics, activity: act},

@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "backup", summary: "dump the database (pg_dump) or restore a dump into an empty database", run: cmdBackup},
 		{name: "backtest", summary: "backtest a trading strategy on past bars (or a CSV file): trades, equity, drawdown, Sharpe", run: cmdBacktest},
 		{name: "bench", summary: "run a benchmark scenario of shared/bench/WORKLOAD.md (S1-S4)", run: cmdBench},
+		{name: "chaos", summary: "run the reliability suite (kill9, pg_restart, telegram_outage, failover, soak)", run: cmdChaos},
 		{name: "version", summary: "print the version", run: cmdVersion},
 	}
 }
