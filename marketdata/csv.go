@@ -133,21 +133,24 @@ func minStep(s bars.Series) time.Duration {
 
 var csvColumns = []string{"time", "open", "high", "low", "close", "volume"}
 
-// readCSVFile parses one OHLCV file.
+// readCSVFile parses one OHLCV file, naming it by its base name.
 func readCSVFile(path string) (bars.Series, error) {
+	s, err := openCSV(path, filepath.Base(path))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	return s, err
+}
+
+// openCSV opens and parses one OHLCV file; name prefixes the parse errors.
+// A missing file's error is os.Open's (it wraps fs.ErrNotExist).
+func openCSV(path, name string) (bars.Series, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("csv: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	s, err := parseCSV(f, filepath.Base(path))
-	if err != nil {
-		return nil, fmt.Errorf("csv: %w", err)
-	}
-	return s, nil
+	return parseCSV(f, name)
 }
 
 // parseCSV reads OHLCV rows; name prefixes error messages.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/vigilhq/vigil/bars"
 )
@@ -15,13 +14,13 @@ import (
 // naming the path and every bad row by its line number (up to ten): "p.csv
 // line 4: ..."; a missing one wraps fs.ErrNotExist.
 func ReadCSVFile(path string) (bars.Series, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file: %w", path, err)
-		}
+	s, err := openCSV(path, path)
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s: no such file: %w", path, err)
+	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	defer f.Close()
-	return parseCSV(f, path)
+	return s, err
 }
