@@ -153,8 +153,9 @@ func TestTradingBotProcessSurvivesSIGKILL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const bars = 40
-	// A past minute: the synthetic provider's bars there are final.
-	t0 := time.Now().UTC().Truncate(time.Minute).Add(-3*time.Hour + 30*time.Second)
+	// A fixed past minute: the synthetic provider's bars there are final and
+	// the same on every run (a time relative to now traded on some days only).
+	t0 := time.Date(2026, 11, 2, 14, 0, 30, 0, time.UTC)
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
 	barOf := func(i int) time.Time { return at(i).Truncate(time.Minute).Add(-time.Minute) }
 
