@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/market"
+	"github.com/vigilhq/vigil/marketdata"
 )
 
 // Synthetic ranges: plausible for US large caps.
 const (
-	syntheticMinCap        = 2e9
-	syntheticMaxCap        = 3e12
 	syntheticMinPE         = 6
 	syntheticMaxPE         = 60
 	syntheticNoPEShare     = 0.08 // share of symbols with negative earnings (P/E NaN)
@@ -27,7 +26,10 @@ const (
 // tests work offline and give the same figures in every call and process. It
 // knows every valid symbol:
 //
-//   - market cap log-uniform from 2e9 to 3e12 USD, in whole millions;
+//   - market cap the symbol's shares outstanding (market.CompanyOf) times
+//     the synthetic market data's price at AsOf (the close of the previous
+//     daily bar of marketdata.Synthetic with the same Seed), in whole
+//     millions: a few real mega caps, most between 10e9 and 200e9 USD;
 //   - trailing P/E log-uniform from 6 to 60, two decimals, except for about
 //     8% of symbols whose earnings are "negative" (NaN);
 //   - average daily volume log-uniform from 3e5 to 8e7 shares, whole shares;
@@ -73,10 +75,11 @@ func (s *Synthetic) Fundamentals(ctx context.Context, symbols []string) (map[str
 // figures derives one symbol's figures from its hash.
 func (s *Synthetic) figures(sym string, asOf time.Time) market.Fundamentals {
 	r := newSplitMix(s.Seed, sym)
+	r.float() // was the market cap's draw: keeps the other figures as they were
 	f := market.Fundamentals{
 		Symbol:    sym,
 		Name:      sym,
-		MarketCap: math.Round(logUniform(r.float(), syntheticMinCap, syntheticMaxCap)/1e6) * 1e6,
+		MarketCap: math.Round(syntheticPrice(s.Seed, sym, asOf)*market.CompanyOf(sym).Shares/1e6) * 1e6,
 		PERatio:   math.NaN(),
 		Sector:    syntheticUnknownSector,
 		Currency:  "USD",
@@ -129,4 +132,14 @@ func (s *splitMix) next() uint64 {
 // float returns a number in [0, 1) from the top 53 bits.
 func (s *splitMix) float() float64 {
 	return float64(s.next()>>11) / (1 << 53)
+}
+
+// syntheticPrice is marketdata.Synthetic's price of sym at t, the close of the
+// daily bar ending at t.
+func syntheticPrice(seed int64, sym string, t time.Time) float64 {
+	q, err := (&marketdata.Synthetic{Seed: seed, Now: func() time.Time { return t }}).Quote(context.Background(), sym)
+	if err != nil { // sym is normalised already, so this does not happen
+		return market.CompanyOf(sym).Price
+	}
+	return q.Price
 }

@@ -17,8 +17,9 @@ import (
 //
 // Each symbol has a price path p(t) in continuous time, a random walk built
 // from value noise at periods from 4 minutes to a year (amplitudes growing
-// with the square root of the period, like Brownian motion), around a base
-// price and daily volatility drawn from a hash of the symbol. A bar opening at
+// with the square root of the period, like Brownian motion), around the
+// symbol's price level (market.CompanyOf) with a daily volatility drawn from
+// a hash of the symbol. A bar opening at
 // T has open p(T), close p(T+d), high and low from the path sampled inside the
 // bar plus a small hashed wick, and a hashed volume. So:
 //
@@ -103,7 +104,7 @@ func (s *Synthetic) Quote(_ context.Context, symbol string) (Quote, error) {
 type walk struct {
 	key    uint64
 	base   float64 // price level around which the path wanders
-	vol    float64 // daily volatility, 1%..3%
+	vol    float64 // daily volatility, 1%..2.5%
 	volume float64 // typical daily volume
 }
 
@@ -130,8 +131,8 @@ func newWalk(seed int64, symbol string) walk {
 	key := mix(h.Sum64() ^ mix(uint64(seed)))
 	return walk{
 		key:    key,
-		base:   20 * math.Exp(unit(mix(key^1))*math.Log(25)), // 20..500
-		vol:    0.01 + 0.02*unit(mix(key^2)),
+		base:   market.CompanyOf(symbol).Price,
+		vol:    0.01 + 0.015*unit(mix(key^2)),                  // 1%..2.5% a day
 		volume: 1e5 * math.Exp(unit(mix(key^3))*math.Log(100)), // 1e5..1e7
 	}
 }
