@@ -104,7 +104,7 @@ func (s *Synthetic) Quote(_ context.Context, symbol string) (Quote, error) {
 type walk struct {
 	key    uint64
 	base   float64 // price level around which the path wanders
-	vol    float64 // daily volatility, 1%..2.5%
+	vol    float64 // daily volatility, 1%..3%
 	volume float64 // typical daily volume
 }
 

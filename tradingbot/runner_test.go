@@ -12,7 +12,7 @@ import (
 )
 
 const smaDef = `{"name": "sma", "strategy": "sma_cross", "params": {"fast": 3, "slow": 8}, "symbols": ["AAPL"],
-	"timeframe": "1m", "cash": 10000, "taker_fee_bps": 10, "slippage_bps": 5, "risk": {"stoploss_pct": 0.2, "cooldown_bars": 3}}`
+	"timeframe": "1m", "cash": 10000, "taker_fee_bps": 10, "slippage_bps": 5, "risk": {"stoploss_pct": 0.1, "cooldown_bars": 3}}`
 
 // A bot run bar by bar on synthetic 1m bars writes the orders, fills,
 // positions, cash and equity curve of trading.Backtest over the same bars
