@@ -82,9 +82,6 @@ FROM (
 ON CONFLICT (symbol, timeframe, ts) DO UPDATE
 SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
     volume = EXCLUDED.volume, provider = EXCLUDED.provider, fetched_at = now()
-WHERE market_bars.ts >= (SELECT max(t) FROM unnest($4::timestamptz[]) AS t)
-   OR (market_bars.open, market_bars.high, market_bars.low, market_bars.close, market_bars.volume, market_bars.provider)
-      IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.provider)
 `
 
 type MarketBarsUpsertParams struct {
@@ -99,9 +96,6 @@ type MarketBarsUpsertParams struct {
 	Volumes   []float64   `json:"volumes"`
 }
 
-// A bar stored unchanged is not rewritten (no new row version, index entries
-// or WAL: every alert group's fetch re-saves its whole lookback); the newest
-// bar always is, so the latest fetched_at, the cache's freshness, advances.
 func (q *Queries) MarketBarsUpsert(ctx context.Context, db DBTX, arg MarketBarsUpsertParams) error {
 	_, err := db.Exec(ctx, marketBarsUpsert,
 		arg.Symbol,
