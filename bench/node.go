@@ -101,6 +101,11 @@ func RunNode(ctx context.Context, role, databaseURL string, log *slog.Logger) er
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "bench_node", "role", role)
+	stopProfile, err := startProfile(role)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// Services run on base and are stopped in order after ctx ends.

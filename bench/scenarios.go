@@ -52,6 +52,16 @@ func later(a, b time.Time) time.Time {
 func (h *harness) fanOut(ctx context.Context, schedulers int) (Result, error) {
 	o := h.o
 	res := Result{Scenario: o.Scenario, N: o.N, SchedulerNodes: schedulers, WorkerNodes: 1}
+	var noop float64
+	if o.Scenario == S1 {
+		// Every fire is one River job, so River's own no-op throughput in
+		// this database, measured before the nodes start, is S1's ceiling.
+		var err error
+		if noop, err = h.riverNoop(ctx, max(o.N, 5000)); err != nil {
+			return res, err
+		}
+		h.log.Info("river no-op throughput", "jobs_per_s", noop)
+	}
 	warm := o.Warmup
 	if o.Scenario == S1 || o.Scenario == S3 {
 		warm = time.Second // the first fire; the warm-up proper follows the nodes' start
@@ -112,6 +122,11 @@ func (h *harness) fanOut(ctx context.Context, schedulers int) (Result, error) {
 		return res, err
 	}
 	summary(&res, st, expected, o.Duration, false, period(h.cron, sp.From))
+	if noop > 0 {
+		// Not saturated, fires_per_s is the demand (N per second), so the
+		// ratio is a lower bound of the saturation point's.
+		res.RiverNoopPerS, res.RatioToRiver = ptrF(round(noop, 1)), ptrF(round(res.FiresPerS/noop, 3))
+	}
 	return res, nil
 }
 
