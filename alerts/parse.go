@@ -849,3 +849,23 @@ func (p *parser) integer(path string, v any, lo, hi int) (int, bool) {
 	}
 	return int(f), true
 }
+
+// ParseActions reads a trading-bot actions array (schemas/actions.v1.json)
+// found at path (a JSON pointer such as /actions) of another document, with
+// the same rules as an alert's notify.actions, so screeners and alerts share
+// one reader.
+func ParseActions(path string, raw json.RawMessage) ([]Action, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &ParseError{Problems: []Problem{{Path: path, Message: "must be an array of actions: " + err.Error()}}}
+	}
+	p := &parser{}
+	out := p.actions(path, v)
+	if len(p.problems) > 0 {
+		slices.SortStableFunc(p.problems, func(a, b Problem) int { return comparePaths(a.Path, b.Path) })
+		return nil, &ParseError{Problems: slices.Compact(p.problems)}
+	}
+	return out, nil
+}

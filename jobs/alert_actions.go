@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilhq/vigil/alerts"
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/screener"
 )
 
 // firedActions are the trading-bot actions of one alert fire.
@@ -50,4 +51,47 @@ func queueActions(ctx context.Context, tx pgx.Tx, fires []firedActions) error {
 		}
 	}
 	return nil
+}
+
+// queueScreenerActions stores a screener's trading-bot actions for each of
+// its first ActionsTopN matches as trading_actions rows (source screener) in
+// the screener job's transaction: one row per match and action, the
+// action's symbol defaulting to the match's. The key
+// screener:<run id>:<match index>:<action index> makes a retried job queue
+// nothing twice, as queueActions does for alerts.
+func queueScreenerActions(ctx context.Context, tx pgx.Tx, run RunRef, p screener.Params, res screener.Result) (int, error) {
+	if len(p.Actions) == 0 {
+		return 0, nil
+	}
+	n := min(p.ActionsTopN, len(res.Results))
+	if p.ActionsTopN == 0 {
+		n = min(screener.DefaultActionsTopN, len(res.Results))
+	}
+	q := dbsqlc.New()
+	queued := 0
+	for mi, m := range res.Results[:n] {
+		details, err := json.Marshal(map[string]any{"schedule_id": run.ScheduleID, "run_id": run.RunID,
+			"screener_set": p.ScreenerSet, "rank": mi + 1, "match": m.Symbol})
+		if err != nil {
+			return queued, fmt.Errorf("encode screener action details: %w", err)
+		}
+		for ai, a := range p.Actions {
+			symbol := a.Symbol
+			if symbol == "" {
+				symbol = m.Symbol
+			}
+			size := pgtype.Float8{Float64: a.SizePct, Valid: a.Side != "exit" && a.SizePct > 0}
+			_, err := q.TradingActionInsert(ctx, tx, dbsqlc.TradingActionInsertParams{UserID: run.UserID, Source: "screener",
+				Key: fmt.Sprintf("screener:%d:%d:%d", run.RunID, mi, ai), Bot: a.Bot, Symbol: symbol, Side: a.Side, SizePct: size,
+				Details: details})
+			switch {
+			case errors.Is(err, pgx.ErrNoRows): // queued by an earlier attempt
+			case err != nil:
+				return queued, fmt.Errorf("queue action %d for match %s of screener run %d: %w", ai, m.Symbol, run.RunID, err)
+			default:
+				queued++
+			}
+		}
+	}
+	return queued, nil
 }

@@ -37,6 +37,9 @@ type ScreenerResult struct {
 	// AlertsNotCreated says why create_alerts stopped early (the owner's
 	// schedule quota), "" when it did not.
 	AlertsNotCreated string `json:"alerts_not_created,omitempty"`
+	// ActionsQueued is how many trading-bot actions this run queued for its
+	// top matches.
+	ActionsQueued int `json:"actions_queued,omitempty"`
 	// MessageID is the notification carrying the result.
 	MessageID string `json:"message_id"`
 }
@@ -151,6 +154,11 @@ func (w *ScreenerWorker) Work(ctx context.Context, job *river.Job[ScreenerArgs])
 		result: &out,
 		notes:  []NotifyArgs{note},
 		writes: func(tx pgx.Tx) error {
+			queued, err := queueScreenerActions(ctx, tx, a.Run, p, res)
+			if err != nil {
+				return err
+			}
+			out.ActionsQueued = queued
 			if !p.CreateAlerts || len(res.Results) == 0 {
 				return nil
 			}

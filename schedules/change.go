@@ -52,6 +52,9 @@ func (s *Service) Replace(ctx context.Context, tx pgx.Tx, a Actor, id int32, ifM
 	if err := s.checkChannels(ctx, tx, o, d); err != nil {
 		return row, err
 	}
+	if err := s.checkActionBots(ctx, tx, o, d); err != nil {
+		return row, err
+	}
 	next := old.NextRunAt
 	replan := d.Cron != old.Cron || d.Timezone != old.Timezone || d.DstGap != old.DstGap ||
 		d.DstFold != old.DstFold || !old.Enabled || next == nil

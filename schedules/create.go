@@ -42,6 +42,9 @@ func (s *Service) Create(ctx context.Context, tx pgx.Tx, a Actor, d Definition) 
 	if err := s.checkChannels(ctx, tx, o, d); err != nil {
 		return row, err
 	}
+	if err := s.checkActionBots(ctx, tx, o, d); err != nil {
+		return row, err
+	}
 	var next *time.Time
 	var wait *string
 	if *d.Enabled {

@@ -77,7 +77,22 @@ type Params struct {
 	// Timeframe is the bar size the rule runs on; empty means 1d. (Not in
 	// screener.v1.json yet.)
 	Timeframe bars.Timeframe `json:"timeframe,omitempty"`
+	// Actions are the trading-bot actions (schemas/actions.v1.json) queued
+	// for each of the first ActionsTopN matches when the screener runs; an
+	// action's symbol, when empty, is the match's.
+	Actions []alerts.Action `json:"actions,omitempty"`
+	// ActionsTopN is how many of the ranked matches get the actions, 1-50
+	// (default DefaultActionsTopN), never more than top_n.
+	ActionsTopN int `json:"actions_top_n,omitempty"`
 }
+
+// DefaultActionsTopN is how many matches get the actions when
+// actions_top_n is not given: the best three, so a broad screener does not
+// spread a bot's cash over every match.
+const DefaultActionsTopN = 3
+
+// MaxActionsTopN is the most matches actions_top_n may name.
+const MaxActionsTopN = 50
 
 // ErrInvalidParams is wrapped by every *ParamsError.
 var ErrInvalidParams = errors.New("invalid screener params")
@@ -123,7 +138,7 @@ var (
 	setRE    = regexp.MustCompile(`^(sp500|nasdaq|nasdaq100|custom|custom:[a-z0-9][a-z0-9_\-]{0,63})$`)
 	tickerRE = regexp.MustCompile(`^[A-Z0-9^][A-Z0-9.\-^=]{0,14}$`)
 
-	paramKeys    = []string{"version", "screener_set", "filter_criteria", "top_n", "rank_by", "create_alerts", "tickers", "timeframe"}
+	paramKeys    = []string{"version", "screener_set", "filter_criteria", "top_n", "rank_by", "create_alerts", "tickers", "timeframe", "actions", "actions_top_n"}
 	criteriaKeys = []string{"min_market_cap", "max_pe_ratio", "min_volume", "rule"}
 )
 
@@ -196,6 +211,32 @@ func ParseParams(raw json.RawMessage) (Params, error) {
 		if s, ok := probs.str("timeframe", v); ok {
 			p.Timeframe = bars.Timeframe(s)
 		}
+	}
+	if v, ok := doc["actions"]; ok {
+		acts, err := alerts.ParseActions("/actions", v)
+		var pe *alerts.ParseError
+		switch {
+		case errors.As(err, &pe):
+			for _, pr := range pe.Problems {
+				probs.add(strings.ReplaceAll(strings.TrimPrefix(pr.Path, "/"), "/", "."), pr.Message)
+			}
+		case err != nil:
+			probs.add("actions", err.Error())
+		}
+		p.Actions = acts
+	}
+	if v, ok := doc["actions_top_n"]; ok {
+		if n, ok := probs.integer("actions_top_n", v); ok {
+			if n < 1 || n > MaxActionsTopN {
+				probs.add("actions_top_n", fmt.Sprintf("must be an integer between 1 and %d, got %d", MaxActionsTopN, n))
+			}
+			p.ActionsTopN = n
+		}
+		if _, ok := doc["actions"]; !ok {
+			probs.add("actions_top_n", "needs actions (the trading-bot actions to apply to the top matches)")
+		}
+	} else if len(p.Actions) > 0 {
+		p.ActionsTopN = min(DefaultActionsTopN, p.TopN)
 	}
 	// compile makes the checks Run repeats (top_n, timeframe, the rule,
 	// rank_by); fields already reported above are not reported twice.

@@ -28,6 +28,13 @@ func TestParseParamsDefaults(t *testing.T) {
 	require.Equal(t, []string{"AAPL", "BRK.B"}, p.Tickers)
 	require.EqualValues(t, "1h", p.Timeframe)
 	require.JSONEq(t, `{"indicator": "rsi", "operator": "<", "value": 30}`, string(p.Criteria.Rule))
+
+	// actions without actions_top_n apply to the best DefaultActionsTopN (3)
+	// matches, or fewer when top_n is smaller.
+	p = params(t, `{"screener_set": "sp500", "filter_criteria": {}, "top_n": 2, "actions": [{"bot": "swing", "side": "buy", "size_pct": 10}]}`)
+	require.Equal(t, 2, p.ActionsTopN)
+	require.Equal(t, "swing", p.Actions[0].Bot)
+	require.Equal(t, 3, params(t, `{"screener_set": "sp500", "filter_criteria": {}, "actions": [{"bot": "s", "side": "exit"}]}`).ActionsTopN)
 }
 
 // TestParseParamsSchemaExamples parses the schema's valid examples.
@@ -93,6 +100,12 @@ func TestParseParamsErrors(t *testing.T) {
 		{"timeframe", `{"screener_set": "sp500", "filter_criteria": {}, "timeframe": "2d"}`, "timeframe", "must be one of"},
 		{"version", `{"version": 2, "screener_set": "sp500", "filter_criteria": {}}`, "version", "must be 1"},
 		{"unknown key", `{"screener_set": "sp500", "filter_criteria": {}, "topn": 5}`, "topn", "unknown property"},
+		{"actions type", `{"screener_set": "sp500", "filter_criteria": {}, "actions": {"bot": "swing"}}`, "actions", "must be an array of actions"},
+		{"action side", `{"screener_set": "sp500", "filter_criteria": {}, "actions": [{"bot": "swing", "side": "short", "size_pct": 5}]}`, "actions.0.side", `must be buy, sell or exit, got "short"`},
+		{"action size", `{"screener_set": "sp500", "filter_criteria": {}, "actions": [{"bot": "swing", "side": "buy"}]}`, "actions.0.size_pct", "missing required property"},
+		{"action bot", `{"screener_set": "sp500", "filter_criteria": {}, "actions": [{"bot": "-x", "side": "exit"}]}`, "actions.0.bot", "must be 1-64 characters"},
+		{"actions_top_n big", `{"screener_set": "sp500", "filter_criteria": {}, "actions": [{"bot": "s", "side": "exit"}], "actions_top_n": 51}`, "actions_top_n", "between 1 and 50, got 51"},
+		{"actions_top_n alone", `{"screener_set": "sp500", "filter_criteria": {}, "actions_top_n": 2}`, "actions_top_n", "needs actions"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
