@@ -308,6 +308,14 @@ type Notification struct {
 	SentAt            *time.Time `json:"sent_at"`
 }
 
+type NotificationPreference struct {
+	UserID           int64     `json:"user_id"`
+	NotificationType string    `json:"notification_type"`
+	Channels         []string  `json:"channels"`
+	Silent           bool      `json:"silent"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
 type Portfolio struct {
 	ID        int64     `json:"id"`
 	UserID    int64     `json:"user_id"`
@@ -438,28 +446,30 @@ type TradingviewToken struct {
 }
 
 type User struct {
-	ID                  int64      `json:"id"`
-	Name                string     `json:"name"`
-	TelegramUserID      *int64     `json:"telegram_user_id"`
-	TelegramChatID      *int64     `json:"telegram_chat_id"`
-	Status              string     `json:"status"`
-	IsAdmin             bool       `json:"is_admin"`
-	Timezone            string     `json:"timezone"`
-	MaxSchedules        *int32     `json:"max_schedules"`
-	MinIntervalSeconds  *int32     `json:"min_interval_seconds"`
-	UnreachableAt       *time.Time `json:"unreachable_at"`
-	UnreachableReason   *string    `json:"unreachable_reason"`
-	WebhookUrl          *string    `json:"webhook_url"`
-	CreatedAt           time.Time  `json:"created_at"`
-	UpdatedAt           time.Time  `json:"updated_at"`
-	WebhookSecret       *string    `json:"webhook_secret"`
-	Email               *string    `json:"email"`
-	EmailConfirmedAt    *time.Time `json:"email_confirmed_at"`
-	EmailBouncingAt     *time.Time `json:"email_bouncing_at"`
-	EmailBounceReason   *string    `json:"email_bounce_reason"`
-	EmailUnsubscribedAt *time.Time `json:"email_unsubscribed_at"`
-	EmailCodeHash       []byte     `json:"email_code_hash"`
-	EmailCodeExpiresAt  *time.Time `json:"email_code_expires_at"`
-	EmailCodeAttempts   int32      `json:"email_code_attempts"`
-	EmailCodeSentAt     *time.Time `json:"email_code_sent_at"`
+	ID                  int64       `json:"id"`
+	Name                string      `json:"name"`
+	TelegramUserID      *int64      `json:"telegram_user_id"`
+	TelegramChatID      *int64      `json:"telegram_chat_id"`
+	Status              string      `json:"status"`
+	IsAdmin             bool        `json:"is_admin"`
+	Timezone            string      `json:"timezone"`
+	MaxSchedules        *int32      `json:"max_schedules"`
+	MinIntervalSeconds  *int32      `json:"min_interval_seconds"`
+	UnreachableAt       *time.Time  `json:"unreachable_at"`
+	UnreachableReason   *string     `json:"unreachable_reason"`
+	WebhookUrl          *string     `json:"webhook_url"`
+	CreatedAt           time.Time   `json:"created_at"`
+	UpdatedAt           time.Time   `json:"updated_at"`
+	WebhookSecret       *string     `json:"webhook_secret"`
+	Email               *string     `json:"email"`
+	EmailConfirmedAt    *time.Time  `json:"email_confirmed_at"`
+	EmailBouncingAt     *time.Time  `json:"email_bouncing_at"`
+	EmailBounceReason   *string     `json:"email_bounce_reason"`
+	EmailUnsubscribedAt *time.Time  `json:"email_unsubscribed_at"`
+	EmailCodeHash       []byte      `json:"email_code_hash"`
+	EmailCodeExpiresAt  *time.Time  `json:"email_code_expires_at"`
+	EmailCodeAttempts   int32       `json:"email_code_attempts"`
+	EmailCodeSentAt     *time.Time  `json:"email_code_sent_at"`
+	QuietStart          pgtype.Time `json:"quiet_start"`
+	QuietEnd            pgtype.Time `json:"quiet_end"`
 }

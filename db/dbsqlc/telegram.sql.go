@@ -211,7 +211,7 @@ const userRegisterTelegram = `-- name: UserRegisterTelegram :one
 INSERT INTO users (name, telegram_user_id, telegram_chat_id, status)
 VALUES ($1, $2, $3, 'pending')
 ON CONFLICT (telegram_user_id) DO UPDATE SET telegram_chat_id = EXCLUDED.telegram_chat_id, updated_at = now()
-RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at
+RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end
 `
 
 type UserRegisterTelegramParams struct {
@@ -249,12 +249,14 @@ func (q *Queries) UserRegisterTelegram(ctx context.Context, db DBTX, arg UserReg
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }
 
 const userSetStatus = `-- name: UserSetStatus :one
-UPDATE users SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at
+UPDATE users SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end
 `
 
 type UserSetStatusParams struct {
@@ -290,12 +292,14 @@ func (q *Queries) UserSetStatus(ctx context.Context, db DBTX, arg UserSetStatusP
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }
 
 const userSetTimezone = `-- name: UserSetTimezone :one
-UPDATE users SET timezone = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at
+UPDATE users SET timezone = $1, updated_at = now() WHERE id = $2 RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end
 `
 
 type UserSetTimezoneParams struct {
@@ -331,6 +335,8 @@ func (q *Queries) UserSetTimezone(ctx context.Context, db DBTX, arg UserSetTimez
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }

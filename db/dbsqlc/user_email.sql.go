@@ -151,7 +151,7 @@ func (q *Queries) UserEmailSetUnsubscribed(ctx context.Context, db DBTX, arg Use
 }
 
 const userGetForUpdate = `-- name: UserGetForUpdate :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users WHERE id = $1 FOR UPDATE
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end FROM users WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) UserGetForUpdate(ctx context.Context, db DBTX, id int64) (User, error) {
@@ -182,6 +182,8 @@ func (q *Queries) UserGetForUpdate(ctx context.Context, db DBTX, id int64) (User
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }

@@ -12,7 +12,7 @@ import (
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (name, is_admin, telegram_user_id, telegram_chat_id, status, webhook_url)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at
+RETURNING id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end
 `
 
 type UserCreateParams struct {
@@ -59,12 +59,14 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }
 
 const userGetByID = `-- name: UserGetByID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users WHERE id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, error) {
@@ -95,12 +97,14 @@ func (q *Queries) UserGetByID(ctx context.Context, db DBTX, id int64) (User, err
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }
 
 const userGetByTelegramID = `-- name: UserGetByTelegramID :one
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users WHERE telegram_user_id = $1
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end FROM users WHERE telegram_user_id = $1
 `
 
 func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUserID *int64) (User, error) {
@@ -131,12 +135,14 @@ func (q *Queries) UserGetByTelegramID(ctx context.Context, db DBTX, telegramUser
 		&i.EmailCodeExpiresAt,
 		&i.EmailCodeAttempts,
 		&i.EmailCodeSentAt,
+		&i.QuietStart,
+		&i.QuietEnd,
 	)
 	return i, err
 }
 
 const userList = `-- name: UserList :many
-SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at FROM users ORDER BY id
+SELECT id, name, telegram_user_id, telegram_chat_id, status, is_admin, timezone, max_schedules, min_interval_seconds, unreachable_at, unreachable_reason, webhook_url, created_at, updated_at, webhook_secret, email, email_confirmed_at, email_bouncing_at, email_bounce_reason, email_unsubscribed_at, email_code_hash, email_code_expires_at, email_code_attempts, email_code_sent_at, quiet_start, quiet_end FROM users ORDER BY id
 `
 
 func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
@@ -173,6 +179,8 @@ func (q *Queries) UserList(ctx context.Context, db DBTX) ([]User, error) {
 			&i.EmailCodeExpiresAt,
 			&i.EmailCodeAttempts,
 			&i.EmailCodeSentAt,
+			&i.QuietStart,
+			&i.QuietEnd,
 		); err != nil {
 			return nil, err
 		}
