@@ -2,6 +2,7 @@ package marketdata
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -60,10 +61,16 @@ type ProviderOptions struct {
 	Seed int64
 	// Now is the synthetic provider's clock (default time.Now).
 	Now func() time.Time
+	// IBKRGatewayURL is the Client Portal Gateway's API address (default
+	// DefaultIBKRGatewayURL).
+	IBKRGatewayURL string
+	// IBKRInsecureSkipVerify accepts the gateway's self-signed certificate;
+	// it applies only when HTTPClient is nil.
+	IBKRInsecureSkipVerify bool
 }
 
 // ProviderNames lists the names NewProvider accepts; the first is the default.
-func ProviderNames() []string { return []string{"synthetic", "csv", "yahoo", "binance"} }
+func ProviderNames() []string { return []string{"synthetic", "csv", "yahoo", "binance", "ibkr"} }
 
 // NewProvider builds the named provider; an empty name means "synthetic".
 func NewProvider(name string, opts ProviderOptions) (Provider, error) {
@@ -87,6 +94,13 @@ func NewProvider(name string, opts ProviderOptions) (Provider, error) {
 		return &Yahoo{BaseURL: opts.BaseURL, Client: client, UserAgent: opts.UserAgent}, nil
 	case "binance":
 		return &Binance{BaseURL: opts.BaseURL, Client: client}, nil
+	case "ibkr":
+		if opts.HTTPClient == nil && opts.IBKRInsecureSkipVerify {
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // ibkr_insecure_skip_verify: the gateway's self-signed certificate
+			client = &http.Client{Timeout: client.Timeout, Transport: t}
+		}
+		return &IBKR{GatewayURL: opts.IBKRGatewayURL, Client: client}, nil
 	}
 	return nil, fmt.Errorf("market data provider %q: must be one of %s", name, strings.Join(ProviderNames(), ", "))
 }

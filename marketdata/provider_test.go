@@ -34,8 +34,8 @@ func TestNewProvider(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, &Binance{BaseURL: "http://127.0.0.1:1", Client: client}, p)
 
-	_, err = NewProvider("ibkr", ProviderOptions{})
-	require.EqualError(t, err, `market data provider "ibkr": must be one of synthetic, csv, yahoo, binance`)
+	_, err = NewProvider("bloomberg", ProviderOptions{})
+	require.EqualError(t, err, `market data provider "bloomberg": must be one of synthetic, csv, yahoo, binance, ibkr`)
 }
 
 func TestAggregate(t *testing.T) {
