@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -62,6 +63,7 @@ type IBKR struct {
 	once    sync.Once
 	limiter *rate.Limiter
 	history chan struct{}
+	paced   atomic.Int64 // requests that passed the limiter (tests read it)
 
 	mu     sync.Mutex
 	conids map[string]string
@@ -152,10 +154,11 @@ var ibkrBar = map[bars.Timeframe]string{
 }
 
 // ibkrPeriod is the smallest gateway period covering d: {1-30}min, {1-8}h,
-// {1-1000}d, {1-792}w or {1-15}y.
+// {1-1000}d or {1-792}w (792 weeks reach further back than the gateway's
+// 15 years, so years are never needed).
 func ibkrPeriod(d time.Duration) (string, error) {
 	ceil := func(unit time.Duration) int { return int(math.Ceil(float64(d) / float64(unit))) }
-	const day, week, year = 24 * time.Hour, 7 * 24 * time.Hour, 365 * 24 * time.Hour
+	const day, week = 24 * time.Hour, 7 * 24 * time.Hour
 	switch {
 	case d <= 0:
 		return "1min", nil
@@ -167,10 +170,8 @@ func ibkrPeriod(d time.Duration) (string, error) {
 		return fmt.Sprintf("%dd", ceil(day)), nil
 	case d <= 792*week:
 		return fmt.Sprintf("%dw", ceil(week)), nil
-	case d <= 15*year:
-		return fmt.Sprintf("%dy", ceil(year)), nil
 	}
-	return "", fmt.Errorf("range reaches back %s, more than the gateway's 15 years", d.Round(time.Hour))
+	return "", fmt.Errorf("range reaches back %s, more than the gateway's 792 weeks", d.Round(time.Hour))
 }
 
 // ibkrContract is one result of /iserver/secdef/search. conid is a number
@@ -270,6 +271,7 @@ func (p *IBKR) get(ctx context.Context, path string, q url.Values) (*response, e
 	if err := p.limiter.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("ibkr %s: pacing: %w", path, err)
 	}
+	p.paced.Add(1)
 	client := p.Client
 	if client == nil {
 		client = &http.Client{Timeout: DefaultHTTPTimeout}
