@@ -225,10 +225,16 @@ type Config struct {
 	// /stats and /metrics on the status listener and by /metrics on the API.
 	StatusToken string `json:"status_token"`
 	// MarketDataProvider is where bars come from: synthetic (deterministic,
-	// offline), csv, yahoo or binance.
+	// offline), csv, yahoo, binance or ibkr.
 	MarketDataProvider string `json:"market_data_provider"`
 	// MarketDataCSVDir is the directory of OHLCV files of the csv provider.
 	MarketDataCSVDir string `json:"market_data_csv_dir"`
+	// IBKRGatewayURL is the API address of the Interactive Brokers Client
+	// Portal Gateway the ibkr market-data provider reads from.
+	IBKRGatewayURL string `json:"ibkr_gateway_url"`
+	// IBKRInsecureSkipVerify accepts the gateway's self-signed TLS
+	// certificate.
+	IBKRInsecureSkipVerify bool `json:"ibkr_insecure_skip_verify"`
 	// FundamentalsProvider is where market cap, P/E, average volume and
 	// sector come from: synthetic, snapshot or yahoo; "" follows
 	// MarketDataProvider (see FundamentalsProviderName).

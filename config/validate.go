@@ -95,7 +95,7 @@ func (c Config) Validate() error {
 	v.jobs(c)
 
 	v.oneOf("log_format", c.LogFormat, "text", "json")
-	v.oneOf("market_data_provider", c.MarketDataProvider, "synthetic", "csv", "yahoo", "binance")
+	v.oneOf("market_data_provider", c.MarketDataProvider, "synthetic", "csv", "yahoo", "binance", "ibkr")
 	if c.MarketDataProvider == "csv" && c.MarketDataCSVDir == "" {
 		v.add("market_data_csv_dir", "is required when market_data_provider is csv")
 	}

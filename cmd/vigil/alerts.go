@@ -135,7 +135,7 @@ func alertsBacktest(ctx context.Context, e *env, args []string) error {
 	if f.csvFile != "" {
 		src = marketdata.NewManager(&marketdata.CSVFile{Path: f.csvFile}, nil, 0, log)
 	} else {
-		p, err := marketdata.NewProvider(cfg.MarketDataProvider, marketdata.ProviderOptions{CSVDir: cfg.MarketDataCSVDir})
+		p, err := marketdata.NewProvider(cfg.MarketDataProvider, marketDataOptions(cfg))
 		if err != nil {
 			return err
 		}

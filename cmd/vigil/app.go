@@ -267,7 +267,7 @@ func (a *app) buildMarketData() error {
 	if !a.roles.worker && !a.roles.api && !a.roles.telegram && !a.roles.tradingbot {
 		return nil
 	}
-	a.sources = marketdata.NewSources(marketdata.ProviderOptions{CSVDir: a.cfg.MarketDataCSVDir},
+	a.sources = marketdata.NewSources(marketDataOptions(a.cfg),
 		store.NewBarStore(a.pooled), a.cfg.DataCacheTTL.D(), a.log.With("component", "marketdata"))
 	m, err := a.sources.Manager(a.cfg.MarketDataProvider)
 	if err != nil {

@@ -116,7 +116,7 @@ func (f *strategyBacktestFlags) market(e *env) (*marketdata.Manager, error) {
 		return nil, err
 	}
 	log := newLogger(e.stderr, cfg, "vigil-backtest")
-	src := marketdata.NewSources(marketdata.ProviderOptions{CSVDir: cfg.MarketDataCSVDir}, nil, cfg.DataCacheTTL.D(),
+	src := marketdata.NewSources(marketDataOptions(cfg), nil, cfg.DataCacheTTL.D(),
 		log.With("component", "marketdata"))
 	return src.Manager(cfg.MarketDataProvider)
 }
