@@ -122,6 +122,9 @@ type setupOpts struct {
 	noStart bool
 	cfg     func(*config.Config)
 	market  *marketdata.Manager
+	// providers, when set, are the options of the market data sources
+	// (default: none, which serves synthetic only).
+	providers *marketdata.ProviderOptions
 	// beforeCommit is installed as the alert worker's test hook.
 	beforeCommit func() error
 	// alertNow is the alert worker's clock.
@@ -153,8 +156,12 @@ func setup(t *testing.T, opts ...setupOpts) *bundle {
 		log = testLogger(t)
 	}
 	evaluations := &outcome.Recorder{}
+	var sources *marketdata.Sources
+	if o.providers != nil {
+		sources = marketdata.NewSources(*o.providers, store.NewBarStore(d.Pool), cfg.DataCacheTTL.D(), log)
+	}
 	deps := workDeps(Deps{
-		Pool: d.Pool, Config: cfg, Logger: log, Work: true, Market: o.market,
+		Pool: d.Pool, Config: cfg, Logger: log, Work: true, Market: o.market, Sources: sources,
 		ExtraKinds: []string{config.JobReport}, AlertEvaluations: evaluations,
 	})
 	var replaced []string
