@@ -34,6 +34,16 @@ func TestNewProvider(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, &Binance{BaseURL: "http://127.0.0.1:1", Client: client}, p)
 
+	p, err = NewProvider("ibkr", ProviderOptions{IBKRGatewayURL: "https://gw:5000/v1/api", IBKRInsecureSkipVerify: true})
+	require.NoError(t, err)
+	ib := p.(*IBKR)
+	require.Equal(t, "https://gw:5000/v1/api", ib.GatewayURL)
+	require.True(t, ib.Client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify)
+	p, err = NewProvider("ibkr", ProviderOptions{})
+	require.NoError(t, err)
+	require.Nil(t, p.(*IBKR).Client.Transport, "certificates are verified by default")
+	require.Equal(t, DefaultIBKRGatewayURL, p.(*IBKR).gateway())
+
 	_, err = NewProvider("bloomberg", ProviderOptions{})
 	require.EqualError(t, err, `market data provider "bloomberg": must be one of synthetic, csv, yahoo, binance, ibkr`)
 }
