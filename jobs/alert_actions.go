@@ -38,14 +38,8 @@ func queueActions(ctx context.Context, tx pgx.Tx, fires []firedActions) error {
 			return fmt.Errorf("encode action details: %w", err)
 		}
 		for i, a := range f.actions {
-			symbol := a.Symbol
-			if symbol == "" {
-				symbol = f.res.Symbol
-			}
-			size := pgtype.Float8{Float64: a.SizePct, Valid: a.Side != "exit" && a.SizePct > 0}
-			if _, err := q.TradingActionInsert(ctx, tx, dbsqlc.TradingActionInsertParams{UserID: f.run.UserID, Source: "alert",
-				Key: fmt.Sprintf("alert:%d:%d", f.run.RunID, i), Bot: a.Bot, Symbol: symbol, Side: a.Side, SizePct: size,
-				Details: details}); err != nil && !errors.Is(err, pgx.ErrNoRows) { // no row: queued by an earlier attempt
+			if _, err := queueAction(ctx, q, tx, f.run.UserID, "alert", fmt.Sprintf("alert:%d:%d", f.run.RunID, i), a,
+				f.res.Symbol, details); err != nil {
 				return fmt.Errorf("queue action %d of alert run %d: %w", i, f.run.RunID, err)
 			}
 		}
@@ -63,10 +57,7 @@ func queueScreenerActions(ctx context.Context, tx pgx.Tx, run RunRef, p screener
 	if len(p.Actions) == 0 {
 		return 0, nil
 	}
-	n := min(p.ActionsTopN, len(res.Results))
-	if p.ActionsTopN == 0 {
-		n = min(screener.DefaultActionsTopN, len(res.Results))
-	}
+	n := min(p.ActionsTopN, len(res.Results)) // ParseParams defaults it when actions are given
 	q := dbsqlc.New()
 	queued := 0
 	for mi, m := range res.Results[:n] {
@@ -76,22 +67,32 @@ func queueScreenerActions(ctx context.Context, tx pgx.Tx, run RunRef, p screener
 			return queued, fmt.Errorf("encode screener action details: %w", err)
 		}
 		for ai, a := range p.Actions {
-			symbol := a.Symbol
-			if symbol == "" {
-				symbol = m.Symbol
-			}
-			size := pgtype.Float8{Float64: a.SizePct, Valid: a.Side != "exit" && a.SizePct > 0}
-			_, err := q.TradingActionInsert(ctx, tx, dbsqlc.TradingActionInsertParams{UserID: run.UserID, Source: "screener",
-				Key: fmt.Sprintf("screener:%d:%d:%d", run.RunID, mi, ai), Bot: a.Bot, Symbol: symbol, Side: a.Side, SizePct: size,
-				Details: details})
-			switch {
-			case errors.Is(err, pgx.ErrNoRows): // queued by an earlier attempt
-			case err != nil:
+			added, err := queueAction(ctx, q, tx, run.UserID, "screener", fmt.Sprintf("screener:%d:%d:%d", run.RunID, mi, ai), a,
+				m.Symbol, details)
+			if err != nil {
 				return queued, fmt.Errorf("queue action %d for match %s of screener run %d: %w", ai, m.Symbol, run.RunID, err)
-			default:
+			}
+			if added {
 				queued++
 			}
 		}
 	}
 	return queued, nil
+}
+
+// queueAction inserts one trading_actions row under its idempotency key,
+// the action's symbol defaulting to symbol; false (and no error) means an
+// earlier attempt of the same job queued it already.
+func queueAction(ctx context.Context, q *dbsqlc.Queries, tx pgx.Tx, userID int64, source, key string, a alerts.Action,
+	symbol string, details []byte) (bool, error) {
+	if a.Symbol != "" {
+		symbol = a.Symbol
+	}
+	size := pgtype.Float8{Float64: a.SizePct, Valid: a.Side != "exit" && a.SizePct > 0}
+	_, err := q.TradingActionInsert(ctx, tx, dbsqlc.TradingActionInsertParams{UserID: userID, Source: source, Key: key,
+		Bot: a.Bot, Symbol: symbol, Side: a.Side, SizePct: size, Details: details})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
