@@ -23,6 +23,6 @@ func TestN1NotificationsThroughStandIn(t *testing.T) {
 	require.Contains(t, last, "limit_violations")
 	if last["limit_violations"].(float64) > 0 {
 		require.Equal(t, true, last["saturated"])
-		require.Contains(t, last["saturated_because"], "limits are per bot; two processes share no limiter")
+		require.Contains(t, last["saturated_because"], "limits are per bot: some sender did not reserve its sends in the shared gate")
 	}
 }
