@@ -18,8 +18,10 @@ type Action struct {
 }
 
 // SubmitAction queues an action for the symbol's next Step, where it becomes
-// an order checked by the risk engine: buy spends size_pct of equity, sell
-// sells size_pct of the position (never short), exit closes it. An action
+// an order checked by the risk engine: buy spends size_pct of equity (after
+// covering a short, if the bot holds one), sell sells size_pct of a long
+// position (never short, even with allow_short: the order is reduce-only),
+// exit closes the position, long or short. An action
 // whose Key was already submitted is ignored (returns false).
 func (e *Engine) SubmitAction(a Action) (bool, error) {
 	switch a.Side {
@@ -61,12 +63,20 @@ func (e *Engine) actions(in *Input) {
 		case "buy":
 			o.Side, o.Notional = Buy, decimal.NewFromFloat(in.Equity).Mul(pct)
 		case "sell":
-			o.Side, o.Quantity = Sell, in.Position.Quantity.Mul(pct).RoundFloor(e.units)
+			o.Side, o.ReduceOnly = Sell, true
+			if in.Position.Quantity.IsNegative() {
+				e.refuse(o, in.Bar.Time, "sell action: the position is short; a sell action never adds to a short (use exit to cover it)")
+				continue
+			}
+			o.Quantity = in.Position.Quantity.Mul(pct).RoundFloor(e.units)
 			if !o.Quantity.IsPositive() {
 				o.Close = a.SizePct == 100
 			}
 		case "exit":
 			o.Side, o.Close = Sell, true
+			if in.Position.Quantity.IsNegative() {
+				o.Side = Buy
+			}
 		}
 		e.submit(o, in)
 	}

@@ -18,8 +18,9 @@ type Config struct {
 	MakerFeeBps, TakerFeeBps, SlippageBps float64
 	// Fractional sizes money-sized buys in steps of 1e-8 instead of whole units.
 	Fractional bool
-	// AllowShort must be false: short selling is not implemented yet, and a
-	// config asking for it is refused rather than ignored.
+	// AllowShort lets sells open and extend short positions, within the
+	// margin rule of the package doc; a strategy's own "allow_short"
+	// parameter turns it on too.
 	AllowShort bool
 	// Timeframe is the bar size (for the Sharpe annualisation).
 	Timeframe bars.Timeframe
@@ -48,9 +49,6 @@ func (c Config) check() error {
 		if v < 0 || v >= 10000 {
 			return fmt.Errorf("%s %v: must be in [0, 10000)", name, v)
 		}
-	}
-	if c.AllowShort {
-		return errors.New("allow_short: short selling is not supported yet")
 	}
 	if _, err := bars.ParseTimeframe(string(c.Timeframe)); err != nil {
 		return err

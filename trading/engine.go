@@ -10,31 +10,35 @@ import (
 	"github.com/vigilhq/vigil/bars"
 )
 
-// Position is a symbol's holding at average cost.
+// Position is a symbol's holding at average cost. Quantity is negative for a
+// short, whose AvgCost is the average price it was sold at.
 type Position struct {
 	Symbol    string          `json:"symbol"`
 	Quantity  decimal.Decimal `json:"quantity"`
 	AvgCost   decimal.Decimal `json:"avg_cost"`
 	OpenedAt  time.Time       `json:"opened_at"`
 	EntryBar  int             `json:"entry_bar"`  // engine bar count at the entry fill
-	HighWater float64         `json:"high_water"` // highest high since entry, for the trailing stop
-	LastClose float64         `json:"last_close"`
-	Trade     int             `json:"trade"` // index in State.Trades
+	HighWater float64         `json:"high_water"` // highest high since entry, for a long's trailing stop
+	// LowWater is the lowest low since entry, for a short's trailing stop.
+	LowWater  float64 `json:"low_water,omitempty"`
+	LastClose float64 `json:"last_close"`
+	Trade     int     `json:"trade"` // index in State.Trades
 
 	qty float64 // Quantity as a float, for the per-bar equity
 }
 
-// Trade is a round trip from flat to flat.
+// Trade is a round trip from flat to flat: a long (bought, then sold) or,
+// with allow_short, a short (sold, then bought back).
 type Trade struct {
 	Symbol     string           `json:"symbol"`
 	EntryTime  time.Time        `json:"entry_time"`
 	EntryPrice decimal.Decimal  `json:"entry_price"` // average entry
 	ExitTime   *time.Time       `json:"exit_time"`
 	ExitPrice  *decimal.Decimal `json:"exit_price"` // average exit; nil while open
-	Quantity   decimal.Decimal  `json:"quantity"`   // units bought
-	Sold       decimal.Decimal  `json:"sold"`
-	Proceeds   decimal.Decimal  `json:"proceeds"`
-	PnL        decimal.Decimal  `json:"pnl"` // realised, net of fees; for an open trade set at the last close by Result
+	Quantity   decimal.Decimal  `json:"quantity"`   // units entered: bought, or negative for units sold short
+	Sold       decimal.Decimal  `json:"sold"`       // units exited (sold, or bought back for a short)
+	Proceeds   decimal.Decimal  `json:"proceeds"`   // notional of the exits
+	PnL        decimal.Decimal  `json:"pnl"`        // realised, net of fees; for an open trade set at the last close by Result
 	Fees       decimal.Decimal  `json:"fees"`
 }
 
@@ -69,12 +73,14 @@ type Engine struct {
 	cfg      Config
 	strategy Strategy
 	st       State
-	cashF    float64
-	events   []Event
-	makerF   decimal.Decimal
-	takerF   decimal.Decimal
-	slip     decimal.Decimal
-	units    int32
+	// short is cfg.AllowShort or the strategy's allow_short parameter.
+	short  bool
+	cashF  float64
+	events []Event
+	makerF decimal.Decimal
+	takerF decimal.Decimal
+	slip   decimal.Decimal
+	units  int32
 	// in is Step's Input, reused so that passing it to the strategy does
 	// not allocate one per bar.
 	in Input
@@ -136,7 +142,11 @@ func (e *Engine) init() {
 	if e.cfg.Fractional || fractional(e.strategy) {
 		e.units = 8
 	}
+	e.short = e.cfg.AllowShort || allowShort(e.strategy)
 }
+
+// AllowShort reports whether sells may open short positions.
+func (e *Engine) AllowShort() bool { return e.short }
 
 // State returns a deep copy of the engine's state, the strategy's included.
 func (e *Engine) State() (State, error) {
@@ -161,7 +171,8 @@ func (e *Engine) Cash() decimal.Decimal { return e.st.Cash }
 // Equity is cash plus every position at its last close, as of the last bar.
 func (e *Engine) Equity() float64 { return e.st.LastEquity }
 
-// Position returns the symbol's position (zero Quantity when flat).
+// Position returns the symbol's position (zero Quantity when flat,
+// negative when short).
 func (e *Engine) Position(symbol string) Position {
 	if p := e.st.Positions[symbol]; p != nil {
 		return *p
@@ -184,7 +195,9 @@ func (e *Engine) FeesPaid() decimal.Decimal { return e.st.FeesPaid }
 // Realised is the realised P&L of closed quantities, before fees.
 func (e *Engine) Realised() decimal.Decimal { return e.st.Realised }
 
-// Unrealised is the P&L of open positions at their last close.
+// Unrealised is the P&L of open positions at their last close: (close −
+// average cost) × quantity, which for a short (negative quantity) is
+// (average entry − close) × units.
 func (e *Engine) Unrealised() decimal.Decimal {
 	u := decimal.Zero
 	for _, p := range e.st.Positions {
@@ -220,7 +233,11 @@ func (e *Engine) Step(symbol string, b bars.Bar) []Event {
 	if p != nil {
 		p.LastClose = b.Close
 		if p.EntryBar < e.st.Bars {
-			p.HighWater = max(p.HighWater, b.High)
+			if p.qty < 0 {
+				p.LowWater = min(p.LowWater, b.Low)
+			} else {
+				p.HighWater = max(p.HighWater, b.High)
+			}
 		}
 	}
 	eq := e.cashF
@@ -233,7 +250,7 @@ func (e *Engine) Step(symbol string, b bars.Bar) []Event {
 		}
 	}
 	e.killSwitch(b, eq)
-	e.in = Input{Symbol: symbol, Bar: b, Cash: e.st.Cash, Equity: eq, Bars: e.st.Bars}
+	e.in = Input{Symbol: symbol, Bar: b, Cash: e.st.Cash, Equity: eq, Bars: e.st.Bars, AllowShort: e.short}
 	in := &e.in
 	if p != nil {
 		in.Position = *p
@@ -250,7 +267,8 @@ func (e *Engine) Step(symbol string, b bars.Bar) []Event {
 // Submit places an order directly (a force exit, an API call), checked by
 // the risk engine like a strategy's; it rests until the next bar.
 func (e *Engine) Submit(o Order, at time.Time) (Order, error) {
-	in := Input{Symbol: o.Symbol, Position: e.Position(o.Symbol), Cash: e.st.Cash, Equity: e.st.LastEquity, Bars: e.st.Bars}
+	in := Input{Symbol: o.Symbol, Position: e.Position(o.Symbol), Cash: e.st.Cash, Equity: e.st.LastEquity, Bars: e.st.Bars,
+		AllowShort: e.short}
 	in.Bar.Time = at
 	if p := e.st.Positions[o.Symbol]; p != nil {
 		in.Bar.Close = p.LastClose
@@ -267,7 +285,7 @@ func (e *Engine) submit(o Order, in *Input) (Order, string) {
 		o.TIF = GTC
 	}
 	o.SubmittedAt = in.Bar.Time
-	if err := o.check(); err != nil {
+	if err := o.check(e.short); err != nil {
 		return o, e.refuse(o, in.Bar.Time, err.Error())
 	}
 	if reason := e.risk(&o, in); reason != "" {

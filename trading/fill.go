@@ -1,6 +1,7 @@
 package trading
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -96,84 +97,117 @@ func stopPrice(buy bool, stop, open, high, low decimal.Decimal) (decimal.Decimal
 }
 
 // fill sizes o at price with fee rate, updates cash, the position, the trade
-// and the accounting, and emits events. A buy that floors to 0 units is
-// refused for insufficient cash.
+// and the accounting, and emits events.
+//
+// An order against the position (a sell of a long, a buy of a short) first
+// reduces it, the reduce leg; what the order has left opens or extends a
+// position in its own direction, the open leg: a long for a buy, a short for
+// a sell only with allow_short, nothing for a reduce-only or close order.
+// Money-sized orders (notional, all cash) close an opposite position in full
+// and size the open leg. The open leg is cut to the buying power (cash less
+// twice the short notional, see buyingPower), so a buy never makes cash
+// negative; a fill of nothing is refused ("insufficient cash", or
+// "insufficient margin" for a short sale).
 func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 	p := e.st.Positions[o.Symbol]
-	var qty decimal.Decimal
+	held := decimal.Zero
+	if p != nil {
+		held = p.Quantity
+	}
+	buy := o.Side == Buy
+	against := (buy && held.IsNegative()) || (!buy && held.IsPositive())
+	var reduce, open decimal.Decimal
+	money := false
 	switch {
-	case o.Side == Buy:
-		money := e.st.Cash
-		if o.Notional.IsPositive() && o.Notional.LessThan(money) {
-			money = o.Notional
-		}
-		if o.Quantity.IsPositive() {
-			qty = o.Quantity
-			if qty.Mul(price).Mul(one.Add(feeRate)).GreaterThan(e.st.Cash) {
-				money, qty = e.st.Cash, decimal.Zero // cut to what cash buys
-			}
-		}
-		if qty.IsZero() {
-			unit := price
-			if !feeRate.IsZero() {
-				unit = price.Mul(one.Add(feeRate))
-			}
-			qty = money.DivRound(unit, 16).RoundFloor(e.units)
-		}
-		if !qty.IsPositive() {
-			e.refuse(o, at, "insufficient cash")
+	case o.Close:
+		if !against {
+			e.refuse(o, at, noPosition(buy, e.short))
 			return
+		}
+		reduce = held.Abs()
+	case o.Quantity.IsPositive():
+		open = o.Quantity
+		if against {
+			reduce = decimal.Min(open, held.Abs())
+			open = open.Sub(reduce)
 		}
 	default:
-		if p == nil {
-			e.refuse(o, at, "no position to sell (shorting is not allowed)")
+		if against {
+			reduce = held.Abs()
+		}
+		money = true
+	}
+	if o.ReduceOnly || (!buy && !e.short) {
+		open, money = decimal.Zero, false
+		if reduce.IsZero() {
+			e.refuse(o, at, noPosition(buy, e.short))
 			return
 		}
-		qty = p.Quantity
-		if !o.Close && o.Quantity.LessThan(qty) {
-			qty = o.Quantity
+	}
+	if money || open.IsPositive() {
+		bp, short := e.buyingPower(o.Symbol, buy, reduce, price, feeRate)
+		unit := price
+		if !feeRate.IsZero() {
+			unit = price.Mul(one.Add(feeRate))
+		}
+		switch {
+		case money:
+			m := bp
+			if o.Notional.IsPositive() && o.Notional.LessThan(m) {
+				m = o.Notional
+			}
+			open = m.DivRound(unit, 16).RoundFloor(e.units)
+		case open.Mul(unit).GreaterThan(bp): // cut to what the buying power buys
+			open = bp.DivRound(unit, 16).RoundFloor(e.units)
+		}
+		if open.IsNegative() {
+			open = decimal.Zero
+		}
+		if reduce.IsZero() && open.IsZero() {
+			switch {
+			case !buy:
+				e.refuse(o, at, fmt.Sprintf("insufficient margin: buying power %s (cash less twice the short notional %s) does not cover one unit at %s",
+					bp.StringFixed(2), short.StringFixed(2), price.String()))
+			case short.IsPositive():
+				e.refuse(o, at, fmt.Sprintf("insufficient buying power %s (cash less twice the short notional %s)", bp.StringFixed(2),
+					short.StringFixed(2)))
+			default:
+				e.refuse(o, at, "insufficient cash")
+			}
+			return
 		}
 	}
-	notional := qty.Mul(price)
-	fee := decimal.Zero
+	var feeR, feeO decimal.Decimal
 	if !feeRate.IsZero() {
-		fee = notional.Mul(feeRate)
+		feeR, feeO = reduce.Mul(price).Mul(feeRate), open.Mul(price).Mul(feeRate)
+	}
+	qty, fee := open, feeO
+	if !reduce.IsZero() {
+		qty, fee = plus(reduce, open), plus(feeR, feeO)
 	}
 	e.st.FeesPaid = plus(e.st.FeesPaid, fee)
 	f := Fill{OrderID: o.ID, Symbol: o.Symbol, Side: o.Side, Time: at, Price: price, Quantity: qty, Fee: fee, Reason: o.Reason}
-	if o.Side == Buy {
-		e.st.Cash = minus(e.st.Cash.Sub(notional), fee)
-		if p == nil {
-			p = &Position{Symbol: o.Symbol, AvgCost: price, OpenedAt: at, EntryBar: e.st.Bars, HighWater: price.InexactFloat64(),
-				Trade: len(e.st.Trades)}
-			e.st.Positions[o.Symbol] = p
-			e.st.Trades = append(e.st.Trades, Trade{Symbol: o.Symbol, EntryTime: at})
+	if !reduce.IsZero() {
+		notional := reduce.Mul(price)
+		var realised decimal.Decimal
+		if buy { // covering a short: (entry − exit) × units
+			e.st.Cash = minus(e.st.Cash.Sub(notional), feeR)
+			realised = p.AvgCost.Sub(price).Mul(reduce)
+			p.Quantity = p.Quantity.Add(reduce)
 		} else {
-			p.AvgCost = p.AvgCost.Mul(p.Quantity).Add(notional).DivRound(p.Quantity.Add(qty), 16)
+			e.st.Cash = minus(e.st.Cash.Add(notional), feeR)
+			realised = price.Sub(p.AvgCost).Mul(reduce)
+			p.Quantity = p.Quantity.Sub(reduce)
 		}
-		p.Quantity = p.Quantity.Add(qty)
-		t := &e.st.Trades[p.Trade]
-		if t.Quantity.IsZero() && price.Exponent() >= -16 {
-			t.EntryPrice = price // the average of one fill, as DivRound would give it
-		} else {
-			t.EntryPrice = t.EntryPrice.Mul(t.Quantity).Add(notional).DivRound(t.Quantity.Add(qty), 16)
-		}
-		t.Quantity = t.Quantity.Add(qty)
-		t.Fees = plus(t.Fees, fee)
-		t.PnL = minus(t.PnL, fee)
-	} else {
-		e.st.Cash = minus(e.st.Cash.Add(notional), fee)
-		realised := price.Sub(p.AvgCost).Mul(qty)
 		e.st.Realised = e.st.Realised.Add(realised)
-		p.Quantity = p.Quantity.Sub(qty)
 		t := &e.st.Trades[p.Trade]
-		t.Sold = t.Sold.Add(qty)
+		t.Sold = t.Sold.Add(reduce)
 		t.Proceeds = t.Proceeds.Add(notional)
-		t.Fees = plus(t.Fees, fee)
-		t.PnL = minus(t.PnL.Add(realised), fee)
-		if !p.Quantity.IsPositive() {
-			exit := price // one sell closed it: its price is the average
-			if !t.Sold.Equal(qty) || price.Exponent() < -16 {
+		t.Fees = plus(t.Fees, feeR)
+		t.PnL = minus(t.PnL.Add(realised), feeR)
+		if p.Quantity.IsZero() {
+			exit := price // one fill closed it: its price is the average
+			if !t.Sold.Equal(reduce) || price.Exponent() < -16 {
 				exit = t.Proceeds.DivRound(t.Sold, 16)
 			}
 			tm := at
@@ -186,11 +220,93 @@ func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 			p = nil
 		}
 	}
+	if open.IsPositive() {
+		notional := open.Mul(price)
+		signed := open
+		if buy {
+			e.st.Cash = minus(e.st.Cash.Sub(notional), feeO)
+		} else { // a short sale credits its proceeds
+			e.st.Cash = minus(e.st.Cash.Add(notional), feeO)
+			signed = open.Neg()
+		}
+		if p == nil {
+			pf := price.InexactFloat64()
+			p = &Position{Symbol: o.Symbol, AvgCost: price, OpenedAt: at, EntryBar: e.st.Bars, HighWater: pf, Trade: len(e.st.Trades)}
+			if !buy {
+				p.LowWater = pf
+			}
+			e.st.Positions[o.Symbol] = p
+			e.st.Trades = append(e.st.Trades, Trade{Symbol: o.Symbol, EntryTime: at})
+		} else {
+			units := p.Quantity.Abs()
+			p.AvgCost = p.AvgCost.Mul(units).Add(notional).DivRound(units.Add(open), 16)
+		}
+		p.Quantity = p.Quantity.Add(signed)
+		t := &e.st.Trades[p.Trade]
+		if t.Quantity.IsZero() && price.Exponent() >= -16 {
+			t.EntryPrice = price // the average of one fill, as DivRound would give it
+		} else {
+			units := t.Quantity.Abs()
+			t.EntryPrice = t.EntryPrice.Mul(units).Add(notional).DivRound(units.Add(open), 16)
+		}
+		t.Quantity = t.Quantity.Add(signed)
+		t.Fees = plus(t.Fees, feeO)
+		t.PnL = minus(t.PnL, feeO)
+	}
 	if p != nil {
 		p.qty = p.Quantity.InexactFloat64()
 	}
 	e.cashF = e.st.Cash.InexactFloat64()
 	e.events = append(e.events, Event{Kind: EventOrderFilled, Time: at, Symbol: o.Symbol, Fill: &f, Reason: o.Reason})
+}
+
+// buyingPower is what the open leg of an order on symbol may spend, fee
+// included, once its reduce leg is done: cash less twice the notional of
+// every short (this symbol's at price, the others' at their last close).
+// A short's proceeds stay in cash as collateral and an equal amount of the
+// account's own money backs it (an initial margin of 100%; Reg T asks 50%),
+// so longs plus |shorts| never exceed equity at an entry: the rule
+// generalises "a buy never spends more than cash". Without allow_short it is
+// cash. short is the short notional it deducted.
+func (e *Engine) buyingPower(symbol string, buy bool, reduce, price, feeRate decimal.Decimal) (bp, short decimal.Decimal) {
+	bp = e.st.Cash
+	if !reduce.IsZero() {
+		n := reduce.Mul(price)
+		if buy {
+			bp = bp.Sub(n)
+		} else {
+			bp = bp.Add(n)
+		}
+		if !feeRate.IsZero() {
+			bp = bp.Sub(n.Mul(feeRate))
+		}
+	}
+	if !e.short {
+		return bp, decimal.Zero
+	}
+	short = decimal.Zero
+	for sym, q := range e.st.Positions {
+		if !q.Quantity.IsNegative() {
+			continue
+		}
+		if sym == symbol {
+			short = short.Add(q.Quantity.Abs().Sub(reduce).Mul(price))
+		} else {
+			short = short.Add(q.Quantity.Abs().Mul(decimal.NewFromFloat(q.LastClose)))
+		}
+	}
+	return bp.Sub(short.Add(short)), short
+}
+
+// noPosition is the refusal of an exit with nothing to exit.
+func noPosition(buy, allowShort bool) string {
+	switch {
+	case buy:
+		return "no short position to cover"
+	case allowShort:
+		return "no long position to sell (this order only reduces a position)"
+	}
+	return "no position to sell (shorting is not allowed)"
 }
 
 // plus is a + b, and minus a − b, without the arithmetic when b is zero (a

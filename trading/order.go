@@ -39,18 +39,23 @@ const (
 // Order is an instruction a strategy (or an action) gives the broker.
 //
 // Exactly one sizing applies: Quantity (units), Notional (money to spend on
-// a buy, capped by cash), AllCash (a buy spending all available cash at the
-// fill) or Close (a sell of the whole position).
+// a buy, capped by buying power), AllCash (a buy spending all available
+// buying power at the fill) or Close (the whole position: a sell of a long,
+// a buy covering a short). With allow_short, Notional and AllCash also size
+// short sales, which spend buying power like buys (see the package doc).
 type Order struct {
-	ID          int64           `json:"id"`
-	Symbol      string          `json:"symbol"`
-	Side        Side            `json:"side"`
-	Type        OrderType       `json:"type"`
-	TIF         TimeInForce     `json:"tif"`
-	Quantity    decimal.Decimal `json:"quantity"`
-	Notional    decimal.Decimal `json:"notional"`
-	AllCash     bool            `json:"all_cash,omitempty"`
-	Close       bool            `json:"close,omitempty"`
+	ID       int64           `json:"id"`
+	Symbol   string          `json:"symbol"`
+	Side     Side            `json:"side"`
+	Type     OrderType       `json:"type"`
+	TIF      TimeInForce     `json:"tif"`
+	Quantity decimal.Decimal `json:"quantity"`
+	Notional decimal.Decimal `json:"notional"`
+	AllCash  bool            `json:"all_cash,omitempty"`
+	Close    bool            `json:"close,omitempty"`
+	// ReduceOnly orders only ever bring the position towards flat: never
+	// past it (a trading action's sell never opens a short).
+	ReduceOnly  bool            `json:"reduce_only,omitempty"`
 	LimitPrice  decimal.Decimal `json:"limit_price"`
 	StopPrice   decimal.Decimal `json:"stop_price"`
 	Triggered   bool            `json:"triggered,omitempty"` // a stop-limit whose stop was touched
@@ -58,8 +63,9 @@ type Order struct {
 	SubmittedAt time.Time       `json:"submitted_at"`
 }
 
-// check reports an order that cannot be understood.
-func (o Order) check() error {
+// check reports an order that cannot be understood; allowShort lets
+// notional and all_cash size sells (short sales).
+func (o Order) check(allowShort bool) error {
 	switch o.Side {
 	case Buy, Sell:
 	default:
@@ -103,11 +109,11 @@ func (o Order) check() error {
 	if n != 1 {
 		return fmt.Errorf("order: exactly one of quantity > 0, notional > 0, all_cash, close is required")
 	}
-	if (o.Notional.IsPositive() || o.AllCash) && o.Side != Buy {
-		return fmt.Errorf("order: notional and all_cash size buys only")
+	if (o.Notional.IsPositive() || o.AllCash) && o.Side != Buy && !allowShort {
+		return fmt.Errorf("order: notional and all_cash size buys only (sells too with allow_short)")
 	}
-	if o.Close && o.Side != Sell {
-		return fmt.Errorf("order: close sizes sells only")
+	if (o.Notional.IsPositive() || o.AllCash) && o.ReduceOnly {
+		return fmt.Errorf("order: a reduce_only order is sized by quantity or close")
 	}
 	return nil
 }

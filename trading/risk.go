@@ -2,6 +2,9 @@ package trading
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -9,17 +12,42 @@ import (
 	"github.com/vigilhq/vigil/bars"
 )
 
-// risk is the risk engine's check of an order before it is placed: entries
-// (buys) face the kill switches, the cooldown, max_open_positions and
-// max_position_pct (which caps a money-sized buy and cuts a unit-sized one);
-// exits always pass. It returns the refusal reason, "" to accept.
+// risk is the risk engine's check of an order before it is placed. Exits —
+// close and reduce-only orders, orders against the position no larger than
+// it, and every sell without allow_short — always pass when there is
+// something to exit. Entries (buys, and short sales with allow_short) face
+// the owner's stopentry, the kill switches, the cooldown,
+// max_open_positions and max_position_pct of |notional| (which caps a
+// money-sized entry and cuts a unit-sized one). An entry that would first
+// close an opposite position and is refused is cut to that close. It
+// returns the refusal reason, "" to accept.
 func (e *Engine) risk(o *Order, in *Input) string {
-	if o.Side != Buy {
-		if p := e.st.Positions[o.Symbol]; p == nil && !e.pendingBuy(o.Symbol) {
-			return "no position to sell (shorting is not allowed)"
+	p := e.st.Positions[o.Symbol]
+	held := decimal.Zero
+	if p != nil {
+		held = p.Quantity
+	}
+	buy := o.Side == Buy
+	against := (buy && held.IsNegative()) || (!buy && held.IsPositive())
+	exit := o.Close || o.ReduceOnly || (!buy && !e.short) ||
+		(against && o.Quantity.IsPositive() && o.Quantity.LessThanOrEqual(held.Abs()))
+	if exit {
+		if !against && !e.pending(o.Symbol, o.Side) {
+			return noPosition(buy, e.short)
 		}
 		return ""
 	}
+	reason := e.entryRisk(o, in, p, against)
+	if reason != "" && against {
+		// Keep the exit part: close the opposite position, open nothing.
+		o.Quantity, o.Notional, o.AllCash, o.Close = decimal.Zero, decimal.Zero, false, true
+		return ""
+	}
+	return reason
+}
+
+// entryRisk is risk's check of an order that opens or extends a position.
+func (e *Engine) entryRisk(o *Order, in *Input, p *Position, against bool) string {
 	r := e.cfg.Risk
 	if e.st.EntriesStopped {
 		return "entries stopped by the owner (stopentry); start the bot to allow them again"
@@ -33,7 +61,6 @@ func (e *Engine) risk(o *Order, in *Input) string {
 	if until := e.st.Cooldown[o.Symbol]; until > e.st.Bars+1 {
 		return fmt.Sprintf("cooldown_bars %d: %d bars left after a losing trade", r.CooldownBars, until-e.st.Bars-1)
 	}
-	p := e.st.Positions[o.Symbol]
 	if r.MaxOpenPositions > 0 && p == nil {
 		open := len(e.st.Positions)
 		if open >= r.MaxOpenPositions {
@@ -41,9 +68,12 @@ func (e *Engine) risk(o *Order, in *Input) string {
 		}
 	}
 	if r.MaxPositionPct > 0 {
-		held := 0.0
-		if p != nil {
-			held = p.qty * p.LastClose
+		held, closing := 0.0, decimal.Zero // the |notional| held on the order's side; the units it first closes
+		switch {
+		case against:
+			closing = p.Quantity.Abs()
+		case p != nil:
+			held = math.Abs(p.qty) * p.LastClose
 		}
 		room := in.Equity*r.MaxPositionPct/100 - held
 		if room <= 0 {
@@ -52,8 +82,8 @@ func (e *Engine) risk(o *Order, in *Input) string {
 		capD := decimal.NewFromFloat(room)
 		switch {
 		case o.Quantity.IsPositive():
-			if in.Bar.Close > 0 && o.Quantity.InexactFloat64()*in.Bar.Close > room {
-				o.Quantity = capD.Div(decimal.NewFromFloat(in.Bar.Close)).RoundFloor(e.units)
+			if opening := o.Quantity.Sub(closing); in.Bar.Close > 0 && opening.InexactFloat64()*in.Bar.Close > room {
+				o.Quantity = closing.Add(capD.Div(decimal.NewFromFloat(in.Bar.Close)).RoundFloor(e.units))
 				if !o.Quantity.IsPositive() {
 					return fmt.Sprintf("max_position_pct %v: no room for one unit", r.MaxPositionPct)
 				}
@@ -65,9 +95,11 @@ func (e *Engine) risk(o *Order, in *Input) string {
 	return ""
 }
 
-func (e *Engine) pendingBuy(symbol string) bool {
+// pending reports a resting order of symbol on the other side than side
+// (an entry an exit may be placed ahead of, e.g. a buy and its stop).
+func (e *Engine) pending(symbol string, side Side) bool {
 	for _, o := range e.st.Orders {
-		if o.Symbol == symbol && o.Side == Buy {
+		if o.Symbol == symbol && o.Side != side {
 			return true
 		}
 	}
@@ -75,7 +107,9 @@ func (e *Engine) pendingBuy(symbol string) bool {
 }
 
 // protect checks the position's stop loss, trailing stop and take profit on
-// bar b and exits at once when one is hit.
+// bar b and exits at once when one is hit. A short's levels are mirrored:
+// its stop loss is above the entry and hit when the high reaches it, its
+// trailing stop follows the lowest low, its take profit is below the entry.
 func (e *Engine) protect(p *Position, b bars.Bar) {
 	r := e.cfg.Risk
 	if r.StoplossPct == 0 && r.TrailingStopPct == 0 && r.TakeProfitPct == 0 {
@@ -87,23 +121,45 @@ func (e *Engine) protect(p *Position, b bars.Bar) {
 		level  decimal.Decimal
 		reason string
 	}
+	short := p.qty < 0
 	var stops []exit
 	if r.StoplossPct > 0 {
-		stops = append(stops, exit{p.AvgCost.Mul(one.Sub(pct(r.StoplossPct))), "stop_loss"})
+		if short {
+			stops = append(stops, exit{p.AvgCost.Mul(one.Add(pct(r.StoplossPct))), "stop_loss"})
+		} else {
+			stops = append(stops, exit{p.AvgCost.Mul(one.Sub(pct(r.StoplossPct))), "stop_loss"})
+		}
 	}
 	if r.TrailingStopPct > 0 {
-		stops = append(stops, exit{decimal.NewFromFloat(p.HighWater).Mul(one.Sub(pct(r.TrailingStopPct))), "trailing_stop"})
+		if short {
+			stops = append(stops, exit{decimal.NewFromFloat(p.LowWater).Mul(one.Add(pct(r.TrailingStopPct))), "trailing_stop"})
+		} else {
+			stops = append(stops, exit{decimal.NewFromFloat(p.HighWater).Mul(one.Sub(pct(r.TrailingStopPct))), "trailing_stop"})
+		}
 	}
 	open := decimal.NewFromFloat(b.Open)
 	for _, s := range stops {
-		if decimal.NewFromFloat(b.Low).LessThanOrEqual(s.level) {
-			price := decimal.Min(s.level, open).Mul(one.Sub(e.slip))
-			e.exit(p, b.Time, price, e.takerF, s.reason)
-			e.events = append(e.events, Event{Kind: EventStopHit, Time: b.Time, Symbol: p.Symbol, Reason: s.reason})
-			return
+		var price decimal.Decimal
+		switch {
+		case short && decimal.NewFromFloat(b.High).GreaterThanOrEqual(s.level):
+			price = decimal.Max(s.level, open).Mul(one.Add(e.slip))
+		case !short && decimal.NewFromFloat(b.Low).LessThanOrEqual(s.level):
+			price = decimal.Min(s.level, open).Mul(one.Sub(e.slip))
+		default:
+			continue
 		}
+		e.exit(p, b.Time, price, e.takerF, s.reason)
+		e.events = append(e.events, Event{Kind: EventStopHit, Time: b.Time, Symbol: p.Symbol, Reason: s.reason})
+		return
 	}
 	if r.TakeProfitPct > 0 {
+		if short {
+			level := p.AvgCost.Mul(one.Sub(pct(r.TakeProfitPct)))
+			if level.IsPositive() && decimal.NewFromFloat(b.Low).LessThanOrEqual(level) {
+				e.exit(p, b.Time, decimal.Min(level, open), e.makerF, "take_profit")
+			}
+			return
+		}
 		level := p.AvgCost.Mul(one.Add(pct(r.TakeProfitPct)))
 		if decimal.NewFromFloat(b.High).GreaterThanOrEqual(level) {
 			e.exit(p, b.Time, decimal.Max(level, open), e.makerF, "take_profit")
@@ -111,14 +167,24 @@ func (e *Engine) protect(p *Position, b bars.Bar) {
 	}
 }
 
+// exitSide is the side that closes p: sell a long, buy back a short.
+func exitSide(p *Position) Side {
+	if p.Quantity.IsNegative() {
+		return Buy
+	}
+	return Sell
+}
+
 func (e *Engine) exit(p *Position, at time.Time, price, fee decimal.Decimal, reason string) {
-	o := Order{ID: e.st.NextOrderID, Symbol: p.Symbol, Side: Sell, Type: Market, TIF: GTC, Close: true, Reason: reason, SubmittedAt: at}
+	side := exitSide(p)
+	o := Order{ID: e.st.NextOrderID, Symbol: p.Symbol, Side: side, Type: Market, TIF: GTC, Close: true, Reason: reason, SubmittedAt: at}
 	e.st.NextOrderID++
 	e.fill(o, at, price, fee)
-	// Resting sells of a closed position have nothing left to sell.
+	// Resting exits of a closed position have nothing left to exit (and
+	// with allow_short would open the other side).
 	kept := e.st.Orders[:0]
 	for _, q := range e.st.Orders {
-		if q.Symbol != p.Symbol || q.Side == Buy {
+		if q.Symbol != p.Symbol || q.Side != side {
 			kept = append(kept, q)
 		}
 	}
@@ -153,8 +219,11 @@ func (e *Engine) killSwitch(b bars.Bar, eq float64) {
 	}
 	e.events = append(e.events, Event{Kind: EventKillSwitch, Time: b.Time, Reason: tripped})
 	if r.FlattenOnHalt {
-		for sym := range e.st.Positions {
-			e.st.Orders = append(e.st.Orders, Order{ID: e.st.NextOrderID, Symbol: sym, Side: Sell, Type: Market, TIF: GTC,
+		// In symbol order: the orders' ids (and so their idempotency keys)
+		// must not depend on the map's iteration order.
+		for _, sym := range slices.Sorted(maps.Keys(e.st.Positions)) {
+			p := e.st.Positions[sym]
+			e.st.Orders = append(e.st.Orders, Order{ID: e.st.NextOrderID, Symbol: sym, Side: exitSide(p), Type: Market, TIF: GTC,
 				Close: true, Reason: "kill_switch", SubmittedAt: b.Time})
 			e.st.NextOrderID++
 		}

@@ -3,15 +3,21 @@ package trading
 // RSIReversion buys (all available cash) when Wilder's RSI of closes over
 // Period bars is below BuyBelow and exits when it is above SellAbove. The RSI
 // is kept incrementally and equals indicators.RSI on the same closes.
+//
+// With allow_short (its parameter, or the bot's) it also sells short (all
+// the buying power) when the RSI is above SellAbove and covers when it is
+// below BuyBelow, buying in the same step: the exit fills first at the next
+// open.
 type RSIReversion struct {
 	Period     int     `json:"period"`
 	BuyBelow   float64 `json:"buy_below"`
 	SellAbove  float64 `json:"sell_above"`
 	Fractional bool    `json:"fractional"`
+	AllowShort bool    `json:"allow_short,omitempty"`
 
 	Symbols map[string]*RSIState `json:"state,omitempty"`
 
-	out [1]Order
+	out [2]Order
 }
 
 // RSIState is one symbol's incremental RSI.
@@ -27,6 +33,9 @@ func (s *RSIReversion) Name() string { return "rsi_reversion" }
 
 // IsFractional reports the fractional parameter.
 func (s *RSIReversion) IsFractional() bool { return s.Fractional }
+
+// IsAllowShort reports the allow_short parameter.
+func (s *RSIReversion) IsAllowShort() bool { return s.AllowShort }
 
 // OnBar updates the RSI and signals on the levels.
 func (s *RSIReversion) OnBar(in *Input) []Order {
@@ -61,14 +70,11 @@ func (s *RSIReversion) OnBar(in *Input) []Order {
 		st.AvgLoss = (st.AvgLoss*(n-1) + loss) / n
 	}
 	rsi := rsiOf(st.AvgGain, st.AvgLoss)
-	flat := !in.Position.Quantity.IsPositive()
 	switch {
-	case rsi < s.BuyBelow && flat:
-		s.out[0] = Order{Symbol: in.Symbol, Side: Buy, Type: Market, TIF: GTC, AllCash: true, Reason: "rsi_below"}
-		return s.out[:]
-	case rsi > s.SellAbove && !flat:
-		s.out[0] = Order{Symbol: in.Symbol, Side: Sell, Type: Market, TIF: GTC, Close: true, Reason: "rsi_above"}
-		return s.out[:]
+	case rsi < s.BuyBelow:
+		return reverse(s.out[:0], in, Buy, "rsi_below")
+	case rsi > s.SellAbove:
+		return reverse(s.out[:0], in, Sell, "rsi_above")
 	}
 	return nil
 }

@@ -3,8 +3,14 @@ package trading
 // SMACross buys when the SMA of the last Fast closes crosses above the SMA of
 // the last Slow closes and exits when it crosses below. A cross above is
 // fast ≤ slow on the previous bar and fast > slow on this bar (below: fast ≥
-// slow, then fast < slow). It is long only and each entry spends all
-// available cash.
+// slow, then fast < slow). By default it is long only and each entry spends
+// all available cash.
+//
+// With allow_short (its parameter, or the bot's) it always reverses: a
+// cross below exits a long and sells short with all the buying power, a
+// cross above covers a short and buys; both orders of a reversal fill at
+// the next open, the exit first. Risk refusals (a kill switch, a cooldown)
+// refuse the new entry, never the exit.
 //
 // The SMAs are kept incrementally (a ring of the last Slow closes and two
 // running sums), so a bar costs O(1) and allocates nothing.
@@ -12,11 +18,12 @@ type SMACross struct {
 	Fast       int  `json:"fast"`
 	Slow       int  `json:"slow"`
 	Fractional bool `json:"fractional"`
+	AllowShort bool `json:"allow_short,omitempty"`
 
 	// State, per symbol.
 	Symbols map[string]*SMAState `json:"state,omitempty"`
 
-	out [1]Order
+	out [2]Order
 }
 
 // SMAState is one symbol's incremental SMAs.
@@ -34,6 +41,9 @@ func (s *SMACross) Name() string { return "sma_cross" }
 
 // IsFractional reports the fractional parameter.
 func (s *SMACross) IsFractional() bool { return s.Fractional }
+
+// IsAllowShort reports the allow_short parameter.
+func (s *SMACross) IsAllowShort() bool { return s.AllowShort }
 
 // OnBar updates the SMAs with the bar's close and signals on a cross.
 func (s *SMACross) OnBar(in *Input) []Order {
@@ -67,14 +77,33 @@ func (s *SMACross) OnBar(in *Input) []Order {
 	if !had {
 		return nil
 	}
-	flat := !in.Position.Quantity.IsPositive()
 	switch {
-	case prev <= 0 && diff > 0 && flat:
-		s.out[0] = Order{Symbol: in.Symbol, Side: Buy, Type: Market, TIF: GTC, AllCash: true, Reason: "sma_cross_above"}
-		return s.out[:]
-	case prev >= 0 && diff < 0 && !flat:
-		s.out[0] = Order{Symbol: in.Symbol, Side: Sell, Type: Market, TIF: GTC, Close: true, Reason: "sma_cross_below"}
-		return s.out[:]
+	case prev <= 0 && diff > 0:
+		return reverse(s.out[:0], in, Buy, "sma_cross_above")
+	case prev >= 0 && diff < 0:
+		return reverse(s.out[:0], in, Sell, "sma_cross_below")
 	}
 	return nil
+}
+
+// reverse appends a signal's orders to out: towards side, close an opposite
+// position, then enter with all the buying power unless already on that
+// side (a short entry only with in.AllowShort; without it a sell signal
+// only exits a long).
+func reverse(out []Order, in *Input, side Side, reason string) []Order {
+	q := in.Position.Quantity
+	against, along := q.IsPositive(), q.IsNegative()
+	if side == Buy {
+		against, along = along, against
+	}
+	if against {
+		out = append(out, Order{Symbol: in.Symbol, Side: side, Type: Market, TIF: GTC, Close: true, Reason: reason})
+	}
+	if !along && (side == Buy || in.AllowShort) {
+		out = append(out, Order{Symbol: in.Symbol, Side: side, Type: Market, TIF: GTC, AllCash: true, Reason: reason})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

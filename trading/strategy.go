@@ -35,6 +35,9 @@ type Input struct {
 	Equity float64
 	// Bars is how many bars of the symbol the engine has seen, this one included.
 	Bars int
+	// AllowShort says sells may open short positions (the engine's
+	// allow_short): strategies go short only when it is set.
+	AllowShort bool
 }
 
 // ErrUnknownStrategy is returned (wrapped) for a strategy name not in Strategies.
@@ -87,6 +90,12 @@ func NewStrategy(v *schemas.Validator, name string, params []byte) (Strategy, er
 		s = p
 	}
 	return s, nil
+}
+
+// allowShort reports the strategy's "allow_short" parameter.
+func allowShort(s Strategy) bool {
+	f, ok := s.(interface{ IsAllowShort() bool })
+	return ok && f.IsAllowShort()
 }
 
 // fractional reports the strategy's "fractional" parameter.

@@ -31,7 +31,8 @@ func WarmupBars(s Strategy) int {
 // current position and cash.
 func (e *Engine) WarmUp(symbol string, s bars.Series) {
 	for _, b := range s {
-		in := Input{Symbol: symbol, Bar: b, Position: e.Position(symbol), Cash: e.st.Cash, Equity: e.st.LastEquity, Bars: e.st.Bars}
+		in := Input{Symbol: symbol, Bar: b, Position: e.Position(symbol), Cash: e.st.Cash, Equity: e.st.LastEquity, Bars: e.st.Bars,
+			AllowShort: e.short}
 		e.strategy.OnBar(&in)
 	}
 }
