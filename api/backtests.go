@@ -36,6 +36,7 @@ type BacktestRequest struct {
 	Cash        float64        `json:"cash,omitempty" default:"10000" exclusiveMinimum:"0" maximum:"1000000000000" example:"10000" doc:"Starting cash, > 0"`
 	FeeBps      float64        `json:"fee_bps,omitempty" minimum:"0" maximum:"1000" example:"10" doc:"Fee of every fill, maker and taker alike, in basis points (0-1000)"`
 	SlippageBps float64        `json:"slippage_bps,omitempty" minimum:"0" maximum:"1000" example:"5" doc:"Slippage of market and stop fills, in basis points (0-1000)"`
+	AllowShort  bool           `json:"allow_short,omitempty" doc:"Let sells open short positions: sma_cross and rsi_reversion then sell short on their sell signals (margin: longs plus shorts may not exceed equity at an entry)"`
 }
 
 // BacktestResult is a backtest's summary (trading.Result).
@@ -57,7 +58,7 @@ type BacktestTrade struct {
 	EntryPrice float64    `json:"entry_price" doc:"Average entry price"`
 	ExitTime   *time.Time `json:"exit_time" nullable:"true" doc:"When the exit filled; null while open"`
 	ExitPrice  *float64   `json:"exit_price" nullable:"true" doc:"Average exit price; null while open"`
-	Quantity   float64    `json:"quantity" doc:"Units bought"`
+	Quantity   float64    `json:"quantity" doc:"Units bought; negative for a short (units sold short)"`
 	PnL        float64    `json:"pnl" doc:"Profit or loss net of fees (an open trade's at the last close)"`
 	Fees       float64    `json:"fees" doc:"Fees of the entry and exit fills"`
 }
@@ -82,7 +83,7 @@ func (h *handler) runBacktest(ctx context.Context, in *runBacktestInput) (*runBa
 	p := caller(ctx)
 	b := in.Body
 	req := backtests.Request{Strategy: b.Strategy, Symbol: b.Symbol, Timeframe: b.Timeframe, From: b.From, To: b.To,
-		Cash: b.Cash, FeeBps: b.FeeBps, SlippageBps: b.SlippageBps}
+		Cash: b.Cash, FeeBps: b.FeeBps, SlippageBps: b.SlippageBps, AllowShort: b.AllowShort}
 	if b.Params != nil {
 		raw, err := json.Marshal(b.Params)
 		if err != nil {

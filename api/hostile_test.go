@@ -323,7 +323,8 @@ func hostileFixtures() map[string]hostileFixture {
 
 		"run-backtest": {build: func(*bundle, user) hostileReq {
 			return hostileReq{body: map[string]any{"strategy": "sma_cross", "params": map[string]any{"fast": 2, "slow": 5},
-				"symbol": "AAPL", "timeframe": "1d", "from": "2025-01-01", "to": "2025-03-01", "cash": 1000, "fee_bps": 10}}
+				"symbol": "AAPL", "timeframe": "1d", "from": "2025-01-01", "to": "2025-03-01", "cash": 1000, "fee_bps": 10,
+				"allow_short": true}}
 		}},
 
 		"list-bots":        {build: none},
@@ -756,4 +757,31 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// TestHostileAlertActionBot sends every hostile value as the bot of an
+// alert's notify.actions: none names one of the owner's bots, so each is
+// refused with a 422 naming notify.actions[0].bot (the 1 MiB one may
+// instead be over the body limit), and nothing is stored.
+func TestHostileAlertActionBot(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("alice", userOpts{})
+	require.Equal(t, http.StatusCreated, b.do(http.MethodPost, "/api/bots", u.token, jsonBody(t, botBody)).status)
+	for _, hv := range hostileValues {
+		before := b.rowCounts()
+		r := b.do(http.MethodPost, "/api/schedules", u.token, alertWithActions(hv.value))
+		require.GreaterOrEqual(t, r.status, 400, "%s: %s", hv.name, r.raw)
+		require.Less(t, r.status, 500, "%s: %s", hv.name, r.raw)
+		if r.status != http.StatusRequestEntityTooLarge {
+			require.Equal(t, http.StatusUnprocessableEntity, r.status, "%s: %s", hv.name, r.raw)
+			// The text check spells the path body.task_params.notify.actions[0].bot, the schema and
+			// the lookup body.task_params/notify/actions/0/bot: both name the field.
+			locs := r.errLocations(t)
+			require.True(t, slices.Contains(locs, "body.task_params/notify/actions/0/bot") ||
+				slices.Contains(locs, "body.task_params.notify.actions[0].bot"), "%s: %s", hv.name, r.raw)
+		}
+		require.Equal(t, before, b.rowCounts(), "%s: a refused schedule stores nothing", hv.name)
+	}
+	b.must(http.StatusCreated, b.do(http.MethodPost, "/api/schedules", u.token, alertWithActions("sma-demo")))
 }

@@ -60,6 +60,9 @@ type Request struct {
 	// FeeBps is the fee of every fill (maker and taker alike) and
 	// SlippageBps the slippage of market and stop fills, in basis points.
 	FeeBps, SlippageBps float64
+	// AllowShort lets sells open short positions (trading.Config.AllowShort):
+	// sma_cross and rsi_reversion then reverse on their sell signals.
+	AllowShort bool
 }
 
 // Problem is one thing wrong with a Request.
@@ -214,7 +217,7 @@ func check(v *schemas.Validator, req Request) (*plan, error) {
 		return nil, &InputError{Problems: ps}
 	}
 	p.cfg = trading.Config{Cash: decimal.NewFromFloat(req.Cash), MakerFeeBps: req.FeeBps, TakerFeeBps: req.FeeBps,
-		SlippageBps: req.SlippageBps, Timeframe: p.tf}
+		SlippageBps: req.SlippageBps, AllowShort: req.AllowShort, Timeframe: p.tf}
 	return p, nil
 }
 

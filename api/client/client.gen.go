@@ -1084,6 +1084,9 @@ type BacktestAlertInputBody struct {
 
 // BacktestRequest defines model for BacktestRequest.
 type BacktestRequest struct {
+	// AllowShort Let sells open short positions: sma_cross and rsi_reversion then sell short on their sell signals (margin: longs plus shorts may not exceed equity at an entry)
+	AllowShort *bool `json:"allow_short,omitempty"`
+
 	// Cash Starting cash, > 0
 	//
 	// Example: 10000
@@ -1196,7 +1199,7 @@ type BacktestTrade struct {
 	// Pnl Profit or loss net of fees (an open trade's at the last close)
 	Pnl float64 `json:"pnl"`
 
-	// Quantity Units bought
+	// Quantity Units bought; negative for a short (units sold short)
 	Quantity float64 `json:"quantity"`
 }
 

@@ -23,7 +23,9 @@ provider (VIGIL_MARKET_DATA_PROVIDER, synthetic by default) unless --csv names a
 (time,open,high,low,close,volume, the csv provider's format; every row unless --from/--to).
 --params is a JSON object checked against schemas/strategy.NAME.v1.json (absent parameters
 take its defaults). Fills follow the trading package's fill model: market orders at the
-next bar's open plus slippage, --fee-bps on every fill.
+next bar's open plus slippage, --fee-bps on every fill. --allow-short lets sells open short
+positions (sma_cross and rsi_reversion then go short on their sell signals; margin rule in
+the README's trading section).
 
   vigil backtest --strategy sma_cross --params '{"fast":10,"slow":30}' --symbol AAPL --from 2025-01-01 --to 2026-01-01
   vigil backtest --strategy sma_cross --symbol TEST --csv prices.csv --json --chart bt.png`
@@ -34,11 +36,11 @@ type strategyBacktestFlags struct {
 	strategy, params, symbol, timeframe string
 	from, to, csv, chart                string
 	cash, feeBps, slippageBps           float64
-	json                                bool
+	json, allowShort                    bool
 }
 
 func cmdBacktest(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "backtest", "--strategy NAME [--params JSON] --symbol SYM [--timeframe 1d] [--from DATE --to DATE] [--csv FILE] [--cash 10000] [--fee-bps 0] [--slippage-bps 0] [--json] [--chart FILE.png]",
+	fs := newFlags(e, "backtest", "--strategy NAME [--params JSON] --symbol SYM [--timeframe 1d] [--from DATE --to DATE] [--csv FILE] [--cash 10000] [--fee-bps 0] [--slippage-bps 0] [--allow-short] [--json] [--chart FILE.png]",
 		strategyBacktestHelp)
 	var f strategyBacktestFlags
 	f.register(fs)
@@ -52,6 +54,7 @@ func cmdBacktest(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&f.cash, "cash", backtests.DefaultCash, "starting cash")
 	fs.Float64Var(&f.feeBps, "fee-bps", 0, "fee of every fill, maker and taker alike, in basis points")
 	fs.Float64Var(&f.slippageBps, "slippage-bps", 0, "slippage of market and stop fills, in basis points")
+	fs.BoolVar(&f.allowShort, "allow-short", false, "let sells open short positions (the strategies reverse on their sell signals)")
 	fs.BoolVar(&f.json, "json", false, "print the JSON object of POST /api/backtests instead of the table")
 	fs.StringVar(&f.chart, "chart", "", "write the chart (closes with entries and exits, equity curve) to this PNG file")
 	if err := parse(fs, args); err != nil {
@@ -68,7 +71,8 @@ func cmdBacktest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("schemas do not compile: %w", err)
 	}
 	req := backtests.Request{Strategy: f.strategy, Params: json.RawMessage(f.params), Symbol: f.symbol,
-		Timeframe: f.timeframe, From: f.from, To: f.to, Cash: f.cash, FeeBps: f.feeBps, SlippageBps: f.slippageBps}
+		Timeframe: f.timeframe, From: f.from, To: f.to, Cash: f.cash, FeeBps: f.feeBps, SlippageBps: f.slippageBps,
+		AllowShort: f.allowShort}
 	r := &backtests.Runner{Validator: v}
 	var out backtests.Output
 	if f.csv != "" {
