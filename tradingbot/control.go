@@ -109,7 +109,7 @@ func (s *Service) ForceExit(ctx context.Context, tx pgx.Tx, a Actor, id int64, s
 	}
 	var cancelled []trading.Order
 	st.Orders = slices.DeleteFunc(st.Orders, func(o trading.Order) bool {
-		if slices.Contains(targets, o.Symbol) && !(o.Close && o.Side == trading.Sell) {
+		if slices.Contains(targets, o.Symbol) && !o.Close { // a resting close (of a long or a short) is the exit
 			cancelled = append(cancelled, o)
 			return true
 		}

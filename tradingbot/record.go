@@ -200,8 +200,10 @@ func (r *Runner) writeOrders(ctx context.Context, w *batch, botID int64, bar tim
 			row = orderRow(o, "open", nil)
 		case fills[id] != nil:
 			f := fills[id]
+			// Placed and filled in one decision: a protective exit, which
+			// closes the position (a sell of a long, a buy of a short).
 			row = orderRow(trading.Order{ID: id, Symbol: f.Symbol, Side: f.Side, Type: trading.Market, TIF: trading.GTC,
-				Close: f.Side == trading.Sell, Quantity: f.Quantity, Reason: f.Reason}, "filled", nil)
+				Close: true, Quantity: f.Quantity, Reason: f.Reason}, "filled", nil)
 		default:
 			reason := refused[id]
 			if reason == "" {
@@ -257,7 +259,7 @@ func (r *Runner) writeOrders(ctx context.Context, w *batch, botID int64, bar tim
 			f := ev.Fill
 			params := dbsqlc.BotFillInsertParams{BotID: botID, BarTime: f.Time, Symbol: f.Symbol, Side: string(f.Side),
 				Price: f.Price, Quantity: f.Quantity, Fee: f.Fee, Reason: f.Reason, EngineOrderID: &f.OrderID}
-			if pnl, ok := closedPnL[f.Symbol]; ok && f.Side == trading.Sell {
+			if pnl, ok := closedPnL[f.Symbol]; ok { // a sell closing a long or a buy covering a short
 				params.TradePnl = decimal.NullDecimal{Decimal: pnl, Valid: true}
 				delete(closedPnL, f.Symbol)
 			}

@@ -66,6 +66,9 @@ func (s *Service) status(ctx context.Context, q dbsqlc.DBTX, b dbsqlc.TradingBot
 			Value: p.Quantity.Mul(p.LastClose), Unrealised: p.LastClose.Sub(p.AvgCost).Mul(p.Quantity), OpenedAt: p.OpenedAt}
 		if p.AvgCost.IsPositive() {
 			ps.UnrealisedPct = p.LastClose.Div(p.AvgCost).Sub(decimal.NewFromInt(1)).Mul(decimal.NewFromInt(100)).InexactFloat64()
+			if p.Quantity.IsNegative() { // a short gains as the price falls
+				ps.UnrealisedPct = -ps.UnrealisedPct
+			}
 		}
 		out.Positions = append(out.Positions, ps)
 		out.Equity = out.Equity.Add(ps.Value)
