@@ -20,7 +20,7 @@ func TestDefinitionErrorsNameTheField(t *testing.T) {
 		{`{"name": "x", "strategy": "momentum", "symbols": ["AAPL"], "timeframe": "1m"}`, "strategy", "must be one of"},
 		{`{"name": "x", "strategy": "sma_cross", "params": {"fast": 0}, "symbols": ["AAPL"], "timeframe": "1m"}`, "params/fast", "must be >= 1"},
 		{`{"name": "x", "strategy": "sma_cross", "params": {"fast": 30, "slow": 10}, "symbols": ["AAPL"], "timeframe": "1m"}`, "params/fast", "must be < slow (10)"},
-		{`{"name": "x", "strategy": "sma_cross", "params": {"fats": 3}, "symbols": ["AAPL"], "timeframe": "1m"}`, "params/fats", `unknown property "fats" (allowed: fast`},
+		{`{"name": "x", "strategy": "sma_cross", "params": {"fats": 3}, "symbols": ["AAPL"], "timeframe": "1m"}`, "params/fats", `unknown property "fats" (allowed: allow_short, fast`},
 		{`{"name": "x", "strategy": "sma_cross", "symbols": [], "timeframe": "1m"}`, "symbols", "at least 1"},
 		{`{"name": "x", "strategy": "sma_cross", "symbols": ["aapl"], "timeframe": "1m"}`, "symbols/0", "uppercase ticker"},
 		{`{"name": "x", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "2m"}`, "timeframe", "must be one of"},
