@@ -212,6 +212,12 @@ type Config struct {
 	// TelegramAPIEndpoint overrides the Telegram client library's API
 	// endpoint; "" keeps the library default.
 	TelegramAPIEndpoint string `json:"telegram_api_endpoint"`
+	// TelegramWebhook makes the bot receive updates by webhook at
+	// PublicURL+"/telegram/webhook" on the API listener instead of polling.
+	TelegramWebhook bool `json:"telegram_webhook"`
+	// TelegramWebhookSecret is setWebhook's secret_token, checked on every
+	// delivery; "" derives one from SecretKey (TelegramWebhookSecrets).
+	TelegramWebhookSecret string `json:"telegram_webhook_secret"`
 	// WebhookSecret is the HMAC key that signs webhook notifications.
 	WebhookSecret string `json:"webhook_secret"`
 	// SecretKey encrypts the secrets stored in the database (per-user

@@ -130,6 +130,7 @@ func (c Config) Validate() error {
 	}
 
 	v.email(c)
+	v.telegram(c)
 
 	if len(v.problems) == 0 {
 		return nil

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -287,6 +288,23 @@ func (t *Telegram) Request(ctx context.Context, method string, c tgbotapi.Chatta
 	}
 	t.record(nil)
 	return nil
+}
+
+// Call makes a Bot API request the client library has no config type for
+// (setWebhook with secret_token, getWebhookInfo) and returns its result.
+// Errors are classified as for Request; the parameters are sent as a form.
+func (t *Telegram) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	bot, client := t.botFor(ctx)
+	resp, err := bot.MakeRequest(method, params)
+	if err != nil {
+		err = t.classify("telegram "+method, err, client.status)
+		t.record(err)
+		return nil, err
+	}
+	t.record(nil)
+	return resp.Result, nil
 }
 
 // GetUpdates long-polls getUpdates with cfg; the request may take

@@ -28,6 +28,7 @@ import (
 	"github.com/vigilhq/vigil/notify/mailtest"
 	"github.com/vigilhq/vigil/schemas"
 	"github.com/vigilhq/vigil/screener"
+	"github.com/vigilhq/vigil/telegram/bot"
 	"github.com/vigilhq/vigil/telegram/telegramtest"
 	"github.com/vigilhq/vigil/tradingbot"
 )
@@ -95,6 +96,10 @@ type app struct {
 	// returned (health checks read both).
 	botTelegram *notify.Telegram
 	botStopped  atomic.Bool
+	// theBot is the Telegram bot (nil without one); webhook receives its
+	// webhook deliveries on the API listener (webhook mode, API role).
+	theBot  *bot.Bot
+	webhook *bot.Webhook
 	// apiAddr is the API listener's address, for its health check.
 	apiAddr string
 	// stopScheduler stops the enqueuer alone (the heartbeats go on and
@@ -132,6 +137,9 @@ func (a *app) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startJobs(ctx); err != nil {
+		return err
+	}
+	if err := a.buildBot(); err != nil {
 		return err
 	}
 	if err := a.startAPI(); err != nil {
@@ -342,8 +350,12 @@ func (a *app) startAPI() error {
 		return fmt.Errorf("api listener on %s: %w", a.cfg.APIAddr, err)
 	}
 	handler := server.Handler()
-	if a.standIn != nil || a.mailCatcher != nil {
+	if a.standIn != nil || a.mailCatcher != nil || a.webhook != nil {
 		mux := http.NewServeMux()
+		if a.webhook != nil {
+			mux.Handle(bot.WebhookPath, a.webhook)
+			a.log.Info("telegram webhook receiver", "path", bot.WebhookPath, "url", a.cfg.TelegramWebhookURL())
+		}
 		if a.standIn != nil {
 			// Without a bot token, a person can chat with the local stand-in.
 			mux.Handle("/dev/chat", http.StripPrefix("/dev/chat", a.standIn.ChatPage()))
@@ -491,6 +503,9 @@ func (a *app) Close() error {
 		a.log.Info("shutting down", "timeout", timeout)
 	}
 	shutdownHTTP(a.apiSrv)
+	if a.webhook != nil {
+		a.webhook.Close()
+	}
 	a.stopBot()
 	a.bot.Wait()
 	a.stopRunner()

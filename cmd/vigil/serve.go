@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/vigilhq/vigil/config"
 )
@@ -59,6 +60,10 @@ func roleConfig(e *env, args []string, name, help string, r roles) (config.Confi
 	c.register(fs)
 	demo := fs.Bool("demo", false, "seed a demo user and schedules once (make run uses it)")
 	statusAddr := fs.String("status-addr", "", "status listener address (overrides VIGIL_STATUS_ADDR; default :8002, \"off\" disables)")
+	var webhook *bool
+	if r.telegram {
+		webhook = fs.Bool("webhook", false, "receive Telegram updates by webhook at <public_url>/telegram/webhook on the API listener instead of polling (overrides VIGIL_TELEGRAM_WEBHOOK)")
+	}
 	apiAddr := fs.String("api-addr", "", "API listener address when serving the API (overrides VIGIL_API_ADDR; default :8001, \"off\" disables)")
 	if err := parse(fs, args); err != nil {
 		return config.Config{}, false, err
@@ -66,6 +71,12 @@ func roleConfig(e *env, args []string, name, help string, r roles) (config.Confi
 	cfg, err := c.load()
 	if err != nil {
 		return config.Config{}, false, err
+	}
+	if webhook != nil && *webhook && !cfg.TelegramWebhook {
+		cfg.TelegramWebhook = true
+		if err := cfg.Validate(); err != nil {
+			return config.Config{}, false, fmt.Errorf("--webhook: invalid configuration (run `vigil validate-config`):\n%w", err)
+		}
 	}
 	if *apiAddr == "off" {
 		cfg.APIAddr = ""

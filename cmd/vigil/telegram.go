@@ -24,15 +24,16 @@ import (
 
 func cmdTelegram(ctx context.Context, e *env, args []string) error {
 	return runRoles(ctx, e, args, "telegram",
-		"run the Telegram bot: long polling with the update offset in PostgreSQL (needs TELEGRAM_BOT_TOKEN)",
+		"run the Telegram bot: long polling with the update offset in PostgreSQL, or with --webhook registering <public_url>/telegram/webhook, which the API listener receives (needs TELEGRAM_BOT_TOKEN)",
 		roles{telegram: true})
 }
 
-// startBot starts the bot in a process with the Telegram role, on the real
-// Bot API (TELEGRAM_BOT_TOKEN) or on the local stand-in; without either it
-// logs that no bot runs.
-func (a *app) startBot() error {
-	if !a.roles.telegram {
+// buildBot builds the bot in a process with the Telegram role, or with the
+// API role in webhook mode (the API listener handles the deliveries), on
+// the real Bot API (TELEGRAM_BOT_TOKEN) or on the local stand-in; without
+// either it logs that no bot runs.
+func (a *app) buildBot() error {
+	if !a.roles.telegram && !(a.roles.api && a.cfg.TelegramWebhook) {
 		return nil
 	}
 	cfg, log := a.cfg, a.log
@@ -73,11 +74,46 @@ func (a *app) startBot() error {
 	if err != nil {
 		return fmt.Errorf("telegram bot: %w", err)
 	}
-	ctx := a.botCtx
+	a.theBot = b
 	a.botTelegram = tg
+	if a.roles.api && cfg.TelegramWebhook {
+		secrets, err := cfg.TelegramWebhookSecrets()
+		if err != nil {
+			return fmt.Errorf("telegram webhook: %w", err)
+		}
+		if a.webhook, err = b.Webhook(secrets...); err != nil {
+			return fmt.Errorf("telegram webhook: %w", err)
+		}
+	}
+	return nil
+}
+
+// startBot runs the bot built by buildBot in a process with the Telegram
+// role: polling getUpdates, or in webhook mode registering the webhook that
+// the API listener (this process's or another's) receives.
+func (a *app) startBot() error {
+	if !a.roles.telegram || a.theBot == nil {
+		return nil
+	}
+	b, cfg, log := a.theBot, a.cfg, a.log
+	var reg bot.WebhookRegistration
+	if cfg.TelegramWebhook {
+		secrets, err := cfg.TelegramWebhookSecrets()
+		if err != nil {
+			return fmt.Errorf("telegram webhook: %w", err)
+		}
+		reg = bot.WebhookRegistration{URL: cfg.TelegramWebhookURL(), Secret: secrets[0]}
+	}
+	ctx := a.botCtx
 	a.bot.Go(func() {
 		defer a.botStopped.Store(true)
-		if err := b.Run(ctx); err != nil {
+		var err error
+		if cfg.TelegramWebhook {
+			err = b.RunWebhook(ctx, reg)
+		} else {
+			err = b.Run(ctx)
+		}
+		if err != nil {
 			log.Error("telegram bot stopped", "error", err)
 		}
 	})
@@ -135,6 +171,7 @@ func telegramChannel(ctx context.Context, cfg config.Config, pool *pgxpool.Pool,
 	// The bot's offset outlives the stand-in (it is in telegram_state):
 	// continue the update ids past it, or a restarted `vigil serve` would
 	// skip the first commands typed into the dev chat.
+	// Past the ids a webhook delivery handled, too.
 	first := 1
 	botID, _, _ := strings.Cut(telegramtest.DefaultToken, ":")
 	if off, err := dbsqlc.New().TelegramStateGet(ctx, pool, botID); err == nil {
@@ -142,6 +179,11 @@ func telegramChannel(ctx context.Context, cfg config.Config, pool *pgxpool.Pool,
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, fmt.Errorf("read the stand-in bot's update offset: %w", err)
 	}
+	maxID, err := dbsqlc.New().TelegramUpdateMaxID(ctx, pool, botID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the stand-in bot's webhook updates: %w", err)
+	}
+	first = max(first, int(maxID)+1)
 	srv := telegramtest.New(telegramtest.Options{FirstUpdateID: first})
 	tg, err := notify.NewTelegram(srv.Token(), srv.Endpoint(), notify.WithTelegramGate(store.NewTelegramGate(pool, srv.Token())))
 	if err != nil {

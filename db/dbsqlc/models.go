@@ -381,6 +381,12 @@ type TelegramState struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
+type TelegramUpdate struct {
+	BotID     string    `json:"bot_id"`
+	UpdateID  int64     `json:"update_id"`
+	HandledAt time.Time `json:"handled_at"`
+}
+
 type TradingAction struct {
 	ID        int64           `json:"id"`
 	UserID    int64           `json:"user_id"`

@@ -207,6 +207,74 @@ func (q *Queries) TelegramStateSetOffset(ctx context.Context, db DBTX, arg Teleg
 	return err
 }
 
+const telegramUpdateClaim = `-- name: TelegramUpdateClaim :one
+INSERT INTO telegram_updates (bot_id, update_id) VALUES ($1, $2)
+ON CONFLICT (bot_id, update_id) DO NOTHING
+RETURNING update_id
+`
+
+type TelegramUpdateClaimParams struct {
+	BotID    string `json:"bot_id"`
+	UpdateID int64  `json:"update_id"`
+}
+
+// Records a webhook update as handled (in the command's transaction); no
+// row when it was handled before.
+func (q *Queries) TelegramUpdateClaim(ctx context.Context, db DBTX, arg TelegramUpdateClaimParams) (int64, error) {
+	row := db.QueryRow(ctx, telegramUpdateClaim, arg.BotID, arg.UpdateID)
+	var update_id int64
+	err := row.Scan(&update_id)
+	return update_id, err
+}
+
+const telegramUpdateHandled = `-- name: TelegramUpdateHandled :one
+SELECT EXISTS (SELECT 1 FROM telegram_updates WHERE bot_id = $1 AND update_id = $2) AS handled
+`
+
+type TelegramUpdateHandledParams struct {
+	BotID    string `json:"bot_id"`
+	UpdateID int64  `json:"update_id"`
+}
+
+// Whether a webhook delivery handled the update (a poll after a switch from
+// webhook mode may return it again).
+func (q *Queries) TelegramUpdateHandled(ctx context.Context, db DBTX, arg TelegramUpdateHandledParams) (bool, error) {
+	row := db.QueryRow(ctx, telegramUpdateHandled, arg.BotID, arg.UpdateID)
+	var handled bool
+	err := row.Scan(&handled)
+	return handled, err
+}
+
+const telegramUpdateMaxID = `-- name: TelegramUpdateMaxID :one
+SELECT COALESCE(max(update_id), 0)::bigint AS max_id FROM telegram_updates WHERE bot_id = $1
+`
+
+// The highest update id a webhook delivery handled, 0 for none.
+func (q *Queries) TelegramUpdateMaxID(ctx context.Context, db DBTX, botID string) (int64, error) {
+	row := db.QueryRow(ctx, telegramUpdateMaxID, botID)
+	var max_id int64
+	err := row.Scan(&max_id)
+	return max_id, err
+}
+
+const telegramUpdatePrune = `-- name: TelegramUpdatePrune :execrows
+DELETE FROM telegram_updates WHERE bot_id = $1 AND handled_at < now() - make_interval(secs => $2::float8)
+`
+
+type TelegramUpdatePruneParams struct {
+	BotID            string  `json:"bot_id"`
+	OlderThanSeconds float64 `json:"older_than_seconds"`
+}
+
+// Forgets handled webhook updates older than Telegram can redeliver.
+func (q *Queries) TelegramUpdatePrune(ctx context.Context, db DBTX, arg TelegramUpdatePruneParams) (int64, error) {
+	result, err := db.Exec(ctx, telegramUpdatePrune, arg.BotID, arg.OlderThanSeconds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const userRegisterTelegram = `-- name: UserRegisterTelegram :one
 INSERT INTO users (name, telegram_user_id, telegram_chat_id, status)
 VALUES ($1, $2, $3, 'pending')

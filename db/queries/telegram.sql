@@ -15,6 +15,26 @@ SELECT update_offset FROM telegram_state WHERE bot_id = @bot_id;
 UPDATE telegram_state SET update_offset = GREATEST(update_offset, @update_offset::bigint), updated_at = now()
 WHERE bot_id = @bot_id;
 
+-- name: TelegramUpdateClaim :one
+-- Records a webhook update as handled (in the command's transaction); no
+-- row when it was handled before.
+INSERT INTO telegram_updates (bot_id, update_id) VALUES (@bot_id, @update_id)
+ON CONFLICT (bot_id, update_id) DO NOTHING
+RETURNING update_id;
+
+-- name: TelegramUpdateHandled :one
+-- Whether a webhook delivery handled the update (a poll after a switch from
+-- webhook mode may return it again).
+SELECT EXISTS (SELECT 1 FROM telegram_updates WHERE bot_id = @bot_id AND update_id = @update_id) AS handled;
+
+-- name: TelegramUpdateMaxID :one
+-- The highest update id a webhook delivery handled, 0 for none.
+SELECT COALESCE(max(update_id), 0)::bigint AS max_id FROM telegram_updates WHERE bot_id = @bot_id;
+
+-- name: TelegramUpdatePrune :execrows
+-- Forgets handled webhook updates older than Telegram can redeliver.
+DELETE FROM telegram_updates WHERE bot_id = @bot_id AND handled_at < now() - make_interval(secs => @older_than_seconds::float8);
+
 -- name: InviteCreate :exec
 INSERT INTO invites (code_hash, created_by) VALUES (@code_hash, sqlc.narg('created_by'));
 

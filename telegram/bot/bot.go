@@ -105,11 +105,16 @@ type Options struct {
 	Logger *slog.Logger
 	// PollTimeout is the long-poll timeout; 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
+	// WebhookCheckInterval is how often RunWebhook asks getWebhookInfo
+	// whether the webhook is still set and delivering; 0 means
+	// DefaultWebhookCheckInterval.
+	WebhookCheckInterval time.Duration
 	// NowFunc is the clock of /next; nil means time.Now.
 	NowFunc func() time.Time
 }
 
-// Bot is the Telegram bot. Run polls; Handle handles one update.
+// Bot is the Telegram bot. Run polls and Handle handles one polled update;
+// RunWebhook registers the webhook that Webhook receives.
 type Bot struct {
 	pool        *pgxpool.Pool
 	q           *dbsqlc.Queries
@@ -125,6 +130,7 @@ type Bot struct {
 	email       useremail.Sender
 	log         *slog.Logger
 	pollTimeout time.Duration
+	checkEvery  time.Duration
 	now         func() time.Time
 }
 
@@ -160,6 +166,7 @@ func New(opts Options) (*Bot, error) {
 		email:       opts.Email,
 		log:         opts.Logger,
 		pollTimeout: opts.PollTimeout,
+		checkEvery:  opts.WebhookCheckInterval,
 		now:         opts.NowFunc,
 	}
 	if b.log == nil {
@@ -167,6 +174,9 @@ func New(opts Options) (*Bot, error) {
 	}
 	if b.pollTimeout <= 0 {
 		b.pollTimeout = DefaultPollTimeout
+	}
+	if b.checkEvery <= 0 {
+		b.checkEvery = DefaultWebhookCheckInterval
 	}
 	if b.now == nil {
 		b.now = time.Now
@@ -264,6 +274,9 @@ func (b *Bot) startup(ctx context.Context) (int64, error) {
 	if err := b.tg.Request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(BotCommands()...)); err != nil {
 		return 0, err
 	}
+	if err := b.prune(ctx, b.pool); err != nil {
+		return 0, err
+	}
 	return b.loadOffset(ctx)
 }
 
@@ -294,35 +307,50 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, 
 	return b.tg.GetUpdates(ctx, cfg)
 }
 
-// Handle handles one update exactly once: in one transaction it checks the
-// update against the stored offset (an update before it was handled
-// already and is ignored), carries out the command and advances the offset;
-// then it sends the reply. A command that fails unexpectedly is rolled back
-// and answered with an apology, and the offset still advances, so one bad
-// update cannot stop the bot. The error is for a database that cannot record
-// the update.
+// Handle handles one polled update exactly once: in one transaction it
+// checks the update against the stored offset (an update before it was
+// handled already and is ignored, as is one a webhook delivery handled),
+// carries out the command and advances the offset; then it sends the
+// reply. A command that fails unexpectedly is rolled back and answered with
+// an apology, and the offset still advances, so one bad update cannot stop
+// the bot. The error is for a database that cannot record the update.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+	r, handled, err := b.process(ctx, u, false)
+	if err != nil || !handled {
+		return err
+	}
+	b.deliver(ctx, r)
+	return nil
+}
+
+// process carries out update u in its transaction (see Handle; webhook:
+// see handleWebhook) and returns the reply to send once it committed, and
+// false for an update handled before.
+func (b *Bot) process(ctx context.Context, u tgbotapi.Update, webhook bool) (reply, bool, error) {
 	if err := b.q.TelegramStateEnsure(ctx, b.pool, b.botID); err != nil {
-		return fmt.Errorf("telegram bot: create update offset: %w", err)
+		return reply{}, false, fmt.Errorf("telegram bot: create update offset: %w", err)
 	}
 	var r reply
-	handled, err := b.inTx(ctx, u, func(tx pgx.Tx) error {
+	handled, err := b.inTx(ctx, u, webhook, func(tx pgx.Tx) error {
 		var err error
 		r, err = b.dispatch(ctx, tx, u)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
 		b.log.ErrorContext(ctx, "telegram command failed", slog.Int("update_id", u.UpdateID), slog.String("error", err.Error()))
-		if handled, err = b.inTx(ctx, u, func(pgx.Tx) error { return nil }); err != nil {
-			return err
+		if handled, err = b.inTx(ctx, u, webhook, func(pgx.Tx) error { return nil }); err != nil {
+			return reply{}, false, err
 		}
 		r = reply{chatID: chatOf(u), text: "Sorry, something went wrong on our side. Nothing was changed; please try again."}
 	} else if err != nil {
-		return err
+		return reply{}, false, err
 	}
-	if !handled {
-		return nil
-	}
+	return r, handled, nil
+}
+
+// deliver sends a handled update's reply: the confirmation mail of /email,
+// the text, the chart and the messages to others.
+func (b *Bot) deliver(ctx context.Context, r reply) {
 	if r.mail != nil {
 		r.text = b.sendConfirmation(ctx, *r.mail)
 	}
@@ -335,12 +363,16 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	for _, m := range r.also {
 		b.send(ctx, m.chatID, m.text, notify.SendOptions{})
 	}
-	return nil
 }
 
-// inTx runs fn for update u in a transaction that locks the offset and
-// advances it past u. It reports false when u was handled before.
-func (b *Bot) inTx(ctx context.Context, u tgbotapi.Update, fn func(pgx.Tx) error) (bool, error) {
+// inTx runs fn for update u in a transaction that locks the bot's offset
+// row (one update at a time, whichever way it came) and records u as
+// handled: a polled update advances the offset past it, a webhook update
+// is added to telegram_updates (webhook updates can come out of order, so
+// the offset stays the polling position). It reports false, without
+// running fn, when u was handled before: below the offset, or in
+// telegram_updates.
+func (b *Bot) inTx(ctx context.Context, u tgbotapi.Update, webhook bool, fn func(pgx.Tx) error) (bool, error) {
 	tx, err := b.pool.Begin(ctx)
 	if err != nil {
 		return false, fmt.Errorf("telegram bot: begin: %w", err)
@@ -353,17 +385,62 @@ func (b *Bot) inTx(ctx context.Context, u tgbotapi.Update, fn func(pgx.Tx) error
 	if int64(u.UpdateID) < offset {
 		return false, nil
 	}
+	setOffset := func() error {
+		err := b.q.TelegramStateSetOffset(ctx, tx, dbsqlc.TelegramStateSetOffsetParams{BotID: b.botID, UpdateOffset: int64(u.UpdateID) + 1})
+		if err != nil {
+			return fmt.Errorf("telegram bot: store update offset: %w", err)
+		}
+		return nil
+	}
+	if webhook {
+		if _, err := b.q.TelegramUpdateClaim(ctx, tx, dbsqlc.TelegramUpdateClaimParams{BotID: b.botID, UpdateID: int64(u.UpdateID)}); errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("telegram bot: record update %d: %w", u.UpdateID, err)
+		}
+		if u.UpdateID%webhookPruneEvery == 0 {
+			if err := b.prune(ctx, tx); err != nil {
+				return false, err
+			}
+		}
+	} else {
+		seen, err := b.q.TelegramUpdateHandled(ctx, tx, dbsqlc.TelegramUpdateHandledParams{BotID: b.botID, UpdateID: int64(u.UpdateID)})
+		if err != nil {
+			return false, fmt.Errorf("telegram bot: look up update %d: %w", u.UpdateID, err)
+		}
+		if seen {
+			// A webhook delivery handled it and Telegram never heard: move
+			// the offset past it, so that the next poll confirms it.
+			if err := setOffset(); err != nil {
+				return false, err
+			}
+			if err := tx.Commit(ctx); err != nil {
+				return false, fmt.Errorf("telegram bot: commit update %d: %w", u.UpdateID, err)
+			}
+			return false, nil
+		}
+	}
 	if err := fn(tx); err != nil {
 		return false, err
 	}
-	err = b.q.TelegramStateSetOffset(ctx, tx, dbsqlc.TelegramStateSetOffsetParams{BotID: b.botID, UpdateOffset: int64(u.UpdateID) + 1})
-	if err != nil {
-		return false, fmt.Errorf("telegram bot: store update offset: %w", err)
+	if !webhook {
+		if err := setOffset(); err != nil {
+			return false, err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return false, fmt.Errorf("telegram bot: commit update %d: %w", u.UpdateID, err)
 	}
 	return true, nil
+}
+
+// prune forgets handled webhook updates older than WebhookRetention.
+func (b *Bot) prune(ctx context.Context, q dbsqlc.DBTX) error {
+	_, err := b.q.TelegramUpdatePrune(ctx, q, dbsqlc.TelegramUpdatePruneParams{BotID: b.botID, OlderThanSeconds: WebhookRetention.Seconds()})
+	if err != nil {
+		return fmt.Errorf("telegram bot: prune handled webhook updates: %w", err)
+	}
+	return nil
 }
 
 func chatOf(u tgbotapi.Update) int64 {

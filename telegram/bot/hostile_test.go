@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -193,4 +195,48 @@ func tableCounts(t *testing.T, tb *testBundle) map[string]int {
 		counts[name] = n
 	}
 	return counts
+}
+
+// TestWebhookHostile: bodies Telegram never sends are refused with a
+// problem document naming what was wrong, and nothing is recorded.
+func TestWebhookHostile(t *testing.T) {
+	t.Parallel()
+	wb := setupWebhook(t, nil)
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		detail     string
+	}{
+		{"oversized", `{"update_id": 1, "message": {"text": "` + strings.Repeat("a", MaxWebhookBody) + `"}}`, http.StatusRequestEntityTooLarge, "body: larger than 1048576 bytes"},
+		{"oversized-after-object", `{"update_id": 1}` + strings.Repeat(" ", MaxWebhookBody), http.StatusRequestEntityTooLarge, "body: larger than"},
+		{"bad-json", `{"update_id": 1, "message": `, http.StatusBadRequest, "body: is not a Telegram Update object"},
+		{"not-json", "update_id=1", http.StatusBadRequest, "body: is not a Telegram Update object"},
+		{"array", `[{"update_id": 1}]`, http.StatusBadRequest, "body: is not a Telegram Update object"},
+		{"wrong-type", `{"update_id": "1"}`, http.StatusBadRequest, "body: is not a Telegram Update object"},
+		{"empty", "", http.StatusBadRequest, "body: is empty"},
+		{"null", "null", http.StatusBadRequest, "update_id: is missing"},
+		{"no-update-id", `{"message": {"text": "/start"}}`, http.StatusBadRequest, "update_id: is missing"},
+		{"negative-update-id", `{"update_id": -5}`, http.StatusBadRequest, "update_id: is missing or not a positive integer"},
+		{"two-objects", `{"update_id": 1}{"update_id": 2}`, http.StatusBadRequest, "body: has more after the Update object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := wb.post(t, testWebhookSecret, tc.body)
+			require.Equal(t, tc.status, resp.StatusCode)
+			require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+			var p struct {
+				Status int    `json:"status"`
+				Detail string `json:"detail"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
+			require.Equal(t, tc.status, p.Status)
+			require.Contains(t, p.Detail, tc.detail)
+		})
+	}
+	resp, err := http.Get(wb.url)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	maxID, err := wb.q.TelegramUpdateMaxID(wb.ctx, wb.db.Pool, wb.bot.botID)
+	require.NoError(t, err)
+	require.Zero(t, maxID, "no hostile body was recorded as an update")
 }

@@ -197,16 +197,17 @@ func (s *Server) getMe(w http.ResponseWriter, _ *http.Request, _ params) {
 	})
 }
 
-func (s *Server) deleteWebhook(w http.ResponseWriter, _ *http.Request, _ params) {
-	writeJSON(w, http.StatusOK, apiResponse{OK: true, Result: true, Description: "Webhook is already deleted"})
-}
-
 // getUpdates returns queued updates. offset confirms (forgets) every update
 // with a smaller id; a negative offset keeps only the last -offset updates.
 // With timeout > 0 and nothing queued it waits until an update arrives or
 // the timeout passes. A newer getUpdates ends a waiting one with 409
-// Conflict, as Telegram does when two bot instances poll.
+// Conflict, as Telegram does when two bot instances poll, and so does
+// setWebhook; while a webhook is set getUpdates is refused with 409.
 func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
+	if s.webhookActive() {
+		writeError(w, http.StatusConflict, errWebhookActive, 0)
+		return
+	}
 	offset, _ := strconv.Atoi(p.get("offset"))
 	limit, err := strconv.Atoi(p.get("limit"))
 	if err != nil || limit <= 0 || limit > 100 {
@@ -255,6 +256,10 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
 			writeResult(w, batch)
 			return
 		case <-kick:
+			if s.webhookActive() {
+				writeError(w, http.StatusConflict, errTerminatedByWebhook, 0)
+				return
+			}
 			writeError(w, http.StatusConflict, errGetUpdatesOthers, 0)
 			return
 		case <-r.Context().Done():

@@ -6,7 +6,9 @@
 // "error_code":...,"description":...,"parameters":{...}} replies with the
 // HTTP status equal to error_code) for the methods vigil uses: getMe,
 // getUpdates (long polling with offset and timeout), sendMessage, sendPhoto,
-// setMyCommands, getMyCommands, deleteWebhook and answerCallbackQuery.
+// setMyCommands, getMyCommands, setWebhook, deleteWebhook, getWebhookInfo
+// and answerCallbackQuery. With a webhook set it POSTs the updates to it
+// instead, retrying until it answers 2xx (see webhook.go).
 // Method names are case-insensitive, as in the Bot API.
 //
 // It enforces what Telegram documents, with Telegram's error texts:
@@ -36,6 +38,7 @@
 package telegramtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -87,6 +90,13 @@ type Options struct {
 	// stand-in restarted under a bot that stored its offset must continue
 	// past it, as Telegram's ids do, or the bot skips the new updates.
 	FirstUpdateID int
+	// WebhookRetryDelay is the wait before delivering an update to the
+	// webhook again after a failed attempt, doubled after each failure up
+	// to 32 times it; 0 means DefaultWebhookRetryDelay.
+	WebhookRetryDelay time.Duration
+	// WebhookTimeout is how long a delivery waits for the webhook's
+	// answer; 0 means DefaultWebhookTimeout.
+	WebhookTimeout time.Duration
 }
 
 // Message is a message the bot delivered, as the stand-in recorded it.
@@ -149,6 +159,9 @@ type Server struct {
 	commands       []BotCommand
 	answers        []CallbackAnswer
 	callbacks      map[string]bool // unanswered callback query ids
+	hook           webhookState
+	webhookRetry   time.Duration
+	webhookTimeout time.Duration
 }
 
 // userMessage is a message a user sent through SendUpdate, kept for the
@@ -175,6 +188,7 @@ func New(opts Options) *Server {
 		s.httpServer.Listener = ln
 	}
 	s.httpServer.Start()
+	go s.deliverWebhooks()
 	return s
 }
 
@@ -200,11 +214,14 @@ func newServer(opts Options) *Server {
 		noLimits: opts.NoLimits, knownOnly: opts.KnownChatsOnly,
 		closed:        make(chan struct{}),
 		nextMessageID: 1, nextUpdateID: max(opts.FirstUpdateID, 1), nextCallbackID: 1,
-		updateAdded: make(chan struct{}),
-		pollKick:    make(chan struct{}),
-		known:       map[int64]bool{},
-		limits:      newRateWindows(),
-		callbacks:   map[string]bool{},
+		updateAdded:    make(chan struct{}),
+		pollKick:       make(chan struct{}),
+		known:          map[int64]bool{},
+		limits:         newRateWindows(),
+		callbacks:      map[string]bool{},
+		hook:           webhookState{changed: make(chan struct{})},
+		webhookRetry:   cmp.Or(opts.WebhookRetryDelay, DefaultWebhookRetryDelay),
+		webhookTimeout: cmp.Or(opts.WebhookTimeout, DefaultWebhookTimeout),
 	}
 }
 
@@ -394,8 +411,12 @@ func (s *Server) method(name string) (apiHandler, string) {
 		return s.setMyCommands, "setMyCommands"
 	case "getmycommands":
 		return s.getMyCommands, "getMyCommands"
+	case "setwebhook":
+		return s.setWebhook, "setWebhook"
 	case "deletewebhook":
 		return s.deleteWebhook, "deleteWebhook"
+	case "getwebhookinfo":
+		return s.getWebhookInfo, "getWebhookInfo"
 	case "answercallbackquery":
 		return s.answerCallbackQuery, "answerCallbackQuery"
 	}
