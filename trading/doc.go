@@ -72,4 +72,52 @@
 //     returns, times the square root of the bars in a 365-day year (markets
 //     are assumed to trade around the clock, like the synthetic provider);
 //     the risk-free rate is 0.
+//
+// # Short selling (allow_short)
+//
+// Config.AllowShort, or a strategy's "allow_short" parameter, lets sells
+// open and extend short positions. Without it nothing above changes.
+//
+//   - A short is a negative Position.Quantity; AvgCost is the average price
+//     sold at. A short sale credits its proceeds to cash (less its fee);
+//     equity is cash + Σ quantity × close, so a short counts negatively.
+//   - An order against the position reduces it first: a buy covers a short
+//     before it buys, a sell sells a long before it shorts (one fill of the
+//     whole quantity; the trade that closed and the one opened are separate
+//     round trips). Money-sized orders (notional, all_cash — with
+//     allow_short they size short sales too) close an opposite position in
+//     full and size the new one. close covers a short with a buy.
+//   - Realised P&L of a cover is (entry − exit) × units; a short trade's
+//     quantity is negative in Trade and the backtest's JSON, its entry price
+//     the average sale and its exit price the average cover.
+//   - Margin rule: buying power = cash − 2 × the short notional (each short
+//     at the fill price for the symbol being filled, the others at their last
+//     close). Short proceeds stay as collateral and the account backs each
+//     short with as much of its own money again — an initial margin of 100%
+//     of the short's value (Reg T's 150% rule asks 50%). Buys and short
+//     sales both spend buying power, fee included, and are cut to it (a fill
+//     of nothing is refused: "insufficient margin" for a short sale), so at
+//     every entry longs + |shorts| ≤ equity: no leverage, and equity cannot
+//     go negative on an entry. There is no maintenance margin or forced
+//     liquidation: a short that more than doubles makes equity negative, and
+//     a cover is never refused for cash (it reduces risk), so cash can then
+//     go negative; stoploss_pct is the protection.
+//   - Borrow is assumed always available, at no fee; no dividends are paid
+//     on shorts.
+//   - Risk: a short sale is an entry (stopentry, kill switches, cooldown,
+//     max_open_positions, max_position_pct of |notional|); a cover is an
+//     exit. An order that would first close the opposite position and whose
+//     entry is refused is cut to the close. Protective exits are mirrored:
+//     the stop loss is avg × (1 + stoploss_pct) and triggers when the high
+//     reaches it, filling at max(stop, open) plus slippage; the trailing
+//     stop follows the lowest low since entry; take profit is avg × (1 −
+//     take_profit_pct), filled at min(level, open) when the low reaches it.
+//     Flattening on a kill switch covers shorts with buys.
+//   - Strategies: with allow_short sma_cross and rsi_reversion stop and
+//     reverse — on a sell signal they exit a long and sell short with all
+//     the buying power, on a buy signal they cover and buy; both orders fill
+//     at the next open, the exit first.
+//   - Trading actions never short: an action's sell is reduce-only (it
+//     sells part of a long and is refused against a short), exit covers a
+//     short, buy covers a short before buying.
 package trading
