@@ -12,7 +12,6 @@ import (
 
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/schedules"
-	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // Prefix is where the console is mounted.
@@ -41,8 +40,6 @@ type Options struct {
 	// Schedules is the schedule service the API uses (pause, resume,
 	// trigger, backfill, replace).
 	Schedules *schedules.Service
-	// Bots is the trading bot service the API uses (start, stop).
-	Bots *tradingbot.Service
 	// SessionTTL is how long a session lasts (0: 12 hours).
 	SessionTTL time.Duration
 	// Logger logs unexpected errors; nil discards.
@@ -57,7 +54,6 @@ type Console struct {
 	pool  *pgxpool.Pool
 	auth  func(ctx context.Context, token string) (User, error)
 	svc   *schedules.Service
-	bots  *tradingbot.Service
 	ttl   time.Duration
 	log   *slog.Logger
 	now   func() time.Time
@@ -68,10 +64,10 @@ type Console struct {
 
 // New builds the console.
 func New(o Options) (*Console, error) {
-	if o.Pool == nil || o.Authenticate == nil || o.Schedules == nil || o.Bots == nil {
-		return nil, errors.New("console: pool, authenticate, schedules and bots are required")
+	if o.Pool == nil || o.Authenticate == nil || o.Schedules == nil {
+		return nil, errors.New("console: pool, authenticate and schedules are required")
 	}
-	c := &Console{pool: o.Pool, auth: o.Authenticate, svc: o.Schedules, bots: o.Bots, ttl: o.SessionTTL,
+	c := &Console{pool: o.Pool, auth: o.Authenticate, svc: o.Schedules, ttl: o.SessionTTL,
 		log: o.Logger, now: o.NowFunc, q: dbsqlc.New()}
 	if c.ttl <= 0 {
 		c.ttl = 12 * time.Hour

@@ -16,7 +16,6 @@ import (
 	"github.com/vigilhq/vigil/audit"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/schedules"
-	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // CookieName is the session cookie. Its path is / so that the River UI
@@ -42,11 +41,6 @@ type session struct {
 // scheduleActor is the session's user as the schedule service sees it.
 func (s *session) scheduleActor() schedules.Actor {
 	return schedules.Actor{UserID: s.UserID, Name: s.Name, AllUsers: s.IsAdmin, Source: audit.SourceConsole}
-}
-
-// botActor is the session's user as the trading bot service sees it.
-func (s *session) botActor() tradingbot.Actor {
-	return tradingbot.Actor{UserID: s.UserID, Name: s.Name, AllUsers: s.IsAdmin, Source: audit.SourceConsole}
 }
 
 // random returns n random bytes, base64url.
