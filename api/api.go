@@ -14,6 +14,7 @@ import (
 	"riverqueue.com/riverui"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/console"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/marketdata"
@@ -92,6 +93,9 @@ type handler struct {
 	email    useremail.Sender
 	links    *notify.EmailLinks
 	channels []string
+	// console is the web console at /console; its admins' sessions also
+	// open the River UI.
+	console *console.Console
 }
 
 // New builds the API and starts the River UI's background services (Close
@@ -131,6 +135,12 @@ func New(o Options) (*Server, error) {
 	hapi.UseMiddleware(h.authMiddleware(hapi))
 	h.register(hapi)
 
+	if h.console, err = console.New(console.Options{Pool: o.Pool, Authenticate: h.consoleUser, Schedules: svc,
+		Logger: log, NowFunc: now}); err != nil {
+		return nil, err
+	}
+	mux.Handle(console.Prefix, h.console)
+	mux.Handle(console.Prefix+"/", h.console)
 	mountDocs(mux)
 	mux.HandleFunc(notify.EmailPreferencesPath, h.emailPreferences)
 	ctx, stop := context.WithCancel(context.Background())
@@ -142,7 +152,7 @@ func New(o Options) (*Server, error) {
 	return &Server{mux: mux, riverUI: ui, stop: stop}, nil
 }
 
-// Handler serves the API, the docs and the River UI.
+// Handler serves the API, the docs, the console and the River UI.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Close stops the River UI's background services.

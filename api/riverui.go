@@ -44,7 +44,8 @@ func (h *handler) mountRiverUI(ctx context.Context, mux *http.ServeMux) (*riveru
 }
 
 // requireAdmin lets through requests with an admin token in the
-// Authorization header or the vigil_token cookie.
+// Authorization header or the vigil_token cookie, or an admin's console
+// session (one login for both).
 func (h *handler) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := bearer(r.Header.Get("Authorization"))
@@ -52,6 +53,10 @@ func (h *handler) requireAdmin(next http.Handler) http.Handler {
 			if c, err := r.Cookie(CookieName); err == nil {
 				token = c.Value
 			}
+		}
+		if token == "" && h.console.AdminSession(r) {
+			next.ServeHTTP(w, r)
+			return
 		}
 		if _, err := h.admin(r.Context(), token); err != nil {
 			h.writeAuthError(w, r, err)

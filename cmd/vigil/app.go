@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigilhq/vigil/api"
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/console"
 	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/fundamentals"
@@ -377,6 +378,25 @@ func (a *app) startAPI() error {
 	a.apiAddr = ln.Addr().String()
 	a.log.Info("api listener", "addr", ln.Addr().String(), "docs", "http://"+ln.Addr().String()+"/docs")
 	serve(a.log, "api listener", a.apiSrv, ln)
+	if a.demo {
+		return a.printConsoleLogin()
+	}
+	return nil
+}
+
+// printConsoleLogin prints, at every start of the demo, a single-use link
+// that logs the demo user into the console.
+func (a *app) printConsoleLogin() error {
+	ctx := context.Background()
+	var id int64
+	if err := a.pooled.QueryRow(ctx, "SELECT id FROM users WHERE name = 'demo' AND is_admin ORDER BY id LIMIT 1").Scan(&id); err != nil {
+		return fmt.Errorf("find the demo user for the console link: %w", err)
+	}
+	code, err := console.CreateLoginCode(ctx, a.pooled, id, time.Now())
+	if err != nil {
+		return err
+	}
+	a.log.Info("console: " + a.cfg.PublicBase() + console.Prefix + "/login?code=" + code)
 	return nil
 }
 

@@ -176,6 +176,23 @@ type BotSkippedBar struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+type ConsoleLoginCode struct {
+	CodeHash  []byte     `json:"code_hash"`
+	UserID    int64      `json:"user_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedAt    *time.Time `json:"used_at"`
+}
+
+type ConsoleSession struct {
+	IDHash     []byte    `json:"id_hash"`
+	UserID     int64     `json:"user_id"`
+	Csrf       string    `json:"csrf"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+}
+
 type Fundamental struct {
 	Provider  string        `json:"provider"`
 	Symbol    string        `json:"symbol"`
