@@ -117,42 +117,47 @@ type BotEquitySnapshot struct {
 }
 
 type BotFill struct {
-	ID        int64               `json:"id"`
-	BotID     int64               `json:"bot_id"`
-	OrderID   int64               `json:"order_id"`
-	BarTime   time.Time           `json:"bar_time"`
-	Symbol    string              `json:"symbol"`
-	Side      string              `json:"side"`
-	Price     decimal.Decimal     `json:"price"`
-	Quantity  decimal.Decimal     `json:"quantity"`
-	Fee       decimal.Decimal     `json:"fee"`
-	Reason    string              `json:"reason"`
-	TradePnl  decimal.NullDecimal `json:"trade_pnl"`
-	CreatedAt time.Time           `json:"created_at"`
+	ID              int64               `json:"id"`
+	BotID           int64               `json:"bot_id"`
+	OrderID         int64               `json:"order_id"`
+	BarTime         time.Time           `json:"bar_time"`
+	Symbol          string              `json:"symbol"`
+	Side            string              `json:"side"`
+	Price           decimal.Decimal     `json:"price"`
+	Quantity        decimal.Decimal     `json:"quantity"`
+	Fee             decimal.Decimal     `json:"fee"`
+	Reason          string              `json:"reason"`
+	TradePnl        decimal.NullDecimal `json:"trade_pnl"`
+	CreatedAt       time.Time           `json:"created_at"`
+	BrokerFilledQty decimal.NullDecimal `json:"broker_filled_qty"`
 }
 
 type BotOrder struct {
-	ID             int64               `json:"id"`
-	BotID          int64               `json:"bot_id"`
-	IdempotencyKey string              `json:"idempotency_key"`
-	EngineOrderID  *int64              `json:"engine_order_id"`
-	BarTime        time.Time           `json:"bar_time"`
-	Symbol         string              `json:"symbol"`
-	Side           string              `json:"side"`
-	Type           string              `json:"type"`
-	Tif            string              `json:"tif"`
-	Quantity       decimal.NullDecimal `json:"quantity"`
-	Notional       decimal.NullDecimal `json:"notional"`
-	AllCash        bool                `json:"all_cash"`
-	ClosePosition  bool                `json:"close_position"`
-	LimitPrice     decimal.NullDecimal `json:"limit_price"`
-	StopPrice      decimal.NullDecimal `json:"stop_price"`
-	Status         string              `json:"status"`
-	Reason         string              `json:"reason"`
-	Refusal        *string             `json:"refusal"`
-	BrokerOrderID  *string             `json:"broker_order_id"`
-	CreatedAt      time.Time           `json:"created_at"`
-	UpdatedAt      time.Time           `json:"updated_at"`
+	ID                   int64               `json:"id"`
+	BotID                int64               `json:"bot_id"`
+	IdempotencyKey       string              `json:"idempotency_key"`
+	EngineOrderID        *int64              `json:"engine_order_id"`
+	BarTime              time.Time           `json:"bar_time"`
+	Symbol               string              `json:"symbol"`
+	Side                 string              `json:"side"`
+	Type                 string              `json:"type"`
+	Tif                  string              `json:"tif"`
+	Quantity             decimal.NullDecimal `json:"quantity"`
+	Notional             decimal.NullDecimal `json:"notional"`
+	AllCash              bool                `json:"all_cash"`
+	ClosePosition        bool                `json:"close_position"`
+	LimitPrice           decimal.NullDecimal `json:"limit_price"`
+	StopPrice            decimal.NullDecimal `json:"stop_price"`
+	Status               string              `json:"status"`
+	Reason               string              `json:"reason"`
+	Refusal              *string             `json:"refusal"`
+	BrokerOrderID        *string             `json:"broker_order_id"`
+	CreatedAt            time.Time           `json:"created_at"`
+	UpdatedAt            time.Time           `json:"updated_at"`
+	BrokerStatus         *string             `json:"broker_status"`
+	BrokerFilledQty      decimal.Decimal     `json:"broker_filled_qty"`
+	BrokerFilledNotional decimal.Decimal     `json:"broker_filled_notional"`
+	SubmittedAt          *time.Time          `json:"submitted_at"`
 }
 
 type BotPosition struct {
@@ -174,6 +179,17 @@ type BotSkippedBar struct {
 	Bars      int32     `json:"bars"`
 	Reason    string    `json:"reason"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+type BrokerCredential struct {
+	UserID       int64     `json:"user_id"`
+	Broker       string    `json:"broker"`
+	KeyID        string    `json:"key_id"`
+	SecretSealed string    `json:"secret_sealed"`
+	Paper        bool      `json:"paper"`
+	BaseUrl      *string   `json:"base_url"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 type Fundamental struct {
