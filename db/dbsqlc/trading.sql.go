@@ -179,47 +179,8 @@ func (q *Queries) BotFillInsert(ctx context.Context, db DBTX, arg BotFillInsertP
 	return result.RowsAffected(), nil
 }
 
-const botFillInsertBroker = `-- name: BotFillInsertBroker :execrows
-INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, broker_filled_qty)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)
-ON CONFLICT DO NOTHING
-`
-
-type BotFillInsertBrokerParams struct {
-	BotID           int64               `json:"bot_id"`
-	OrderID         int64               `json:"order_id"`
-	BarTime         time.Time           `json:"bar_time"`
-	Symbol          string              `json:"symbol"`
-	Side            string              `json:"side"`
-	Price           decimal.Decimal     `json:"price"`
-	Quantity        decimal.Decimal     `json:"quantity"`
-	Reason          string              `json:"reason"`
-	TradePnl        decimal.NullDecimal `json:"trade_pnl"`
-	BrokerFilledQty decimal.NullDecimal `json:"broker_filled_qty"`
-}
-
-// A broker's (partial) fill of an order, once per cumulative quantity.
-func (q *Queries) BotFillInsertBroker(ctx context.Context, db DBTX, arg BotFillInsertBrokerParams) (int64, error) {
-	result, err := db.Exec(ctx, botFillInsertBroker,
-		arg.BotID,
-		arg.OrderID,
-		arg.BarTime,
-		arg.Symbol,
-		arg.Side,
-		arg.Price,
-		arg.Quantity,
-		arg.Reason,
-		arg.TradePnl,
-		arg.BrokerFilledQty,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const botFillList = `-- name: BotFillList :many
-SELECT id, bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, created_at, broker_filled_qty FROM bot_fills WHERE bot_id = $1 ORDER BY id
+SELECT id, bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, created_at FROM bot_fills WHERE bot_id = $1 ORDER BY id
 `
 
 func (q *Queries) BotFillList(ctx context.Context, db DBTX, botID int64) ([]BotFill, error) {
@@ -244,7 +205,6 @@ func (q *Queries) BotFillList(ctx context.Context, db DBTX, botID int64) ([]BotF
 			&i.Reason,
 			&i.TradePnl,
 			&i.CreatedAt,
-			&i.BrokerFilledQty,
 		); err != nil {
 			return nil, err
 		}
@@ -285,11 +245,11 @@ func (q *Queries) BotOrderFinish(ctx context.Context, db DBTX, arg BotOrderFinis
 const botOrderInsert = `-- name: BotOrderInsert :exec
 INSERT INTO bot_orders (
     bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional,
-    all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_status
+    all_cash, close_position, limit_price, stop_price, status, reason, refusal
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12, $13,
-    $14, $15, $16, $17, $18
+    $14, $15, $16, $17
 )
 `
 
@@ -311,7 +271,6 @@ type BotOrderInsertParams struct {
 	Status         string              `json:"status"`
 	Reason         string              `json:"reason"`
 	Refusal        *string             `json:"refusal"`
-	BrokerStatus   *string             `json:"broker_status"`
 }
 
 func (q *Queries) BotOrderInsert(ctx context.Context, db DBTX, arg BotOrderInsertParams) error {
@@ -333,13 +292,12 @@ func (q *Queries) BotOrderInsert(ctx context.Context, db DBTX, arg BotOrderInser
 		arg.Status,
 		arg.Reason,
 		arg.Refusal,
-		arg.BrokerStatus,
 	)
 	return err
 }
 
 const botOrderList = `-- name: BotOrderList :many
-SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at, broker_status, broker_filled_qty, broker_filled_notional, submitted_at FROM bot_orders WHERE bot_id = $1 ORDER BY id
+SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at FROM bot_orders WHERE bot_id = $1 ORDER BY id
 `
 
 func (q *Queries) BotOrderList(ctx context.Context, db DBTX, botID int64) ([]BotOrder, error) {
@@ -373,61 +331,6 @@ func (q *Queries) BotOrderList(ctx context.Context, db DBTX, botID int64) ([]Bot
 			&i.BrokerOrderID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
-			&i.BrokerStatus,
-			&i.BrokerFilledQty,
-			&i.BrokerFilledNotional,
-			&i.SubmittedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const botOrderListAtBroker = `-- name: BotOrderListAtBroker :many
-SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at, broker_status, broker_filled_qty, broker_filled_notional, submitted_at FROM bot_orders WHERE bot_id = $1 AND status = 'open' AND broker_status IS NOT NULL ORDER BY id
-`
-
-// A bot's orders still open at its real broker, oldest first.
-func (q *Queries) BotOrderListAtBroker(ctx context.Context, db DBTX, botID int64) ([]BotOrder, error) {
-	rows, err := db.Query(ctx, botOrderListAtBroker, botID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []BotOrder{}
-	for rows.Next() {
-		var i BotOrder
-		if err := rows.Scan(
-			&i.ID,
-			&i.BotID,
-			&i.IdempotencyKey,
-			&i.EngineOrderID,
-			&i.BarTime,
-			&i.Symbol,
-			&i.Side,
-			&i.Type,
-			&i.Tif,
-			&i.Quantity,
-			&i.Notional,
-			&i.AllCash,
-			&i.ClosePosition,
-			&i.LimitPrice,
-			&i.StopPrice,
-			&i.Status,
-			&i.Reason,
-			&i.Refusal,
-			&i.BrokerOrderID,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.BrokerStatus,
-			&i.BrokerFilledQty,
-			&i.BrokerFilledNotional,
-			&i.SubmittedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -440,7 +343,7 @@ func (q *Queries) BotOrderListAtBroker(ctx context.Context, db DBTX, botID int64
 }
 
 const botOrderListRecent = `-- name: BotOrderListRecent :many
-SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at, broker_status, broker_filled_qty, broker_filled_notional, submitted_at FROM bot_orders WHERE bot_id = $1 ORDER BY id DESC LIMIT $2
+SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at FROM bot_orders WHERE bot_id = $1 ORDER BY id DESC LIMIT $2
 `
 
 type BotOrderListRecentParams struct {
@@ -480,10 +383,6 @@ func (q *Queries) BotOrderListRecent(ctx context.Context, db DBTX, arg BotOrderL
 			&i.BrokerOrderID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
-			&i.BrokerStatus,
-			&i.BrokerFilledQty,
-			&i.BrokerFilledNotional,
-			&i.SubmittedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -493,46 +392,6 @@ func (q *Queries) BotOrderListRecent(ctx context.Context, db DBTX, arg BotOrderL
 		return nil, err
 	}
 	return items, nil
-}
-
-const botOrderSetBroker = `-- name: BotOrderSetBroker :execrows
-UPDATE bot_orders SET broker_status = $1, broker_order_id = COALESCE($2, broker_order_id),
-    broker_filled_qty = $3, broker_filled_notional = $4, status = $5,
-    refusal = COALESCE($6, refusal),
-    submitted_at = COALESCE(submitted_at, $7), updated_at = now()
-WHERE bot_id = $8 AND id = $9 AND status = 'open'
-`
-
-type BotOrderSetBrokerParams struct {
-	BrokerStatus         *string         `json:"broker_status"`
-	BrokerOrderID        *string         `json:"broker_order_id"`
-	BrokerFilledQty      decimal.Decimal `json:"broker_filled_qty"`
-	BrokerFilledNotional decimal.Decimal `json:"broker_filled_notional"`
-	Status               string          `json:"status"`
-	Refusal              *string         `json:"refusal"`
-	SubmittedAt          *time.Time      `json:"submitted_at"`
-	BotID                int64           `json:"bot_id"`
-	ID                   int64           `json:"id"`
-}
-
-// What the broker said of an open order: its status, id and the fills
-// booked so far; status leaves 'open' when the broker is done with it.
-func (q *Queries) BotOrderSetBroker(ctx context.Context, db DBTX, arg BotOrderSetBrokerParams) (int64, error) {
-	result, err := db.Exec(ctx, botOrderSetBroker,
-		arg.BrokerStatus,
-		arg.BrokerOrderID,
-		arg.BrokerFilledQty,
-		arg.BrokerFilledNotional,
-		arg.Status,
-		arg.Refusal,
-		arg.SubmittedAt,
-		arg.BotID,
-		arg.ID,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const botPositionList = `-- name: BotPositionList :many

@@ -77,11 +77,11 @@ WHERE id = @id AND lease_owner = @owner AND lease_expires_at > now() AND state I
 -- name: BotOrderInsert :exec
 INSERT INTO bot_orders (
     bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional,
-    all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_status
+    all_cash, close_position, limit_price, stop_price, status, reason, refusal
 ) VALUES (
     @bot_id, @idempotency_key, sqlc.narg('engine_order_id'), @bar_time, @symbol, @side, @type, @tif,
     sqlc.narg('quantity'), sqlc.narg('notional'), @all_cash, @close_position, sqlc.narg('limit_price'),
-    sqlc.narg('stop_price'), @status, @reason, sqlc.narg('refusal'), sqlc.narg('broker_status')
+    sqlc.narg('stop_price'), @status, @reason, sqlc.narg('refusal')
 );
 
 -- name: BotOrderFinish :execrows
@@ -178,22 +178,3 @@ SELECT * FROM bot_orders WHERE bot_id = @bot_id ORDER BY id DESC LIMIT @lim;
 SELECT * FROM bot_equity_snapshots
 WHERE bot_id = @bot_id AND bar_time >= @from_time AND bar_time < @to_time
 ORDER BY bar_time DESC LIMIT @lim;
-
--- name: BotOrderListAtBroker :many
--- A bot's orders still open at its real broker, oldest first.
-SELECT * FROM bot_orders WHERE bot_id = @bot_id AND status = 'open' AND broker_status IS NOT NULL ORDER BY id;
-
--- name: BotOrderSetBroker :execrows
--- What the broker said of an open order: its status, id and the fills
--- booked so far; status leaves 'open' when the broker is done with it.
-UPDATE bot_orders SET broker_status = @broker_status, broker_order_id = COALESCE(sqlc.narg('broker_order_id'), broker_order_id),
-    broker_filled_qty = @broker_filled_qty, broker_filled_notional = @broker_filled_notional, status = @status,
-    refusal = COALESCE(sqlc.narg('refusal'), refusal),
-    submitted_at = COALESCE(submitted_at, sqlc.narg('submitted_at')), updated_at = now()
-WHERE bot_id = @bot_id AND id = @id AND status = 'open';
-
--- name: BotFillInsertBroker :execrows
--- A broker's (partial) fill of an order, once per cumulative quantity.
-INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, broker_filled_qty)
-VALUES (@bot_id, @order_id, @bar_time, @symbol, @side, @price, @quantity, 0, @reason, sqlc.narg('trade_pnl'), @broker_filled_qty)
-ON CONFLICT DO NOTHING;
