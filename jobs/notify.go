@@ -36,12 +36,12 @@ type NotifyArgs struct {
 	// CauseRunID is the run whose outcome caused the notification (an
 	// alert run that fired): notifications.run_id links the message to it,
 	// but the job is not that run's and does not touch its outcome.
-	CauseRunID       int64    `json:"cause_run_id,omitempty"`
-	MessageID        string   `json:"message_id"`
-	UserID           int64    `json:"user_id"`
-	Message          string   `json:"message"`
-	Priority         string   `json:"priority"`
-	NotificationType string   `json:"notification_type"`
+	CauseRunID       int64  `json:"cause_run_id,omitempty"`
+	MessageID        string `json:"message_id"`
+	UserID           int64  `json:"user_id"`
+	Message          string `json:"message"`
+	Priority         string `json:"priority"`
+	NotificationType string `json:"notification_type"`
 	// Channels, when set, were chosen for this message (an alert's
 	// notify.channels, POST /api/notify channels): they beat the user's
 	// per-type preferences.

@@ -67,4 +67,3 @@ func (w *NotifyWorker) hold(ctx context.Context, job *river.Job[NotifyArgs], run
 	log.Info("notification held by quiet hours", "until", until, "channels", channels)
 	return river.JobSnooze(until.Sub(w.now()))
 }
-
