@@ -96,13 +96,45 @@ type Notify struct {
 	// Channels are telegram, email, webhook and/or log (channels.All);
 	// never empty after Parse
 	// (default telegram).
-	Channels []string `json:"channels"`
+	Channels []string `json:"channels,omitempty"`
+	// Default says the config names no channel: Channels is the default
+	// (telegram), which the owner's per-type preference for alerts
+	// overrides at delivery. Named channels beat the preferences.
+	Default bool `json:"-"`
+	// Priority is normal, high or urgent; "" is high (DefaultPriority).
+	// Urgent alerts are delivered during the owner's quiet hours.
+	Priority string `json:"priority,omitempty"`
 	// MessageTemplate is the message with placeholders (see placeholders in message.go);
 	// empty means DefaultTemplate.
 	MessageTemplate string `json:"message_template,omitempty"`
 	// Actions ask the owner's trading bots to act when the alert fires
 	// (schemas/actions.v1.json, shared with webhooks and screeners).
 	Actions []Action `json:"actions,omitempty"`
+}
+
+// DefaultPriority is an alert's notification priority when its config
+// names none.
+const DefaultPriority = "high"
+
+var priorities = []string{"normal", "high", "urgent"}
+
+// NotificationPriority is n's priority, DefaultPriority when unset.
+func (n Notify) NotificationPriority() string {
+	if n.Priority == "" {
+		return DefaultPriority
+	}
+	return n.Priority
+}
+
+// MarshalJSON writes the notify object Parse reads: without channels when
+// they are the default, so that a Config round-trips.
+func (n Notify) MarshalJSON() ([]byte, error) {
+	type plain Notify
+	p := plain(n)
+	if n.Default {
+		p.Channels = nil
+	}
+	return json.Marshal(p)
 }
 
 // Action asks the owner's trading bot Bot to buy (SizePct of its equity),

@@ -56,7 +56,7 @@ var (
 	operandKeys   = slices.Concat([]string{"indicator", "output", "params", keyTimeframe}, paramNames)
 	conditionKeys = slices.Concat(operandKeys, []string{"operator", "value", "right", "lower", "upper", "bars", "direction"})
 	rearmKeys     = []string{"type", "threshold", "cooldown", "bars"}
-	notifyKeys    = []string{"channels", "message_template", "actions"}
+	notifyKeys    = []string{"channels", "priority", "message_template", "actions"}
 	actionKeys    = []string{"bot", "symbol", "side", "size_pct"}
 )
 
@@ -133,9 +133,9 @@ func (p *parser) short(root map[string]any) *Config {
 	if v, ok := root["timeframe"]; ok {
 		cfg.Timeframe = p.timeframe("/timeframe", v)
 	}
-	cfg.Notify.Channels = slices.Clone(defaultChannels)
+	cfg.Notify = Notify{Channels: slices.Clone(defaultChannels), Default: true}
 	if v, ok := root["notification_channels"]; ok {
-		cfg.Notify.Channels = p.channels("/notification_channels", v)
+		cfg.Notify = Notify{Channels: p.channels("/notification_channels", v)}
 	}
 
 	cond, ok := root["condition"]
@@ -211,7 +211,7 @@ func (p *parser) full(root map[string]any) *Config {
 	if v, ok := root["rearm"]; ok {
 		cfg.Rearm = p.rearm("/rearm", v, &cfg.Rule)
 	}
-	cfg.Notify.Channels = slices.Clone(defaultChannels)
+	cfg.Notify = Notify{Channels: slices.Clone(defaultChannels), Default: true}
 	if v, ok := root["notify"]; ok {
 		cfg.Notify = p.notify("/notify", v)
 	}
@@ -298,16 +298,19 @@ func (p *parser) channels(path string, v any) []string {
 }
 
 func (p *parser) notify(path string, v any) Notify {
-	n := Notify{Channels: slices.Clone(defaultChannels)}
+	n := Notify{Channels: slices.Clone(defaultChannels), Default: true}
 	m, ok := p.object(path, v)
 	if !ok {
 		return n
 	}
 	p.keys(path, m, notifyKeys)
 	if v, ok := m["channels"]; ok {
-		n.Channels = p.channels(path+"/channels", v)
-	} else {
-		p.addf(path+"/channels", "missing required property %q", "channels")
+		n.Channels, n.Default = p.channels(path+"/channels", v), false
+	}
+	if v, ok := m["priority"]; ok {
+		if s, ok := p.enum(path+"/priority", v, priorities); ok {
+			n.Priority = s
+		}
 	}
 	if v, ok := m["message_template"]; ok {
 		if s, ok := p.str(path+"/message_template", v); ok {

@@ -194,8 +194,8 @@ func TestParse_Errors(t *testing.T) {
 				{"/notify/channels/0", `must be one of telegram, email, webhook, log, got "sms"`},
 				{"/notify/channels/2", `duplicate channel "telegram"`},
 			}},
-		{"NotifyNoChannels", withRule(closeVs(">", 1), `"notify": {}`),
-			[]Problem{{"/notify/channels", `missing required property "channels"`}}},
+		{"NotifyPriority", withRule(closeVs(">", 1), `"notify": {"priority": "critical"}`),
+			[]Problem{{"/notify/priority", `must be one of normal, high, urgent, got "critical"`}}},
 		{"ShortMissing", `{"symbol": "AAPL"}`, []Problem{{"/condition", `missing required property "condition"`}}},
 		{"ShortNoThreshold", `{"symbol": "AAPL", "condition": "price_above"}`, []Problem{{"/threshold", `missing required property "threshold"`}}},
 		{"ShortNegative", `{"symbol": "AAPL", "condition": "price_below", "threshold": -5}`, []Problem{{"/threshold", "must be > 0"}}},
@@ -306,5 +306,34 @@ func TestParse_SchemaExamples(t *testing.T) {
 				require.Error(t, err, path)
 			}
 		}
+	}
+}
+
+// An alert that names no channel is marked Default (its owner's alert
+// preference decides at delivery); named channels are not; notify.priority
+// is carried, high by default; all of it survives a round trip.
+func TestParse_NotifyDefaultAndPriority(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		doc      string
+		def      bool
+		priority string
+	}{
+		{`{"symbol": "AAPL", "condition": "volume_spike"}`, true, "high"},
+		{`{"symbol": "AAPL", "condition": "volume_spike", "notification_channels": ["telegram"]}`, false, "high"},
+		{withRule(closeVs(">", 1)), true, "high"},
+		{withRule(closeVs(">", 1), `"notify": {"priority": "urgent"}`), true, "urgent"},
+		{withRule(closeVs(">", 1), `"notify": {"channels": ["email"], "priority": "normal"}`), false, "normal"},
+	}
+	for _, c := range cases {
+		cfg := mustParse(t, c.doc)
+		require.Equal(t, c.def, cfg.Notify.Default, c.doc)
+		require.Equal(t, c.priority, cfg.Notify.NotificationPriority(), c.doc)
+		require.NotEmpty(t, cfg.Notify.Channels, c.doc)
+		data, err := json.Marshal(cfg)
+		require.NoError(t, err)
+		again, err := Parse(data)
+		require.NoError(t, err, string(data))
+		require.Equal(t, cfg, again, string(data))
 	}
 }

@@ -238,6 +238,7 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	h.registerWebhookSecret(api)
 	h.registerEmail(api)
+	h.registerPreferences(api)
 
 	// Inbound webhooks (TradingView alerts).
 	h.registerTradingView(api)

@@ -369,6 +369,12 @@ func hostileFixtures() map[string]hostileFixture {
 			return hostileReq{body: map[string]any{"code": b.mailedCode(addr, 1)}}
 		}},
 
+		"get-my-preferences": {build: none},
+		"put-my-preferences": {build: func(_ *bundle, _ user) hostileReq {
+			return hostileReq{body: map[string]any{"types": map[string]any{"alert": map[string]any{"mode": "silent"}},
+				"quiet_hours": map[string]any{"start": "22:00", "end": "07:00"}}}
+		}},
+
 		"rotate-tradingview-token": {build: none},
 		"tradingview-webhook": {
 			build: func(b *bundle, u user) hostileReq {

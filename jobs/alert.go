@@ -339,8 +339,12 @@ func (w *AlertWorker) evaluate(it alertItem, rows map[int32]dbsqlc.ScheduleLockS
 	}
 	var note *NotifyArgs
 	if d.Fire {
-		n := NewNotifyArgs(int64(row.UserID), alertMessage(cfg.Message(ev, now), it.Run.RunID), notify.PriorityHigh, notify.TypeAlert)
-		n.Channels = cfg.Notify.Channels
+		n := NewNotifyArgs(int64(row.UserID), alertMessage(cfg.Message(ev, now), it.Run.RunID), cfg.Notify.NotificationPriority(), notify.TypeAlert)
+		if cfg.Notify.Default {
+			n.DefaultChannels = cfg.Notify.Channels // the owner's alert preference beats these
+		} else {
+			n.Channels = cfg.Notify.Channels
+		}
 		n.CauseRunID = it.Run.RunID
 		res.MessageID = n.MessageID
 		note = &n

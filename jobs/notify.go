@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/notify"
+	"github.com/vigilhq/vigil/preferences"
 	"github.com/vigilhq/vigil/useremail"
+	"github.com/vigilhq/vigil/userprefs"
 )
 
 // NotifyArgs delivers one message to one user over their channels. Delivery is
@@ -33,13 +36,21 @@ type NotifyArgs struct {
 	// CauseRunID is the run whose outcome caused the notification (an
 	// alert run that fired): notifications.run_id links the message to it,
 	// but the job is not that run's and does not touch its outcome.
-	CauseRunID       int64    `json:"cause_run_id,omitempty"`
-	MessageID        string   `json:"message_id"`
-	UserID           int64    `json:"user_id"`
-	Message          string   `json:"message"`
-	Priority         string   `json:"priority"`
-	NotificationType string   `json:"notification_type"`
-	Channels         []string `json:"channels,omitempty"`
+	CauseRunID       int64  `json:"cause_run_id,omitempty"`
+	MessageID        string `json:"message_id"`
+	UserID           int64  `json:"user_id"`
+	Message          string `json:"message"`
+	Priority         string `json:"priority"`
+	NotificationType string `json:"notification_type"`
+	// Channels, when set, were chosen for this message (an alert's
+	// notify.channels, POST /api/notify channels): they beat the user's
+	// per-type preferences.
+	Channels []string `json:"channels,omitempty"`
+	// DefaultChannels are the message's channels when Channels is empty and
+	// the user has no preference for its type: an alert that names no
+	// channel goes to telegram. Empty: every channel the user has an
+	// address on.
+	DefaultChannels []string `json:"default_channels,omitempty"`
 	// Attachments are images stored in report_artifacts (report charts),
 	// sent after the text on channels that show images (Telegram), each
 	// tracked as its own delivery; other channels get the text only.
@@ -120,6 +131,15 @@ type NotifyWorker struct {
 	Channels map[string]notify.Channel
 	Logger   *slog.Logger
 	Metrics  *metrics.Metrics
+	// NowFunc is the clock quiet hours are read on (nil: time.Now).
+	NowFunc func() time.Time
+}
+
+func (w *NotifyWorker) now() time.Time {
+	if w.NowFunc != nil {
+		return w.NowFunc()
+	}
+	return time.Now()
 }
 
 // Timeout is the notification type's max_runtime.
@@ -132,7 +152,11 @@ func (w *NotifyWorker) NextRetry(job *river.Job[NotifyArgs]) time.Time {
 	return nextRetry(time.Now(), w.Config.Job(config.JobNotification).RetryDelay.D(), job.Attempt)
 }
 
-// Work delivers the message on each channel not yet delivered.
+// Work routes the message by the user's per-type preferences (explicit
+// channels win; a type turned off is recorded as suppressed), holds it
+// while the user's quiet hours last unless it is urgent (the job snoozes
+// until the window ends, each channel's row held), and delivers it on each
+// channel not yet delivered (silently on Telegram when the type is silent).
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
 	a := job.Args
 	log := w.Logger.With("river_job_id", job.ID, "user_id", a.UserID, "message_id", a.MessageID)
@@ -163,10 +187,6 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		}
 		dest.WebhookSecret = secret
 	}
-	channels := a.Channels
-	if len(channels) == 0 {
-		channels = w.defaultChannels(dest)
-	}
 	var runID *int64
 	switch {
 	case a.Run != nil:
@@ -174,20 +194,37 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	case a.CauseRunID != 0:
 		runID = &a.CauseRunID
 	}
+	prefs, err := userprefs.Prefs(ctx, w.Pool, a.UserID)
+	if err != nil {
+		return err
+	}
+	route := preferences.Decide(a.NotificationType, a.Channels, prefs, a.DefaultChannels, w.defaultChannels(dest))
+	if route.Suppressed != "" {
+		return w.suppress(ctx, job, runID, msgID, route.Suppressed, log)
+	}
+	channels := make([]string, 0, len(route.Channels))
+	for _, name := range route.Channels {
+		if _, ok := w.Channels[name]; !ok || !hasDestination(name, dest) {
+			// A channel this deployment does not run, or one the user has no
+			// address on: record the message, do not drop it.
+			name = notify.ChannelLog
+		}
+		if !slices.Contains(channels, name) {
+			channels = append(channels, name)
+		}
+	}
+	if until := w.quietUntil(user, a.Priority, channels, log); !until.IsZero() {
+		return w.hold(ctx, job, runID, msgID, channels, until, log)
+	}
 	msg := notify.Message{MessageID: a.MessageID, UserID: a.UserID, Text: a.Message, Priority: a.Priority,
-		Type: a.NotificationType, Attempt: job.Attempt, CreatedAt: job.CreatedAt}
+		Type: a.NotificationType, Attempt: job.Attempt, CreatedAt: job.CreatedAt, Silent: route.Silent}
 
 	var firstErr error
 	var failingSince time.Time // first attempt of the first failed part
 	var failedChannel string
 	sent := 0
 	for _, name := range channels {
-		ch, ok := w.Channels[name]
-		if !ok || !hasDestination(name, dest) {
-			// A channel this deployment does not run, or one the user has no
-			// address on: record the message, do not drop it.
-			ch, name = w.Channels[notify.ChannelLog], notify.ChannelLog
-		}
+		ch := w.Channels[name]
 		chMsg := msg
 		ps, photos := ch.(photoSender)
 		embedder, embeds := ch.(notify.ImageEmbedder)
@@ -216,7 +253,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 						if err != nil {
 							return notify.Receipt{}, notify.Permanent(fmt.Errorf("load artifact %s of run %d: %w", at.Name, at.RunID, err))
 						}
-						return ps.SendPhoto(ctx, dest.TelegramChatID, art.Data, at.Caption, notify.SendOptions{})
+						return ps.SendPhoto(ctx, dest.TelegramChatID, art.Data, at.Caption, notify.SendOptions{Silent: route.Silent})
 					}})
 			}
 		}

@@ -47,6 +47,10 @@ type Message struct {
 	Type      string // alert|report|screener|system|trade
 	Attempt   int    // 1-based delivery attempt
 	CreatedAt time.Time
+	// Silent asks for delivery without a sound (Telegram's
+	// disable_notification), from the user's per-type preferences.
+	// Channels without such a thing deliver as usual.
+	Silent bool
 	// Images are shown inside the message by channels that can (Email,
 	// an ImageEmbedder); the worker fills them for those channels only.
 	Images []Image

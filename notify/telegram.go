@@ -335,7 +335,7 @@ func (t *Telegram) Send(ctx context.Context, dest Destination, m Message) (Recei
 	if len(telegramParts(m.Text, TelegramTextLimit)) == 0 {
 		return Receipt{}, Permanent(fmt.Errorf("telegram sendMessage to chat %d: message %s has no text", chatID, m.MessageID))
 	}
-	return t.SendText(ctx, chatID, m.Text, SendOptions{})
+	return t.SendText(ctx, chatID, m.Text, SendOptions{Silent: m.Silent})
 }
 
 // SendText sends text to chatID with opts: in parts if it is plain text

@@ -31,6 +31,9 @@ type Quiet struct {
 	Loc        *time.Location
 }
 
+// String is the window as ParseQuiet reads it: "22:00-07:00".
+func (q Quiet) String() string { return q.Start.String() + "-" + q.End.String() }
+
 // ParseQuiet parses "HH:MM-HH:MM" in the IANA zone tz.
 func ParseQuiet(window, tz string) (Quiet, error) {
 	a, b, ok := strings.Cut(window, "-")

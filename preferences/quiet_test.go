@@ -66,21 +66,3 @@ func TestParseQuietErrorsNameField(t *testing.T) {
 		}
 	}
 }
-
-func TestDecide(t *testing.T) {
-	t.Parallel()
-	avail := []string{"telegram", "email"}
-	prefs := []Pref{{Type: Report, Channels: []string{"email"}}, {Type: System}, {Type: Alert, Channels: []string{"telegram"}, Silent: true}}
-	if r := Decide(Trade, nil, prefs, avail); len(r.Channels) != 2 {
-		t.Errorf("default: %+v", r)
-	}
-	if r := Decide(Report, nil, prefs, avail); len(r.Channels) != 1 || r.Channels[0] != "email" {
-		t.Errorf("report: %+v", r)
-	}
-	if r := Decide(System, nil, prefs, avail); r.Suppressed == "" || len(r.Channels) != 0 {
-		t.Errorf("off: %+v", r)
-	}
-	if r := Decide(Alert, []string{"email"}, prefs, avail); len(r.Channels) != 1 || r.Channels[0] != "email" || !r.Silent {
-		t.Errorf("explicit: %+v", r)
-	}
-}

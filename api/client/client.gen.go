@@ -714,6 +714,69 @@ func (e TradingViewAcceptedFormat) Valid() bool {
 	}
 }
 
+// Defines values for TypePreferenceChannels.
+const (
+	TypePreferenceChannelsEmail    TypePreferenceChannels = "email"
+	TypePreferenceChannelsTelegram TypePreferenceChannels = "telegram"
+	TypePreferenceChannelsWebhook  TypePreferenceChannels = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the TypePreferenceChannels enum.
+func (e TypePreferenceChannels) Valid() bool {
+	switch e {
+	case TypePreferenceChannelsEmail:
+		return true
+	case TypePreferenceChannelsTelegram:
+		return true
+	case TypePreferenceChannelsWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TypePreferenceMode.
+const (
+	TypePreferenceModeOff    TypePreferenceMode = "off"
+	TypePreferenceModeOn     TypePreferenceMode = "on"
+	TypePreferenceModeSilent TypePreferenceMode = "silent"
+)
+
+// Valid indicates whether the value is a known member of the TypePreferenceMode enum.
+func (e TypePreferenceMode) Valid() bool {
+	switch e {
+	case TypePreferenceModeOff:
+		return true
+	case TypePreferenceModeOn:
+		return true
+	case TypePreferenceModeSilent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TypeStateMode.
+const (
+	TypeStateModeOff    TypeStateMode = "off"
+	TypeStateModeOn     TypeStateMode = "on"
+	TypeStateModeSilent TypeStateMode = "silent"
+)
+
+// Valid indicates whether the value is a known member of the TypeStateMode enum.
+func (e TypeStateMode) Valid() bool {
+	switch e {
+	case TypeStateModeOff:
+		return true
+	case TypeStateModeOn:
+		return true
+	case TypeStateModeSilent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditParamsSource.
 const (
 	ListAuditParamsSourceAPI        ListAuditParamsSource = "api"
@@ -1906,6 +1969,38 @@ type PortfolioSummary struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Preferences defines model for Preferences.
+type Preferences struct {
+	QuietHours QuietHours `json:"quiet_hours"`
+
+	// Timezone Your time zone, in which quiet hours are read
+	//
+	// Example: America/New_York
+	Timezone string `json:"timezone"`
+
+	// Types Every notification type
+	Types map[string]TypeState `json:"types"`
+}
+
+// PreferencesRequest defines model for PreferencesRequest.
+type PreferencesRequest struct {
+	QuietHours *QuietHours   `json:"quiet_hours,omitempty"`
+	Types      *TypeSettings `json:"types,omitempty"`
+}
+
+// QuietHours defines model for QuietHours.
+type QuietHours struct {
+	// End HH:MM, local time; before start crosses midnight
+	//
+	// Example: 07:00
+	End string `json:"end"`
+
+	// Start HH:MM, local time
+	//
+	// Example: 22:00
+	Start string `json:"start"`
+}
+
 // ReportParameters defines model for ReportParameters.
 type ReportParameters struct {
 	// BotID One of your trading bots (performance_report): its equity curve and drawdown
@@ -2347,6 +2442,44 @@ type TriggerScheduleInputBody struct {
 	Force *bool `json:"force,omitempty"`
 }
 
+// TypePreference defines model for TypePreference.
+type TypePreference struct {
+	// Channels Channels it goes to (telegram, email, webhook); omitted: every channel you have an address on
+	Channels *[]TypePreferenceChannels `json:"channels,omitempty"`
+
+	// Mode on, silent (Telegram's disable_notification) or off (recorded as suppressed)
+	Mode TypePreferenceMode `json:"mode"`
+}
+
+// TypePreferenceChannels defines model for TypePreference.Channels.
+type TypePreferenceChannels string
+
+// TypePreferenceMode on, silent (Telegram's disable_notification) or off (recorded as suppressed)
+type TypePreferenceMode string
+
+// TypeSettings defines model for TypeSettings.
+type TypeSettings struct {
+	Alert    *TypePreference `json:"alert,omitempty"`
+	Report   *TypePreference `json:"report,omitempty"`
+	Screener *TypePreference `json:"screener,omitempty"`
+	System   *TypePreference `json:"system,omitempty"`
+	Trade    *TypePreference `json:"trade,omitempty"`
+}
+
+// TypeState defines model for TypeState.
+type TypeState struct {
+	// Channels The chosen channels; empty: every channel you have an address on (or none, when off)
+	Channels *[]string `json:"channels"`
+
+	// Default Nothing chosen: on, every channel (an alert that names no channel goes to telegram)
+	Default   bool          `json:"default"`
+	Mode      TypeStateMode `json:"mode"`
+	UpdatedAt *time.Time    `json:"updated_at,omitempty"`
+}
+
+// TypeStateMode defines model for TypeState.Mode.
+type TypeStateMode string
+
 // WebhookSecret defines model for WebhookSecret.
 type WebhookSecret struct {
 	// Header The request header that carries the signature
@@ -2565,6 +2698,9 @@ type PutMyEmailJSONRequestBody = EmailRequest
 
 // ConfirmMyEmailJSONRequestBody defines body for ConfirmMyEmail for application/json ContentType.
 type ConfirmMyEmailJSONRequestBody = EmailConfirmRequest
+
+// PutMyPreferencesJSONRequestBody defines body for PutMyPreferences for application/json ContentType.
+type PutMyPreferencesJSONRequestBody = PreferencesRequest
 
 // CreateNotificationJSONRequestBody defines body for CreateNotification for application/json ContentType.
 type CreateNotificationJSONRequestBody = NotifyRequest
@@ -3062,6 +3198,29 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
 	ConfirmMyEmail(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyPreferences Your notification preferences
+	//
+	// Corresponds with GET /api/me/preferences (the `GetMyPreferences` operationId).
+	GetMyPreferences(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyPreferencesWithBody Replace your notification preferences
+	//
+	// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+	PutMyPreferencesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyPreferences Replace your notification preferences
+	//
+	// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+	PutMyPreferences(ctx context.Context, body PutMyPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateTradingviewToken Issue a new TradingView webhook token
 	//
@@ -3918,6 +4077,59 @@ func (c *Client) ConfirmMyEmailWithBody(ctx context.Context, contentType string,
 // Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
 func (c *Client) ConfirmMyEmail(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConfirmMyEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyPreferences Your notification preferences
+//
+// Corresponds with GET /api/me/preferences (the `GetMyPreferences` operationId).
+func (c *Client) GetMyPreferences(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyPreferencesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMyPreferencesWithBody Replace your notification preferences
+//
+// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+func (c *Client) PutMyPreferencesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyPreferencesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMyPreferences Replace your notification preferences
+//
+// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+func (c *Client) PutMyPreferences(ctx context.Context, body PutMyPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyPreferencesRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5761,6 +5973,73 @@ func NewConfirmMyEmailRequestWithBody(server string, contentType string, body io
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMyPreferencesRequest constructs an http.Request for the GetMyPreferences method
+func NewGetMyPreferencesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/preferences")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMyPreferencesRequest calls the generic PutMyPreferences builder with application/json body
+func NewPutMyPreferencesRequest(server string, body PutMyPreferencesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMyPreferencesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutMyPreferencesRequestWithBody constructs an http.Request for the PutMyPreferences method, with any body, and a specified content type
+func NewPutMyPreferencesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/preferences")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -7745,6 +8024,31 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/me/email/confirm (the `ConfirmMyEmail` operationId).
 	ConfirmMyEmailWithResponse(ctx context.Context, body ConfirmMyEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyEmailResponse, error)
+
+	// GetMyPreferencesWithResponse Your notification preferences
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/me/preferences (the `GetMyPreferences` operationId).
+	GetMyPreferencesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyPreferencesResponse, error)
+
+	// PutMyPreferencesWithBodyWithResponse Replace your notification preferences
+	//
+	// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+	PutMyPreferencesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyPreferencesResponse, error)
+
+	// PutMyPreferencesWithResponse Replace your notification preferences
+	//
+	// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+	PutMyPreferencesWithResponse(ctx context.Context, body PutMyPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyPreferencesResponse, error)
 
 	// RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
 	//
@@ -9764,6 +10068,144 @@ func (r ConfirmMyEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ConfirmMyEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMyPreferencesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Preferences
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyPreferencesResponse) GetJSON200() *Preferences {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyPreferencesResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyPreferencesResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMyPreferencesResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyPreferencesResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyPreferencesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyPreferencesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyPreferencesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyPreferencesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutMyPreferencesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Preferences
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMyPreferencesResponse) GetJSON200() *Preferences {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutMyPreferencesResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutMyPreferencesResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutMyPreferencesResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutMyPreferencesResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMyPreferencesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMyPreferencesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMyPreferencesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMyPreferencesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13010,6 +13452,49 @@ func (c *ClientWithResponses) ConfirmMyEmailWithResponse(ctx context.Context, bo
 	return ParseConfirmMyEmailResponse(rsp)
 }
 
+// GetMyPreferencesWithResponse Your notification preferences
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/me/preferences (the `GetMyPreferences` operationId).
+func (c *ClientWithResponses) GetMyPreferencesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyPreferencesResponse, error) {
+	rsp, err := c.GetMyPreferences(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyPreferencesResponse(rsp)
+}
+
+// PutMyPreferencesWithBodyWithResponse Replace your notification preferences
+//
+// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+func (c *ClientWithResponses) PutMyPreferencesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyPreferencesResponse, error) {
+	rsp, err := c.PutMyPreferencesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyPreferencesResponse(rsp)
+}
+
+// PutMyPreferencesWithResponse Replace your notification preferences
+//
+// Replaces your notification preferences. Per notification type (`alert`, `report`, `screener`, `system`, `trade`): `mode` `on`, `silent` (Telegram without a sound) or `off` (nothing is sent; the notification is recorded as suppressed), and optionally the `channels` it goes to (default: every channel you have an address on). A type left out goes back to the default (on, every channel). An alert's own `notify.channels` and `POST /api/notify` channels beat these. `quiet_hours` (`start`, `end` as HH:MM in your time zone; a window may cross midnight) hold every message but urgent ones until the window ends; omit it or send null for none. 422 naming the field: an unknown type, mode or channel, a channel this server does not run or you have no address on, a bad time.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/me/preferences (the `PutMyPreferences` operationId).
+func (c *ClientWithResponses) PutMyPreferencesWithResponse(ctx context.Context, body PutMyPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyPreferencesResponse, error) {
+	rsp, err := c.PutMyPreferences(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyPreferencesResponse(rsp)
+}
+
 // RotateTradingviewTokenWithResponse Issue a new TradingView webhook token
 //
 // Gives you a new token for TradingView webhooks and returns it with the path to paste into a TradingView alert's Webhook URL (prefix it with this server's address): this answer is the only time it is shown (only a SHA-256 of its secret is stored). The previous token stops working at once.
@@ -15028,6 +15513,114 @@ func ParseConfirmMyEmailResponse(rsp *http.Response) (*ConfirmMyEmailResponse, e
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMyPreferencesResponse parses an HTTP response from a GetMyPreferencesWithResponse call
+func ParseGetMyPreferencesResponse(rsp *http.Response) (*GetMyPreferencesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyPreferencesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Preferences
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMyPreferencesResponse parses an HTTP response from a PutMyPreferencesWithResponse call
+func ParsePutMyPreferencesResponse(rsp *http.Response) (*PutMyPreferencesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMyPreferencesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Preferences
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

@@ -340,6 +340,7 @@ type NotificationPreference struct {
 	Channels         []string  `json:"channels"`
 	Silent           bool      `json:"silent"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	AllChannels      bool      `json:"all_channels"`
 }
 
 type Portfolio struct {

@@ -18,6 +18,7 @@ VALUES ($1, $2, $3, $4, 'sending', $5, $6, $7, 1, $8)
 ON CONFLICT (message_id, channel) DO UPDATE
 SET attempts = notifications.attempts + 1,
     status = CASE WHEN notifications.status IN ('sent', 'recorded') THEN notifications.status ELSE 'sending' END,
+    created_at = CASE WHEN notifications.status = 'held' THEN now() ELSE notifications.created_at END,
     updated_at = now()
 RETURNING id, message_id, user_id, run_id, channel, status, priority, notification_type, message, attempts, provider_message_id, error, river_job_id, created_at, updated_at, sent_at
 `
@@ -33,7 +34,9 @@ type NotificationBeginAttemptParams struct {
 	RiverJobID       *int64    `json:"river_job_id"`
 }
 
-// One row per (message, channel), updated on every delivery attempt.
+// One row per (message, channel), updated on every delivery attempt. A row
+// held by quiet hours was never attempted: its first attempt starts the
+// outage clock (created_at) now.
 func (q *Queries) NotificationBeginAttempt(ctx context.Context, db DBTX, arg NotificationBeginAttemptParams) (Notification, error) {
 	row := db.QueryRow(ctx, notificationBeginAttempt,
 		arg.MessageID,
@@ -124,6 +127,44 @@ func (q *Queries) NotificationFinishAttempt(ctx context.Context, db DBTX, arg No
 	return err
 }
 
+const notificationHold = `-- name: NotificationHold :exec
+INSERT INTO notifications (message_id, user_id, run_id, channel, status, priority, notification_type, message, attempts, error, river_job_id)
+VALUES ($1, $2, $3, $4, 'held', $5, $6, $7, 0, $8::text, $9)
+ON CONFLICT (message_id, channel) DO UPDATE
+SET error = EXCLUDED.error, updated_at = now()
+WHERE notifications.status = 'held'
+`
+
+type NotificationHoldParams struct {
+	MessageID        uuid.UUID `json:"message_id"`
+	UserID           *int64    `json:"user_id"`
+	RunID            *int64    `json:"run_id"`
+	Channel          string    `json:"channel"`
+	Priority         string    `json:"priority"`
+	NotificationType string    `json:"notification_type"`
+	Message          string    `json:"message"`
+	Reason           string    `json:"reason"`
+	RiverJobID       *int64    `json:"river_job_id"`
+}
+
+// A message waiting for the end of the user's quiet hours, recorded as held
+// (no attempt). A row that was already attempted keeps its status (sent, or
+// retrying with its outage clock running).
+func (q *Queries) NotificationHold(ctx context.Context, db DBTX, arg NotificationHoldParams) error {
+	_, err := db.Exec(ctx, notificationHold,
+		arg.MessageID,
+		arg.UserID,
+		arg.RunID,
+		arg.Channel,
+		arg.Priority,
+		arg.NotificationType,
+		arg.Message,
+		arg.Reason,
+		arg.RiverJobID,
+	)
+	return err
+}
+
 const notificationListByMessage = `-- name: NotificationListByMessage :many
 SELECT id, message_id, user_id, run_id, channel, status, priority, notification_type, message, attempts, provider_message_id, error, river_job_id, created_at, updated_at, sent_at FROM notifications WHERE message_id = $1 ORDER BY channel
 `
@@ -163,4 +204,38 @@ func (q *Queries) NotificationListByMessage(ctx context.Context, db DBTX, messag
 		return nil, err
 	}
 	return items, nil
+}
+
+const notificationSuppress = `-- name: NotificationSuppress :exec
+INSERT INTO notifications (message_id, user_id, run_id, channel, status, priority, notification_type, message, attempts, error, river_job_id)
+VALUES ($1, $2, $3, $4, 'suppressed', $5, $6, $7, 0, $8::text, $9)
+ON CONFLICT (message_id, channel) DO NOTHING
+`
+
+type NotificationSuppressParams struct {
+	MessageID        uuid.UUID `json:"message_id"`
+	UserID           *int64    `json:"user_id"`
+	RunID            *int64    `json:"run_id"`
+	Channel          string    `json:"channel"`
+	Priority         string    `json:"priority"`
+	NotificationType string    `json:"notification_type"`
+	Message          string    `json:"message"`
+	Reason           string    `json:"reason"`
+	RiverJobID       *int64    `json:"river_job_id"`
+}
+
+// A message of a type the user turned off: recorded, never sent.
+func (q *Queries) NotificationSuppress(ctx context.Context, db DBTX, arg NotificationSuppressParams) error {
+	_, err := db.Exec(ctx, notificationSuppress,
+		arg.MessageID,
+		arg.UserID,
+		arg.RunID,
+		arg.Channel,
+		arg.Priority,
+		arg.NotificationType,
+		arg.Message,
+		arg.Reason,
+		arg.RiverJobID,
+	)
+	return err
 }

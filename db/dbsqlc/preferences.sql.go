@@ -29,24 +29,28 @@ func (q *Queries) PreferenceDelete(ctx context.Context, db DBTX, arg PreferenceD
 }
 
 const preferenceUpsert = `-- name: PreferenceUpsert :exec
-INSERT INTO notification_preferences (user_id, notification_type, channels, silent)
-VALUES ($1, $2, $3::text[], $4)
+INSERT INTO notification_preferences (user_id, notification_type, channels, all_channels, silent)
+VALUES ($1, $2, $3::text[], $4, $5)
 ON CONFLICT (user_id, notification_type)
-DO UPDATE SET channels = EXCLUDED.channels, silent = EXCLUDED.silent, updated_at = now()
+DO UPDATE SET channels = EXCLUDED.channels, all_channels = EXCLUDED.all_channels, silent = EXCLUDED.silent, updated_at = now()
 `
 
 type PreferenceUpsertParams struct {
 	UserID           int64    `json:"user_id"`
 	NotificationType string   `json:"notification_type"`
 	Channels         []string `json:"channels"`
+	AllChannels      bool     `json:"all_channels"`
 	Silent           bool     `json:"silent"`
 }
 
+// all_channels: every channel the user has an address on (channels empty);
+// otherwise channels, empty for off.
 func (q *Queries) PreferenceUpsert(ctx context.Context, db DBTX, arg PreferenceUpsertParams) error {
 	_, err := db.Exec(ctx, preferenceUpsert,
 		arg.UserID,
 		arg.NotificationType,
 		arg.Channels,
+		arg.AllChannels,
 		arg.Silent,
 	)
 	return err
@@ -54,7 +58,7 @@ func (q *Queries) PreferenceUpsert(ctx context.Context, db DBTX, arg PreferenceU
 
 const preferencesList = `-- name: PreferencesList :many
 
-SELECT notification_type, channels, silent, updated_at
+SELECT notification_type, channels, all_channels, silent, updated_at
 FROM notification_preferences
 WHERE user_id = $1
 ORDER BY notification_type
@@ -63,6 +67,7 @@ ORDER BY notification_type
 type PreferencesListRow struct {
 	NotificationType string    `json:"notification_type"`
 	Channels         []string  `json:"channels"`
+	AllChannels      bool      `json:"all_channels"`
 	Silent           bool      `json:"silent"`
 	UpdatedAt        time.Time `json:"updated_at"`
 }
@@ -81,6 +86,7 @@ func (q *Queries) PreferencesList(ctx context.Context, db DBTX, userID int64) ([
 		if err := rows.Scan(
 			&i.NotificationType,
 			&i.Channels,
+			&i.AllChannels,
 			&i.Silent,
 			&i.UpdatedAt,
 		); err != nil {
