@@ -176,6 +176,17 @@ type BotSkippedBar struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+type BrokerCredential struct {
+	UserID       int64     `json:"user_id"`
+	Broker       string    `json:"broker"`
+	KeyID        string    `json:"key_id"`
+	SecretSealed string    `json:"secret_sealed"`
+	Paper        bool      `json:"paper"`
+	BaseUrl      *string   `json:"base_url"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
 type ConsoleLoginCode struct {
 	CodeHash  []byte     `json:"code_hash"`
 	UserID    int64      `json:"user_id"`
@@ -191,15 +202,6 @@ type ConsoleSession struct {
 	CreatedAt  time.Time `json:"created_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
-type BrokerCredential struct {
-	UserID       int64     `json:"user_id"`
-	Broker       string    `json:"broker"`
-	KeyID        string    `json:"key_id"`
-	SecretSealed string    `json:"secret_sealed"`
-	Paper        bool      `json:"paper"`
-	BaseUrl      *string   `json:"base_url"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 type Fundamental struct {
