@@ -25,7 +25,11 @@ func (s *countingStore) SaveBars(ctx context.Context, provider, symbol string, t
 	return s.memStore.SaveBars(ctx, provider, symbol, tf, series)
 }
 
-func (s *countingStore) sent() []int { s.mu.Lock(); defer s.mu.Unlock(); return append([]int(nil), s.saves...) }
+func (s *countingStore) sent() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.saves...)
+}
 
 // A Manager saves a (symbol, timeframe)'s lookback once: the fetch for the
 // next bar sends only the bars that are new or changed (and the newest),
