@@ -54,7 +54,7 @@ type Ledger struct {
 	maxBatch int
 
 	mu      sync.Mutex
-	pending map[int64]RunEvent
+	pending map[int64]queuedEvent
 	kick    chan struct{}
 	done    chan struct{}
 	stopped chan struct{}
@@ -73,22 +73,29 @@ func NewLedger(pool *pgxpool.Pool, log *slog.Logger, interval time.Duration, max
 	}
 	return &Ledger{
 		pool: pool, log: log, interval: interval, maxBatch: maxBatch,
-		pending: make(map[int64]RunEvent),
+		pending: make(map[int64]queuedEvent),
 		kick:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
 }
 
+// queuedEvent is a pending event and when it was recorded.
+type queuedEvent struct {
+	RunEvent
+	queued time.Time
+}
+
 // Record queues events; the newest step of each run wins.
 func (l *Ledger) Record(events ...RunEvent) {
+	now := time.Now()
 	l.mu.Lock()
 	for _, e := range events {
 		if old, ok := l.pending[e.RunID]; ok && (old.StartedAt.After(e.StartedAt) ||
 			(old.StartedAt.Equal(e.StartedAt) && old.rank() > e.rank())) {
 			continue
 		}
-		l.pending[e.RunID] = e
+		l.pending[e.RunID] = queuedEvent{RunEvent: e, queued: now}
 	}
 	n := len(l.pending)
 	l.mu.Unlock()
@@ -108,15 +115,15 @@ func (l *Ledger) Run(ctx context.Context) {
 	for {
 		select {
 		case <-l.done:
-			l.flushAll(context.WithoutCancel(ctx))
+			l.flushAll(context.WithoutCancel(ctx), false)
 			return
 		case <-ctx.Done():
-			l.flushAll(context.WithoutCancel(ctx))
+			l.flushAll(context.WithoutCancel(ctx), false)
 			return
 		case <-t.C:
 		case <-l.kick:
 		}
-		l.flushAll(ctx)
+		l.flushAll(ctx, true)
 	}
 }
 
@@ -126,15 +133,24 @@ func (l *Ledger) Stop() {
 	<-l.stopped
 }
 
-func (l *Ledger) take() []RunEvent {
+// take removes up to maxBatch pending events and returns them. With hold, a
+// RUNNING event recorded less than one interval ago stays queued: most jobs
+// finish within it, and their outcome then replaces it, so that the run
+// row is updated once (PENDING → outcome) instead of twice. A run that is
+// still running is shown RUNNING one interval later.
+func (l *Ledger) take(hold bool) []RunEvent {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.pending) == 0 {
 		return nil
 	}
+	cutoff := time.Now().Add(-l.interval)
 	out := make([]RunEvent, 0, min(len(l.pending), l.maxBatch))
 	for id, e := range l.pending {
-		out = append(out, e)
+		if hold && e.Status == StatusRunning && e.queued.After(cutoff) {
+			continue
+		}
+		out = append(out, e.RunEvent)
 		delete(l.pending, id)
 		if len(out) == l.maxBatch {
 			break
@@ -143,9 +159,9 @@ func (l *Ledger) take() []RunEvent {
 	return out
 }
 
-func (l *Ledger) flushAll(ctx context.Context) {
+func (l *Ledger) flushAll(ctx context.Context, hold bool) {
 	for {
-		batch := l.take()
+		batch := l.take(hold)
 		if len(batch) == 0 {
 			return
 		}
@@ -160,7 +176,7 @@ func (l *Ledger) flushAll(ctx context.Context) {
 // Flush writes everything queued now (tests and shutdown).
 func (l *Ledger) Flush(ctx context.Context) error {
 	for {
-		batch := l.take()
+		batch := l.take(false)
 		if len(batch) == 0 {
 			return nil
 		}

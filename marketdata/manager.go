@@ -41,7 +41,10 @@ const maxAttempts = 3
 //   - coalescing: concurrent calls for one (symbol, timeframe) share one
 //     fetch, so a thousand alerts on AAPL cause one provider call;
 //   - write-through: every fetched bar is saved to the Store (when one is
-//     given: market_bars, shared by all processes);
+//     given: market_bars, shared by all processes), once: a later fetch
+//     saves only the bars that are new or changed since this Manager's
+//     last save (and the newest), and the Store skips bars it holds
+//     unchanged;
 //   - fallback: when the provider fails, the last series in memory, else the
 //     bars in the Store written by the same provider, are returned with the
 //     warning "Market data unavailable for AAPL, using cached data"; with
@@ -67,6 +70,11 @@ type Manager struct {
 	mu       sync.Mutex
 	cache    map[cacheKey]*entry
 	inflight map[cacheKey]*call
+	// saved is, per (symbol, timeframe), the series this Manager last saved
+	// to the store: the next save sends only the bars that are new or
+	// changed since (and the newest, whose fetched_at says how fresh the
+	// stored copy is).
+	saved map[cacheKey]bars.Series
 }
 
 // NewManager returns a Manager in front of p. store may be nil (nothing kept
@@ -82,6 +90,7 @@ func NewManager(p Provider, store Store, ttl time.Duration, log *slog.Logger) *M
 		log:      log,
 		cache:    map[cacheKey]*entry{},
 		inflight: map[cacheKey]*call{},
+		saved:    map[cacheKey]bars.Series{},
 	}
 }
 
@@ -340,16 +349,46 @@ func (m *Manager) warn(k cacheKey, e *entry, cause error) {
 		"source", source, "cached_at", e.asOf, "error", cause)
 }
 
-// write saves s to the store; a failure is logged, not returned: the caller
-// has its data.
+// write saves the bars of s that this Manager has not saved before with the
+// same values (the newest always), then remembers s as saved; a failure is
+// logged, not returned: the caller has its data, and the next fetch sends
+// the bars again.
 func (m *Manager) write(ctx context.Context, k cacheKey, s bars.Series) {
 	if m.store == nil || len(s) == 0 {
 		return
 	}
-	if err := m.store.SaveBars(ctx, m.provider.Name(), k.symbol, k.tf, s); err != nil {
+	m.mu.Lock()
+	prev := m.saved[k]
+	m.mu.Unlock()
+	todo := unsaved(prev, s)
+	if err := m.store.SaveBars(ctx, m.provider.Name(), k.symbol, k.tf, todo); err != nil {
 		m.log.Warn("store market bars", "symbol", k.symbol, "timeframe", string(k.tf), "provider", m.provider.Name(),
-			"bars", len(s), "error", err)
+			"bars", len(todo), "error", err)
+		return
 	}
+	m.mu.Lock()
+	m.saved[k] = s
+	m.mu.Unlock()
+}
+
+// unsaved returns the bars of s (ascending) that prev (ascending, saved
+// before) does not hold with the same values, and the newest bar of s in
+// any case.
+func unsaved(prev, s bars.Series) bars.Series {
+	if len(prev) == 0 {
+		return s
+	}
+	out := make(bars.Series, 0, 2)
+	j := 0
+	for i, b := range s {
+		for j < len(prev) && prev[j].Time.Before(b.Time) {
+			j++
+		}
+		if i == len(s)-1 || j == len(prev) || !sameBar(prev[j], b) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // load reads the newest n bars up to now that this provider saved in the
@@ -378,4 +417,10 @@ func lastN(s bars.Series, tf bars.Timeframe, n int, now time.Time) bars.Series {
 	end := sort.Search(len(s), func(i int) bool { return s[i].Time.After(open) })
 	start := max(0, end-n)
 	return slices.Clone(s[start:end])
+}
+
+// sameBar reports whether a and b are the same bar time with the same values.
+func sameBar(a, b bars.Bar) bool {
+	return a.Time.Equal(b.Time) && a.Open == b.Open && a.High == b.High && a.Low == b.Low && a.Close == b.Close &&
+		a.Volume == b.Volume
 }

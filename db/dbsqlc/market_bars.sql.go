@@ -79,6 +79,12 @@ FROM (
         unnest($8::float8[]) AS close,
         unnest($9::float8[]) AS volume
 ) AS u
+WHERE NOT EXISTS (
+    SELECT 1 FROM market_bars m
+    WHERE m.symbol = $1::text AND m.timeframe = $2::text AND m.ts = u.ts
+      AND m.provider = $3::text
+      AND (m.open, m.high, m.low, m.close, m.volume) = (u.open, u.high, u.low, u.close, u.volume)
+)
 ON CONFLICT (symbol, timeframe, ts) DO UPDATE
 SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
     volume = EXCLUDED.volume, provider = EXCLUDED.provider, fetched_at = now()
@@ -96,6 +102,9 @@ type MarketBarsUpsertParams struct {
 	Volumes   []float64   `json:"volumes"`
 }
 
+// A bar stored with the same values by the same provider is left alone:
+// filtered out before the insert, so its row is neither locked nor
+// rewritten (ON CONFLICT … DO UPDATE WHERE would still lock it).
 func (q *Queries) MarketBarsUpsert(ctx context.Context, db DBTX, arg MarketBarsUpsertParams) error {
 	_, err := db.Exec(ctx, marketBarsUpsert,
 		arg.Symbol,

@@ -121,3 +121,51 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+// A save of bars stored with the same values by the same provider leaves
+// their rows alone (not rewritten, not locked: xmin unchanged); a changed
+// bar, or one another provider stored, is rewritten.
+func TestBarStoreSkipsUnchanged(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := t.Context()
+	s := NewBarStore(d.Pool)
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	series := bars.Series{
+		{Time: t0, Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 100},
+		{Time: t0.Add(time.Hour), Open: 1.5, High: 3, Low: 1, Close: 2.5, Volume: 200},
+		{Time: t0.Add(2 * time.Hour), Open: 2.5, High: 2.5, Low: 2, Close: 2, Volume: 50},
+	}
+	require.NoError(t, s.SaveBars(ctx, "synthetic", "AAPL", bars.H1, series))
+	xmins := func() []string {
+		rows, err := d.Pool.Query(ctx, "SELECT xmin::text FROM market_bars WHERE symbol = 'AAPL' ORDER BY ts")
+		require.NoError(t, err)
+		var out []string
+		for rows.Next() {
+			var x string
+			require.NoError(t, rows.Scan(&x))
+			out = append(out, x)
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	before := xmins()
+	require.Len(t, before, 3)
+
+	require.NoError(t, s.SaveBars(ctx, "synthetic", "AAPL", bars.H1, series))
+	require.Equal(t, before, xmins(), "unchanged bars are not written again")
+
+	changed := append(bars.Series(nil), series...)
+	changed[1].Close = 2.75
+	require.NoError(t, s.SaveBars(ctx, "synthetic", "AAPL", bars.H1, changed))
+	after := xmins()
+	require.Equal(t, before[0], after[0])
+	require.NotEqual(t, before[1], after[1], "the changed bar is rewritten")
+	require.Equal(t, before[2], after[2])
+	got, _, err := s.LoadBars(ctx, "synthetic", "AAPL", bars.H1, t0, t0.Add(3*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, changed, got)
+
+	require.NoError(t, s.SaveBars(ctx, "yahoo", "AAPL", bars.H1, changed[:1]))
+	require.NotEqual(t, after[0], xmins()[0], "the same values from another provider: the row becomes its")
+}
