@@ -50,7 +50,9 @@ func TestValidateTelegramWebhook(t *testing.T) {
 	}{
 		{"StandIn", func(c *Config) {}}, // no token: serve's stand-in, http://localhost:8001 is fine
 		{"LoopbackEndpoint", func(c *Config) { c.TelegramBotToken, c.TelegramAPIEndpoint = testToken, "http://127.0.0.1:8081" }},
-		{"LocalhostEndpoint", func(c *Config) { c.TelegramBotToken, c.TelegramAPIEndpoint = testToken, "http://localhost:8081/bot%s/%s" }},
+		{"LocalhostEndpoint", func(c *Config) {
+			c.TelegramBotToken, c.TelegramAPIEndpoint = testToken, "http://localhost:8081/bot%s/%s"
+		}},
 		{"HTTPS", func(c *Config) { c.TelegramBotToken, c.PublicURL = testToken, "https://vigil.example.com" }},
 		{"HTTPS8443", func(c *Config) { c.TelegramBotToken, c.PublicURL = testToken, "https://vigil.example.com:8443/" }},
 	} {

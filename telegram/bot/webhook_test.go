@@ -178,7 +178,6 @@ func TestWebhookOutOfOrder(t *testing.T) {
 	require.Len(t, wb.schedules(t, u), 2)
 }
 
-
 // TestWebhookThenPolling: a bot switched back to polling deletes the
 // webhook, and an update a webhook delivery handled (its answer lost) is
 // not run again when the poll returns it.
