@@ -210,5 +210,4 @@ func TestWebhookThenPolling(t *testing.T) {
 	require.Len(t, wb.schedules(t, u), 1, "the polled update was handled by the webhook already")
 	msgs := wb.srv.Messages(u)
 	require.Len(t, msgs, 2, "the /alert reply (sent once, after the webhook commit) and the /alerts reply")
-	require.Equal(t, 0, wb.srv.PendingUpdates())
 }
