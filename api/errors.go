@@ -169,16 +169,7 @@ func (h *handler) problem(err error) error {
 		return huma.Error422UnprocessableEntity("invalid task_params",
 			&huma.ErrorDetail{Location: join(base, "task_params"), Message: err.Error()})
 	case errors.As(err, &ce):
-		field := "cron"
-		switch ce.Field {
-		case schedule.FieldTimezone:
-			field = "timezone"
-		case schedule.FieldOptions:
-			field = "dst_gap"
-			if ce.Value == "first" || ce.Value == "both" {
-				field = "dst_fold"
-			}
-		}
+		field := ce.Column()
 		title := "invalid cron expression"
 		switch {
 		case errors.Is(ce, schedule.ErrNotAllowed):

@@ -35,13 +35,8 @@ func parseInstant(s string) (time.Time, bool) {
 }
 
 func (c *Console) backfillPage(w http.ResponseWriter, r *http.Request, s *session) {
-	id, ok := c.scheduleID(w, r, s)
+	_, row, ok := c.schedule(w, r, s)
 	if !ok {
-		return
-	}
-	row, err := c.svc.Get(r.Context(), c.pool, s.scheduleActor(), id)
-	if err != nil {
-		c.actionError(w, r, s, err)
 		return
 	}
 	now := c.now().UTC()
@@ -53,16 +48,11 @@ func (c *Console) backfillPage(w http.ResponseWriter, r *http.Request, s *sessio
 // backfillPost lists the fires of the range (action preview, a dry run) or
 // runs them (action run).
 func (c *Console) backfillPost(w http.ResponseWriter, r *http.Request, s *session) {
-	id, ok := c.scheduleID(w, r, s)
+	id, row, ok := c.schedule(w, r, s)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	row, err := c.svc.Get(ctx, c.pool, s.scheduleActor(), id)
-	if err != nil {
-		c.actionError(w, r, s, err)
-		return
-	}
 	d := backfillData{S: row, From: r.PostFormValue("from"), To: r.PostFormValue("to"), Errors: map[string]string{}}
 	action := r.PostFormValue("action")
 	if action != "preview" && action != "run" {
@@ -81,19 +71,14 @@ func (c *Console) backfillPost(w http.ResponseWriter, r *http.Request, s *sessio
 		c.render(w, r, s, http.StatusUnprocessableEntity, "schedules_backfill", "Backfill "+row.Name, d)
 		return
 	}
-	err = c.inTx(r, func(tx pgx.Tx) error {
+	err := c.inTx(r, func(tx pgx.Tx) error {
 		var err error
 		d.Fires, err = c.svc.Backfill(ctx, tx, s.scheduleActor(), id, from, to, d.DryRun)
 		return err
 	})
 	if err != nil {
-		fields, general, status, ok := fieldErrors(err)
+		fields, general, status, ok := c.refusal(w, r, s, err)
 		if !ok {
-			c.fail(w, r, s, err)
-			return
-		}
-		if status == http.StatusNotFound {
-			c.notFound(w, r, s, general)
 			return
 		}
 		d.Errors, d.General = fields, general

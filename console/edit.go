@@ -44,13 +44,8 @@ func formOf(r dbsqlc.JobSchedule) editForm {
 }
 
 func (c *Console) editPage(w http.ResponseWriter, r *http.Request, s *session) {
-	id, ok := c.scheduleID(w, r, s)
+	_, row, ok := c.schedule(w, r, s)
 	if !ok {
-		return
-	}
-	row, err := c.svc.Get(r.Context(), c.pool, s.scheduleActor(), id)
-	if err != nil {
-		c.actionError(w, r, s, err)
 		return
 	}
 	c.render(w, r, s, http.StatusOK, "schedules_edit", "Edit "+row.Name, formOf(row))
@@ -147,13 +142,8 @@ func (c *Console) editPost(w http.ResponseWriter, r *http.Request, s *session) {
 		return err
 	})
 	if err != nil {
-		fields, general, status, ok := fieldErrors(err)
+		fields, general, status, ok := c.refusal(w, r, s, err)
 		if !ok {
-			c.fail(w, r, s, err)
-			return
-		}
-		if status == http.StatusNotFound {
-			c.notFound(w, r, s, general)
 			return
 		}
 		f.Errors, f.General = fields, general

@@ -56,16 +56,7 @@ func fieldErrors(err error) (fields map[string]string, general string, status in
 		fields["task_params"] = err.Error()
 		return fields, "", http.StatusUnprocessableEntity, true
 	case errors.As(err, &ce):
-		field := "cron"
-		switch ce.Field {
-		case schedule.FieldTimezone:
-			field = "timezone"
-		case schedule.FieldOptions:
-			field = "dst_gap"
-			if ce.Value == "first" || ce.Value == "both" {
-				field = "dst_fold"
-			}
-		}
+		field := ce.Column()
 		fields[field] = ce.Error()
 		return fields, "", http.StatusUnprocessableEntity, true
 	case errors.Is(err, jobs.ErrOverlap):
@@ -87,16 +78,26 @@ func topField(f string) string {
 	return f
 }
 
-// actionError answers a failed action (pause, trigger, ...) with the page
-// its error calls for.
-func (c *Console) actionError(w http.ResponseWriter, r *http.Request, s *session, err error) {
-	fields, general, status, ok := fieldErrors(err)
+// refusal maps err as fieldErrors does and answers what no form can show
+// (an unexpected error, a missing schedule); ok is false when it answered.
+func (c *Console) refusal(w http.ResponseWriter, r *http.Request, s *session, err error) (fields map[string]string, general string, status int, ok bool) {
+	fields, general, status, ok = fieldErrors(err)
 	if !ok {
 		c.fail(w, r, s, err)
-		return
+		return nil, "", 0, false
 	}
 	if status == http.StatusNotFound {
 		c.notFound(w, r, s, general)
+		return nil, "", 0, false
+	}
+	return fields, general, status, true
+}
+
+// actionError answers a failed action (pause, trigger, ...) with the page
+// its error calls for.
+func (c *Console) actionError(w http.ResponseWriter, r *http.Request, s *session, err error) {
+	fields, general, status, ok := c.refusal(w, r, s, err)
+	if !ok {
 		return
 	}
 	msg := general

@@ -57,22 +57,32 @@ func (c *Console) scheduleID(w http.ResponseWriter, r *http.Request, s *session)
 	return int32(id), true
 }
 
+// schedule reads the path's schedule as the session's user may see it, or
+// answers (404 page, refusal) and returns ok false.
+func (c *Console) schedule(w http.ResponseWriter, r *http.Request, s *session) (int32, dbsqlc.JobSchedule, bool) {
+	id, ok := c.scheduleID(w, r, s)
+	if !ok {
+		return 0, dbsqlc.JobSchedule{}, false
+	}
+	row, err := c.svc.Get(r.Context(), c.pool, s.scheduleActor(), id)
+	if err != nil {
+		c.actionError(w, r, s, err)
+		return 0, dbsqlc.JobSchedule{}, false
+	}
+	return id, row, true
+}
+
 // notices are the confirmations shown after an action (?done=...).
 var notices = map[string]string{
 	"paused": "Paused.", "resumed": "Resumed: planned from now.", "saved": "Saved.", "triggered": "Triggered: the run is queued.",
 }
 
 func (c *Console) schedulePage(w http.ResponseWriter, r *http.Request, s *session) {
-	id, ok := c.scheduleID(w, r, s)
+	id, row, ok := c.schedule(w, r, s)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	row, err := c.svc.Get(ctx, c.pool, s.scheduleActor(), id)
-	if err != nil {
-		c.actionError(w, r, s, err)
-		return
-	}
 	d := scheduleData{S: row, ETag: schedules.ETag(row), Now: c.now(), Notice: notices[r.URL.Query().Get("done")]}
 	if run := r.URL.Query().Get("run"); d.Notice != "" && run != "" {
 		if n, err := strconv.Atoi(run); err == nil {

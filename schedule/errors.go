@@ -44,6 +44,24 @@ type Error struct {
 	Problem string
 	// Err is ErrInvalid, ErrNeverFires or ErrNotAllowed.
 	Err error
+	// Option is "gap" or "fold" when Field is FieldOptions.
+	Option string
+}
+
+// Column is the job_schedules column the error is about: timezone, dst_gap,
+// dst_fold, or cron for everything in the expression itself. The API names
+// it as the problem's location and the console puts the message beside it.
+func (e *Error) Column() string {
+	switch e.Field {
+	case FieldTimezone:
+		return "timezone"
+	case FieldOptions:
+		if e.Option == "fold" {
+			return "dst_fold"
+		}
+		return "dst_gap"
+	}
+	return "cron"
 }
 
 // Error returns "<field> field: <problem>" for cron fields and

@@ -42,14 +42,18 @@ func (o Options) normalize() (Options, *Error) {
 		o.Gap = GapShift
 	case GapShift, GapSkip:
 	default:
-		return o, invalid(FieldOptions, string(o.Gap), "unknown gap policy %q (want %q or %q)", o.Gap, GapShift, GapSkip)
+		e := invalid(FieldOptions, string(o.Gap), "unknown gap policy %q (want %q or %q)", o.Gap, GapShift, GapSkip)
+		e.Option = "gap"
+		return o, e
 	}
 	switch o.Fold {
 	case "":
 		o.Fold = FoldFirst
 	case FoldFirst, FoldBoth:
 	default:
-		return o, invalid(FieldOptions, string(o.Fold), "unknown fold policy %q (want %q or %q)", o.Fold, FoldFirst, FoldBoth)
+		e := invalid(FieldOptions, string(o.Fold), "unknown fold policy %q (want %q or %q)", o.Fold, FoldFirst, FoldBoth)
+		e.Option = "fold"
+		return o, e
 	}
 	return o, nil
 }
