@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -39,12 +38,7 @@ var validator = func() *schemas.Validator {
 	return v
 }()
 
-func testLogger() *slog.Logger {
-	if os.Getenv("VIGIL_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func testLogger() *slog.Logger { return dbtest.Logger() }
 
 // bundle is what a test needs: a database, a real (insert-only) jobs client,
 // the API behind a real HTTP server, and helpers to call it.

@@ -17,12 +17,7 @@ import (
 	"github.com/vigilhq/vigil/db/dbtest"
 )
 
-func testLogger() *slog.Logger {
-	if os.Getenv("VIGIL_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func testLogger() *slog.Logger { return dbtest.Logger() }
 
 // runLines runs a scenario with in-process nodes and returns the output lines.
 func runLines(t *testing.T, o Options) []map[string]any {

@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,12 +34,7 @@ var validator = func() *schemas.Validator {
 	return v
 }()
 
-func testLogger() *slog.Logger {
-	if os.Getenv("VIGIL_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func testLogger() *slog.Logger { return dbtest.Logger() }
 
 // bundle is a database, a real (insert-only) River client and the API with
 // the console behind a real HTTP server.

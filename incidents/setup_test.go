@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
@@ -18,12 +17,7 @@ import (
 	"github.com/vigilhq/vigil/jobs"
 )
 
-func testLogger() *slog.Logger {
-	if os.Getenv("VIGIL_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func testLogger() *slog.Logger { return dbtest.Logger() }
 
 // bundle is a database with users, a real (insert-only) River client and a
 // monitor whose checks run at times the test picks.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -34,12 +33,7 @@ var validator = func() *schemas.Validator {
 	return v
 }()
 
-func testLogger() *slog.Logger {
-	if os.Getenv("VIGIL_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func testLogger() *slog.Logger { return dbtest.Logger() }
 
 // clock is a test clock the runners and the synthetic provider share.
 type clock struct {

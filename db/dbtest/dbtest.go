@@ -242,3 +242,12 @@ func Drop(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// Logger is the logger tests hand to the code they run: silent, or debug
+// text on stderr when VIGIL_TEST_LOG is set.
+func Logger() *slog.Logger {
+	if os.Getenv("VIGIL_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
