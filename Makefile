@@ -44,6 +44,7 @@ fuzz: ## run each fuzz target briefly (FUZZTIME=5s, or a count such as 4000x)
 	$(GO) test -run='^$$' -fuzz='^FuzzTextJSON$$' -fuzztime=$(FUZZTIME) ./textcheck/
 	$(GO) test -run='^$$' -fuzz='^FuzzTextString$$' -fuzztime=$(FUZZTIME) ./textcheck/
 	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./secrets/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./retryafter/
 
 $(SQLC):
 	CGO_ENABLED=1 $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/vigilhq/vigil/market"
+	"github.com/vigilhq/vigil/retryafter"
 )
 
 // Yahoo's addresses and limits.
@@ -494,14 +495,8 @@ func rateLimitError(r *response) error {
 // retryAfter reads a Retry-After header in seconds or as an HTTP date;
 // anything else is 0.
 func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0).Round(time.Second)
-	}
-	return 0
+	d, _ := retryafter.Parse(v, time.Now())
+	return d.Round(time.Second)
 }
 
 // describeResponse is "HTTP 503: <Yahoo's error or the body's start>".

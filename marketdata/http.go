@@ -7,9 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilhq/vigil/retryafter"
 
 	"github.com/vigilhq/vigil/market"
 )
@@ -73,11 +74,8 @@ func rateLimited(provider string, r *response) error {
 // retryAfter reads a Retry-After header in seconds (the form both providers
 // send); anything else is 0.
 func retryAfter(v string) time.Duration {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
+	d, _ := retryafter.Parse(v, time.Now())
+	return d
 }
 
 // snippet is the start of a body for error messages.

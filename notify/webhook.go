@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigilhq/vigil/health/outcome"
+	"github.com/vigilhq/vigil/retryafter"
 )
 
 // Webhook request headers.
@@ -316,25 +317,8 @@ func unwrapURLError(err error) error {
 // parseRetryAfter parses a Retry-After value, delay-seconds or an HTTP date,
 // into a wait in [0, MaxRetryAfter].
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if sec < 0 {
-			return 0, false
-		}
-		if sec > int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter, true
-		}
-		d = time.Duration(sec) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	} else {
-		return 0, false
-	}
-	return min(max(d, 0), MaxRetryAfter), true
+	d, ok := retryafter.Parse(v, now)
+	return min(d, MaxRetryAfter), ok
 }
 
 // errorSnippet returns the first maxErrorBody bytes of body as trimmed,

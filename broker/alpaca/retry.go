@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/vigilhq/vigil/retryafter"
 )
 
 // retryTransport retries, below the SDK, the answers worth retrying: 429
@@ -48,7 +49,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		d := wait
-		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), t.cfg.Now()); ok {
+		if ra, ok := retryafter.Parse(resp.Header.Get("Retry-After"), t.cfg.Now()); ok {
 			d = ra
 		}
 		d = min(d, t.cfg.MaxWait)
@@ -68,20 +69,6 @@ func retryable(status int) bool {
 		return true
 	}
 	return false
-}
-
-// retryAfter parses a Retry-After header: delay seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
