@@ -96,6 +96,10 @@ func New(o Options) (*Service, error) {
 // Limits returns the configured limits the service applies.
 func (s *Service) Limits() Limits { return s.limits }
 
+// Channels are the notification channels this deployment delivers on (nil:
+// every channel), what a user's choice of channels is checked against.
+func (s *Service) Channels() []string { return s.channels }
+
 // WaitReason says why an enabled schedule of jobType would not fire in this
 // build (nil when it fires).
 func (s *Service) WaitReason(jobType string) *string {

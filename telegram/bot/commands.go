@@ -151,6 +151,10 @@ func (b *Bot) dispatch(ctx context.Context, tx pgx.Tx, u tgbotapi.Update) (reply
 		return b.cmdTimezone(ctx, tx, r, cmd, user)
 	case "email":
 		return b.cmdEmail(ctx, tx, r, cmd, user)
+	case "notify":
+		return b.cmdNotify(ctx, tx, r, cmd, user)
+	case "quiet":
+		return b.cmdQuiet(ctx, tx, r, cmd, user)
 	case "status":
 		return b.cmdStatus(ctx, tx, r, user)
 	case "approve", "block":

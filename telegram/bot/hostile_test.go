@@ -49,6 +49,8 @@ var hostileExamples = map[string][]string{
 	"stopbot":    {"/stopbot demo"},
 	"timezone":   {"/timezone Europe/Berlin"},
 	"email":      {"/email", "/email ann@example.com", "/email confirm 492817", "/email remove"},
+	"notify":     {"/notify", "/notify report silent telegram", "/notify screener off", "/notify alert default"},
+	"quiet":      {"/quiet", "/quiet 22:00-07:00", "/quiet off"},
 	"status":     {"/status"},
 	"approve":    {"/approve %[2]d"},
 	"block":      {"/block %[2]d"},

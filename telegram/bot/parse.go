@@ -73,6 +73,10 @@ type Command struct {
 	TradingBot *TradingBotSpec
 	// Email is what /email asks for.
 	Email *EmailSpec
+	// Notify is what /notify asks for.
+	Notify *NotifySpec
+	// Quiet is the window /quiet sets ("22:00-07:00"; "" turns quiet hours off).
+	Quiet *string
 }
 
 // EmailSpec is what /email asks for.
@@ -167,6 +171,8 @@ var usages = map[string]string{
 	"backtest":   "/backtest STRATEGY TICKER [FROM] [TO] — backtest a trading strategy on daily bars (10,000 cash, no fees, the strategy's default parameters); the reply is its figures and equity chart\n  /backtest sma_cross AAPL\n  /backtest rsi_reversion MSFT 2025-01-01 2026-01-01\nStrategies: sma_cross, rsi_reversion. Dates: YYYY-MM-DD or RFC 3339, the range [FROM, TO); by default the last year",
 	"timezone":   "/timezone ZONE — set your time zone, e.g. /timezone Europe/Berlin",
 	"email":      "/email ADDRESS — get email too (I mail a code to confirm it: /email confirm CODE); /email shows it, /email remove removes it",
+	"notify":     "/notify — how each notification type reaches you\n/notify TYPE on|silent|off [CHANNELS] — choose: /notify report silent email, /notify screener off, /notify alert on telegram,email\n/notify TYPE default — back to the default (on, every channel)\nTypes: alert, report, screener, system, trade. Channels: telegram, email, webhook (none: every channel you have an address on). silent: Telegram without a sound",
+	"quiet":      "/quiet HH:MM-HH:MM — hold messages during these hours of your time zone (urgent alerts still come): /quiet 22:00-07:00; /quiet shows them; /quiet off ends them",
 	"status":     "/status — your account, schedules and runs",
 	"approve":    "/approve USER_ID — (admins) verify a pending user",
 	"block":      "/block USER_ID — (admins) block a user",
@@ -176,7 +182,7 @@ var usages = map[string]string{
 // commandOrder is the order of /help and setMyCommands.
 var commandOrder = []string{"start", "help", "verify", "alert", "alerttest", "alerts", "pause", "resume", "delete",
 	"schedule", "schedules", "next", "runs", "why", "report", "screener", "portfolios", "portfolio", "sets", "set",
-	"backtest", "timezone", "email", "status", "approve", "block", "incidents"}
+	"backtest", "timezone", "email", "notify", "quiet", "status", "approve", "block", "incidents"}
 
 // descriptions are the short texts registered with setMyCommands.
 var descriptions = map[string]string{
@@ -203,6 +209,8 @@ var descriptions = map[string]string{
 	"backtest":   "Backtest a strategy: /backtest sma_cross AAPL",
 	"timezone":   "Set your time zone",
 	"email":      "Email notifications: /email ann@example.com",
+	"notify":     "Which notifications, where: /notify report silent",
+	"quiet":      "Quiet hours: /quiet 22:00-07:00",
 	"status":     "Your account and schedules",
 	"approve":    "Admins: verify a user",
 	"block":      "Admins: block a user",
@@ -318,6 +326,18 @@ func ParseCommand(text string) (Command, error) {
 			return cmd, err
 		}
 		cmd.Email = spec
+	case "notify":
+		spec, err := parseNotify(fields)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Notify = spec
+	case "quiet":
+		window, err := parseQuiet(fields)
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Quiet = window
 	}
 	return cmd, nil
 }
@@ -502,21 +522,25 @@ func operandTimeframeProblem(op map[string]any, text, timeframe string) string {
 
 // parseVia reads the channels after /alert's "via": telegram, email
 // and/or webhook, comma-separated.
-func parseVia(list string) ([]string, error) {
+func parseVia(list string) ([]string, error) { return parseChannels("alert", "after via", list) }
+
+// parseChannels reads a comma-separated channel list of command name
+// (where says where it stands, for the reply).
+func parseChannels(name, where, list string) ([]string, error) {
 	var out []string
-	for _, name := range strings.Split(strings.ToLower(list), ",") {
+	for _, ch := range strings.Split(strings.ToLower(list), ",") {
 		switch {
-		case name == "":
+		case ch == "":
 			continue
-		case !slices.Contains(channels.User(), name):
-			return nil, usage("alert", fmt.Sprintf("Unknown channel %q after via: use %s, comma-separated.", clip(name), strings.Join(channels.User(), ", ")))
-		case slices.Contains(out, name):
-			return nil, usage("alert", fmt.Sprintf("Channel %q is named twice after via.", name))
+		case !slices.Contains(channels.User(), ch):
+			return nil, usage(name, fmt.Sprintf("Unknown channel %q %s: use %s, comma-separated.", clip(ch), where, strings.Join(channels.User(), ", ")))
+		case slices.Contains(out, ch):
+			return nil, usage(name, fmt.Sprintf("Channel %q is named twice %s.", ch, where))
 		}
-		out = append(out, name)
+		out = append(out, ch)
 	}
 	if len(out) == 0 {
-		return nil, usage("alert", "Name a channel after via: "+strings.Join(channels.User(), ", ")+".")
+		return nil, usage(name, "Name a channel "+where+": "+strings.Join(channels.User(), ", ")+".")
 	}
 	return out, nil
 }
