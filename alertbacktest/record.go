@@ -40,7 +40,7 @@ type Recording struct {
 // the user (job_id NULL, trigger adhoc) whose result is the Answer, the
 // chart as the run's artifact, and an alert.backtest audit row. It returns
 // the run id and the Answer.
-func Record(ctx context.Context, q dbsqlc.DBTX, cfg *alerts.Config, res *Result, rec Recording) (int32, Answer, error) {
+func Record(ctx context.Context, q dbsqlc.DBTX, cfg *alerts.Config, res *Result, rec Recording) (int64, Answer, error) {
 	queries := dbsqlc.New()
 	snapshot, err := json.Marshal(Snapshot{Config: cfg, From: res.From, To: res.To, ScheduleID: rec.ScheduleID})
 	if err != nil {
@@ -53,7 +53,7 @@ func Record(ctx context.Context, q dbsqlc.DBTX, cfg *alerts.Config, res *Result,
 		return 0, Answer{}, fmt.Errorf("encode backtest result: %w", err)
 	}
 	run, err := queries.RunInsertAdhoc(ctx, q, dbsqlc.RunInsertAdhocParams{JobType: "alert", UserID: &rec.UserID,
-		Status: "COMPLETED", ScheduledFor: &started, StartedAt: &started, FinishedAt: &finished,
+		Status: "COMPLETED", ScheduledFor: started, StartedAt: &started, FinishedAt: &finished,
 		JobSnapshot: snapshot, Result: result, WorkerID: &rec.WorkerID})
 	if err != nil {
 		return 0, Answer{}, fmt.Errorf("record backtest run for user %d: %w", rec.UserID, err)
@@ -68,7 +68,7 @@ func Record(ctx context.Context, q dbsqlc.DBTX, cfg *alerts.Config, res *Result,
 	if result, err = json.Marshal(ans); err != nil {
 		return 0, Answer{}, fmt.Errorf("encode backtest result: %w", err)
 	}
-	if err := queries.RunSetResult(ctx, q, dbsqlc.RunSetResultParams{ID: run.ID, Result: result}); err != nil {
+	if err := queries.RunSetResult(ctx, q, dbsqlc.RunSetResultParams{ID: run.ID, ScheduledFor: run.ScheduledFor, Result: result}); err != nil {
 		return 0, Answer{}, fmt.Errorf("store backtest result of run %d: %w", run.ID, err)
 	}
 	details := map[string]any{"ticker": cfg.Ticker, "timeframe": string(cfg.Timeframe), "from": res.From, "to": res.To,

@@ -109,7 +109,7 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		var err error
 		run, err = h.q.RunInsertAdhoc(ctx, tx, dbsqlc.RunInsertAdhocParams{JobType: config.JobAlert, UserID: &p.UserID,
-			Status: jobs.StatusCompleted, ScheduledFor: &now, StartedAt: &now, FinishedAt: &finished,
+			Status: jobs.StatusCompleted, ScheduledFor: now, StartedAt: &now, FinishedAt: &finished,
 			JobSnapshot: raw, Result: result, WorkerID: ptrTo("api")})
 		if err != nil {
 			return fmt.Errorf("record ad-hoc alert run: %w", err)

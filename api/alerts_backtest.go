@@ -113,7 +113,7 @@ func (h *handler) backtestAlert(ctx context.Context, in *backtestAlertInput) (*b
 		return nil, h.backtestProblem(err, cfg, b.ScheduleID != 0)
 	}
 
-	var runID int32
+	var runID int64
 	var ans alertbacktest.Answer
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
 		var err error

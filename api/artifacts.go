@@ -32,7 +32,7 @@ type Artifact struct {
 
 // ArtifactList is every file of a run, by name.
 type ArtifactList struct {
-	RunID int32      `json:"run_id" example:"123"`
+	RunID int64      `json:"run_id" example:"123"`
 	Items []Artifact `json:"items"`
 }
 
@@ -58,7 +58,7 @@ func (h *handler) listArtifacts(ctx context.Context, in *runIDInput) (*listArtif
 }
 
 type getArtifactInput struct {
-	ID          int32  `path:"id" minimum:"1" doc:"Run id"`
+	ID          int64  `path:"id" minimum:"1" doc:"Run id"`
 	Name        string `path:"name" pattern:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" example:"AAPL-candles.png" doc:"File name"`
 	IfNoneMatch string `header:"If-None-Match" doc:"The ETag of a copy you have: 304 when it is current"`
 }

@@ -51,10 +51,10 @@ func decodeCursorBits(c string, bits int) (*int64, error) {
 
 // page trims rows fetched with limit+1 to limit and returns the next cursor
 // ("" on the last page).
-func page[T any](rows []T, limit int, id func(T) int32) ([]T, string) {
+func page[T any, ID int32 | int64](rows []T, limit int, id func(T) ID) ([]T, string) {
 	if len(rows) <= limit {
 		return rows, ""
 	}
 	rows = rows[:limit]
-	return rows, encodeCursor(id(rows[len(rows)-1]))
+	return rows, encodeCursor64(int64(id(rows[len(rows)-1])))
 }

@@ -17,7 +17,7 @@ import (
 
 // Run is a run (a job_schedule_runs row) as the API shows it.
 type Run struct {
-	ID               int32           `json:"id"`
+	ID               int64           `json:"id"`
 	RunID            uuid.UUID       `json:"run_id"`
 	JobType          string          `json:"job_type"`
 	ScheduleID       *int64          `json:"schedule_id" doc:"The schedule (job_schedule_runs.job_id); null for ad-hoc runs"`
@@ -43,7 +43,7 @@ type Run struct {
 func toRun(r dbsqlc.JobScheduleRun) Run {
 	out := Run{
 		ID: r.ID, RunID: r.RunID, JobType: r.JobType, ScheduleID: r.JobID, UserID: r.UserID, Status: r.Status,
-		Trigger: r.Trigger, ScheduledFor: r.ScheduledFor, EnqueuedAt: r.EnqueuedAt, StartedAt: r.StartedAt,
+		Trigger: r.Trigger, ScheduledFor: &r.ScheduledFor, EnqueuedAt: r.EnqueuedAt, StartedAt: r.StartedAt,
 		FinishedAt: r.FinishedAt, Attempt: r.Attempt, WorkerID: r.WorkerID, RiverJobID: r.RiverJobID,
 		ScheduleRevision: r.ScheduleRevision, SkipReason: r.SkipReason, JitterMs: r.JitterMs,
 		JobSnapshot: r.JobSnapshot, Result: r.Result, Error: r.Error,
@@ -56,7 +56,7 @@ func toRun(r dbsqlc.JobScheduleRun) Run {
 }
 
 type runIDInput struct {
-	ID int32 `path:"id" minimum:"1" doc:"Run id (job_schedule_runs.id)"`
+	ID int64 `path:"id" minimum:"1" doc:"Run id (job_schedule_runs.id)"`
 }
 
 type getRunOutput struct {
@@ -95,7 +95,7 @@ type listRunsOutput struct {
 
 func (h *handler) listRuns(ctx context.Context, in *listRunsInput) (*listRunsOutput, error) {
 	p := caller(ctx)
-	before, err := decodeCursor(in.Cursor)
+	before, err := decodeCursor64(in.Cursor)
 	if err != nil {
 		return nil, h.problem(err)
 	}
@@ -129,7 +129,7 @@ func (h *handler) listRuns(ctx context.Context, in *listRunsInput) (*listRunsOut
 	if err != nil {
 		return nil, h.problem(fmt.Errorf("list runs: %w", err))
 	}
-	rows, next := page(rows, limit, func(r dbsqlc.JobScheduleRun) int32 { return r.ID })
+	rows, next := page(rows, limit, func(r dbsqlc.JobScheduleRun) int64 { return r.ID })
 	out := &listRunsOutput{Body: RunList{Items: make([]Run, len(rows)), NextCursor: next}}
 	for i, r := range rows {
 		out.Body.Items[i] = toRun(r)
@@ -138,7 +138,7 @@ func (h *handler) listRuns(ctx context.Context, in *listRunsInput) (*listRunsOut
 }
 
 type cancelRunInput struct {
-	ID     int32  `path:"id" minimum:"1" doc:"Run id"`
+	ID     int64  `path:"id" minimum:"1" doc:"Run id"`
 	Reason string `query:"reason" maxLength:"500" doc:"Recorded as the run's error"`
 }
 

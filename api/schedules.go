@@ -285,7 +285,7 @@ func (h *handler) triggerSchedule(ctx context.Context, in *triggerScheduleInput)
 	if err != nil {
 		return nil, h.problem(err)
 	}
-	run, err := h.q.RunGetScoped(ctx, h.pool, dbsqlc.RunGetScopedParams{ID: int32(runID), UserID: p.UserID, IsAdmin: p.IsAdmin})
+	run, err := h.q.RunGetScoped(ctx, h.pool, dbsqlc.RunGetScopedParams{ID: runID, UserID: p.UserID, IsAdmin: p.IsAdmin})
 	if err != nil {
 		return nil, h.problem(fmt.Errorf("load triggered run %d: %w", runID, err))
 	}

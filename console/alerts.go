@@ -28,7 +28,7 @@ type alertView struct {
 type backtestView struct{}
 
 type explained struct {
-	RunID  int32
+	RunID  int64
 	Status string
 	Trace  *alerts.Trace
 }

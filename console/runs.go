@@ -37,7 +37,7 @@ func (c *Console) runsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	arg.OwnerID = lq.owner(s)
 	if b := lq.positive("before"); b > 0 {
-		v := int32(b)
+		v := int64(b)
 		arg.BeforeID = &v
 	}
 	for _, k := range []string{"from", "to"} {
@@ -96,13 +96,13 @@ type runData struct {
 }
 
 // runID reads the {id} of the path.
-func (c *Console) runID(w http.ResponseWriter, r *http.Request, s *session) (int32, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 32)
+func (c *Console) runID(w http.ResponseWriter, r *http.Request, s *session) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		c.notFound(w, r, s, fmt.Sprintf("run %q not found", r.PathValue("id")))
 		return 0, false
 	}
-	return int32(id), true
+	return id, true
 }
 
 // scopedRun loads a run the user may see; false after a 404 page.

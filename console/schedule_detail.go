@@ -25,8 +25,8 @@ type runView struct {
 
 func toRunView(r dbsqlc.JobScheduleRun) runView {
 	v := runView{JobScheduleRun: r}
-	if r.ScheduledFor != nil && r.StartedAt != nil {
-		v.Lag = fmtDuration(r.StartedAt.Sub(*r.ScheduledFor))
+	if r.StartedAt != nil {
+		v.Lag = fmtDuration(r.StartedAt.Sub(r.ScheduledFor))
 	}
 	if r.StartedAt != nil && r.FinishedAt != nil {
 		v.Duration = fmtDuration(r.FinishedAt.Sub(*r.StartedAt))

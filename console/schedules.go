@@ -28,7 +28,7 @@ type scheduleRow struct {
 }
 
 type stripCell struct {
-	RunID  int32
+	RunID  int64
 	Status string
 }
 

@@ -27,5 +27,8 @@ func Translate(err error) error {
 	if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "23P01") {
 		return errors.Join(ErrConflict, err)
 	}
+	if IsNoRunPartition(err) {
+		return errors.Join(ErrNoRunPartition, err)
+	}
 	return err
 }

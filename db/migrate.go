@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -90,6 +91,15 @@ func MigrateUp(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error 
 		}
 		for _, r := range results {
 			log.Info("applied vigil migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		}
+		// The day partitions of job_schedule_runs up to a week ahead, also
+		// when no migration was pending (a database migrated long ago).
+		n, err := EnsureRunPartitionsAhead(ctx, pool, time.Now())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("created run partitions", "partitions", n)
 		}
 		return nil
 	})

@@ -59,11 +59,11 @@ func RunNow(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], cfg co
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	run, err := q.RunInsertAdhocPending(ctx, tx, dbsqlc.RunInsertAdhocPendingParams{
-		JobType: req.JobType, UserID: &req.UserID, ScheduledFor: &now, JobSnapshot: req.Params})
+		JobType: req.JobType, UserID: &req.UserID, ScheduledFor: now, JobSnapshot: req.Params})
 	if err != nil {
 		return 0, fmt.Errorf("record %s run for user %d: %w", req.JobType, req.UserID, err)
 	}
-	ref := RunRef{RunID: int64(run.ID), ScheduledFor: now, UserID: req.UserID}
+	ref := RunRef{RunID: run.ID, ScheduledFor: now, UserID: req.UserID}
 	var args river.JobArgs
 	switch req.JobType {
 	case config.JobReport:
@@ -77,8 +77,8 @@ func RunNow(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], cfg co
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s run %d: %w", req.JobType, run.ID, err)
 	}
-	if err := q.RunSetRiverJob(ctx, tx, dbsqlc.RunSetRiverJobParams{ID: run.ID, RiverJobID: &res.Job.ID}); err != nil {
+	if err := q.RunSetRiverJob(ctx, tx, dbsqlc.RunSetRiverJobParams{ID: run.ID, ScheduledFor: run.ScheduledFor, RiverJobID: &res.Job.ID}); err != nil {
 		return 0, fmt.Errorf("link run %d to river job %d: %w", run.ID, res.Job.ID, err)
 	}
-	return int64(run.ID), nil
+	return run.ID, nil
 }

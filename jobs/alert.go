@@ -178,7 +178,7 @@ func (w *AlertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 		events, changes = make([]RunEvent, 0, len(items)), changes[:0]
 		gate := w.flood.begin(w.Config, log, now)
 		for _, it := range items {
-			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, Attempt: job.Attempt, StartedAt: started,
+			ev := RunEvent{RunID: it.Run.RunID, ScheduleID: it.Run.ScheduleID, ScheduledFor: it.Run.ScheduledFor, Attempt: job.Attempt, StartedAt: started,
 				At: now, WorkerID: workerID, Status: StatusCompleted}
 			res, newState, note, err := w.evaluate(it, byID, series, frames, dataErr, now)
 			if err != nil {

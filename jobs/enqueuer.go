@@ -597,11 +597,12 @@ func (e *Enqueuer) cancelOpen(ctx context.Context, tx pgx.Tx, open []dbsqlc.RunL
 	if len(open) == 0 {
 		return nil
 	}
-	ids := make([]int32, len(open))
+	ids := make([]int64, len(open))
+	fors := make([]time.Time, len(open))
 	for i, o := range open {
-		ids[i] = o.ID
+		ids[i], fors[i] = o.ID, o.ScheduledFor
 	}
-	if err := dbsqlc.New().RunCancelMany(ctx, tx, dbsqlc.RunCancelManyParams{Ids: ids, Reason: reason}); err != nil {
+	if err := dbsqlc.New().RunCancelMany(ctx, tx, dbsqlc.RunCancelManyParams{Ids: ids, ScheduledFors: fors, Reason: reason}); err != nil {
 		return fmt.Errorf("cancel open runs: %w", err)
 	}
 	for _, o := range open {
@@ -658,7 +659,7 @@ func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFir
 		})
 	}
 
-	ids := make([]int32, len(fires))
+	ids := make([]int64, len(fires))
 	jobIDs := make([]int64, len(fires))
 	var failures []fireFailure
 	var toRun []int
@@ -676,7 +677,7 @@ func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFir
 		index := make(map[int64]int, len(toRun))
 		for k, i := range toRun {
 			ids[i] = reserved[k]
-			index[int64(reserved[k])] = i
+			index[reserved[k]] = i
 			f := fires[i]
 			byType[f.row.JobType] = append(byType[f.row.JobType], fireOf(f, reserved[k]))
 		}
@@ -721,7 +722,7 @@ func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFir
 	}
 	for _, i := range toRun {
 		if jobIDs[i] != 0 {
-			runIDs = append(runIDs, int64(ids[i]))
+			runIDs = append(runIDs, ids[i])
 		}
 	}
 	for _, ff := range failures {
@@ -738,13 +739,13 @@ type fireFailure struct {
 	err  error
 }
 
-func fireOf(f plannedFire, runID int32) Fire {
+func fireOf(f plannedFire, runID int64) Fire {
 	overlap := ""
 	if f.row.Overlap != nil {
 		overlap = *f.row.Overlap
 	}
 	return Fire{
-		Run: RunRef{RunID: int64(runID), ScheduleID: int64(f.row.ID), ScheduledFor: f.decision.At,
+		Run: RunRef{RunID: runID, ScheduleID: int64(f.row.ID), ScheduledFor: f.decision.At,
 			Revision: f.row.Revision, UserID: int64(f.row.UserID), Overlap: overlap},
 		Target: f.row.Target,
 		Params: f.row.TaskParams,
@@ -756,7 +757,8 @@ func fireOf(f plannedFire, runID int32) Fire {
 // disables the schedule with the reason.
 func (e *Enqueuer) failFire(ctx context.Context, tx pgx.Tx, f Fire, cause error) error {
 	reason := fmt.Sprintf("invalid task_params: %v", cause)
-	if err := dbsqlc.New().RunFailMany(ctx, tx, dbsqlc.RunFailManyParams{Ids: []int32{int32(f.Run.RunID)}, Reason: reason}); err != nil {
+	if err := dbsqlc.New().RunFailMany(ctx, tx, dbsqlc.RunFailManyParams{Ids: []int64{f.Run.RunID},
+		ScheduledFors: []time.Time{f.Run.ScheduledFor}, Reason: reason}); err != nil {
 		return fmt.Errorf("fail run %d: %w", f.Run.RunID, err)
 	}
 	return e.disable(ctx, tx, map[int32]string{int32(f.Run.ScheduleID): reason})

@@ -27,13 +27,16 @@ const (
 type RunEvent struct {
 	RunID      int64
 	ScheduleID int64
-	Status     string
-	Attempt    int
-	StartedAt  time.Time // River's attempted_at: identifies the attempt
-	At         time.Time // when the step happened
-	WorkerID   string
-	Error      string
-	Result     json.RawMessage
+	// ScheduledFor is the run's fire time (RunRef.ScheduledFor): with the id it
+	// finds the run in its day partition. Zero: looked up by id first.
+	ScheduledFor time.Time
+	Status       string
+	Attempt      int
+	StartedAt    time.Time // River's attempted_at: identifies the attempt
+	At           time.Time // when the step happened
+	WorkerID     string
+	Error        string
+	Result       json.RawMessage
 }
 
 func (e RunEvent) rank() int32 {
@@ -198,22 +201,29 @@ func (l *Ledger) write(ctx context.Context, batch []RunEvent) error {
 }
 
 // writeEvents applies events in one statement and returns the schedules of
-// FAILED runs.
+// FAILED runs. Each event names its run by (id, scheduled_for), so that the
+// update touches one day partition; the few events without a fire time get
+// theirs from a lookup by id first.
 func writeEvents(ctx context.Context, db dbsqlc.DBTX, batch []RunEvent) ([]int64, error) {
+	if err := fillFireTimes(ctx, db, batch); err != nil {
+		return nil, err
+	}
 	p := dbsqlc.RunApplyEventsParams{
-		Ids:        make([]int32, len(batch)),
-		Statuses:   make([]string, len(batch)),
-		Attempts:   make([]int32, len(batch)),
-		StartedAts: make([]time.Time, len(batch)),
-		EventAts:   make([]time.Time, len(batch)),
-		WorkerIds:  make([]string, len(batch)),
-		Errors:     make([]string, len(batch)),
-		Results:    make([]string, len(batch)),
-		Ranks:      make([]int32, len(batch)),
+		Ids:           make([]int64, len(batch)),
+		ScheduledFors: make([]time.Time, len(batch)),
+		Statuses:      make([]string, len(batch)),
+		Attempts:      make([]int32, len(batch)),
+		StartedAts:    make([]time.Time, len(batch)),
+		EventAts:      make([]time.Time, len(batch)),
+		WorkerIds:     make([]string, len(batch)),
+		Errors:        make([]string, len(batch)),
+		Results:       make([]string, len(batch)),
+		Ranks:         make([]int32, len(batch)),
 	}
 	var failed []int64
 	for i, e := range batch {
-		p.Ids[i] = int32(e.RunID)
+		p.Ids[i] = e.RunID
+		p.ScheduledFors[i] = e.ScheduledFor
 		p.Statuses[i] = e.Status
 		p.Attempts[i] = int32(e.Attempt)
 		p.StartedAts[i] = e.StartedAt
@@ -230,4 +240,33 @@ func writeEvents(ctx context.Context, db dbsqlc.DBTX, batch []RunEvent) ([]int64
 		return nil, fmt.Errorf("apply %d run events: %w", len(batch), err)
 	}
 	return failed, nil
+}
+
+// fillFireTimes sets ScheduledFor on the events that lack it, from the runs'
+// rows; an event whose run no longer exists keeps the zero time and matches
+// nothing.
+func fillFireTimes(ctx context.Context, db dbsqlc.DBTX, batch []RunEvent) error {
+	var ids []int64
+	for _, e := range batch {
+		if e.ScheduledFor.IsZero() {
+			ids = append(ids, e.RunID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := dbsqlc.New().RunFireTimes(ctx, db, ids)
+	if err != nil {
+		return fmt.Errorf("look up fire times of %d runs: %w", len(ids), err)
+	}
+	at := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		at[r.ID] = r.ScheduledFor
+	}
+	for i := range batch {
+		if batch[i].ScheduledFor.IsZero() {
+			batch[i].ScheduledFor = at[batch[i].RunID]
+		}
+	}
+	return nil
 }

@@ -11,10 +11,12 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
-// RunRetentionArgs deletes old runs and health rows, in batches.
+// RunRetentionArgs applies retention: old run partitions, health rows and
+// alert fires.
 type RunRetentionArgs struct{}
 
 // Kind is the River kind.
@@ -25,49 +27,78 @@ func (RunRetentionArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 3}
 }
 
-// RunRetentionWorker deletes finished runs older than the retention.
+// RunRetentionWorker keeps job_schedule_runs' day partitions: it creates the
+// missing ones up to db.RunPartitionsAhead days ahead, and drops every
+// partition that ends before now − run_retention, whole (no row-by-row
+// DELETE, no dead tuples for VACUUM). A partition that still holds unfinished
+// runs is kept until the reconciler has finished them.
 type RunRetentionWorker struct {
 	river.WorkerDefaults[RunRetentionArgs]
 	Pool   *pgxpool.Pool
 	Config config.Config
 	Logger *slog.Logger
-	// BatchSize rows per DELETE (default 5000).
-	BatchSize int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
-// Work deletes in batches until nothing old is left.
+// Work creates partitions ahead, then drops the expired ones.
 func (w *RunRetentionWorker) Work(ctx context.Context, _ *river.Job[RunRetentionArgs]) error {
-	batch := w.BatchSize
-	if batch <= 0 {
-		batch = 5000
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
 	}
-	before := time.Now().Add(-w.Config.RunRetention.D())
-	q := dbsqlc.New()
-	var total int64
-	for {
-		n, err := q.RunDeleteOlderThan(ctx, w.Pool, dbsqlc.RunDeleteOlderThanParams{Before: before, MaxRows: int32(batch)})
-		if err != nil {
-			return fmt.Errorf("delete runs before %s: %w", before.Format(time.RFC3339), err)
-		}
-		total += n
-		if n < int64(batch) {
-			break
-		}
-	}
-	h, err := q.HealthDeleteOlderThan(ctx, w.Pool, time.Now().Add(-7*24*time.Hour))
+	_, err := ApplyRunRetention(ctx, w.Pool, w.Logger, now, w.Config.RunRetention.D())
+	return err
+}
+
+// RetentionResult is what one retention pass did.
+type RetentionResult struct {
+	PartitionsCreated int
+	PartitionsDropped []string
+	// PartitionsKept are expired partitions kept for their unfinished runs.
+	PartitionsKept []string
+	HealthRows     int64
+	AlertFires     int64
+	Before         time.Time
+}
+
+// ApplyRunRetention is one retention pass at now with the given retention.
+func ApplyRunRetention(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, now time.Time, retention time.Duration) (RetentionResult, error) {
+	res := RetentionResult{Before: now.Add(-retention)}
+	created, err := db.EnsureRunPartitionsAhead(ctx, pool, now)
 	if err != nil {
-		return fmt.Errorf("delete old health rows: %w", err)
+		return res, err
+	}
+	res.PartitionsCreated = created
+	q := dbsqlc.New()
+	parts, err := q.RunPartitionsDropBefore(ctx, pool, res.Before)
+	if err != nil {
+		return res, fmt.Errorf("drop run partitions before %s: %w", res.Before.Format(time.RFC3339), err)
+	}
+	for _, p := range parts {
+		if p.Action == "dropped" {
+			res.PartitionsDropped = append(res.PartitionsDropped, p.PartitionName)
+			continue
+		}
+		res.PartitionsKept = append(res.PartitionsKept, p.PartitionName)
+		log.Warn("expired run partition kept: it holds unfinished runs", "partition", p.PartitionName, "ends", p.ToAt)
+	}
+	res.HealthRows, err = q.HealthDeleteOlderThan(ctx, pool, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return res, fmt.Errorf("delete old health rows: %w", err)
 	}
 	// Alert fires are part of their runs' record (flood control and digests
 	// read only the last minutes).
-	fires, err := q.AlertFiresDeleteOlderThan(ctx, w.Pool, before)
+	res.AlertFires, err = q.AlertFiresDeleteOlderThan(ctx, pool, res.Before)
 	if err != nil {
-		return fmt.Errorf("delete old alert fires: %w", err)
+		return res, fmt.Errorf("delete old alert fires: %w", err)
 	}
-	if total > 0 || h > 0 || fires > 0 {
-		w.Logger.Info("retention", "runs_deleted", total, "health_rows_deleted", h, "alert_fires_deleted", fires, "before", before)
+	if created > 0 || len(parts) > 0 || res.HealthRows > 0 || res.AlertFires > 0 {
+		log.Info("retention", "run_partitions_created", created, "run_partitions_dropped", res.PartitionsDropped,
+			"run_partitions_kept", res.PartitionsKept, "health_rows_deleted", res.HealthRows,
+			"alert_fires_deleted", res.AlertFires, "before", res.Before)
 	}
-	return nil
+	return res, nil
 }
 
 // RunReconcileArgs repairs the ledger from River's job states.

@@ -180,7 +180,7 @@ func (e *Enqueuer) BackfillTx(ctx context.Context, tx pgx.Tx, scheduleID int32, 
 
 // CancelRun cancels a pending or running run and its River job (a running job's
 // context is cancelled; River does not retry it).
-func CancelRun(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], runID int32, reason string) (dbsqlc.JobScheduleRun, error) {
+func CancelRun(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], runID int64, reason string) (dbsqlc.JobScheduleRun, error) {
 	run, err := dbsqlc.New().RunCancel(ctx, tx, dbsqlc.RunCancelParams{ID: runID, Reason: reason})
 	if err != nil {
 		return run, fmt.Errorf("cancel run %d: %w", runID, db.Translate(err))

@@ -249,7 +249,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 			for _, at := range a.Attachments {
 				parts = append(parts, deliveryPart{id: uuid.NewSHA1(msgID, []byte("attachment:"+at.Name)),
 					text: cmp.Or(at.Caption, at.Name), send: func() (notify.Receipt, error) {
-						art, err := q.ArtifactGet(ctx, w.Pool, dbsqlc.ArtifactGetParams{RunID: int32(at.RunID), Name: at.Name})
+						art, err := q.ArtifactGet(ctx, w.Pool, dbsqlc.ArtifactGetParams{RunID: at.RunID, Name: at.Name})
 						if err != nil {
 							return notify.Receipt{}, notify.Permanent(fmt.Errorf("load artifact %s of run %d: %w", at.Name, at.RunID, err))
 						}

@@ -23,7 +23,7 @@ func (w *NotifyWorker) withImages(ctx context.Context, m notify.Message, atts []
 	q := dbsqlc.New()
 	m.Images = make([]notify.Image, 0, len(atts))
 	for _, at := range atts {
-		art, err := q.ArtifactGet(ctx, w.Pool, dbsqlc.ArtifactGetParams{RunID: int32(at.RunID), Name: at.Name})
+		art, err := q.ArtifactGet(ctx, w.Pool, dbsqlc.ArtifactGetParams{RunID: at.RunID, Name: at.Name})
 		if errors.Is(db.Translate(err), db.ErrNotFound) {
 			m.Text += fmt.Sprintf("\n(%s is no longer available)", cmp.Or(at.Caption, at.Name))
 			continue

@@ -57,7 +57,7 @@ func commitOutcome[T river.JobArgs](ctx context.Context, pool *pgxpool.Pool, cfg
 				return fmt.Errorf("enqueue %d notifications: %w", len(params), err)
 			}
 		}
-		ev := RunEvent{RunID: ref.RunID, ScheduleID: ref.ScheduleID, Status: StatusCompleted, Attempt: job.Attempt,
+		ev := RunEvent{RunID: ref.RunID, ScheduleID: ref.ScheduleID, ScheduledFor: ref.ScheduledFor, Status: StatusCompleted, Attempt: job.Attempt,
 			StartedAt: started, At: now, WorkerID: workerID, Result: res}
 		if err := applyEvents(ctx, tx, []RunEvent{ev}); err != nil {
 			return err

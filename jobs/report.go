@@ -167,7 +167,7 @@ func storeCharts(ctx context.Context, tx pgx.Tx, runID int64, charts []report.Ch
 		if !bytes.HasPrefix(c.PNG, []byte("\x89PNG")) {
 			return fmt.Errorf("chart %s of run %d is not a PNG", c.Name, runID)
 		}
-		if err := q.ArtifactInsert(ctx, tx, dbsqlc.ArtifactInsertParams{RunID: int32(runID), Name: c.Name,
+		if err := q.ArtifactInsert(ctx, tx, dbsqlc.ArtifactInsertParams{RunID: runID, Name: c.Name,
 			ContentType: "image/png", SizeBytes: int32(len(c.PNG)), Sha256: meta[i].SHA256, Data: c.PNG}); err != nil {
 			return fmt.Errorf("store chart %s of run %d: %w", c.Name, runID, err)
 		}

@@ -118,7 +118,7 @@ func (m *trackingMiddleware) Work(ctx context.Context, job *rivertype.JobRow, do
 		started = *job.AttemptedAt
 	}
 	event := func(ref RunRef, status string) RunEvent {
-		return RunEvent{RunID: ref.RunID, ScheduleID: ref.ScheduleID, Status: status, Attempt: job.Attempt,
+		return RunEvent{RunID: ref.RunID, ScheduleID: ref.ScheduleID, ScheduledFor: ref.ScheduledFor, Status: status, Attempt: job.Attempt,
 			StartedAt: started, At: m.now(), WorkerID: workerID}
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,9 +30,12 @@ func cmdRuns(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := idArg(pos)
-	if err != nil {
+	if len(pos) != 1 {
 		return errors.New("expected one run id")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id < 1 {
+		return fmt.Errorf("run id %q: must be a positive integer", pos[0])
 	}
 	o, err := newOps(ctx, e, c)
 	if err != nil {

@@ -17,7 +17,7 @@ WHERE id = $1 AND (user_id = $2::bigint OR $3::bool)
 `
 
 type RunGetScopedParams struct {
-	ID      int32 `json:"id"`
+	ID      int64 `json:"id"`
 	UserID  int64 `json:"user_id"`
 	IsAdmin bool  `json:"is_admin"`
 }
@@ -59,7 +59,7 @@ FOR UPDATE
 `
 
 type RunGetScopedForUpdateParams struct {
-	ID      int32 `json:"id"`
+	ID      int64 `json:"id"`
 	UserID  int64 `json:"user_id"`
 	IsAdmin bool  `json:"is_admin"`
 }
@@ -101,7 +101,7 @@ WHERE (user_id = $1::bigint OR $2::bool)
   AND ($6::bigint IS NULL OR job_id = $6::bigint)
   AND ($7::timestamptz IS NULL OR enqueued_at >= $7::timestamptz)
   AND ($8::timestamptz IS NULL OR enqueued_at < $8::timestamptz)
-  AND ($9::int IS NULL OR id < $9::int)
+  AND ($9::bigint IS NULL OR id < $9::bigint)
 ORDER BY id DESC
 LIMIT $10
 `
@@ -115,7 +115,7 @@ type RunListScopedParams struct {
 	ScheduleID *int64     `json:"schedule_id"`
 	FromAt     *time.Time `json:"from_at"`
 	ToAt       *time.Time `json:"to_at"`
-	BeforeID   *int32     `json:"before_id"`
+	BeforeID   *int64     `json:"before_id"`
 	MaxRows    int32      `json:"max_rows"`
 }
 

@@ -202,7 +202,7 @@ func (q *Queries) ConsoleScheduleCount(ctx context.Context, db DBTX, arg Console
 
 const consoleScheduleList = `-- name: ConsoleScheduleList :many
 SELECT s.id, s.user_id, s.name, s.job_type, s.target, s.task_params, s.cron, s.enabled, s.next_run_at, s.created_at, s.updated_at, s.timezone, s.state_json, s.revision, s.misfire_grace_time, s.catchup, s.max_catchup, s.overlap, s.max_instances, s.dst_gap, s.dst_fold, s.jitter_seconds, s.remaining_runs, s.pause_on_failure, s.paused_note, s.disabled_reason, s.wait_reason, s.last_run_at, u.name AS owner_name,
-       strip.statuses::text[] AS strip_statuses, strip.ids::int[] AS strip_ids
+       strip.statuses::text[] AS strip_statuses, strip.ids::bigint[] AS strip_ids
 FROM job_schedules s
 JOIN users u ON u.id = s.user_id
 CROSS JOIN LATERAL (
@@ -277,7 +277,7 @@ type ConsoleScheduleListRow struct {
 	LastRunAt        *time.Time      `json:"last_run_at"`
 	OwnerName        string          `json:"owner_name"`
 	StripStatuses    []string        `json:"strip_statuses"`
-	StripIds         []int32         `json:"strip_ids"`
+	StripIds         []int64         `json:"strip_ids"`
 }
 
 // A page of the schedules the user may see with their owner's name and their

@@ -53,7 +53,7 @@ SELECT f.subject::text AS subject, f.job_type::text AS job_type,
        count(DISTINCT f.job_id)::bigint AS schedules,
        max(f.finished_at)::timestamptz AS last_failed_at,
        min(f.finished_at)::timestamptz AS first_failed_at,
-       (array_agg(f.id ORDER BY f.finished_at DESC, f.id DESC))[1]::int AS last_run_id,
+       (array_agg(f.id ORDER BY f.finished_at DESC, f.id DESC))[1]::bigint AS last_run_id,
        COALESCE((array_agg(f.error ORDER BY f.finished_at DESC, f.id DESC))[1], '')::text AS last_error
 FROM f
 LEFT JOIN latest i ON i.subject = f.subject
@@ -76,7 +76,7 @@ type IncidentCheckFailedJobsRow struct {
 	Schedules     int64     `json:"schedules"`
 	LastFailedAt  time.Time `json:"last_failed_at"`
 	FirstFailedAt time.Time `json:"first_failed_at"`
-	LastRunID     int32     `json:"last_run_id"`
+	LastRunID     int64     `json:"last_run_id"`
 	LastError     string    `json:"last_error"`
 }
 
@@ -295,7 +295,7 @@ func (q *Queries) IncidentCheckQueueBacklog(ctx context.Context, db DBTX, before
 const incidentCheckSlowRuns = `-- name: IncidentCheckSlowRuns :many
 SELECT r.job_type::text AS job_type, count(*)::bigint AS runs,
        min(r.started_at)::timestamptz AS oldest_started_at,
-       (array_agg(r.id ORDER BY r.started_at, r.id))[1]::int AS oldest_run_id
+       (array_agg(r.id ORDER BY r.started_at, r.id))[1]::bigint AS oldest_run_id
 FROM job_schedule_runs r
 JOIN (
     SELECT unnest($1::text[]) AS job_type, unnest($2::timestamptz[]) AS started_before
@@ -314,7 +314,7 @@ type IncidentCheckSlowRunsRow struct {
 	JobType         string    `json:"job_type"`
 	Runs            int64     `json:"runs"`
 	OldestStartedAt time.Time `json:"oldest_started_at"`
-	OldestRunID     int32     `json:"oldest_run_id"`
+	OldestRunID     int64     `json:"oldest_run_id"`
 }
 
 // RUNNING runs started before their job type's threshold, per job type.

@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const alertsFiredSince = `-- name: AlertsFiredSince :many
@@ -95,17 +97,18 @@ UPDATE job_schedule_runs r SET
     error       = CASE WHEN u.status = 'COMPLETED' THEN NULL ELSE COALESCE(NULLIF(u.error, ''), r.error) END,
     result      = COALESCE(NULLIF(u.result, '')::jsonb, r.result)
 FROM (
-    SELECT unnest($1::int[]) AS id,
-        unnest($2::text[]) AS status,
-        unnest($3::int[]) AS attempt,
-        unnest($4::timestamptz[]) AS started_at,
-        unnest($5::timestamptz[]) AS event_at,
-        unnest($6::text[]) AS worker_id,
-        unnest($7::text[]) AS error,
-        unnest($8::text[]) AS result,
-        unnest($9::int[]) AS rank
+    SELECT unnest($1::bigint[]) AS id,
+        unnest($2::timestamptz[]) AS scheduled_for,
+        unnest($3::text[]) AS status,
+        unnest($4::int[]) AS attempt,
+        unnest($5::timestamptz[]) AS started_at,
+        unnest($6::timestamptz[]) AS event_at,
+        unnest($7::text[]) AS worker_id,
+        unnest($8::text[]) AS error,
+        unnest($9::text[]) AS result,
+        unnest($10::int[]) AS rank
 ) AS u
-WHERE r.id = u.id
+WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for
   AND r.status NOT IN ('CANCELLED', 'SKIPPED')
   AND (
       r.started_at IS NULL
@@ -117,24 +120,28 @@ WHERE r.id = u.id
 `
 
 type RunApplyEventsParams struct {
-	Ids        []int32     `json:"ids"`
-	Statuses   []string    `json:"statuses"`
-	Attempts   []int32     `json:"attempts"`
-	StartedAts []time.Time `json:"started_ats"`
-	EventAts   []time.Time `json:"event_ats"`
-	WorkerIds  []string    `json:"worker_ids"`
-	Errors     []string    `json:"errors"`
-	Results    []string    `json:"results"`
-	Ranks      []int32     `json:"ranks"`
+	Ids           []int64     `json:"ids"`
+	ScheduledFors []time.Time `json:"scheduled_fors"`
+	Statuses      []string    `json:"statuses"`
+	Attempts      []int32     `json:"attempts"`
+	StartedAts    []time.Time `json:"started_ats"`
+	EventAts      []time.Time `json:"event_ats"`
+	WorkerIds     []string    `json:"worker_ids"`
+	Errors        []string    `json:"errors"`
+	Results       []string    `json:"results"`
+	Ranks         []int32     `json:"ranks"`
 }
 
 // Batched run tracking. Each event describes one attempt (started_at is River's
 // attempted_at); an event only moves a run forward: a later attempt, or a later
 // step of the same attempt (rank: RUNNING 1 < outcome 2). Re-applying the same
-// outcome is harmless. Cancelled and skipped runs are final.
+// outcome is harmless. Cancelled and skipped runs are final. Each event
+// carries its run's scheduled_for, so that the lookup is pruned to the run's
+// day partition.
 func (q *Queries) RunApplyEvents(ctx context.Context, db DBTX, arg RunApplyEventsParams) error {
 	_, err := db.Exec(ctx, runApplyEvents,
 		arg.Ids,
+		arg.ScheduledFors,
 		arg.Statuses,
 		arg.Attempts,
 		arg.StartedAts,
@@ -156,7 +163,7 @@ RETURNING id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued
 
 type RunCancelParams struct {
 	Reason string `json:"reason"`
-	ID     int32  `json:"id"`
+	ID     int64  `json:"id"`
 }
 
 // Marks a pending or running run cancelled; the caller cancels its River job.
@@ -189,17 +196,20 @@ func (q *Queries) RunCancel(ctx context.Context, db DBTX, arg RunCancelParams) (
 }
 
 const runCancelMany = `-- name: RunCancelMany :exec
-UPDATE job_schedule_runs SET status = 'CANCELLED', finished_at = now(), error = $1::text
-WHERE id = ANY($2::int[]) AND status IN ('PENDING', 'RUNNING')
+UPDATE job_schedule_runs r SET status = 'CANCELLED', finished_at = now(), error = $1::text
+FROM (SELECT unnest($2::bigint[]) AS id, unnest($3::timestamptz[]) AS scheduled_for) AS u
+WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for AND r.status IN ('PENDING', 'RUNNING')
 `
 
 type RunCancelManyParams struct {
-	Reason string  `json:"reason"`
-	Ids    []int32 `json:"ids"`
+	Reason        string      `json:"reason"`
+	Ids           []int64     `json:"ids"`
+	ScheduledFors []time.Time `json:"scheduled_fors"`
 }
 
+// The runs come with their fire times (partition pruning).
 func (q *Queries) RunCancelMany(ctx context.Context, db DBTX, arg RunCancelManyParams) error {
-	_, err := db.Exec(ctx, runCancelMany, arg.Reason, arg.Ids)
+	_, err := db.Exec(ctx, runCancelMany, arg.Reason, arg.Ids, arg.ScheduledFors)
 	return err
 }
 
@@ -267,28 +277,6 @@ func (q *Queries) RunCountPending(ctx context.Context, db DBTX) (int32, error) {
 	return column_1, err
 }
 
-const runDeleteOlderThan = `-- name: RunDeleteOlderThan :execrows
-DELETE FROM job_schedule_runs WHERE id IN (
-    SELECT id FROM job_schedule_runs
-    WHERE enqueued_at < $1::timestamptz AND status NOT IN ('PENDING', 'RUNNING')
-    LIMIT $2
-)
-`
-
-type RunDeleteOlderThanParams struct {
-	Before  time.Time `json:"before"`
-	MaxRows int32     `json:"max_rows"`
-}
-
-// Retention, in batches; unfinished runs are kept.
-func (q *Queries) RunDeleteOlderThan(ctx context.Context, db DBTX, arg RunDeleteOlderThanParams) (int64, error) {
-	result, err := db.Exec(ctx, runDeleteOlderThan, arg.Before, arg.MaxRows)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const runExecutionStats = `-- name: RunExecutionStats :one
 SELECT count(*)::int AS runs,
        count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
@@ -335,8 +323,8 @@ type RunExistingFiresParams struct {
 }
 
 type RunExistingFiresRow struct {
-	JobID        *int64     `json:"job_id"`
-	ScheduledFor *time.Time `json:"scheduled_for"`
+	JobID        *int64    `json:"job_id"`
+	ScheduledFor time.Time `json:"scheduled_for"`
 }
 
 // Fires among the given ones that already have a run.
@@ -361,27 +349,60 @@ func (q *Queries) RunExistingFires(ctx context.Context, db DBTX, arg RunExisting
 }
 
 const runFailMany = `-- name: RunFailMany :exec
-UPDATE job_schedule_runs SET status = 'FAILED', finished_at = now(), error = $1::text
-WHERE id = ANY($2::int[]) AND status = 'PENDING'
+UPDATE job_schedule_runs r SET status = 'FAILED', finished_at = now(), error = $1::text
+FROM (SELECT unnest($2::bigint[]) AS id, unnest($3::timestamptz[]) AS scheduled_for) AS u
+WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for AND r.status = 'PENDING'
 `
 
 type RunFailManyParams struct {
-	Reason string  `json:"reason"`
-	Ids    []int32 `json:"ids"`
+	Reason        string      `json:"reason"`
+	Ids           []int64     `json:"ids"`
+	ScheduledFors []time.Time `json:"scheduled_fors"`
 }
 
 // Runs that could not be enqueued (their schedule's task_params could not be
 // turned into a job) fail at once with the reason.
 func (q *Queries) RunFailMany(ctx context.Context, db DBTX, arg RunFailManyParams) error {
-	_, err := db.Exec(ctx, runFailMany, arg.Reason, arg.Ids)
+	_, err := db.Exec(ctx, runFailMany, arg.Reason, arg.Ids, arg.ScheduledFors)
 	return err
+}
+
+const runFireTimes = `-- name: RunFireTimes :many
+SELECT id, scheduled_for FROM job_schedule_runs WHERE id = ANY($1::bigint[])
+`
+
+type RunFireTimesRow struct {
+	ID           int64     `json:"id"`
+	ScheduledFor time.Time `json:"scheduled_for"`
+}
+
+// The fire times of runs known by id only (events of jobs without one).
+func (q *Queries) RunFireTimes(ctx context.Context, db DBTX, ids []int64) ([]RunFireTimesRow, error) {
+	rows, err := db.Query(ctx, runFireTimes, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunFireTimesRow{}
+	for rows.Next() {
+		var i RunFireTimesRow
+		if err := rows.Scan(&i.ID, &i.ScheduledFor); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const runGetByID = `-- name: RunGetByID :one
 SELECT id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at, started_at, finished_at, job_snapshot, result, error, worker_id, river_job_id, attempt, schedule_revision, trigger, skip_reason, jitter_ms FROM job_schedule_runs WHERE id = $1
 `
 
-func (q *Queries) RunGetByID(ctx context.Context, db DBTX, id int32) (JobScheduleRun, error) {
+// By id alone: one index probe per day partition.
+func (q *Queries) RunGetByID(ctx context.Context, db DBTX, id int64) (JobScheduleRun, error) {
 	row := db.QueryRow(ctx, runGetByID, id)
 	var i JobScheduleRun
 	err := row.Scan(
@@ -421,7 +442,7 @@ type RunInsertAdhocParams struct {
 	JobType      string          `json:"job_type"`
 	UserID       *int64          `json:"user_id"`
 	Status       string          `json:"status"`
-	ScheduledFor *time.Time      `json:"scheduled_for"`
+	ScheduledFor time.Time       `json:"scheduled_for"`
 	StartedAt    *time.Time      `json:"started_at"`
 	FinishedAt   *time.Time      `json:"finished_at"`
 	JobSnapshot  json.RawMessage `json:"job_snapshot"`
@@ -480,7 +501,7 @@ RETURNING id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued
 type RunInsertAdhocPendingParams struct {
 	JobType      string          `json:"job_type"`
 	UserID       *int64          `json:"user_id"`
-	ScheduledFor *time.Time      `json:"scheduled_for"`
+	ScheduledFor time.Time       `json:"scheduled_for"`
 	JobSnapshot  json.RawMessage `json:"job_snapshot"`
 }
 
@@ -524,13 +545,13 @@ INSERT INTO job_schedule_runs (
     id, job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
     trigger, skip_reason, jitter_ms, finished_at, river_job_id
 )
-SELECT COALESCE(NULLIF(u.id, 0), nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int),
+SELECT COALESCE(NULLIF(u.id, 0), nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))),
        s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
        u.trigger, NULLIF(u.skip_reason, ''), u.jitter_ms,
        CASE WHEN u.status = 'SKIPPED' THEN now() END,
        NULLIF(u.river_job_id, 0)
 FROM (
-    SELECT unnest($1::int[]) AS id,
+    SELECT unnest($1::bigint[]) AS id,
         unnest($2::int[]) AS schedule_id,
         unnest($3::timestamptz[]) AS scheduled_for,
         unnest($4::text[]) AS status,
@@ -545,7 +566,7 @@ RETURNING id, job_id, scheduled_for, status
 `
 
 type RunInsertFiresParams struct {
-	Ids           []int32     `json:"ids"`
+	Ids           []int64     `json:"ids"`
 	ScheduleIds   []int32     `json:"schedule_ids"`
 	ScheduledFors []time.Time `json:"scheduled_fors"`
 	Statuses      []string    `json:"statuses"`
@@ -556,10 +577,10 @@ type RunInsertFiresParams struct {
 }
 
 type RunInsertFiresRow struct {
-	ID           int32      `json:"id"`
-	JobID        *int64     `json:"job_id"`
-	ScheduledFor *time.Time `json:"scheduled_for"`
-	Status       string     `json:"status"`
+	ID           int64     `json:"id"`
+	JobID        *int64    `json:"job_id"`
+	ScheduledFor time.Time `json:"scheduled_for"`
+	Status       string    `json:"status"`
 }
 
 // Inserts one run per (schedule, fire time), copying the schedule's type, owner,
@@ -658,8 +679,8 @@ type RunListFiresInRangeParams struct {
 }
 
 type RunListFiresInRangeRow struct {
-	ScheduledFor *time.Time `json:"scheduled_for"`
-	Status       string     `json:"status"`
+	ScheduledFor time.Time `json:"scheduled_for"`
+	Status       string    `json:"status"`
 }
 
 // Existing runs of a schedule in [from, to], for backfill.
@@ -684,16 +705,17 @@ func (q *Queries) RunListFiresInRange(ctx context.Context, db DBTX, arg RunListF
 }
 
 const runListOpenBySchedules = `-- name: RunListOpenBySchedules :many
-SELECT id, job_id, status, river_job_id FROM job_schedule_runs
+SELECT id, scheduled_for, job_id, status, river_job_id FROM job_schedule_runs
 WHERE job_id = ANY($1::bigint[]) AND status IN ('PENDING', 'RUNNING')
 ORDER BY job_id, id
 `
 
 type RunListOpenBySchedulesRow struct {
-	ID         int32  `json:"id"`
-	JobID      *int64 `json:"job_id"`
-	Status     string `json:"status"`
-	RiverJobID *int64 `json:"river_job_id"`
+	ID           int64     `json:"id"`
+	ScheduledFor time.Time `json:"scheduled_for"`
+	JobID        *int64    `json:"job_id"`
+	Status       string    `json:"status"`
+	RiverJobID   *int64    `json:"river_job_id"`
 }
 
 // Unfinished runs of the given schedules, for the overlap policy.
@@ -708,6 +730,7 @@ func (q *Queries) RunListOpenBySchedules(ctx context.Context, db DBTX, scheduleI
 		var i RunListOpenBySchedulesRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.ScheduledFor,
 			&i.JobID,
 			&i.Status,
 			&i.RiverJobID,
@@ -722,9 +745,92 @@ func (q *Queries) RunListOpenBySchedules(ctx context.Context, db DBTX, scheduleI
 	return items, nil
 }
 
+const runPartitionsCreate = `-- name: RunPartitionsCreate :one
+SELECT vigil_runs_create_partitions($1::date, $2::date)::int AS created
+`
+
+type RunPartitionsCreateParams struct {
+	FromDay pgtype.Date `json:"from_day"`
+	ToDay   pgtype.Date `json:"to_day"`
+}
+
+// Creates the missing day partitions of job_schedule_runs for the UTC days
+// from_day to to_day; returns how many were created.
+func (q *Queries) RunPartitionsCreate(ctx context.Context, db DBTX, arg RunPartitionsCreateParams) (int32, error) {
+	row := db.QueryRow(ctx, runPartitionsCreate, arg.FromDay, arg.ToDay)
+	var created int32
+	err := row.Scan(&created)
+	return created, err
+}
+
+const runPartitionsDropBefore = `-- name: RunPartitionsDropBefore :many
+SELECT partition_name::text AS partition_name, to_at::timestamptz AS to_at, action::text AS action
+FROM vigil_runs_drop_partitions($1::timestamptz)
+`
+
+type RunPartitionsDropBeforeRow struct {
+	PartitionName string    `json:"partition_name"`
+	ToAt          time.Time `json:"to_at"`
+	Action        string    `json:"action"`
+}
+
+// Retention: drops the day partitions that end at or before @before (their
+// runs' report artifacts first); a partition with unfinished runs is kept.
+func (q *Queries) RunPartitionsDropBefore(ctx context.Context, db DBTX, before time.Time) ([]RunPartitionsDropBeforeRow, error) {
+	rows, err := db.Query(ctx, runPartitionsDropBefore, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunPartitionsDropBeforeRow{}
+	for rows.Next() {
+		var i RunPartitionsDropBeforeRow
+		if err := rows.Scan(&i.PartitionName, &i.ToAt, &i.Action); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const runPartitionsList = `-- name: RunPartitionsList :many
+SELECT partition_name::text AS partition_name, from_at::timestamptz AS from_at, to_at::timestamptz AS to_at
+FROM vigil_runs_partitions()
+`
+
+type RunPartitionsListRow struct {
+	PartitionName string    `json:"partition_name"`
+	FromAt        time.Time `json:"from_at"`
+	ToAt          time.Time `json:"to_at"`
+}
+
+// The day partitions of job_schedule_runs, oldest first.
+func (q *Queries) RunPartitionsList(ctx context.Context, db DBTX) ([]RunPartitionsListRow, error) {
+	rows, err := db.Query(ctx, runPartitionsList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunPartitionsListRow{}
+	for rows.Next() {
+		var i RunPartitionsListRow
+		if err := rows.Scan(&i.PartitionName, &i.FromAt, &i.ToAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const runReconcile = `-- name: RunReconcile :many
 WITH open AS (
-    SELECT r.id, r.status AS run_status, j.id AS river_id, j.state::text AS state,
+    SELECT r.id, r.scheduled_for, r.status AS run_status, j.id AS river_id, j.state::text AS state,
            j.attempt, j.attempted_at, j.finalized_at,
            (j.errors[array_length(j.errors, 1)] ->> 'error') AS last_error
     FROM job_schedule_runs r
@@ -737,7 +843,7 @@ WITH open AS (
     LIMIT $2
     FOR UPDATE OF r SKIP LOCKED
 ), target AS (
-    SELECT o.id, o.run_status, o.river_id, o.state, o.attempt, o.attempted_at, o.finalized_at, o.last_error,
+    SELECT o.id, o.scheduled_for, o.run_status, o.river_id, o.state, o.attempt, o.attempted_at, o.finalized_at, o.last_error,
            CASE
                WHEN o.river_id IS NULL THEN 'FAILED'
                WHEN o.state = 'completed' THEN 'COMPLETED'
@@ -762,7 +868,7 @@ UPDATE job_schedule_runs r SET
                       ELSE COALESCE(t.last_error, r.error)
                   END
 FROM target t
-WHERE r.id = t.id AND t.new_status <> t.run_status
+WHERE r.id = t.id AND r.scheduled_for = t.scheduled_for AND t.new_status <> t.run_status
 RETURNING r.id, r.job_id, r.status, r.error
 `
 
@@ -772,7 +878,7 @@ type RunReconcileParams struct {
 }
 
 type RunReconcileRow struct {
-	ID     int32   `json:"id"`
+	ID     int64   `json:"id"`
 	JobID  *int64  `json:"job_id"`
 	Status string  `json:"status"`
 	Error  *string `json:"error"`
@@ -807,21 +913,21 @@ func (q *Queries) RunReconcile(ctx context.Context, db DBTX, arg RunReconcilePar
 }
 
 const runReserveIDs = `-- name: RunReserveIDs :many
-SELECT nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int AS id
+SELECT nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::bigint AS id
 FROM generate_series(1, $1::int)
 `
 
 // Reserves run ids, so that River jobs can carry their run before the run
 // rows are written in the same transaction.
-func (q *Queries) RunReserveIDs(ctx context.Context, db DBTX, n int32) ([]int32, error) {
+func (q *Queries) RunReserveIDs(ctx context.Context, db DBTX, n int32) ([]int64, error) {
 	rows, err := db.Query(ctx, runReserveIDs, n)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []int32{}
+	items := []int64{}
 	for rows.Next() {
-		var id int32
+		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
@@ -848,32 +954,34 @@ func (q *Queries) RunResetStuck(ctx context.Context, db DBTX, startedBefore time
 }
 
 const runSetResult = `-- name: RunSetResult :exec
-UPDATE job_schedule_runs SET result = $1 WHERE id = $2
+UPDATE job_schedule_runs SET result = $1 WHERE id = $2 AND scheduled_for = $3
 `
 
 type RunSetResultParams struct {
-	Result json.RawMessage `json:"result"`
-	ID     int32           `json:"id"`
+	Result       json.RawMessage `json:"result"`
+	ID           int64           `json:"id"`
+	ScheduledFor time.Time       `json:"scheduled_for"`
 }
 
 // Replaces a run's result: an ad-hoc backtest's result names its chart
 // artifact, whose path holds the run id.
 func (q *Queries) RunSetResult(ctx context.Context, db DBTX, arg RunSetResultParams) error {
-	_, err := db.Exec(ctx, runSetResult, arg.Result, arg.ID)
+	_, err := db.Exec(ctx, runSetResult, arg.Result, arg.ID, arg.ScheduledFor)
 	return err
 }
 
 const runSetRiverJob = `-- name: RunSetRiverJob :exec
-UPDATE job_schedule_runs SET river_job_id = $1 WHERE id = $2
+UPDATE job_schedule_runs SET river_job_id = $1 WHERE id = $2 AND scheduled_for = $3
 `
 
 type RunSetRiverJobParams struct {
-	RiverJobID *int64 `json:"river_job_id"`
-	ID         int32  `json:"id"`
+	RiverJobID   *int64    `json:"river_job_id"`
+	ID           int64     `json:"id"`
+	ScheduledFor time.Time `json:"scheduled_for"`
 }
 
 func (q *Queries) RunSetRiverJob(ctx context.Context, db DBTX, arg RunSetRiverJobParams) error {
-	_, err := db.Exec(ctx, runSetRiverJob, arg.RiverJobID, arg.ID)
+	_, err := db.Exec(ctx, runSetRiverJob, arg.RiverJobID, arg.ID, arg.ScheduledFor)
 	return err
 }
 

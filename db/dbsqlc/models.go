@@ -271,13 +271,13 @@ type JobSchedule struct {
 }
 
 type JobScheduleRun struct {
-	ID               int32           `json:"id"`
+	ID               int64           `json:"id"`
 	RunID            uuid.UUID       `json:"run_id"`
 	JobType          string          `json:"job_type"`
 	JobID            *int64          `json:"job_id"`
 	UserID           *int64          `json:"user_id"`
 	Status           string          `json:"status"`
-	ScheduledFor     *time.Time      `json:"scheduled_for"`
+	ScheduledFor     time.Time       `json:"scheduled_for"`
 	EnqueuedAt       *time.Time      `json:"enqueued_at"`
 	StartedAt        *time.Time      `json:"started_at"`
 	FinishedAt       *time.Time      `json:"finished_at"`
@@ -364,7 +364,7 @@ type PortfolioHolding struct {
 
 type ReportArtifact struct {
 	ID          int64     `json:"id"`
-	RunID       int32     `json:"run_id"`
+	RunID       int64     `json:"run_id"`
 	Name        string    `json:"name"`
 	ContentType string    `json:"content_type"`
 	SizeBytes   int32     `json:"size_bytes"`

@@ -15,7 +15,7 @@ SELECT id, run_id, name, content_type, size_bytes, sha256, data, created_at FROM
 `
 
 type ArtifactGetParams struct {
-	RunID int32  `json:"run_id"`
+	RunID int64  `json:"run_id"`
 	Name  string `json:"name"`
 }
 
@@ -44,7 +44,7 @@ SET content_type = EXCLUDED.content_type, size_bytes = EXCLUDED.size_bytes,
 `
 
 type ArtifactInsertParams struct {
-	RunID       int32  `json:"run_id"`
+	RunID       int64  `json:"run_id"`
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	SizeBytes   int32  `json:"size_bytes"`
@@ -71,7 +71,7 @@ FROM report_artifacts WHERE run_id = $1 ORDER BY name
 
 type ArtifactListRow struct {
 	ID          int64     `json:"id"`
-	RunID       int32     `json:"run_id"`
+	RunID       int64     `json:"run_id"`
 	Name        string    `json:"name"`
 	ContentType string    `json:"content_type"`
 	SizeBytes   int32     `json:"size_bytes"`
@@ -79,7 +79,7 @@ type ArtifactListRow struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func (q *Queries) ArtifactList(ctx context.Context, db DBTX, runID int32) ([]ArtifactListRow, error) {
+func (q *Queries) ArtifactList(ctx context.Context, db DBTX, runID int64) ([]ArtifactListRow, error) {
 	rows, err := db.Query(ctx, artifactList, runID)
 	if err != nil {
 		return nil, err

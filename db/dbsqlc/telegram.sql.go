@@ -47,7 +47,7 @@ SELECT id, run_id, job_type, job_id, user_id, status, scheduled_for, enqueued_at
 `
 
 type RunGetByOwnerParams struct {
-	ID     int32  `json:"id"`
+	ID     int64  `json:"id"`
 	UserID *int64 `json:"user_id"`
 }
 

@@ -20,7 +20,7 @@ WHERE (user_id = @user_id::bigint OR @is_admin::bool)
   AND (sqlc.narg('schedule_id')::bigint IS NULL OR job_id = sqlc.narg('schedule_id')::bigint)
   AND (sqlc.narg('from_at')::timestamptz IS NULL OR enqueued_at >= sqlc.narg('from_at')::timestamptz)
   AND (sqlc.narg('to_at')::timestamptz IS NULL OR enqueued_at < sqlc.narg('to_at')::timestamptz)
-  AND (sqlc.narg('before_id')::int IS NULL OR id < sqlc.narg('before_id')::int)
+  AND (sqlc.narg('before_id')::bigint IS NULL OR id < sqlc.narg('before_id')::bigint)
 ORDER BY id DESC
 LIMIT @max_rows;
 

@@ -46,7 +46,7 @@ DELETE FROM console_login_codes WHERE expires_at <= @now::timestamptz OR used_at
 -- waiting (enabled with a wait_reason), paused (disabled by a person),
 -- disabled (by the scheduler: disabled_reason). text matches name or target.
 SELECT s.*, u.name AS owner_name,
-       strip.statuses::text[] AS strip_statuses, strip.ids::int[] AS strip_ids
+       strip.statuses::text[] AS strip_statuses, strip.ids::bigint[] AS strip_ids
 FROM job_schedules s
 JOIN users u ON u.id = s.user_id
 CROSS JOIN LATERAL (

@@ -26,7 +26,7 @@ SELECT f.subject::text AS subject, f.job_type::text AS job_type,
        count(DISTINCT f.job_id)::bigint AS schedules,
        max(f.finished_at)::timestamptz AS last_failed_at,
        min(f.finished_at)::timestamptz AS first_failed_at,
-       (array_agg(f.id ORDER BY f.finished_at DESC, f.id DESC))[1]::int AS last_run_id,
+       (array_agg(f.id ORDER BY f.finished_at DESC, f.id DESC))[1]::bigint AS last_run_id,
        COALESCE((array_agg(f.error ORDER BY f.finished_at DESC, f.id DESC))[1], '')::text AS last_error
 FROM f
 LEFT JOIN latest i ON i.subject = f.subject
@@ -53,7 +53,7 @@ ORDER BY system, component, checked_at DESC;
 -- RUNNING runs started before their job type's threshold, per job type.
 SELECT r.job_type::text AS job_type, count(*)::bigint AS runs,
        min(r.started_at)::timestamptz AS oldest_started_at,
-       (array_agg(r.id ORDER BY r.started_at, r.id))[1]::int AS oldest_run_id
+       (array_agg(r.id ORDER BY r.started_at, r.id))[1]::bigint AS oldest_run_id
 FROM job_schedule_runs r
 JOIN (
     SELECT unnest(@job_types::text[]) AS job_type, unnest(@started_before::timestamptz[]) AS started_before

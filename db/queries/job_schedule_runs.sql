@@ -8,13 +8,13 @@ INSERT INTO job_schedule_runs (
     id, job_type, job_id, user_id, status, scheduled_for, job_snapshot, schedule_revision,
     trigger, skip_reason, jitter_ms, finished_at, river_job_id
 )
-SELECT COALESCE(NULLIF(u.id, 0), nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int),
+SELECT COALESCE(NULLIF(u.id, 0), nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))),
        s.job_type, s.id, s.user_id, u.status, u.scheduled_for, s.task_params, s.revision,
        u.trigger, NULLIF(u.skip_reason, ''), u.jitter_ms,
        CASE WHEN u.status = 'SKIPPED' THEN now() END,
        NULLIF(u.river_job_id, 0)
 FROM (
-    SELECT unnest(@ids::int[]) AS id,
+    SELECT unnest(@ids::bigint[]) AS id,
         unnest(@schedule_ids::int[]) AS schedule_id,
         unnest(@scheduled_fors::timestamptz[]) AS scheduled_for,
         unnest(@statuses::text[]) AS status,
@@ -37,12 +37,12 @@ JOIN (
 -- name: RunReserveIDs :many
 -- Reserves run ids, so that River jobs can carry their run before the run
 -- rows are written in the same transaction.
-SELECT nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::int AS id
+SELECT nextval(pg_get_serial_sequence('job_schedule_runs', 'id'))::bigint AS id
 FROM generate_series(1, @n::int);
 
 -- name: RunListOpenBySchedules :many
 -- Unfinished runs of the given schedules, for the overlap policy.
-SELECT id, job_id, status, river_job_id FROM job_schedule_runs
+SELECT id, scheduled_for, job_id, status, river_job_id FROM job_schedule_runs
 WHERE job_id = ANY(@schedule_ids::bigint[]) AND status IN ('PENDING', 'RUNNING')
 ORDER BY job_id, id;
 
@@ -58,7 +58,9 @@ WHERE state = 'running' AND kind = @kind AND id < @job_id
 -- Batched run tracking. Each event describes one attempt (started_at is River's
 -- attempted_at); an event only moves a run forward: a later attempt, or a later
 -- step of the same attempt (rank: RUNNING 1 < outcome 2). Re-applying the same
--- outcome is harmless. Cancelled and skipped runs are final.
+-- outcome is harmless. Cancelled and skipped runs are final. Each event
+-- carries its run's scheduled_for, so that the lookup is pruned to the run's
+-- day partition.
 UPDATE job_schedule_runs r SET
     status      = u.status,
     attempt     = u.attempt,
@@ -68,7 +70,8 @@ UPDATE job_schedule_runs r SET
     error       = CASE WHEN u.status = 'COMPLETED' THEN NULL ELSE COALESCE(NULLIF(u.error, ''), r.error) END,
     result      = COALESCE(NULLIF(u.result, '')::jsonb, r.result)
 FROM (
-    SELECT unnest(@ids::int[]) AS id,
+    SELECT unnest(@ids::bigint[]) AS id,
+        unnest(@scheduled_fors::timestamptz[]) AS scheduled_for,
         unnest(@statuses::text[]) AS status,
         unnest(@attempts::int[]) AS attempt,
         unnest(@started_ats::timestamptz[]) AS started_at,
@@ -78,7 +81,7 @@ FROM (
         unnest(@results::text[]) AS result,
         unnest(@ranks::int[]) AS rank
 ) AS u
-WHERE r.id = u.id
+WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for
   AND r.status NOT IN ('CANCELLED', 'SKIPPED')
   AND (
       r.started_at IS NULL
@@ -89,7 +92,12 @@ WHERE r.id = u.id
   );
 
 -- name: RunGetByID :one
+-- By id alone: one index probe per day partition.
 SELECT * FROM job_schedule_runs WHERE id = @id;
+
+-- name: RunFireTimes :many
+-- The fire times of runs known by id only (events of jobs without one).
+SELECT id, scheduled_for FROM job_schedule_runs WHERE id = ANY(@ids::bigint[]);
 
 -- name: RunListBySchedule :many
 SELECT * FROM job_schedule_runs WHERE job_id = @schedule_id ORDER BY scheduled_for, id;
@@ -102,15 +110,17 @@ WHERE id = @id AND status IN ('PENDING', 'RUNNING')
 RETURNING *;
 
 -- name: RunCancelMany :exec
-UPDATE job_schedule_runs SET status = 'CANCELLED', finished_at = now(), error = @reason::text
-WHERE id = ANY(@ids::int[]) AND status IN ('PENDING', 'RUNNING');
+-- The runs come with their fire times (partition pruning).
+UPDATE job_schedule_runs r SET status = 'CANCELLED', finished_at = now(), error = @reason::text
+FROM (SELECT unnest(@ids::bigint[]) AS id, unnest(@scheduled_fors::timestamptz[]) AS scheduled_for) AS u
+WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for AND r.status IN ('PENDING', 'RUNNING');
 
 -- name: RunReconcile :many
 -- Repairs the ledger from River's job states: a run still PENDING or RUNNING
 -- whose River job has finished, moved on, or is gone (the design's "Service
 -- restart cleanup", applied only when River no longer runs or retries the job).
 WITH open AS (
-    SELECT r.id, r.status AS run_status, j.id AS river_id, j.state::text AS state,
+    SELECT r.id, r.scheduled_for, r.status AS run_status, j.id AS river_id, j.state::text AS state,
            j.attempt, j.attempted_at, j.finalized_at,
            (j.errors[array_length(j.errors, 1)] ->> 'error') AS last_error
     FROM job_schedule_runs r
@@ -148,7 +158,7 @@ UPDATE job_schedule_runs r SET
                       ELSE COALESCE(t.last_error, r.error)
                   END
 FROM target t
-WHERE r.id = t.id AND t.new_status <> t.run_status
+WHERE r.id = t.id AND r.scheduled_for = t.scheduled_for AND t.new_status <> t.run_status
 RETURNING r.id, r.job_id, r.status, r.error;
 
 -- name: RunResetStuck :execrows
@@ -156,13 +166,21 @@ RETURNING r.id, r.job_id, r.status, r.error;
 UPDATE job_schedule_runs SET status = 'FAILED', error = 'Service restart cleanup', finished_at = now()
 WHERE status = 'RUNNING' AND river_job_id IS NULL AND started_at < @started_before::timestamptz;
 
--- name: RunDeleteOlderThan :execrows
--- Retention, in batches; unfinished runs are kept.
-DELETE FROM job_schedule_runs WHERE id IN (
-    SELECT id FROM job_schedule_runs
-    WHERE enqueued_at < @before::timestamptz AND status NOT IN ('PENDING', 'RUNNING')
-    LIMIT @max_rows
-);
+-- name: RunPartitionsCreate :one
+-- Creates the missing day partitions of job_schedule_runs for the UTC days
+-- from_day to to_day; returns how many were created.
+SELECT vigil_runs_create_partitions(@from_day::date, @to_day::date)::int AS created;
+
+-- name: RunPartitionsList :many
+-- The day partitions of job_schedule_runs, oldest first.
+SELECT partition_name::text AS partition_name, from_at::timestamptz AS from_at, to_at::timestamptz AS to_at
+FROM vigil_runs_partitions();
+
+-- name: RunPartitionsDropBefore :many
+-- Retention: drops the day partitions that end at or before @before (their
+-- runs' report artifacts first); a partition with unfinished runs is kept.
+SELECT partition_name::text AS partition_name, to_at::timestamptz AS to_at, action::text AS action
+FROM vigil_runs_drop_partitions(@before::timestamptz);
 
 -- name: RunStatusCounts :many
 SELECT status, count(*)::int AS runs FROM job_schedule_runs
@@ -208,8 +226,9 @@ RETURNING *;
 -- name: RunFailMany :exec
 -- Runs that could not be enqueued (their schedule's task_params could not be
 -- turned into a job) fail at once with the reason.
-UPDATE job_schedule_runs SET status = 'FAILED', finished_at = now(), error = @reason::text
-WHERE id = ANY(@ids::int[]) AND status = 'PENDING';
+UPDATE job_schedule_runs r SET status = 'FAILED', finished_at = now(), error = @reason::text
+FROM (SELECT unnest(@ids::bigint[]) AS id, unnest(@scheduled_fors::timestamptz[]) AS scheduled_for) AS u
+WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for AND r.status = 'PENDING';
 
 -- name: RunInsertAdhocPending :one
 -- A run not tied to a schedule (job_id NULL) that a River job will work: run
@@ -219,7 +238,7 @@ VALUES (@job_type, @user_id, 'PENDING', @scheduled_for, @job_snapshot, 'adhoc')
 RETURNING *;
 
 -- name: RunSetRiverJob :exec
-UPDATE job_schedule_runs SET river_job_id = @river_job_id WHERE id = @id;
+UPDATE job_schedule_runs SET river_job_id = @river_job_id WHERE id = @id AND scheduled_for = @scheduled_for;
 
 -- name: AlertsFiredSince :many
 -- The alerts of a user that fired since a time, on the given symbols: a
@@ -246,4 +265,4 @@ SELECT id FROM users WHERE id = @id FOR UPDATE;
 -- name: RunSetResult :exec
 -- Replaces a run's result: an ad-hoc backtest's result names its chart
 -- artifact, whose path holds the run id.
-UPDATE job_schedule_runs SET result = @result WHERE id = @id;
+UPDATE job_schedule_runs SET result = @result WHERE id = @id AND scheduled_for = @scheduled_for;

@@ -82,7 +82,7 @@ func (b *Bot) backtest(ctx context.Context, tx pgx.Tx, r reply, cfg *alerts.Conf
 	if err != nil {
 		return r, fmt.Errorf("record backtest for user %d: %w", user.ID, err)
 	}
-	b.log.InfoContext(ctx, "alert backtest from telegram", slog.Int64("run_id", int64(runID)), slog.Int64("user_id", user.ID),
+	b.log.InfoContext(ctx, "alert backtest from telegram", slog.Int64("run_id", runID), slog.Int64("user_id", user.ID),
 		slog.Int64("schedule_id", scheduleID), slog.String("symbol", cfg.Ticker), slog.Int("count", res.Count))
 	r.text = backtestText(cfg, res, scheduleID, runID, userLocation(user))
 	r.photo = res.Chart
@@ -93,7 +93,7 @@ func (b *Bot) backtest(ctx context.Context, tx pgx.Tx, r reply, cfg *alerts.Conf
 
 // backtestText is the reply: what was replayed, the count, the last
 // triggers in the user's time zone and the busiest week.
-func backtestText(cfg *alerts.Config, res *alertbacktest.Result, scheduleID int64, runID int32, loc *time.Location) string {
+func backtestText(cfg *alerts.Config, res *alertbacktest.Result, scheduleID int64, runID int64, loc *time.Location) string {
 	var sb strings.Builder
 	name := cfg.Ticker + " " + cfg.Rule.String() + " " + string(cfg.Timeframe)
 	if scheduleID != 0 {

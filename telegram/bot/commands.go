@@ -513,13 +513,7 @@ func (b *Bot) cmdRuns(ctx context.Context, tx pgx.Tx, r reply, user dbsqlc.User)
 			fmt.Fprintf(&sb, " of #%d", *run.JobID)
 		}
 		fmt.Fprintf(&sb, " %s — %s", run.JobType, run.Status)
-		when := run.ScheduledFor
-		if when == nil {
-			when = run.EnqueuedAt
-		}
-		if when != nil {
-			sb.WriteString(" — " + when.In(loc).Format("2006-01-02 15:04 MST"))
-		}
+		sb.WriteString(" — " + run.ScheduledFor.In(loc).Format("2006-01-02 15:04 MST"))
 		if run.Error != nil && *run.Error != "" {
 			first, _, _ := strings.Cut(*run.Error, "\n")
 			sb.WriteString(" — " + clip(first))

@@ -26,7 +26,7 @@ type whyResult struct {
 // with its values, the re-arm state before and after, and why it fired or
 // not. Another user's run is "no such run": the query is scoped to the user.
 func (b *Bot) cmdWhy(ctx context.Context, tx pgx.Tx, r reply, cmd Command, user dbsqlc.User) (reply, error) {
-	run, err := b.q.RunGetByOwner(ctx, tx, dbsqlc.RunGetByOwnerParams{ID: int32(cmd.ID), UserID: &user.ID})
+	run, err := b.q.RunGetByOwner(ctx, tx, dbsqlc.RunGetByOwnerParams{ID: cmd.ID, UserID: &user.ID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		r.text = fmt.Sprintf("No such run: %d is not one of your runs. /runs lists your recent ones; alert messages end with the /why that explains them.", cmd.ID)
 		return r, nil
