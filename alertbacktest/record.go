@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilhq/vigil/alerts"
 	"github.com/vigilhq/vigil/audit"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 )
 
@@ -51,6 +52,9 @@ func Record(ctx context.Context, q dbsqlc.DBTX, cfg *alerts.Config, res *Result,
 	result, err := json.Marshal(ans)
 	if err != nil {
 		return 0, Answer{}, fmt.Errorf("encode backtest result: %w", err)
+	}
+	if _, err := db.EnsureRunPartitions(ctx, q, started, started); err != nil {
+		return 0, Answer{}, err
 	}
 	run, err := queries.RunInsertAdhoc(ctx, q, dbsqlc.RunInsertAdhocParams{JobType: "alert", UserID: &rec.UserID,
 		Status: "COMPLETED", ScheduledFor: started, StartedAt: &started, FinishedAt: &finished,

@@ -46,7 +46,7 @@ func TestRecord(t *testing.T) {
 	res, err := Run(ctx, b.market, cfg, time.Time{}, time.Time{}, now)
 	require.NoError(t, err)
 
-	var runID int32
+	var runID int64
 	var ans Answer
 	err = pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		var err error

@@ -15,6 +15,7 @@ import (
 	"github.com/vigilhq/vigil/alerts"
 	"github.com/vigilhq/vigil/bars"
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/jobs"
 	"github.com/vigilhq/vigil/market"
@@ -107,6 +108,9 @@ func (h *handler) runAlert(ctx context.Context, in *runAlertInput) (*runAlertOut
 	finished := h.now()
 	var run dbsqlc.JobScheduleRun
 	err = pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
+		if _, err := db.EnsureRunPartitions(ctx, tx, now, now); err != nil {
+			return err
+		}
 		var err error
 		run, err = h.q.RunInsertAdhoc(ctx, tx, dbsqlc.RunInsertAdhocParams{JobType: config.JobAlert, UserID: &p.UserID,
 			Status: jobs.StatusCompleted, ScheduledFor: now, StartedAt: &now, FinishedAt: &finished,

@@ -23,7 +23,7 @@ func (b *bundle) artifact(runID int64, name string, size int) ([]byte, string) {
 	copy(data, "\x89PNG\r\n\x1a\n")
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	require.NoError(b.t, dbsqlc.New().ArtifactInsert(b.ctx, b.pool, dbsqlc.ArtifactInsertParams{RunID: int32(runID), Name: name,
+	require.NoError(b.t, dbsqlc.New().ArtifactInsert(b.ctx, b.pool, dbsqlc.ArtifactInsertParams{RunID: runID, Name: name,
 		ContentType: "image/png", SizeBytes: int32(size), Sha256: hash, Data: data}))
 	return data, hash
 }

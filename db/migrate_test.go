@@ -139,7 +139,7 @@ func TestConstraints(t *testing.T) {
 	_, err = d.Pool.Exec(ctx, `INSERT INTO job_schedule_runs (job_type, status) VALUES ('report', 'DONE')`)
 	require.ErrorContains(t, err, "job_schedule_runs_status_check")
 
-	at := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := time.Now().UTC().Truncate(time.Second)
 	_, err = d.Pool.Exec(ctx, `INSERT INTO job_schedule_runs (job_type, job_id, scheduled_for) VALUES ('report', 1, $1)`, at)
 	require.NoError(t, err)
 	_, err = d.Pool.Exec(ctx, `INSERT INTO job_schedule_runs (job_type, job_id, scheduled_for) VALUES ('report', 1, $1)`, at)

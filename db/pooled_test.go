@@ -20,7 +20,7 @@ import (
 // pooledWorkload runs the kinds of statements Vigil sends (text[], jsonb and
 // bytea parameters, in transactions and in autocommit) from 16 goroutines
 // through p, and returns the first error.
-func pooledWorkload(ctx context.Context, p *pgxpool.Pool, userID int64, runIDs []int32) error {
+func pooledWorkload(ctx context.Context, p *pgxpool.Pool, userID int64, runIDs []int64) error {
 	q := dbsqlc.New()
 	png := []byte{0x89, 'P', 'N', 'G', 0, 0xff, 0xfe} // not UTF-8: must travel as bytea
 	var wg sync.WaitGroup
@@ -64,7 +64,7 @@ func TestOpenPooledThroughPgBouncer(t *testing.T) {
 	bouncer := dbtest.PgBouncer(t, d.URL)
 	var userID int64
 	require.NoError(t, d.Pool.QueryRow(ctx, "INSERT INTO users (name, status) VALUES ('ann', 'verified') RETURNING id").Scan(&userID))
-	runIDs := make([]int32, 16)
+	runIDs := make([]int64, 16)
 	for i := range runIDs {
 		require.NoError(t, d.Pool.QueryRow(ctx, "INSERT INTO job_schedule_runs (job_type, status) VALUES ('report', 'COMPLETED') RETURNING id").Scan(&runIDs[i]))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/schemas"
 )
@@ -58,6 +59,9 @@ func RunNow(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], cfg co
 		return 0, ErrTooManyAdhocRuns
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	if _, err := db.EnsureRunPartitions(ctx, tx, now, now); err != nil {
+		return 0, err
+	}
 	run, err := q.RunInsertAdhocPending(ctx, tx, dbsqlc.RunInsertAdhocPendingParams{
 		JobType: req.JobType, UserID: &req.UserID, ScheduledFor: now, JobSnapshot: req.Params})
 	if err != nil {

@@ -208,8 +208,8 @@ func TestAlertCrashBeforeCommitNotifiesOnce(t *testing.T) {
 		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
-	eventually(t, "completed on retry", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
-	r := b.run(t, int32(runID))
+	eventually(t, "completed on retry", func() bool { return b.run(t, runID).Status == StatusCompleted })
+	r := b.run(t, runID)
 	require.Equal(t, int32(2), r.Attempt)
 	require.True(t, alertResult(t, r).Fired)
 	require.Len(t, b.notificationJobs(t), 1, "the rolled-back attempt enqueued nothing")
@@ -230,9 +230,9 @@ func TestAlertLogLines(t *testing.T) {
 		params: map[string]any{"symbol": "AAPL", "condition": "price_above", "threshold": 120, "timeframe": "1h"}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
-	eventually(t, "alert evaluated", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
-	require.True(t, alertResult(t, b.run(t, int32(runID))).Fired)
-	riverJobID := *b.run(t, int32(runID)).RiverJobID
+	eventually(t, "alert evaluated", func() bool { return b.run(t, runID).Status == StatusCompleted })
+	require.True(t, alertResult(t, b.run(t, runID)).Fired)
+	riverJobID := *b.run(t, runID).RiverJobID
 
 	line := func(prefix string) string {
 		t.Helper()

@@ -23,12 +23,12 @@ func TestBackupJob(t *testing.T) {
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
 	eventually(t, "backup completed", func() bool {
-		r := b.run(t, int32(runID))
+		r := b.run(t, runID)
 		require.NotEqual(t, StatusFailed, r.Status, "backup failed: %v", r.Error)
 		return r.Status == StatusCompleted
 	})
 	var res backup.Result
-	require.NoError(t, json.Unmarshal(b.run(t, int32(runID)).Result, &res))
+	require.NoError(t, json.Unmarshal(b.run(t, runID).Result, &res))
 	require.Equal(t, dir, filepath.Dir(res.File))
 	st, err := os.Stat(res.File)
 	require.NoError(t, err)

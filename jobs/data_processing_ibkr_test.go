@@ -68,10 +68,10 @@ func TestDataProcessingIBKR(t *testing.T) {
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
 	eventually(t, "data job finished", func() bool {
-		st := b.run(t, int32(runID)).Status
+		st := b.run(t, runID).Status
 		return st == StatusCompleted || st == StatusFailed
 	})
-	run := b.run(t, int32(runID))
+	run := b.run(t, runID)
 	require.Equal(t, StatusCompleted, run.Status, "an unknown symbol is not a job failure")
 	var res DataProcessingResult
 	require.NoError(t, json.Unmarshal(run.Result, &res))

@@ -22,10 +22,10 @@ func TestDataProcessingJob(t *testing.T) {
 			"operations": []string{"fetch", "normalize", "cache", "indicators"}}})
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
-	eventually(t, "data job completed", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
+	eventually(t, "data job completed", func() bool { return b.run(t, runID).Status == StatusCompleted })
 
 	var res DataProcessingResult
-	require.NoError(t, json.Unmarshal(b.run(t, int32(runID)).Result, &res))
+	require.NoError(t, json.Unmarshal(b.run(t, runID).Result, &res))
 	require.Equal(t, "synthetic", res.DataSource)
 	require.Zero(t, res.Failed)
 	for _, sym := range []string{"AAPL", "MSFT"} {

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/metrics"
 	"github.com/vigilhq/vigil/schedule"
@@ -63,6 +64,11 @@ type Enqueuer struct {
 
 	cronMu sync.Mutex
 	crons  map[cronKey]*schedule.Schedule
+
+	// partDays are the UTC days (unix seconds) known to have a partition of
+	// job_schedule_runs; cleared when an insert finds one missing.
+	partMu   sync.Mutex
+	partDays map[int64]bool
 	// parallel is how many tick loops Run runs (rows are shared out by
 	// FOR UPDATE SKIP LOCKED).
 	parallel int
@@ -659,6 +665,10 @@ func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFir
 		})
 	}
 
+	if err := e.ensurePartitions(ctx, tx, fires); err != nil {
+		return nil, 0, err
+	}
+
 	ids := make([]int64, len(fires))
 	jobIDs := make([]int64, len(fires))
 	var failures []fireFailure
@@ -708,7 +718,12 @@ func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFir
 	}
 	inserted, err := q.RunInsertFires(ctx, tx, p)
 	if err != nil {
-		return nil, 0, fmt.Errorf("insert %d runs: %w", len(fires), err)
+		if db.IsNoRunPartition(err) {
+			e.partMu.Lock()
+			e.partDays = nil // dropped behind our back: look again next tick
+			e.partMu.Unlock()
+		}
+		return nil, 0, fmt.Errorf("insert %d runs: %w", len(fires), db.Translate(err))
 	}
 	if len(inserted) != len(fires) {
 		// Only a writer that does not lock the schedule row (an operator's
@@ -731,6 +746,39 @@ func (e *Enqueuer) insertRuns(ctx context.Context, tx pgx.Tx, fires []plannedFir
 		}
 	}
 	return runIDs, skipped, nil
+}
+
+// ensurePartitions makes sure that the UTC days of the fires have their
+// partition of job_schedule_runs, asking the database once per day per
+// process. The retention job creates them a week ahead; this covers a clock
+// or a backlog outside that window. A day whose creation is rolled back with
+// the tick is forgotten by the insert's error.
+func (e *Enqueuer) ensurePartitions(ctx context.Context, tx pgx.Tx, fires []plannedFire) error {
+	var missing []time.Time
+	e.partMu.Lock()
+	for _, f := range fires {
+		d := f.decision.At.UTC().Truncate(24 * time.Hour)
+		if !e.partDays[d.Unix()] && !slices.Contains(missing, d) {
+			missing = append(missing, d)
+		}
+	}
+	e.partMu.Unlock()
+	for _, d := range missing {
+		if _, err := db.EnsureRunPartitions(ctx, tx, d, d); err != nil {
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		e.partMu.Lock()
+		if e.partDays == nil {
+			e.partDays = make(map[int64]bool)
+		}
+		for _, d := range missing {
+			e.partDays[d.Unix()] = true
+		}
+		e.partMu.Unlock()
+	}
+	return nil
 }
 
 // fireFailure is a fire that could not become a job.

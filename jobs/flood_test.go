@@ -32,8 +32,8 @@ func (b *bundle) fireAt(t *testing.T, clock *atomic.Int64, scheduleID int32, at 
 	b.enq.NowFunc = func() time.Time { return at }
 	runID, err := b.enq.Trigger(b.ctx, scheduleID, true)
 	require.NoError(t, err)
-	eventually(t, "alert run finished", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
-	return alertResult(t, b.run(t, int32(runID)))
+	eventually(t, "alert run finished", func() bool { return b.run(t, runID).Status == StatusCompleted })
+	return alertResult(t, b.run(t, runID))
 }
 
 // The 16th fire of one alert within 3 minutes is recorded in its run, not

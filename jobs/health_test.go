@@ -154,7 +154,7 @@ func TestAlertEvaluatorCheck(t *testing.T) {
 	require.Equal(t, "last alert evaluation failed: database connection timeout", c.Message())
 
 	failing.Store(false)
-	eventually(t, "evaluated on retry", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
+	eventually(t, "evaluated on retry", func() bool { return b.run(t, runID).Status == StatusCompleted })
 	c = b.client.AlertEvaluatorCheck(time.Now())
 	require.Equal(t, health.Healthy, c.Status)
 	require.Contains(t, c.Metadata, "last_success_at")
@@ -179,9 +179,9 @@ func TestRunOutcomeLogLines(t *testing.T) {
 	badRun, err := b.enq.Trigger(b.ctx, bad.ID, false)
 	require.NoError(t, err)
 	eventually(t, "both runs finished", func() bool {
-		return b.run(t, int32(okRun)).Status == StatusCompleted && b.run(t, int32(badRun)).Status == StatusFailed
+		return b.run(t, okRun).Status == StatusCompleted && b.run(t, badRun).Status == StatusFailed
 	})
-	badJob := *b.run(t, int32(badRun)).RiverJobID
+	badJob := *b.run(t, badRun).RiverJobID
 
 	lines := strings.Split(logs.String(), "\n")
 	find := func(substr string) string {

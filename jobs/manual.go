@@ -130,6 +130,10 @@ func (e *Enqueuer) BackfillTx(ctx context.Context, tx pgx.Tx, scheduleID int32, 
 	if to.After(e.NowFunc()) {
 		return nil, fmt.Errorf("backfill: to (%s) is in the future; backfill covers past fires", to.Format(time.RFC3339))
 	}
+	if keep := e.cfg.RunRetention.D(); keep > 0 && from.Before(e.NowFunc().Add(-keep)) {
+		return nil, fmt.Errorf("backfill: from (%s) is older than run_retention (%s): its runs would be dropped with their day's partition",
+			from.Format(time.RFC3339), keep)
+	}
 	var out []BackfillFire
 	err := func() error {
 		q := dbsqlc.New()
@@ -168,6 +172,10 @@ func (e *Enqueuer) BackfillTx(ctx context.Context, tx pgx.Tx, scheduleID int32, 
 		}
 		if _, ok := e.builders[row.JobType]; !ok {
 			return fmt.Errorf("backfill schedule %d (%s): %w", scheduleID, row.JobType, ErrNotFireable)
+		}
+		// Past days may predate the partitions made ahead (a new install).
+		if _, err := db.EnsureRunPartitions(ctx, tx, from, to); err != nil {
+			return err
 		}
 		_, err = e.insertFires(ctx, tx, todo)
 		return err

@@ -41,7 +41,7 @@ func TestNotificationAttachments(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Now()
 	run, err := q.RunInsertAdhocPending(ctx, d.Pool, dbsqlc.RunInsertAdhocPendingParams{JobType: config.JobReport, UserID: &u.ID,
-		ScheduledFor: &now, JobSnapshot: []byte(`{}`)})
+		ScheduledFor: now, JobSnapshot: []byte(`{}`)})
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))))

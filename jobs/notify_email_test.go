@@ -136,7 +136,7 @@ func TestEmailReportWithInlineChart(t *testing.T) {
 	q := dbsqlc.New()
 	now := time.Now()
 	run, err := q.RunInsertAdhocPending(t.Context(), b.d.Pool, dbsqlc.RunInsertAdhocPendingParams{JobType: config.JobReport, UserID: &uid,
-		ScheduledFor: &now, JobSnapshot: []byte(`{}`)})
+		ScheduledFor: now, JobSnapshot: []byte(`{}`)})
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 8, 8))))

@@ -143,14 +143,14 @@ func TestOverlapPolicies(t *testing.T) {
 		b.tickAt(t, t0.Add(2*time.Second))
 		second := <-started
 		require.NotEqual(t, first, second)
-		r := b.run(t, int32(first))
+		r := b.run(t, first)
 		require.Equal(t, StatusCancelled, r.Status)
 		eventually(t, "the first job cancelled in River", func() bool {
 			var state string
 			require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT state FROM river_job WHERE id = $1", *r.RiverJobID).Scan(&state))
 			return state == "cancelled"
 		})
-		require.Equal(t, StatusCancelled, b.run(t, int32(first)).Status, "the cancelled run stays cancelled")
+		require.Equal(t, StatusCancelled, b.run(t, first).Status, "the cancelled run stays cancelled")
 	})
 	t.Run("buffer_one", func(t *testing.T) {
 		t.Parallel()
@@ -178,7 +178,7 @@ func TestOverlapPolicies(t *testing.T) {
 			t.Fatalf("buffered run %d started while run %d was running", id, first)
 		case <-time.After(1500 * time.Millisecond):
 		}
-		eventually(t, "run 1 tracked as RUNNING", func() bool { return b.run(t, int32(first)).Status == StatusRunning })
+		eventually(t, "run 1 tracked as RUNNING", func() bool { return b.run(t, first).Status == StatusRunning })
 		close(release)
 		second := <-started
 		require.NotEqual(t, first, second)
@@ -249,11 +249,11 @@ func TestFailingJobGoesToFailedAndPauses(t *testing.T) {
 
 	seen := map[string]bool{}
 	eventually(t, "run FAILED", func() bool {
-		r := b.run(t, int32(runID))
+		r := b.run(t, runID)
 		seen[r.Status] = true
 		return r.Status == StatusFailed
 	})
-	r := b.run(t, int32(runID))
+	r := b.run(t, runID)
 	require.Equal(t, "data source unavailable", *r.Error)
 	require.Equal(t, int32(3), r.Attempt, "retry_attempts 2 = three attempts")
 	require.NotNil(t, r.FinishedAt)
@@ -291,13 +291,13 @@ func TestRetryLeavesRunPendingWithError(t *testing.T) {
 	require.Equal(t, 1, <-attempts)
 	require.Equal(t, 2, <-attempts)
 	eventually(t, "second attempt RUNNING with the first error kept", func() bool {
-		r := b.run(t, int32(runID))
+		r := b.run(t, runID)
 		return r.Status == StatusRunning && r.Attempt == 2
 	})
-	require.Contains(t, *b.run(t, int32(runID)).Error, "flaky upstream")
+	require.Contains(t, *b.run(t, runID).Error, "flaky upstream")
 	close(gate)
-	eventually(t, "completed", func() bool { return b.run(t, int32(runID)).Status == StatusCompleted })
-	require.Nil(t, b.run(t, int32(runID)).Error)
+	eventually(t, "completed", func() bool { return b.run(t, runID).Status == StatusCompleted })
+	require.Nil(t, b.run(t, runID).Error)
 }
 
 func TestCancelPendingAndRunning(t *testing.T) {
@@ -309,14 +309,14 @@ func TestCancelPendingAndRunning(t *testing.T) {
 	runID, err := b.enq.Trigger(b.ctx, running.ID, false)
 	require.NoError(t, err)
 	<-started
-	cancelRun(t, b, int32(runID))
-	r := b.run(t, int32(runID))
+	cancelRun(t, b, runID)
+	r := b.run(t, runID)
 	eventually(t, "running job cancelled in River", func() bool {
 		var state string
 		require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT state FROM river_job WHERE id = $1", *r.RiverJobID).Scan(&state))
 		return state == "cancelled"
 	})
-	require.Equal(t, StatusCancelled, b.run(t, int32(runID)).Status)
+	require.Equal(t, StatusCancelled, b.run(t, runID).Status)
 
 	// A pending run: its job is scheduled in the future (jitter), not yet fetched.
 	pending := b.newSchedule(t, scheduleOpts{cron: "* * * * * *"})
@@ -343,7 +343,7 @@ func TestCancelPendingAndRunning(t *testing.T) {
 	require.Error(t, err)
 }
 
-func cancelRun(t *testing.T, b *bundle, id int32) {
+func cancelRun(t *testing.T, b *bundle, id int64) {
 	t.Helper()
 	require.NoError(t, pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
 		_, err := CancelRun(b.ctx, tx, b.client.Client, id, "cancelled by test")
@@ -360,7 +360,7 @@ func TestReconcilerRepairsLostLedgerWrite(t *testing.T) {
 	runID, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
 	eventually(t, "completed in the ledger and in River", func() bool {
-		r := b.run(t, int32(runID))
+		r := b.run(t, runID)
 		var state string
 		require.NoError(t, b.pool.QueryRow(b.ctx, "SELECT state FROM river_job WHERE id = $1", *r.RiverJobID).Scan(&state))
 		return r.Status == StatusCompleted && state == "completed"
@@ -374,16 +374,16 @@ func TestReconcilerRepairsLostLedgerWrite(t *testing.T) {
 	b.report.set(gone.ID, blockUntilCancelled(make(chan int64, 1)))
 	goneRun, err := b.enq.Trigger(b.ctx, gone.ID, false)
 	require.NoError(t, err)
-	eventually(t, "running", func() bool { return b.run(t, int32(goneRun)).Status == StatusRunning })
-	_, err = b.pool.Exec(b.ctx, "DELETE FROM river_job WHERE id = $1", *b.run(t, int32(goneRun)).RiverJobID)
+	eventually(t, "running", func() bool { return b.run(t, goneRun).Status == StatusRunning })
+	_, err = b.pool.Exec(b.ctx, "DELETE FROM river_job WHERE id = $1", *b.run(t, goneRun).RiverJobID)
 	require.NoError(t, err)
 
 	n, err := Reconcile(b.ctx, b.pool, testLogger(t), time.Nanosecond)
 	require.NoError(t, err)
 	require.Equal(t, 2, n)
-	require.Equal(t, StatusCompleted, b.run(t, int32(runID)).Status)
-	require.NotNil(t, b.run(t, int32(runID)).FinishedAt)
-	g := b.run(t, int32(goneRun))
+	require.Equal(t, StatusCompleted, b.run(t, runID).Status)
+	require.NotNil(t, b.run(t, runID).FinishedAt)
+	g := b.run(t, goneRun)
 	require.Equal(t, StatusFailed, g.Status)
 	require.Contains(t, *g.Error, "Service restart cleanup")
 
@@ -398,7 +398,7 @@ func TestTriggerAndBackfill(t *testing.T) {
 	s := b.newSchedule(t, scheduleOpts{cron: "0 * * * *", overlap: OverlapSkip})
 	id, err := b.enq.Trigger(b.ctx, s.ID, false)
 	require.NoError(t, err)
-	r := b.run(t, int32(id))
+	r := b.run(t, id)
 	require.Equal(t, "manual", r.Trigger)
 	require.Equal(t, StatusPending, r.Status)
 	_, err = b.enq.Trigger(b.ctx, s.ID, false)

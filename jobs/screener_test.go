@@ -23,7 +23,7 @@ func (b *bundle) runNow(t *testing.T, jobType, params, target string) dbsqlc.Job
 	require.NoError(t, tx.Commit(b.ctx))
 	var run dbsqlc.JobScheduleRun
 	eventually(t, "the ad-hoc run finishes", func() bool {
-		run = b.run(t, int32(id))
+		run = b.run(t, id)
 		return run.Status != StatusPending && run.Status != StatusRunning
 	})
 	require.Nil(t, run.JobID, "an ad-hoc run has no schedule")

@@ -263,7 +263,7 @@ func (b *bundle) runs(t *testing.T, scheduleID int32) []dbsqlc.JobScheduleRun {
 	return runs
 }
 
-func (b *bundle) run(t *testing.T, id int32) dbsqlc.JobScheduleRun {
+func (b *bundle) run(t *testing.T, id int64) dbsqlc.JobScheduleRun {
 	t.Helper()
 	r, err := dbsqlc.New().RunGetByID(b.ctx, b.pool, id)
 	require.NoError(t, err)

@@ -35,8 +35,8 @@ func TestShutdownFinishesThenCancels(t *testing.T) {
 
 	require.NoError(t, b.client.Shutdown(ctx, 2*time.Second))
 
-	require.Equal(t, StatusCompleted, b.run(t, int32(quickRun)).Status, "the running job finished during shutdown")
-	r := b.run(t, int32(stuckRun))
+	require.Equal(t, StatusCompleted, b.run(t, quickRun).Status, "the running job finished during shutdown")
+	r := b.run(t, stuckRun)
 	require.Equal(t, StatusPending, r.Status, "the cancelled job waits for its retry")
 	var state string
 	require.NoError(t, b.pool.QueryRow(ctx, "SELECT state FROM river_job WHERE id = $1", *r.RiverJobID).Scan(&state))

@@ -227,6 +227,14 @@ func create(ctx context.Context, template string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if template != "template0" {
+		// The template may be days old: its run partitions end a week after
+		// the day it was built.
+		if _, err := db.EnsureRunPartitionsAhead(ctx, pool, time.Now()); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return &DB{Name: name, URL: url, Pool: pool}, nil
 }
 

@@ -33,24 +33,29 @@ $$;
 
 -- vigil_runs_create_partitions creates the missing day partitions of
 -- job_schedule_runs for every UTC day in [from_day, to_day] and returns how
--- many it created. Concurrent callers are serialised by an advisory lock.
+-- many it created. It takes no lock when none is missing; creators are
+-- serialised by an advisory lock (held to the end of the transaction).
 -- +goose StatementBegin
 CREATE FUNCTION vigil_runs_create_partitions(from_day date, to_day date) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     d       date;
     created integer := 0;
+    locked  boolean := false;
     part    text;
 BEGIN
-    IF to_day < from_day THEN
+    IF from_day IS NULL OR to_day IS NULL OR to_day < from_day THEN
         RAISE EXCEPTION 'vigil_runs_create_partitions: to_day % is before from_day %', to_day, from_day;
     END IF;
     IF to_day - from_day > 3660 THEN
         RAISE EXCEPTION 'vigil_runs_create_partitions: % days asked for (at most 3660)', to_day - from_day + 1;
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('vigil_runs_partitions'));
     FOR d IN SELECT g::date FROM generate_series(from_day, to_day, interval '1 day') AS g LOOP
         part := vigil_runs_partition_name(d);
+        IF to_regclass(quote_ident(part)) IS NULL AND NOT locked THEN
+            PERFORM pg_advisory_xact_lock(hashtext('vigil_runs_partitions'));
+            locked := true;
+        END IF;
         IF to_regclass(quote_ident(part)) IS NULL THEN
             EXECUTE format('CREATE TABLE %I PARTITION OF job_schedule_runs FOR VALUES FROM (%L) TO (%L)',
                 part, (d::timestamp AT TIME ZONE 'UTC')::text, ((d + 1)::timestamp AT TIME ZONE 'UTC')::text);
