@@ -64,6 +64,9 @@ type Options struct {
 	// Spread (S2) gives each per-minute schedule its own second of the
 	// minute instead of all firing at second 0.
 	Spread bool
+	// Days is S5's number of simulated days of runs (30); N is then the
+	// runs per day (200,000).
+	Days int
 	// Symbols is A1's number of distinct symbols (default 500), and the
 	// number of symbols T2's bots trade (default 20).
 	Symbols int
@@ -117,13 +120,18 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	case N1:
 		n, dur = 3000, 5*time.Minute // dur: the bound on draining
+	case S5:
+		n, dur = 200000, time.Hour // dur: the bound on loading and measuring
+		if o.Days == 0 {
+			o.Days = 30
+		}
 	case T2:
 		n, dur = 200, 3*time.Minute // dur: the bar closes measured, one a minute
 		if o.Symbols == 0 {
 			o.Symbols = 20
 		}
 	default:
-		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, A1, N1, T1 or T2)", o.Scenario)
+		return o, fmt.Errorf("bench: unknown scenario %q (want S1, S2, S3, S4, S5, A1, N1, T1 or T2)", o.Scenario)
 	}
 	if o.N == 0 {
 		o.N = n
@@ -180,6 +188,10 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("bench: warmup, settle and down must not be negative")
 	case o.Nodes < 1:
 		return o, fmt.Errorf("bench: nodes must be at least 1, got %d", o.Nodes)
+	case o.Scenario == S5 && (o.Days < 2 || o.Days > 400):
+		return o, fmt.Errorf("bench: days must be between 2 and 400, got %d", o.Days)
+	case o.Scenario == S5 && o.N > 10_000_000:
+		return o, fmt.Errorf("bench: n (runs per day) must be at most 10000000 for S5, got %d", o.N)
 	}
 	if _, err := cronEvery(o.Cron); err != nil {
 		return o, err
@@ -258,6 +270,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		return h.notifyFanout(ctx) // writes its own result line
 	case T2:
 		return h.tradingBots(ctx) // writes its own result line
+	case S5:
+		return h.ledgerScale(ctx) // writes its own result line
 	}
 	if err != nil {
 		return fmt.Errorf("bench %s: %w", o.Scenario, err)

@@ -16,6 +16,7 @@ func TestLedgerHoldsFreshRunning(t *testing.T) {
 	var sid, runA, runB int64
 	require.NoError(t, b.pool.QueryRow(b.ctx, `INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron)
 		VALUES ($1, 'hold', 'data_processing', 'x', '{}', '* * * * *') RETURNING id`, b.userID).Scan(&sid))
+	b.partitionFor(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	for i, id := range []*int64{&runA, &runB} {
 		require.NoError(t, b.pool.QueryRow(b.ctx, `INSERT INTO job_schedule_runs (job_type, job_id, user_id, status, scheduled_for)
 			VALUES ('data_processing', $1, $2, 'PENDING', $3) RETURNING id`, sid, b.userID,

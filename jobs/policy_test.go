@@ -411,6 +411,7 @@ func TestTriggerAndBackfill(t *testing.T) {
 	from, to := time.Date(2027, 5, 3, 6, 0, 0, 0, time.UTC), time.Date(2027, 5, 3, 12, 0, 0, 0, time.UTC)
 	// One fire already ran.
 	b.tickAt(t, now) // plans next_run_at
+	b.partitionFor(t, now)
 	_, err = b.pool.Exec(b.ctx, `INSERT INTO job_schedule_runs (job_type, job_id, status, scheduled_for) VALUES ('report', $1, 'COMPLETED', $2)`,
 		s.ID, time.Date(2027, 5, 3, 9, 0, 0, 0, time.UTC))
 	require.NoError(t, err)

@@ -147,6 +147,7 @@ func TestDailySummaryListsAlertsFiredToday(t *testing.T) {
 		require.NoError(t, err)
 	}
 	now := time.Now().UTC()
+	b.partitionFor(t, now.Add(-48*time.Hour))
 	insert(now, true)
 	insert(now.Add(-time.Microsecond), false)
 	insert(now.Add(-48*time.Hour), true)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/db/store"
@@ -261,6 +262,16 @@ func (b *bundle) runs(t *testing.T, scheduleID int32) []dbsqlc.JobScheduleRun {
 	runs, err := dbsqlc.New().RunListBySchedule(b.ctx, b.pool, ptr(int64(scheduleID)))
 	require.NoError(t, err)
 	return runs
+}
+
+// partitionFor creates the day partitions of job_schedule_runs that rows
+// written by hand at these times need (the app's writers create their own).
+func (b *bundle) partitionFor(t *testing.T, at ...time.Time) {
+	t.Helper()
+	for _, a := range at {
+		_, err := db.EnsureRunPartitions(b.ctx, b.pool, a, a)
+		require.NoError(t, err)
+	}
 }
 
 func (b *bundle) run(t *testing.T, id int64) dbsqlc.JobScheduleRun {
