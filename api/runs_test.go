@@ -194,3 +194,28 @@ func TestRunShowsAlertTrace(t *testing.T) {
 
 	require.Equal(t, http.StatusNotFound, b.do(http.MethodGet, fmt.Sprintf("/api/runs/%d", id), other.token, nil).status)
 }
+
+// Run ids are bigint: a run past int4 is found, listed and paged; an id past
+// int8 is refused naming the path parameter.
+func TestRunIDsPastInt32(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.user("ann", userOpts{})
+	s := b.schedule(u, notifySchedule(u.id, "0 9 * * *"))
+	b.exec("SELECT setval(pg_get_serial_sequence('job_schedule_runs', 'id'), 3000000000)")
+	r1, r2 := b.run(u, s), b.run(u, s)
+	require.Equal(t, int64(3000000001), r1)
+
+	run := b.must(http.StatusOK, b.do(http.MethodGet, fmt.Sprintf("/api/runs/%d", r2), u.token, nil))
+	require.Equal(t, float64(r2), run["id"])
+	first := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs?limit=1", u.token, nil))
+	require.Equal(t, float64(r2), first["items"].([]any)[0].(map[string]any)["id"])
+	second := b.must(http.StatusOK, b.do(http.MethodGet, "/api/runs?limit=1&cursor="+first["next_cursor"].(string), u.token, nil))
+	require.Equal(t, float64(r1), second["items"].([]any)[0].(map[string]any)["id"], "the cursor carries a 64-bit id")
+	arts := b.must(http.StatusOK, b.do(http.MethodGet, fmt.Sprintf("/api/runs/%d/artifacts", r1), u.token, nil))
+	require.Equal(t, float64(r1), arts["run_id"])
+
+	r := b.do(http.MethodGet, "/api/runs/9223372036854775808", u.token, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, string(r.raw))
+	require.Equal(t, []string{"path.id"}, r.errLocations(t))
+}

@@ -432,6 +432,8 @@ func TestScheduleBackfill(t *testing.T) {
 		{map[string]any{"from": from, "to": time.Now().Add(time.Hour)}, "body.to"},
 		{map[string]any{"from": "yesterday", "to": to}, "body.from"},
 		{map[string]any{"from": to.AddDate(-3, 0, 0), "to": to}, "body.from"},
+		// Runs older than run_retention would be dropped with their day.
+		{map[string]any{"from": to.AddDate(0, 0, -40), "to": to.AddDate(0, 0, -39)}, "body.from"},
 	} {
 		r := b.do(http.MethodPost, path, u.token, tc.body)
 		require.Equal(t, http.StatusUnprocessableEntity, r.status, string(r.raw))

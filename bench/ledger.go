@@ -294,7 +294,7 @@ SELECT 'data_processing', g % $4 + 1, g % 50 + 1,
        'bench-worker', CASE WHEN g % 100 = 1 THEN NULL ELSE g END,
        CASE WHEN g % 100 = 1 THEN 0 ELSE 1 END, 1, 'cron',
        CASE WHEN g % 100 = 1 THEN 'overlap' END
-FROM (SELECT g, $1::timestamptz + (g - 1) * $5 * interval '1 second' AS f
+FROM (SELECT g, $1::timestamptz + (g - 1) * $5::float8 * interval '1 second' AS f
       FROM generate_series($2::int, $3::int) AS g) AS s`, from, lo, hi, ledgerSchedules, step)
 		if err != nil {
 			return fmt.Errorf("load runs of %s: %w", from.Format(time.DateOnly), err)
@@ -365,8 +365,10 @@ func quantile(sorted []float64, q float64) float64 {
 
 func tableMiB(ctx context.Context, pool *pgxpool.Pool, table string) (float64, error) {
 	var b int64
-	err := pool.QueryRow(ctx, `SELECT COALESCE(sum(pg_total_relation_size(relid)), 0)::bigint
-		FROM pg_partition_tree($1::regclass)`, table).Scan(&b)
+	// pg_partition_tree lists a partitioned table's partitions; a plain
+	// table is its own size.
+	err := pool.QueryRow(ctx, `SELECT COALESCE(NULLIF((SELECT sum(pg_total_relation_size(relid))
+		FROM pg_partition_tree($1::regclass)), 0), pg_total_relation_size($1::regclass))::bigint`, table).Scan(&b)
 	if err != nil {
 		return 0, fmt.Errorf("size of %s: %w", table, err)
 	}

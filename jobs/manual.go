@@ -130,7 +130,7 @@ func (e *Enqueuer) BackfillTx(ctx context.Context, tx pgx.Tx, scheduleID int32, 
 	if to.After(e.NowFunc()) {
 		return nil, fmt.Errorf("backfill: to (%s) is in the future; backfill covers past fires", to.Format(time.RFC3339))
 	}
-	if keep := e.cfg.RunRetention.D(); keep > 0 && from.Before(e.NowFunc().Add(-keep)) {
+	if keep := e.cfg.RunRetention.D(); !dryRun && keep > 0 && from.Before(e.NowFunc().Add(-keep)) {
 		return nil, fmt.Errorf("backfill: from (%s) is older than run_retention (%s): its runs would be dropped with their day's partition",
 			from.Format(time.RFC3339), keep)
 	}

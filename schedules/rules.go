@@ -17,11 +17,15 @@ type Limits struct {
 	// MaxSchedulesPerUser is the default quota of a non-admin (config
 	// max_schedules_per_user; 0 = unlimited).
 	MaxSchedulesPerUser int
+	// RunRetention is how long runs are kept (config run_retention): a
+	// backfill may not write runs older than that.
+	RunRetention time.Duration
 }
 
 // LimitsFrom reads the limits from config.
 func LimitsFrom(cfg config.Config) Limits {
-	return Limits{MinInterval: cfg.MinInterval.D(), MaxSchedulesPerUser: cfg.MaxSchedulesPerUser}
+	return Limits{MinInterval: cfg.MinInterval.D(), MaxSchedulesPerUser: cfg.MaxSchedulesPerUser,
+		RunRetention: cfg.RunRetention.D()}
 }
 
 // Owner is the rights of a schedule's owner.

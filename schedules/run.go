@@ -82,6 +82,9 @@ func (s *Service) Backfill(ctx context.Context, tx pgx.Tx, a Actor, id int32, fr
 	if to.After(s.now()) {
 		return nil, invalid("to", "to is in the future; backfill covers past fires")
 	}
+	if keep := s.limits.RunRetention; !dryRun && keep > 0 && from.Before(s.now().Add(-keep)) {
+		return nil, invalid("from", fmt.Sprintf("from is older than run_retention (%s): its runs would be dropped with their day's partition", keep))
+	}
 	row, err := s.Get(ctx, tx, a, id)
 	if err != nil {
 		return nil, err

@@ -1060,7 +1060,7 @@ type ArtifactList struct {
 	Items *[]Artifact `json:"items"`
 
 	// RunID Example: 123
-	RunID int32 `json:"run_id"`
+	RunID int64 `json:"run_id"`
 }
 
 // AuditEntry defines model for AuditEntry.
@@ -2065,7 +2065,7 @@ type Run struct {
 	EnqueuedAt      *time.Time `json:"enqueued_at"`
 	Error           *string    `json:"error"`
 	FinishedAt      *time.Time `json:"finished_at"`
-	ID              int32      `json:"id"`
+	ID              int64      `json:"id"`
 	JitterMs        int32      `json:"jitter_ms"`
 
 	// JobSnapshot task_params when the run was made
@@ -3355,26 +3355,26 @@ type ClientInterface interface {
 	// CancelRun Cancel a pending or running run
 	//
 	// Corresponds with DELETE /api/runs/{id} (the `CancelRun` operationId).
-	CancelRun(ctx context.Context, id int32, params *CancelRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CancelRun(ctx context.Context, id int64, params *CancelRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRun Get a run
 	//
 	// Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
-	GetRun(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetRun(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRunArtifacts List the files a run produced
 	//
 	// Lists the files a run produced (a report's PNG charts), without their bytes; `url` downloads one. Empty until the run is done, and for runs that make no files.
 	//
 	// Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
-	ListRunArtifacts(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListRunArtifacts(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRunArtifact Download a file a run produced
 	//
 	// Downloads one file of a run with its stored Content-Type (image/png for charts), Content-Length and ETag (its SHA-256); If-None-Match with that ETag answers 304.
 	//
 	// Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
-	GetRunArtifact(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetRunArtifact(ctx context.Context, id int64, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSchedules List schedules
 	//
@@ -4453,7 +4453,7 @@ func (c *Client) GetRunStats(ctx context.Context, params *GetRunStatsParams, req
 // CancelRun Cancel a pending or running run
 //
 // Corresponds with DELETE /api/runs/{id} (the `CancelRun` operationId).
-func (c *Client) CancelRun(ctx context.Context, id int32, params *CancelRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) CancelRun(ctx context.Context, id int64, params *CancelRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelRunRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
@@ -4468,7 +4468,7 @@ func (c *Client) CancelRun(ctx context.Context, id int32, params *CancelRunParam
 // GetRun Get a run
 //
 // Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
-func (c *Client) GetRun(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetRun(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRunRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -4485,7 +4485,7 @@ func (c *Client) GetRun(ctx context.Context, id int32, reqEditors ...RequestEdit
 // Lists the files a run produced (a report's PNG charts), without their bytes; `url` downloads one. Empty until the run is done, and for runs that make no files.
 //
 // Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
-func (c *Client) ListRunArtifacts(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) ListRunArtifacts(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRunArtifactsRequest(c.Server, id)
 	if err != nil {
 		return nil, err
@@ -4502,7 +4502,7 @@ func (c *Client) ListRunArtifacts(ctx context.Context, id int32, reqEditors ...R
 // Downloads one file of a run with its stored Content-Type (image/png for charts), Content-Length and ETag (its SHA-256); If-None-Match with that ETag answers 304.
 //
 // Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
-func (c *Client) GetRunArtifact(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetRunArtifact(ctx context.Context, id int64, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRunArtifactRequest(c.Server, id, name, params)
 	if err != nil {
 		return nil, err
@@ -6670,12 +6670,12 @@ func NewGetRunStatsRequest(server string, params *GetRunStatsParams) (*http.Requ
 }
 
 // NewCancelRunRequest constructs an http.Request for the CancelRun method
-func NewCancelRunRequest(server string, id int32, params *CancelRunParams) (*http.Request, error) {
+func NewCancelRunRequest(server string, id int64, params *CancelRunParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int32"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -6731,12 +6731,12 @@ func NewCancelRunRequest(server string, id int32, params *CancelRunParams) (*htt
 }
 
 // NewGetRunRequest constructs an http.Request for the GetRun method
-func NewGetRunRequest(server string, id int32) (*http.Request, error) {
+func NewGetRunRequest(server string, id int64) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int32"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -6765,12 +6765,12 @@ func NewGetRunRequest(server string, id int32) (*http.Request, error) {
 }
 
 // NewListRunArtifactsRequest constructs an http.Request for the ListRunArtifacts method
-func NewListRunArtifactsRequest(server string, id int32) (*http.Request, error) {
+func NewListRunArtifactsRequest(server string, id int64) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int32"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -6799,12 +6799,12 @@ func NewListRunArtifactsRequest(server string, id int32) (*http.Request, error) 
 }
 
 // NewGetRunArtifactRequest constructs an http.Request for the GetRunArtifact method
-func NewGetRunArtifactRequest(server string, id int32, name string, params *GetRunArtifactParams) (*http.Request, error) {
+func NewGetRunArtifactRequest(server string, id int64, name string, params *GetRunArtifactParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int32"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
 	if err != nil {
 		return nil, err
 	}
@@ -8201,14 +8201,14 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/runs/{id} (the `CancelRun` operationId).
-	CancelRunWithResponse(ctx context.Context, id int32, params *CancelRunParams, reqEditors ...RequestEditorFn) (*CancelRunResponse, error)
+	CancelRunWithResponse(ctx context.Context, id int64, params *CancelRunParams, reqEditors ...RequestEditorFn) (*CancelRunResponse, error)
 
 	// GetRunWithResponse Get a run
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
-	GetRunWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
+	GetRunWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetRunResponse, error)
 
 	// ListRunArtifactsWithResponse List the files a run produced
 	//
@@ -8217,7 +8217,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
-	ListRunArtifactsWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*ListRunArtifactsResponse, error)
+	ListRunArtifactsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*ListRunArtifactsResponse, error)
 
 	// GetRunArtifactWithResponse Download a file a run produced
 	//
@@ -8226,7 +8226,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
-	GetRunArtifactWithResponse(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error)
+	GetRunArtifactWithResponse(ctx context.Context, id int64, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error)
 
 	// ListSchedulesWithResponse List schedules
 	//
@@ -13754,7 +13754,7 @@ func (c *ClientWithResponses) GetRunStatsWithResponse(ctx context.Context, param
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/runs/{id} (the `CancelRun` operationId).
-func (c *ClientWithResponses) CancelRunWithResponse(ctx context.Context, id int32, params *CancelRunParams, reqEditors ...RequestEditorFn) (*CancelRunResponse, error) {
+func (c *ClientWithResponses) CancelRunWithResponse(ctx context.Context, id int64, params *CancelRunParams, reqEditors ...RequestEditorFn) (*CancelRunResponse, error) {
 	rsp, err := c.CancelRun(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -13767,7 +13767,7 @@ func (c *ClientWithResponses) CancelRunWithResponse(ctx context.Context, id int3
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/runs/{id} (the `GetRun` operationId).
-func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*GetRunResponse, error) {
+func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*GetRunResponse, error) {
 	rsp, err := c.GetRun(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -13782,7 +13782,7 @@ func (c *ClientWithResponses) GetRunWithResponse(ctx context.Context, id int32, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/runs/{id}/artifacts (the `ListRunArtifacts` operationId).
-func (c *ClientWithResponses) ListRunArtifactsWithResponse(ctx context.Context, id int32, reqEditors ...RequestEditorFn) (*ListRunArtifactsResponse, error) {
+func (c *ClientWithResponses) ListRunArtifactsWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*ListRunArtifactsResponse, error) {
 	rsp, err := c.ListRunArtifacts(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -13797,7 +13797,7 @@ func (c *ClientWithResponses) ListRunArtifactsWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/runs/{id}/artifacts/{name} (the `GetRunArtifact` operationId).
-func (c *ClientWithResponses) GetRunArtifactWithResponse(ctx context.Context, id int32, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error) {
+func (c *ClientWithResponses) GetRunArtifactWithResponse(ctx context.Context, id int64, name string, params *GetRunArtifactParams, reqEditors ...RequestEditorFn) (*GetRunArtifactResponse, error) {
 	rsp, err := c.GetRunArtifact(ctx, id, name, params, reqEditors...)
 	if err != nil {
 		return nil, err
