@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilhq/vigil/backtests"
 	"github.com/vigilhq/vigil/config"
+	"github.com/vigilhq/vigil/db"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
 	"github.com/vigilhq/vigil/jobs"
@@ -421,7 +422,10 @@ func TestRunsTimezoneStatus(t *testing.T) {
 	s := tb.schedules(t, u)[0]
 	userID := int64(s.UserID)
 	at := time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)
-	_, err := tb.db.Pool.Exec(tb.ctx, `INSERT INTO job_schedule_runs (job_type, job_id, user_id, status, scheduled_for, error)
+	// Rows written by hand for past days need those days' partitions.
+	_, err := db.EnsureRunPartitions(tb.ctx, tb.db.Pool, at, at.Add(24*time.Hour))
+	require.NoError(t, err)
+	_, err = tb.db.Pool.Exec(tb.ctx, `INSERT INTO job_schedule_runs (job_type, job_id, user_id, status, scheduled_for, error)
 		VALUES ('alert', $1, $2, 'FAILED', $3, 'no data for AAPL'), ('alert', $1, $2, 'COMPLETED', $4, NULL)`,
 		s.ID, userID, at, at.Add(24*time.Hour))
 	require.NoError(t, err)
