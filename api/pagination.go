@@ -15,10 +15,7 @@ const (
 	cursorPrefix = "id:"
 )
 
-// encodeCursor returns the opaque cursor that continues after id.
-func encodeCursor(id int32) string { return encodeCursor64(int64(id)) }
-
-// encodeCursor64 is encodeCursor for 64-bit ids.
+// encodeCursor64 returns the opaque cursor that continues after id.
 func encodeCursor64(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(id, 10)))
 }

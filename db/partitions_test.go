@@ -14,8 +14,6 @@ import (
 	"github.com/vigilhq/vigil/db/dbtest"
 )
 
-func utcDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
-
 func partitionNames(t *testing.T, ctx context.Context, d *dbtest.DB) map[string]bool {
 	t.Helper()
 	parts, err := dbsqlc.New().RunPartitionsList(ctx, d.Pool)
