@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"testing"
@@ -190,4 +191,54 @@ func TestFireKeyAcrossPartitions(t *testing.T) {
 	var n int
 	require.NoError(t, d.Pool.QueryRow(ctx, "SELECT count(DISTINCT tableoid) FROM job_schedule_runs WHERE job_id = 7").Scan(&n))
 	require.Equal(t, 3, n, "one partition per day")
+}
+
+// An update naming runs by (id, scheduled_for), the ledger's shape, is pruned
+// at run time to the partitions of those runs: the others are never executed.
+func TestRunUpdatePrunedToPartition(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	_, err := db.EnsureRunPartitions(ctx, d.Pool, now.AddDate(0, 0, -5), now)
+	require.NoError(t, err)
+	var ids []int64
+	var fors []time.Time
+	for i := range 6 {
+		at := now.AddDate(0, 0, -i)
+		var id int64
+		require.NoError(t, d.Pool.QueryRow(ctx, `INSERT INTO job_schedule_runs (job_type, job_id, scheduled_for)
+			VALUES ('report', 1, $1) RETURNING id`, at).Scan(&id))
+		if i == 2 {
+			ids, fors = append(ids, id), append(fors, at)
+		}
+	}
+	tx, err := d.Pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	var raw []byte
+	require.NoError(t, tx.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON)
+		UPDATE job_schedule_runs r SET status = 'COMPLETED'
+		FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::timestamptz[]) AS scheduled_for) AS u
+		WHERE r.id = u.id AND r.scheduled_for = u.scheduled_for`, ids, fors).Scan(&raw))
+	var plan []struct{ Plan planNode }
+	require.NoError(t, json.Unmarshal(raw, &plan))
+	scanned := map[string]bool{}
+	var walk func(n planNode)
+	walk = func(n planNode) {
+		if n.Relation != "" && n.Relation != "job_schedule_runs" && n.Loops > 0 { // the parent is the update target
+			scanned[n.Relation] = true
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	walk(plan[0].Plan)
+	require.Equal(t, map[string]bool{partName(fors[0]): true}, scanned, "%s", raw)
+}
+
+type planNode struct {
+	Relation string     `json:"Relation Name"`
+	Loops    int        `json:"Actual Loops"`
+	Plans    []planNode `json:"Plans"`
 }
