@@ -136,7 +136,7 @@ func New(o Options) (*Server, error) {
 	h.register(hapi)
 
 	if h.console, err = console.New(console.Options{Pool: o.Pool, Authenticate: h.consoleUser, Schedules: svc,
-		Logger: log, NowFunc: now}); err != nil {
+		Bots: h.bots, Channels: o.Channels, HealthStaleAfter: h.staleAfter(), Logger: log, NowFunc: now}); err != nil {
 		return nil, err
 	}
 	mux.Handle(console.Prefix, h.console)

@@ -145,7 +145,7 @@ func ownerOf(b *bundle, id int32) string {
 	return uid
 }
 
-var fieldErrRe = regexp.MustCompile(`<span class="field-error" data-field="([a-z_]+)">([^<]*)</span>`)
+var fieldErrRe = regexp.MustCompile(`<span class="field-error" data-field="([a-z_.]+)">([^<]*)</span>`)
 
 func fieldErrors(body string) map[string]string {
 	out := map[string]string{}
