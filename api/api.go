@@ -135,8 +135,12 @@ func New(o Options) (*Server, error) {
 	hapi.UseMiddleware(h.authMiddleware(hapi))
 	h.register(hapi)
 
-	if h.console, err = console.New(console.Options{Pool: o.Pool, Authenticate: h.consoleUser, Schedules: svc,
-		Bots: h.bots, Channels: o.Channels, HealthStaleAfter: h.staleAfter(), Logger: log, NowFunc: now}); err != nil {
+	copts := console.Options{Pool: o.Pool, Authenticate: h.consoleUser, Schedules: svc, Bots: h.bots,
+		Channels: o.Channels, HealthStaleAfter: h.staleAfter(), Logger: log, NowFunc: now}
+	if o.Market != nil { // not a typed nil in the interface
+		copts.Market = o.Market
+	}
+	if h.console, err = console.New(copts); err != nil {
 		return nil, err
 	}
 	mux.Handle(console.Prefix, h.console)

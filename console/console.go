@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/alertbacktest"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/schedules"
 	"github.com/vigilhq/vigil/tradingbot"
@@ -49,6 +50,9 @@ type Options struct {
 	// HealthStaleAfter is how old a heartbeat may be before the health page
 	// shows its component DOWN, as the API does (0: 90 seconds).
 	HealthStaleAfter time.Duration
+	// Market serves the bars of alert charts and backtests (the API's
+	// market-data manager); nil shows neither.
+	Market alertbacktest.Source
 	// SessionTTL is how long a session lasts (0: 12 hours).
 	SessionTTL time.Duration
 	// Logger logs unexpected errors; nil discards.
@@ -64,6 +68,8 @@ type Console struct {
 	auth func(ctx context.Context, token string) (User, error)
 	svc  *schedules.Service
 	bots *tradingbot.Service
+	// market serves bars (nil: none).
+	market alertbacktest.Source
 	// channels are the configured delivery channels (nil: every one).
 	channels   []string
 	staleAfter time.Duration
@@ -82,7 +88,7 @@ func New(o Options) (*Console, error) {
 	if o.Pool == nil || o.Authenticate == nil || o.Schedules == nil || o.Bots == nil {
 		return nil, errors.New("console: pool, authenticate, schedules and bots are required")
 	}
-	c := &Console{pool: o.Pool, auth: o.Authenticate, svc: o.Schedules, bots: o.Bots, channels: o.Channels,
+	c := &Console{pool: o.Pool, auth: o.Authenticate, svc: o.Schedules, bots: o.Bots, market: o.Market, channels: o.Channels,
 		staleAfter: o.HealthStaleAfter, ttl: o.SessionTTL, log: o.Logger, now: o.NowFunc, q: dbsqlc.New()}
 	if c.staleAfter <= 0 {
 		c.staleAfter = 90 * time.Second
@@ -136,6 +142,8 @@ func (c *Console) routes() {
 	m.Handle("POST "+Prefix+"/schedules/{id}/trigger", c.post(c.triggerPost))
 	m.Handle("GET "+Prefix+"/schedules/{id}/backfill", c.page(c.backfillPage))
 	m.Handle("POST "+Prefix+"/schedules/{id}/backfill", c.post(c.backfillPost))
+	m.Handle("GET "+Prefix+"/schedules/{id}/chart.png", c.page(c.alertChart))
+	m.Handle("GET "+Prefix+"/schedules/{id}/backtest", c.page(c.alertBacktest))
 
 	m.Handle("GET "+Prefix+"/runs", c.page(c.runsPage))
 	m.Handle("GET "+Prefix+"/runs/{id}", c.page(c.runPage))
