@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,6 +61,11 @@ var loginLinkRe = regexp.MustCompile(`console: (http://\S+/console/login\?code=v
 
 func startConsoleApp(t *testing.T, width, height int) *consoleApp {
 	t.Helper()
+	return startConsoleAppRoles(t, width, height, roles{scheduler: true, worker: true, api: true})
+}
+
+func startConsoleAppRoles(t *testing.T, width, height int, r roles) *consoleApp {
+	t.Helper()
 	chromium := findBrowser(t)
 	d := dbtest.New(t)
 	cfg := appConfig(d.URL)
@@ -67,7 +73,7 @@ func startConsoleApp(t *testing.T, width, height int) *consoleApp {
 	cfg.PublicURL = "http://" + cfg.APIAddr
 	var logs bytes.Buffer
 	w := &syncWriter{w: &logs}
-	a := newApp("serve", roles{scheduler: true, worker: true, api: true}, cfg, slog.New(slog.NewTextHandler(w, nil)), true)
+	a := newApp("serve", r, cfg, slog.New(slog.NewTextHandler(w, nil)), true)
 	require.NoError(t, a.Run(t.Context()))
 	t.Cleanup(func() { _ = a.Close() })
 	w.mu.Lock()
@@ -192,4 +198,60 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.Equal(t, "Not found", c.text("#heading"))
 	require.Equal(t, 404, c.open(chromedp.Navigate(fmt.Sprintf("%s/console/runs/%d", c.base, runID))))
 	require.Equal(t, 200, c.open(chromedp.Click(chromedp.CSS("#logout"))))
+}
+
+// TestConsoleScreenshots captures the main pages of the demo, at 1366 px
+// and on a phone, into docs/console/*.png (the README shows them). It runs
+// only with VIGIL_SCREENSHOTS=1:
+//
+//	VIGIL_SCREENSHOTS=1 go test ./cmd/vigil -run TestConsoleScreenshots
+func TestConsoleScreenshots(t *testing.T) {
+	if os.Getenv("VIGIL_SCREENSHOTS") != "1" {
+		t.Skip("set VIGIL_SCREENSHOTS=1 to capture docs/console/*.png")
+	}
+	c := startConsoleAppRoles(t, 1366, 900, roles{scheduler: true, worker: true, api: true, tradingbot: true})
+	require.Equal(t, 200, c.open(chromedp.Navigate(c.login)))
+	ctx := context.Background()
+	// Give the demo a minute's worth of history: a run of each schedule and
+	// the alerts' first evaluations.
+	for _, name := range []string{"demo: minute heartbeat", "demo: daily summary with charts", "demo: S&P 500 value screener"} {
+		require.Equal(t, 200, c.open(chromedp.Navigate(fmt.Sprintf("%s/console/schedules/%d", c.base, c.scheduleID(name)))))
+		require.Equal(t, 200, c.open(chromedp.Click(chromedp.CSS("#trigger"))))
+	}
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, c.db.Pool.QueryRow(ctx, `SELECT count(*) FROM job_schedule_runs r JOIN job_schedules s ON s.id = r.job_id
+			WHERE s.job_type = 'alert' AND r.status = 'COMPLETED'`).Scan(&n))
+		return n >= 8
+	}, 90*time.Second, time.Second, "the demo alerts run")
+	var alert, run int32
+	require.NoError(t, c.db.Pool.QueryRow(ctx, `SELECT job_id, id FROM job_schedule_runs WHERE job_type = 'alert' AND status = 'COMPLETED'
+		ORDER BY (result->'trace'->>'fired')::bool DESC NULLS LAST, id DESC LIMIT 1`).Scan(&alert, &run))
+	var bot int64
+	require.NoError(t, c.db.Pool.QueryRow(ctx, "SELECT id FROM trading_bots ORDER BY id LIMIT 1").Scan(&bot))
+	summary := c.scheduleID("demo: daily summary with charts")
+
+	dir := filepath.Join("..", "..", "docs", "console")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	shot := func(name, url string) {
+		t.Helper()
+		require.Equal(t, 200, c.open(chromedp.Navigate(c.base+url)), url)
+		png, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+	}
+	shot("schedules", "/console/")
+	shot("schedule", fmt.Sprintf("/console/schedules/%d", summary))
+	shot("alert", fmt.Sprintf("/console/schedules/%d", alert))
+	shot("backtest", fmt.Sprintf("/console/schedules/%d/backtest?days=2", alert))
+	shot("runs", "/console/runs")
+	shot("run", fmt.Sprintf("/console/runs/%d", run))
+	shot("notifications", "/console/notifications")
+	shot("health", "/console/health")
+	shot("bot", fmt.Sprintf("/console/bots/%d", bot))
+	shot("preferences", "/console/preferences")
+	require.NoError(t, chromedp.Do(c.ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))
+	shot("phone-schedules", "/console/")
+	shot("phone-schedule", fmt.Sprintf("/console/schedules/%d", summary))
+	shot("phone-runs", "/console/runs")
 }
