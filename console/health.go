@@ -45,6 +45,9 @@ func (c *Console) healthPage(w http.ResponseWriter, r *http.Request, s *session)
 	ctx := r.Context()
 	lq := &listQuery{v: r.URL.Query()}
 	state := lq.oneOf("incidents", incidentStates)
+	if state != nil && !s.IsAdmin && lq.bad == "" {
+		lq.bad = "incidents: only admins see incidents"
+	}
 	if field, msg, bad := lq.err(); bad {
 		c.badRequest(w, r, s, field, msg)
 		return

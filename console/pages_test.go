@@ -82,6 +82,9 @@ func TestHealthPage(t *testing.T) {
 		"stale (reported HEALTHY)", "market data: slow", "1h00m")
 	require.NotContains(t, p.body, "worker/host-b</td>", "incidents are for admins")
 	require.NotContains(t, p.body, `id="incidents"`)
+	p = b.browser().login(ann).get("/console/health?incidents=all")
+	require.Equal(t, http.StatusBadRequest, p.status)
+	contains(t, p, "incidents: only admins see incidents")
 
 	admin := b.browser().login(root)
 	p = admin.get("/console/health")
@@ -253,4 +256,26 @@ func TestPreferencesPage(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, p.status)
 	require.Zero(t, b.count("SELECT count(*) FROM notification_preferences WHERE user_id = $1", ann.id), "all back to the default")
 	require.Equal(t, 1, b.count("SELECT count(*) FROM users WHERE id = $1 AND quiet_start IS NULL", ann.id))
+}
+
+// A stored channel the server no longer delivers on still shows, ticked:
+// saving the form unchanged is refused naming it, not dropped unseen.
+func TestPreferencesKeepUnconfiguredChannel(t *testing.T) {
+	t.Parallel()
+	b := setupChannels(t, []string{"telegram", "email"})
+	ann := b.user("ann", false)
+	b.exec("INSERT INTO notification_preferences (user_id, notification_type, channels, all_channels, silent) VALUES ($1, 'alert', '{webhook}', false, false)", ann.id)
+	br := b.browser().login(ann)
+	p := br.get("/console/preferences")
+	require.Equal(t, http.StatusOK, p.status)
+	contains(t, p, `name="alert.channels" value="webhook" checked`)
+	require.NotContains(t, p.body, `name="report.channels" value="webhook" checked`)
+
+	form := prefsForm(br.csrf())
+	form.Set("alert.mode", "on")
+	form.Add("alert.channels", "webhook")
+	p = br.post("/console/preferences", form)
+	require.Equal(t, http.StatusUnprocessableEntity, p.status, p.body)
+	require.Contains(t, fieldErrors(p.body)["types.alert"], "webhook")
+	require.Equal(t, 1, b.count("SELECT count(*) FROM notification_preferences WHERE user_id = $1 AND channels = '{webhook}'", ann.id))
 }

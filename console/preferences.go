@@ -47,6 +47,16 @@ func (c *Console) prefsData(st userprefs.Settings) prefsData {
 		d.QuietStart, d.QuietEnd, _ = strings.Cut(st.Quiet, "-")
 	}
 	for _, t := range st.Types {
+		for _, ch := range t.Channels {
+			// A stored channel this server no longer runs still shows, ticked,
+			// so that saving the form does not drop it unseen (the check
+			// refuses it, naming it).
+			if !slices.Contains(d.Channels, ch) {
+				d.Channels = append(d.Channels, ch)
+			}
+		}
+	}
+	for _, t := range st.Types {
 		row := prefsRow{Type: t.Type, Mode: t.Mode, Channels: t.Channels}
 		if t.Default {
 			row.Mode = "default"
@@ -100,6 +110,11 @@ func (c *Console) preferencesPost(w http.ResponseWriter, r *http.Request, s *ses
 	for _, typ := range preferences.Types() {
 		mode := r.PostFormValue(typ + ".mode")
 		chosen := r.PostForm[typ+".channels"]
+		for _, ch := range chosen {
+			if !slices.Contains(d.Channels, ch) && slices.Contains(userChannels, ch) {
+				d.Channels = append(d.Channels, ch)
+			}
+		}
 		d.Rows = append(d.Rows, prefsRow{Type: typ, Mode: mode, Channels: chosen})
 		switch mode {
 		case "", "default":

@@ -47,7 +47,10 @@ type bundle struct {
 	srv  *httptest.Server
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T) *bundle { return setupChannels(t, nil) }
+
+// setupChannels is setup with the API's delivery channels (nil: every one).
+func setupChannels(t *testing.T, channels []string) *bundle {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -64,7 +67,7 @@ func setup(t *testing.T) *bundle {
 	require.NoError(t, err)
 	market := marketdata.NewManager(&marketdata.Synthetic{}, store.NewBarStore(d.Pool), cfg.DataCacheTTL.D(), log)
 	server, err := api.New(api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator, Logger: log,
-		Market: market})
+		Market: market, Channels: channels})
 	require.NoError(t, err)
 	t.Cleanup(server.Close)
 	srv := httptest.NewServer(server.Handler())
