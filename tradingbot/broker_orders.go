@@ -94,7 +94,7 @@ func (r *Runner) brokerPass(ctx context.Context, id int64) ([]dbsqlc.BotOrder, e
 	}
 	br, err := r.brokerOf(ctx, b.UserID, b.Broker)
 	if err != nil {
-		r.call(id, b.Broker, "credentials", func() error { return err }) //nolint:errcheck // booked for the heartbeat
+		_ = r.call(id, b.Broker, "credentials", func() error { return err }) // booked for the heartbeat
 		return nil, err
 	}
 	rows, err := r.q.BotOrderListBrokerOpen(ctx, r.o.Pool, id)

@@ -125,3 +125,14 @@ func (a *AlpacaBrokers) HasCredentials(ctx context.Context, q dbsqlc.DBTX, userI
 	}
 	return err == nil, err
 }
+
+// NewAlpacaBrokers resolves Alpaca accounts with kr (nil: no per-user
+// credentials), the operator's account keyID/secret ("" none) and the API's
+// baseURL (config alpaca_base_url; "" alpaca.PaperURL) for both.
+func NewAlpacaBrokers(kr *secrets.Keyring, keyID, secret, baseURL string) *AlpacaBrokers {
+	a := &AlpacaBrokers{Keyring: kr, BaseURL: baseURL}
+	if keyID != "" && secret != "" {
+		a.Operator = alpaca.Config{KeyID: keyID, SecretKey: secret, BaseURL: baseURL}
+	}
+	return a
+}
