@@ -1453,10 +1453,22 @@ type BotOrder struct {
 	AllCash bool `json:"all_cash"`
 
 	// BarTime Open time of the bar decided
-	BarTime       time.Time `json:"bar_time"`
+	BarTime time.Time `json:"bar_time"`
+
+	// BrokerError alpaca bots: why the last submission did not reach the broker (retried)
+	BrokerError *string `json:"broker_error"`
+
+	// BrokerOrderID alpaca bots: Alpaca's order id
+	BrokerOrderID *string `json:"broker_order_id"`
+
+	// BrokerStatus alpaca bots: pending (recorded, not yet at the broker), then Alpaca's status (accepted, partially_filled, filled, canceled, expired, rejected)
+	BrokerStatus  *string   `json:"broker_status"`
 	ClosePosition bool      `json:"close_position"`
 	CreatedAt     time.Time `json:"created_at"`
-	ID            int64     `json:"id"`
+
+	// FilledQty alpaca bots: the quantity filled so far (booked as fills)
+	FilledQty float64 `json:"filled_qty"`
+	ID        int64   `json:"id"`
 
 	// IdempotencyKey <bot id>:<bar unix time>:<signal index>
 	IdempotencyKey string   `json:"idempotency_key"`
@@ -1472,9 +1484,12 @@ type BotOrder struct {
 	Side      BotOrderSide   `json:"side"`
 	Status    BotOrderStatus `json:"status"`
 	StopPrice *float64       `json:"stop_price"`
-	Symbol    string         `json:"symbol"`
-	Tif       string         `json:"tif"`
-	Type      BotOrderType   `json:"type"`
+
+	// SubmittedAt alpaca bots: when the broker took the order
+	SubmittedAt *time.Time   `json:"submitted_at"`
+	Symbol      string       `json:"symbol"`
+	Tif         string       `json:"tif"`
+	Type        BotOrderType `json:"type"`
 }
 
 // BotOrderSide defines model for BotOrder.Side.
