@@ -104,3 +104,22 @@ func kinds(ev []Event) []EventKind {
 	}
 	return out
 }
+
+func TestBrokerFillsFlattenOrdersCarryTheirQuantity(t *testing.T) {
+	t.Parallel()
+	// 1000 cash, 10 units bought at 100 (booked from the broker); the bar
+	// closing at 80 is a 20% drawdown ≥ max_drawdown_pct 15: flatten.
+	s := &script{At: map[int][]Order{1: {{Symbol: "X", Side: Buy, Type: Market, Quantity: dec("10")}}}}
+	e := newEngine(t, Config{BrokerFills: true, Risk: RiskSettings{MaxDrawdownPct: 15, FlattenOnHalt: true}}, s)
+	e.Step("X", bar(1, 100, 100, 100, 100))
+	_, err := e.ApplyFill(e.OpenOrders()[0].ID, dec("10"), dec("100"), day(2))
+	require.NoError(t, err)
+	e.FinishOrder(e.OpenOrders()[0].ID)
+	ev := e.Step("X", bar(2, 100, 100, 80, 80))
+	require.Contains(t, kinds(ev), EventKillSwitch)
+	o := e.OpenOrders()
+	require.Len(t, o, 1)
+	require.Equal(t, "kill_switch", o[0].Reason)
+	require.Equal(t, "10", o[0].Quantity.String(), "the whole position, for the broker")
+	require.True(t, e.Position("X").Quantity.Equal(dec("10")), "not filled by the engine")
+}

@@ -229,8 +229,12 @@ func (e *Engine) killSwitch(b bars.Bar, eq float64) {
 		// must not depend on the map's iteration order.
 		for _, sym := range slices.Sorted(maps.Keys(e.st.Positions)) {
 			p := e.st.Positions[sym]
-			e.st.Orders = append(e.st.Orders, Order{ID: e.st.NextOrderID, Symbol: sym, Side: exitSide(p), Type: Market, TIF: GTC,
-				Close: true, Reason: "kill_switch", SubmittedAt: b.Time})
+			o := Order{ID: e.st.NextOrderID, Symbol: sym, Side: exitSide(p), Type: Market, TIF: GTC,
+				Close: true, Reason: "kill_switch", SubmittedAt: b.Time}
+			if e.cfg.BrokerFills { // a broker order needs its quantity
+				o.Quantity, o.RefPrice = p.Quantity.Abs(), decimal.NewFromFloat(p.LastClose)
+			}
+			e.st.Orders = append(e.st.Orders, o)
 			e.st.NextOrderID++
 		}
 	}
