@@ -344,3 +344,21 @@ func TestAlpacaBotWithoutCredentialsIsRefused(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	require.Equal(t, "broker", te.Field)
 }
+
+// An alpaca bot whose owner deleted the credentials is stopped at its next
+// decision with the reason (nothing is decided without an account).
+func TestAlpacaBotWithoutCredentialsAnyMoreIsStopped(t *testing.T) {
+	t.Parallel()
+	a := setupAlpaca(t, alpacatest.Options{})
+	b := a.create(alpacaDef)
+	r := a.runner("a", tradingbot.Options{})
+	require.NoError(t, r.Tick(a.ctx))
+	require.NoError(t, pgx.BeginFunc(a.ctx, a.pool, func(tx pgx.Tx) error {
+		return store.DeleteBrokerCredentials(a.ctx, tx, audit.Entry{Actor: a.user, Source: audit.SourceCLI}, a.user, "alpaca")
+	}))
+	a.tick(r, time.Minute)
+	got := a.bot(b.ID)
+	require.Equal(t, tradingbot.StateStopped, got.State)
+	require.Contains(t, got.StateReason, "no credentials")
+	require.Contains(t, got.StateReason, "PUT /api/me/brokers/alpaca")
+}
