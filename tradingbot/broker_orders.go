@@ -21,8 +21,13 @@ import (
 const brokerPending = "pending"
 
 // DefaultBrokerPoll is how often a broker bot's unsubmitted orders are
-// retried and its connectivity is checked between decisions.
+// retried between decisions.
 const DefaultBrokerPoll = 5 * time.Second
+
+// pingEvery is how many BrokerPolls pass without a broker call before a
+// pass reads the account to check connectivity (30 s by default: well
+// under Alpaca's 200 requests a minute per account).
+const pingEvery = 6
 
 // usesBroker reports whether the bot's orders go to a real broker.
 func usesBroker(name string) bool { return name == broker.Alpaca }
@@ -85,8 +90,8 @@ func (r *Runner) setPending(id int64, n int) {
 // is never placed twice; a broker refusal is final (status refused,
 // broker_status rejected, the broker's reason, audited and notified); a
 // broker that cannot be reached leaves the order pending for the next
-// pass. With nothing to submit it checks connectivity (an account read) at
-// most every BrokerPoll. It returns the bot's open broker orders.
+// pass. When no broker call was made for 6 BrokerPolls it checks
+// connectivity (an account read). It returns the bot's open broker orders.
 func (r *Runner) brokerPass(ctx context.Context, id int64) ([]dbsqlc.BotOrder, error) {
 	b, err := r.q.TradingBotGet(ctx, r.o.Pool, id)
 	if err != nil {
@@ -118,7 +123,7 @@ func (r *Runner) brokerPass(ctx context.Context, id int64) ([]dbsqlc.BotOrder, e
 	r.setPending(id, pending)
 	r.mu.Lock()
 	h := r.held[id]
-	due := h != nil && (h.broker == nil || h.broker.At.IsZero() || r.o.Now().Sub(h.broker.At) >= r.o.BrokerPoll)
+	due := h != nil && (h.broker == nil || h.broker.At.IsZero() || r.o.Now().Sub(h.broker.At) >= pingEvery*r.o.BrokerPoll)
 	r.mu.Unlock()
 	if due && first == nil {
 		_ = r.call(id, b.Broker, "account", func() error { return br.Ping(ctx) })

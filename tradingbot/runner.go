@@ -64,7 +64,8 @@ type Options struct {
 	// (alpaca); nil: such bots' decisions fail with the reason.
 	Brokers Brokers
 	// BrokerPoll is how often a broker bot's unsubmitted orders are retried
-	// and its connectivity checked between decisions (DefaultBrokerPoll).
+	// between decisions (DefaultBrokerPoll); its connectivity is checked
+	// after 6 of them without a broker call.
 	BrokerPoll time.Duration
 	// AfterCommit is a test hook called after a broker bot's decision
 	// commits, before its orders are submitted; an error skips the
