@@ -362,3 +362,31 @@ func TestAlpacaBotWithoutCredentialsAnyMoreIsStopped(t *testing.T) {
 	require.Contains(t, got.StateReason, "no credentials")
 	require.Contains(t, got.StateReason, "PUT /api/me/brokers/alpaca")
 }
+
+// With nothing to submit, the heartbeat's broker connectivity is the
+// newest account read: its latency when it answers, DEGRADED with the
+// error when it does not.
+func TestAlpacaHealthReportsTheAccountCall(t *testing.T) {
+	t.Parallel()
+	a := setupAlpaca(t, alpacatest.Options{})
+	a.create(alpacaDef)
+	r := a.runner("a", tradingbot.Options{BrokerPoll: time.Second})
+	require.NoError(t, r.Tick(a.ctx))
+	c := r.Check(a.ctx)
+	require.Equal(t, health.Healthy, c.Status)
+	bots := c.Metadata["broker_bots"].([]map[string]any)
+	require.Len(t, bots, 1)
+	require.Equal(t, "account", bots[0]["last_call"])
+	require.Equal(t, true, bots[0]["connected"])
+	require.Contains(t, bots[0], "latency_ms")
+	require.Len(t, a.srv.Requests(http.MethodGet, "/v2/account"), 1)
+
+	a.srv.Inject(alpacatest.Fault{Method: http.MethodGet, Path: "/v2/account", Status: http.StatusBadGateway, Times: 2})
+	a.tick(r, 7*time.Second) // 6 polls without a call: the account is read again
+	c = r.Check(a.ctx)
+	require.Equal(t, health.Degraded, c.Status)
+	require.Contains(t, *c.ErrorMessage, "get account")
+	bots = c.Metadata["broker_bots"].([]map[string]any)
+	require.Equal(t, false, bots[0]["connected"])
+	require.Contains(t, bots[0]["error"], "502")
+}
