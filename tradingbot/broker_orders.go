@@ -128,9 +128,7 @@ func (r *Runner) brokerPass(ctx context.Context, id int64) ([]dbsqlc.BotOrder, e
 	if due && first == nil {
 		_ = r.call(id, b.Broker, "account", func() error { return br.Ping(ctx) })
 	}
-	if err := r.markPassed(id); err != nil {
-		return nil, err
-	}
+	r.markPassed(id)
 	open := rows[:0]
 	for _, row := range rows {
 		if row.Status == "open" {
@@ -140,13 +138,13 @@ func (r *Runner) brokerPass(ctx context.Context, id int64) ([]dbsqlc.BotOrder, e
 	return open, first
 }
 
-func (r *Runner) markPassed(id int64) error {
+// markPassed books the time of the bot's broker pass (runner clock).
+func (r *Runner) markPassed(id int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if h := r.held[id]; h != nil {
 		h.brokerPassAt = r.o.Now()
 	}
-	return nil
 }
 
 // submit places one recorded order at the broker (looked up first).
@@ -287,12 +285,12 @@ func (r *Runner) poll(ctx context.Context, b *dbsqlc.TradingBot) (*brokerView, e
 // average × quantity), orders that became final, and engine orders whose
 // row is no longer open (rejected at submission). It returns the events
 // and the writes to queue after the decision's claim.
-func settle(e *trading.Engine, botID int64, bar time.Time, v *brokerView) ([]trading.Event, []func(w *batch, q *dbsqlc.Queries) error, error) {
+func settle(e *trading.Engine, botID int64, bar time.Time, v *brokerView) ([]trading.Event, []func(ctx context.Context, w *batch, q *dbsqlc.Queries) error, error) {
 	if v == nil {
 		return nil, nil, nil
 	}
 	var events []trading.Event
-	var writes []func(w *batch, q *dbsqlc.Queries) error
+	var writes []func(ctx context.Context, w *batch, q *dbsqlc.Queries) error
 	for _, o := range e.OpenOrders() {
 		if _, ok := v.open[o.ID]; !ok {
 			e.FinishOrder(o.ID) // refused by the broker at submission
@@ -329,8 +327,8 @@ func settle(e *trading.Engine, botID int64, bar time.Time, v *brokerView) ([]tra
 				params := dbsqlc.BotFillInsertBrokerParams{BotID: botID, OrderID: row.ID, BarTime: bar, Symbol: row.Symbol,
 					Side: row.Side, Price: fill.Price, Quantity: fill.Quantity, Fee: fill.Fee, Reason: row.Reason, TradePnl: pnl,
 					FillKey: fmt.Sprintf("%s:%s", o.ID, o.FilledQty.String())}
-				writes = append(writes, func(w *batch, q *dbsqlc.Queries) error {
-					if _, err := q.BotFillInsertBroker(context.Background(), w, params); err != nil {
+				writes = append(writes, func(ctx context.Context, w *batch, q *dbsqlc.Queries) error {
+					if _, err := q.BotFillInsertBroker(ctx, w, params); err != nil {
 						return fmt.Errorf("record the broker's fill of order %s: %w", row.IdempotencyKey, err)
 					}
 					return nil
@@ -361,9 +359,9 @@ func settle(e *trading.Engine, botID int64, bar time.Time, v *brokerView) ([]tra
 		}
 		params := dbsqlc.BotOrderBrokerUpdateParams{ID: row.ID, BotID: botID, BrokerStatus: &brokerStatus, FilledQty: cum,
 			FilledNotional: notional, Status: status, Refusal: refusal}
-		writes = append(writes, func(w *batch, q *dbsqlc.Queries) error {
+		writes = append(writes, func(ctx context.Context, w *batch, q *dbsqlc.Queries) error {
 			w.one("update broker order %s of bot %d: no open order row", row.IdempotencyKey, botID)
-			if _, err := q.BotOrderBrokerUpdate(context.Background(), w, params); err != nil {
+			if _, err := q.BotOrderBrokerUpdate(ctx, w, params); err != nil {
 				return fmt.Errorf("update broker order %s: %w", row.IdempotencyKey, err)
 			}
 			return nil

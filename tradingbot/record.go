@@ -115,7 +115,7 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 		return out, *b, fmt.Errorf("save decision: %w", err)
 	}
 	for _, write := range settleWrites {
-		if err := write(w, r.q); err != nil {
+		if err := write(ctx, w, r.q); err != nil {
 			return out, *b, err
 		}
 	}
