@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,18 @@ func TestAlpacaBotPlacesOneOrderPerSignal(t *testing.T) {
 	require.Len(t, pos, 1)
 	require.True(t, qty.Equal(pos[0].Quantity))
 	require.Equal(t, "filled", a.orders(b.ID)[0].Status)
+
+	// Holding a position, the bot cannot move to the paper broker.
+	paper, err := tradingbot.ParseDefinition(validator, []byte(strings.Replace(alpacaDef, `"alpaca"`, `"paper"`, 1)))
+	require.NoError(t, err)
+	err = pgx.BeginFunc(a.ctx, a.pool, func(tx pgx.Tx) error {
+		_, err := a.svc.Update(a.ctx, tx, a.actor(), b.ID, paper)
+		return err
+	})
+	te, ok := tradingbot.AsError(err)
+	require.True(t, ok, "%v", err)
+	require.Equal(t, tradingbot.KindConflict, te.Kind)
+	require.Equal(t, "broker", te.Field)
 
 	for range 3 {
 		a.tick(r, time.Minute)
