@@ -7,36 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Broker-filled mode (Config.BrokerFills): the engine decides and a real
-// broker fills. The service submits the open orders the engine places to
-// the broker and books what the broker reports with ApplyFill and
-// FinishOrder before the next Step. In this mode:
-//
-//   - Step fills nothing itself and expires no day order: resting orders
-//     wait for the broker's fills (ApplyFill) and its final status
-//     (FinishOrder: filled, cancelled, expired, rejected).
-//   - Every order the engine accepts gets a fixed Quantity when placed, since
-//     a broker order needs one: a close order the whole position; a
-//     money-sized buy (all_cash, notional) floor(money / (close × (1 +
-//     taker fee))) units at the placing bar's close, where money is the cash
-//     not already promised to open buys (their quantity × their RefPrice);
-//     a sell is cut to the position. RefPrice keeps the close it was sized
-//     at. An order that sizes to nothing is refused ("insufficient cash",
-//     "no position to sell").
-//   - A protective exit (stoploss_pct, trailing_stop_pct, take_profit_pct)
-//     that the bar touches places a market order closing the position at
-//     that bar's close, reason stop_loss, trailing_stop or take_profit (an
-//     EventStopHit for the stops), instead of filling at the level: the
-//     broker fills it at its market price after the bar closed. No second
-//     exit is placed while one is open for the symbol.
-//   - A fill is booked exactly as the broker reports it (quantity and
-//     price), with the bot's fee rates (taker for market and stop orders,
-//     maker for limits); buying power does not cut it, so cash can go
-//     below zero when the broker filled a buy above the price it was sized
-//     at. A position opened by a broker fill has its protective exits
-//     checked from the next Step's bar on.
-//   - Short selling is not supported (Config.check refuses AllowShort with
-//     BrokerFills).
+// Broker-filled mode (Config.BrokerFills): see the package doc.
 
 // sizeForBroker gives an accepted order the fixed quantity a broker order
 // needs; it returns a refusal reason, "" when sized.
