@@ -403,3 +403,37 @@ func TestAlpacaHealthReportsTheAccountCall(t *testing.T) {
 	require.Equal(t, false, bots[0]["connected"])
 	require.Contains(t, bots[0]["error"], "502")
 }
+
+// A force exit of an alpaca bot holding only an order at the broker is
+// refused with the reason (it would cancel nothing there); once the order
+// has filled it queues the exit, which becomes one sell at the broker.
+func TestAlpacaForceExit(t *testing.T) {
+	t.Parallel()
+	a := setupAlpaca(t, alpacatest.Options{})
+	b := a.create(alpacaDef)
+	a.action("tv:1", "buy", 50)
+	r := a.runner("a", tradingbot.Options{})
+	require.NoError(t, r.Tick(a.ctx))
+	forceExit := func() error {
+		return pgx.BeginFunc(a.ctx, a.pool, func(tx pgx.Tx) error {
+			_, err := a.svc.ForceExit(a.ctx, tx, a.actor(), b.ID, "AAPL")
+			return err
+		})
+	}
+	err := forceExit()
+	te, ok := tradingbot.AsError(err)
+	require.True(t, ok, "%v", err)
+	require.Equal(t, tradingbot.KindConflict, te.Kind)
+	require.Contains(t, err.Error(), "open orders are at the broker")
+	require.Equal(t, "open", a.orders(b.ID)[0].Status, "not cancelled")
+
+	a.tick(r, time.Minute) // filled
+	require.NoError(t, forceExit())
+	a.tick(r, time.Minute) // the exit's sell is placed
+	a.tick(r, time.Minute) // and filled
+	require.Equal(t, 2, a.srv.OrderCount())
+	require.Empty(t, a.srv.Holdings())
+	pos, err := dbsqlc.New().BotPositionList(a.ctx, a.pool, b.ID)
+	require.NoError(t, err)
+	require.Empty(t, pos)
+}

@@ -141,6 +141,10 @@ func (s *Service) ForceExit(ctx context.Context, tx pgx.Tx, a Actor, id int64, s
 			return res, fmt.Errorf("cancel order %d of bot %d: %w", o.ID, b.ID, err)
 		}
 	}
+	if usesBroker(b.Broker) && len(res.Symbols) == 0 {
+		return res, conflict("symbol", "bot %q holds no position to exit; its open orders are at the broker (%s) and are not cancelled by a force exit",
+			b.Name, b.Broker)
+	}
 	res.Cancelled = len(cancelled)
 	stored, err := json.Marshal(st)
 	if err != nil {
