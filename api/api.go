@@ -127,6 +127,8 @@ func New(o Options) (*Server, error) {
 	if h.bots, err = tradingbot.NewService(o.Validator, log); err != nil {
 		return nil, err
 	}
+	kr, _ := o.Config.Keyring() // a bad key fails config validation; without one no user has credentials
+	h.bots.UseBrokers(tradingbot.NewAlpacaBrokers(kr, o.Config.AlpacaKeyID, o.Config.AlpacaSecretKey, o.Config.AlpacaBaseURL))
 
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
@@ -242,6 +244,7 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	h.registerWebhookSecret(api)
 	h.registerEmail(api)
+	h.registerBrokers(api)
 	h.registerPreferences(api)
 
 	// Inbound webhooks (TradingView alerts).
