@@ -143,14 +143,17 @@ type scheduleSet struct {
 	Grace     *int32 // misfire_grace_time; nil = the config default
 	// Spread gives per-minute schedules a second of the minute each
 	// ("<g mod 60> * * * * *"): still one fire a minute per schedule, but
-	// spread over the minute instead of all at second 0.
+	// spread over the minute instead of all at second 0. NextRunAt must then
+	// be a minute boundary: each row's first fire is NextRunAt + its second
+	// (not all at NextRunAt, which made the window's first minute one burst).
 	Spread bool
 }
 
 const insertSchedulesSQL = `
 INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, timezone, next_run_at, misfire_grace_time)
 SELECT (SELECT min(id) FROM users), 'bench-' || g, 'data_processing', 'AAPL', $1::jsonb,
-       CASE WHEN $6::boolean THEN ((g % 60)::text || ' * * * * *') ELSE $2 END, 'UTC', $3, $4
+       CASE WHEN $6::boolean THEN ((g % 60)::text || ' * * * * *') ELSE $2 END, 'UTC',
+       $3::timestamptz + CASE WHEN $6::boolean THEN (g % 60) * interval '1 second' ELSE interval '0' END, $4
 FROM generate_series(1, $5::int) AS g
 RETURNING id`
 

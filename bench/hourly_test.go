@@ -55,6 +55,27 @@ func TestHourlySpread(t *testing.T) {
 	for i, w := range windows {
 		require.Equal(t, want[i], hourlySpreadFires(n, w[0], w[1]), "window %v–%v", w[0], w[1])
 	}
+
+	// The per-minute spread schedules start at their own second too.
+	minute := time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC)
+	first, last, err = insertSchedules(ctx, pool, scheduleSet{N: 120, Cron: "* * * * *", NextRunAt: minute, Spread: true})
+	require.NoError(t, err)
+	rows, err = pool.Query(ctx, `SELECT cron, next_run_at FROM job_schedules WHERE id BETWEEN $1 AND $2`, first, last)
+	require.NoError(t, err)
+	seconds := map[int]int{}
+	for rows.Next() {
+		var cron string
+		var next time.Time
+		require.NoError(t, rows.Scan(&cron, &next))
+		s, err := cronEvery(cron)
+		require.NoError(t, err)
+		require.True(t, fireAtOrAfter(s, minute).Equal(next), "%s: next_run_at %v, cron says %v", cron, next, fireAtOrAfter(s, minute))
+		seconds[next.Second()]++
+	}
+	require.NoError(t, rows.Err())
+	require.Len(t, seconds, 60) // two at every second of the minute, no burst at :00
+	require.Equal(t, 2, seconds[0])
+
 	// 900,000 hourly schedules: 250 fire every second, 15,000 every minute.
 	require.EqualValues(t, 15000, hourlySpreadFires(900000, from, from.Add(time.Minute)))
 	require.EqualValues(t, 900000, hourlySpreadFires(900000, from, from.Add(time.Hour)))
