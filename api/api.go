@@ -127,6 +127,8 @@ func New(o Options) (*Server, error) {
 	if h.bots, err = tradingbot.NewService(o.Validator, log); err != nil {
 		return nil, err
 	}
+	kr, _ := o.Config.Keyring() // a bad key fails config validation; without one no user has credentials
+	h.bots.UseBrokers(tradingbot.NewAlpacaBrokers(kr, o.Config.AlpacaKeyID, o.Config.AlpacaSecretKey, o.Config.AlpacaBaseURL))
 
 	mux := http.NewServeMux()
 	hapi := humago.New(mux, newConfig())
@@ -135,8 +137,12 @@ func New(o Options) (*Server, error) {
 	hapi.UseMiddleware(h.authMiddleware(hapi))
 	h.register(hapi)
 
-	if h.console, err = console.New(console.Options{Pool: o.Pool, Authenticate: h.consoleUser, Schedules: svc,
-		Logger: log, NowFunc: now}); err != nil {
+	copts := console.Options{Pool: o.Pool, Authenticate: h.consoleUser, Schedules: svc, Bots: h.bots,
+		Channels: o.Channels, HealthStaleAfter: h.staleAfter(), Logger: log, NowFunc: now}
+	if o.Market != nil { // not a typed nil in the interface
+		copts.Market = o.Market
+	}
+	if h.console, err = console.New(copts); err != nil {
 		return nil, err
 	}
 	mux.Handle(console.Prefix, h.console)
@@ -238,6 +244,7 @@ func (h *handler) register(api huma.API) {
 		http.StatusForbidden, http.StatusUnprocessableEntity)
 	h.registerWebhookSecret(api)
 	h.registerEmail(api)
+	h.registerBrokers(api)
 	h.registerPreferences(api)
 
 	// Inbound webhooks (TradingView alerts).

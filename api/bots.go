@@ -183,7 +183,13 @@ type BotOrder struct {
 	Status         string    `json:"status" enum:"open,filled,cancelled,refused"`
 	Reason         string    `json:"reason" doc:"Why it was placed: signal, stoploss, action (a force exit or an alert), …"`
 	Refusal        *string   `json:"refusal" nullable:"true" doc:"Why it was refused or cancelled"`
-	CreatedAt      time.Time `json:"created_at"`
+	// The broker's view of an alpaca bot's order (null for paper bots).
+	BrokerStatus  *string    `json:"broker_status" nullable:"true" doc:"alpaca bots: pending (recorded, not yet at the broker), then Alpaca's status (accepted, partially_filled, filled, canceled, expired, rejected)"`
+	BrokerOrderID *string    `json:"broker_order_id" nullable:"true" doc:"alpaca bots: Alpaca's order id"`
+	SubmittedAt   *time.Time `json:"submitted_at" nullable:"true" doc:"alpaca bots: when the broker took the order"`
+	FilledQty     float64    `json:"filled_qty" doc:"alpaca bots: the quantity filled so far (booked as fills)"`
+	BrokerError   *string    `json:"broker_error" nullable:"true" doc:"alpaca bots: why the last submission did not reach the broker (retried)"`
+	CreatedAt     time.Time  `json:"created_at"`
 }
 
 func toBotOrder(o dbsqlc.BotOrder) BotOrder {
@@ -200,7 +206,8 @@ func toBotOrder(o dbsqlc.BotOrder) BotOrder {
 		TIF: o.Tif, Quantity: f(o.Quantity.Decimal, o.Quantity.Valid), Notional: f(o.Notional.Decimal, o.Notional.Valid),
 		AllCash: o.AllCash, ClosePosition: o.ClosePosition, LimitPrice: f(o.LimitPrice.Decimal, o.LimitPrice.Valid),
 		StopPrice: f(o.StopPrice.Decimal, o.StopPrice.Valid), Status: o.Status, Reason: o.Reason, Refusal: o.Refusal,
-		CreatedAt: o.CreatedAt}
+		BrokerStatus: o.BrokerStatus, BrokerOrderID: o.BrokerOrderID, SubmittedAt: o.SubmittedAt, FilledQty: o.FilledQty.InexactFloat64(),
+		BrokerError: o.BrokerError, CreatedAt: o.CreatedAt}
 }
 
 // BotTrade is a round trip of a bot.

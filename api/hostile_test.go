@@ -358,8 +358,13 @@ func hostileFixtures() map[string]hostileFixture {
 		"notify":                notification,
 		"create-notification":   notification,
 		"rotate-webhook-secret": {build: none},
-		"get-my-email":          {build: none},
-		"delete-my-email":       {build: none},
+		"put-my-alpaca": {build: func(*bundle, user) hostileReq {
+			return hostileReq{body: map[string]any{"key_id": "PKTEST12345678", "secret_key": "s3cret", "paper": true}}
+		}, patterned: []string{"body.key_id", "body.secret_key"}},
+		"get-my-alpaca":    {build: alpacaKey},
+		"delete-my-alpaca": {build: alpacaKey},
+		"get-my-email":     {build: none},
+		"delete-my-email":  {build: none},
 		"put-my-email": {build: func(_ *bundle, u user) hostileReq {
 			return hostileReq{body: map[string]any{"email": fmt.Sprintf("user%d@example.com", u.id)}}
 		}},
@@ -410,6 +415,13 @@ func hostileFixtures() map[string]hostileFixture {
 			return hostileReq{query: map[string]string{"state": "all"}}
 		}},
 	}
+}
+
+// alpacaKey stores an Alpaca key for u (the GET and DELETE fixtures).
+func alpacaKey(b *bundle, u user) hostileReq {
+	b.must(http.StatusOK, b.do(http.MethodPut, "/api/me/brokers/alpaca", u.token, map[string]any{"key_id": "PKTEST12345678",
+		"secret_key": "s3cret"}))
+	return hostileReq{}
 }
 
 // lookup returns the value at a dotted path (a.b.c) of a decoded document.

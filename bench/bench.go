@@ -54,9 +54,12 @@ type Options struct {
 	// "* * * * *"); tests use per-second crons for S4.
 	Cron string
 	// Stored is S2's total number of stored schedules: Stored − N hourly
-	// schedules are added that fire half an hour away from the window and
-	// are not measured (WORKLOAD's "1M stored, 100k firing": N 100000,
-	// Stored 1000000). 0 or ≤ N adds none. create_s then covers all of them.
+	// schedules are added (WORKLOAD's "1M stored, 100k firing": N 100000,
+	// Stored 1000000). Without Spread they all fire half an hour away from
+	// the window and are not measured; with Spread each fires at its own
+	// minute and second of the hour ("S M * * * *"), so about (Stored − N)/60
+	// fire in every minute of the window, and they are measured with the
+	// per-minute ones. 0 or ≤ N adds none. create_s covers all of them.
 	Stored int
 	// NoKill keeps S3 from SIGKILLing one scheduler midway (it starts a
 	// replacement at once).
@@ -290,6 +293,9 @@ type harness struct {
 	log  *slog.Logger
 	db   *benchDB
 	cron *schedule.Schedule
+	// hourly is S2's number of measured hourly schedules (Stored − N with
+	// Spread), 0 otherwise.
+	hourly int
 
 	bg    sync.WaitGroup // background work, done before the database goes
 	mu    sync.Mutex

@@ -143,16 +143,64 @@ type scheduleSet struct {
 	Grace     *int32 // misfire_grace_time; nil = the config default
 	// Spread gives per-minute schedules a second of the minute each
 	// ("<g mod 60> * * * * *"): still one fire a minute per schedule, but
-	// spread over the minute instead of all at second 0.
+	// spread over the minute instead of all at second 0. NextRunAt must then
+	// be a minute boundary: each row's first fire is NextRunAt + its second
+	// (not all at NextRunAt, which made the window's first minute one burst).
 	Spread bool
 }
 
 const insertSchedulesSQL = `
 INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, timezone, next_run_at, misfire_grace_time)
 SELECT (SELECT min(id) FROM users), 'bench-' || g, 'data_processing', 'AAPL', $1::jsonb,
-       CASE WHEN $6::boolean THEN ((g % 60)::text || ' * * * * *') ELSE $2 END, 'UTC', $3, $4
+       CASE WHEN $6::boolean THEN ((g % 60)::text || ' * * * * *') ELSE $2 END, 'UTC',
+       $3::timestamptz + CASE WHEN $6::boolean THEN (g % 60) * interval '1 second' ELSE interval '0' END, $4
 FROM generate_series(1, $5::int) AS g
 RETURNING id`
+
+// insertHourlySQL creates $1 hourly schedules, the g-th at second g mod 60
+// of minute (g / 60) mod 60 of every hour, each with its own next_run_at: its
+// first fire at or after $3.
+const insertHourlySQL = `
+INSERT INTO job_schedules (user_id, name, job_type, target, task_params, cron, timezone, next_run_at)
+SELECT (SELECT min(id) FROM users), 'bench-hourly-' || g, 'data_processing', 'AAPL', $2::jsonb,
+       (g % 60)::text || ' ' || ((g / 60) % 60)::text || ' * * * *', 'UTC',
+       f + CASE WHEN f < $3 THEN interval '1 hour' ELSE interval '0' END
+FROM generate_series(1, $1::int) AS g,
+     LATERAL (SELECT date_trunc('hour', $3::timestamptz) + ((g / 60) % 60) * interval '1 minute' + (g % 60) * interval '1 second' AS f) AS t
+ORDER BY g
+RETURNING id`
+
+// insertHourlySpread creates n hourly schedules spread over the 3,600
+// seconds of the hour (insertHourlySQL) and returns their first and last ids.
+func insertHourlySpread(ctx context.Context, pool *pgxpool.Pool, n int, from time.Time) (first, last int64, err error) {
+	err = pool.QueryRow(ctx, `WITH ins AS (`+insertHourlySQL+`) SELECT min(id), max(id) FROM ins`,
+		n, benchParams, from).Scan(&first, &last)
+	if err != nil {
+		return 0, 0, fmt.Errorf("create %d hourly schedules: %w", n, err)
+	}
+	return first, last, nil
+}
+
+// hourlySpreadFires counts the fires in [from, to) of n schedules created by
+// insertHourlySQL: the second of the hour at s fires the schedules g ≤ n
+// with g mod 3600 = s.
+func hourlySpreadFires(n int, from, to time.Time) int64 {
+	perSlot := func(slot int) int64 { // g in [1, n] with g % 3600 == slot
+		c := int64(n / 3600)
+		if r := n % 3600; slot != 0 && slot <= r {
+			c++
+		}
+		return c
+	}
+	var total int64
+	for t := from.Truncate(time.Second); t.Before(to); t = t.Add(time.Second) {
+		if t.Before(from) {
+			continue
+		}
+		total += perSlot(t.Minute()*60 + t.Second())
+	}
+	return total
+}
 
 // insertSchedules creates the set and returns its first and last ids.
 func insertSchedules(ctx context.Context, pool *pgxpool.Pool, s scheduleSet) (first, last int64, err error) {

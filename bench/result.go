@@ -69,6 +69,9 @@ type Result struct {
 	// number stored in total (Options.Stored).
 	CreateS *float64 `json:"create_s,omitempty"`
 	Stored  int      `json:"stored,omitempty"`
+	// HourlyFires (S2 with --stored and --spread) is how many of the
+	// expected fires in the window belong to the hourly schedules.
+	HourlyFires *int64 `json:"hourly_fires,omitempty"`
 	// S3: scheduler processes, and how many were SIGKILLed and replaced.
 	Nodes  int  `json:"nodes,omitempty"`
 	Killed *int `json:"killed,omitempty"`

@@ -21,14 +21,29 @@ func (h *harness) createSchedules(ctx context.Context, first time.Time, grace *i
 		return sp, 0, err
 	}
 	if extra := o.Stored - o.N; o.Scenario == S2 && extra > 0 {
-		// Hourly, half an hour away from the window: stored, not firing.
-		hourly := fmt.Sprintf("%d * * * *", (first.Minute()+30)%60)
-		s, err := cronEvery(hourly)
-		if err != nil {
-			return sp, 0, err
-		}
-		if _, _, err := insertSchedules(ctx, h.db.pool, scheduleSet{N: extra, Cron: hourly, NextRunAt: fireAtOrAfter(s, time.Now())}); err != nil {
-			return sp, 0, err
+		if o.Spread {
+			// WORKLOAD's S2 at 1M: each extra schedule fires hourly at its own
+			// minute and second, so about extra/60 of them fire every minute
+			// of the window and are measured with the per-minute ones.
+			from, to, err := insertHourlySpread(ctx, h.db.pool, extra, first)
+			if err != nil {
+				return sp, 0, err
+			}
+			if from != sp.LastID+1 {
+				return sp, 0, fmt.Errorf("bench: hourly schedules got ids %d..%d, not right after the per-minute ones (%d)", from, to, sp.LastID)
+			}
+			sp.LastID = to
+			h.hourly = extra
+		} else {
+			// Hourly, half an hour away from the window: stored, not firing.
+			hourly := fmt.Sprintf("%d * * * *", (first.Minute()+30)%60)
+			s, err := cronEvery(hourly)
+			if err != nil {
+				return sp, 0, err
+			}
+			if _, _, err := insertSchedules(ctx, h.db.pool, scheduleSet{N: extra, Cron: hourly, NextRunAt: fireAtOrAfter(s, time.Now())}); err != nil {
+				return sp, 0, err
+			}
 		}
 	}
 	took := time.Since(t0)
@@ -114,6 +129,12 @@ func (h *harness) fanOut(ctx context.Context, schedulers int) (Result, error) {
 
 	expected := int64(o.N) * firesIn(h.cron, sp.From, sp.To)
 	last := lastFireBefore(h.cron, sp.From, sp.To)
+	if h.hourly > 0 {
+		n := hourlySpreadFires(h.hourly, sp.From, sp.To)
+		expected += n
+		res.HourlyFires = &n
+		last = later(last, sp.To.Add(-time.Second))
+	}
 	if err := h.settle(ctx, sp, expected, last, last.Add(o.Settle)); err != nil {
 		return res, err
 	}

@@ -227,6 +227,15 @@ type Config struct {
 	// SecretKeyPrevious lists earlier keys (comma-separated) that still open
 	// values sealed before a key rotation; `vigil secrets rotate` re-seals them.
 	SecretKeyPrevious string `json:"secret_key_previous"`
+	// AlpacaKeyID and AlpacaSecretKey are the operator's own Alpaca paper
+	// trading account: alpaca bots of admin users without credentials of
+	// their own (PUT /api/me/brokers/alpaca) trade on it. Both or neither.
+	AlpacaKeyID     string `json:"alpaca_key_id"`
+	AlpacaSecretKey string `json:"alpaca_secret_key"`
+	// AlpacaBaseURL is the Alpaca trading API the alpaca bots use (Alpaca's
+	// paper endpoint by default; a stand-in in tests). Live trading
+	// (api.alpaca.markets) is refused.
+	AlpacaBaseURL string `json:"alpaca_base_url"`
 	// StatusToken, when set, is required (Authorization: Bearer) by /health,
 	// /stats and /metrics on the status listener and by /metrics on the API.
 	StatusToken string `json:"status_token"`

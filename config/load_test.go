@@ -294,11 +294,15 @@ func TestLoadSecretFiles(t *testing.T) {
 		b.env["DATABASE_URL"] = "postgres://ignored/db"
 		b.env["TELEGRAM_BOT_TOKEN_FILE"] = b.write(t, "tg", "  123:abc \n")
 		b.env["VIGIL_WEBHOOK_SECRET_FILE"] = b.write(t, "wh", "s3cret\n")
+		b.env["VIGIL_ALPACA_KEY_ID_FILE"] = b.write(t, "ak", "PKOPERATOR\n")
+		b.env["VIGIL_ALPACA_SECRET_KEY_FILE"] = b.write(t, "as", "alpaca-s3cret\n")
 
 		c := b.load(t, "")
 		require.Equal(t, "postgres://u:p@db/vigil", c.DatabaseURL)
 		require.Equal(t, "123:abc", c.TelegramBotToken)
 		require.Equal(t, "s3cret", c.WebhookSecret)
+		require.Equal(t, "PKOPERATOR", c.AlpacaKeyID)
+		require.Equal(t, "alpaca-s3cret", c.AlpacaSecretKey)
 	})
 
 	t.Run("FallbackFile", func(t *testing.T) {

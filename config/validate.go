@@ -68,6 +68,7 @@ func (c Config) Validate() error {
 	if _, err := c.Keyring(); err != nil {
 		v.add("secret_key", "%v", err)
 	}
+	v.alpaca(c)
 	v.positive("notification_max_outage", c.NotificationMaxOutage)
 	v.positive("notification_max_backoff", c.NotificationMaxBackoff)
 	atLeast(v, "startup_delay", c.StartupDelay, 0)

@@ -198,3 +198,28 @@ func TestDeliveryChannels(t *testing.T) {
 	c.PublicURL = "https://example.com/vigil/"
 	require.Equal(t, "https://example.com/vigil", c.PublicBase())
 }
+
+func TestValidateAlpaca(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mod  func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.AlpacaKeyID = "PK1" }, "alpaca_key_id and alpaca_secret_key go together"},
+		{func(c *Config) { c.AlpacaSecretKey = "s" }, "alpaca_key_id and alpaca_secret_key go together"},
+		{func(c *Config) { c.AlpacaBaseURL = "https://api.alpaca.markets" }, "live trading (api.alpaca.markets) is not supported"},
+		{func(c *Config) { c.AlpacaBaseURL = "paper-api" }, `"paper-api" is not an absolute http or https URL`},
+	} {
+		c := Default()
+		tc.mod(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+	c := Default()
+	c.AlpacaKeyID, c.AlpacaSecretKey = "PK1", "s"
+	if err := c.Validate(); err != nil {
+		t.Errorf("both set: %v", err)
+	}
+}

@@ -10,8 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vigilhq/vigil/alertbacktest"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/schedules"
+	"github.com/vigilhq/vigil/tradingbot"
 )
 
 // Prefix is where the console is mounted.
@@ -40,6 +42,17 @@ type Options struct {
 	// Schedules is the schedule service the API uses (pause, resume,
 	// trigger, backfill, replace).
 	Schedules *schedules.Service
+	// Bots is the trading bot service the API uses (start, stop, status).
+	Bots *tradingbot.Service
+	// Channels are the notification channels this deployment delivers on
+	// (the API's; nil accepts every one), for the preferences form.
+	Channels []string
+	// HealthStaleAfter is how old a heartbeat may be before the health page
+	// shows its component DOWN, as the API does (0: 90 seconds).
+	HealthStaleAfter time.Duration
+	// Market serves the bars of alert charts and backtests (the API's
+	// market-data manager); nil shows neither.
+	Market alertbacktest.Source
 	// SessionTTL is how long a session lasts (0: 12 hours).
 	SessionTTL time.Duration
 	// Logger logs unexpected errors; nil discards.
@@ -51,24 +64,35 @@ type Options struct {
 // Console is the console as an http.Handler for Prefix and everything
 // under it.
 type Console struct {
-	pool  *pgxpool.Pool
-	auth  func(ctx context.Context, token string) (User, error)
-	svc   *schedules.Service
-	ttl   time.Duration
-	log   *slog.Logger
-	now   func() time.Time
-	q     *dbsqlc.Queries
-	pages *pages
-	mux   *http.ServeMux
+	pool *pgxpool.Pool
+	auth func(ctx context.Context, token string) (User, error)
+	svc  *schedules.Service
+	bots *tradingbot.Service
+	// market serves bars (nil: none).
+	market alertbacktest.Source
+	// channels are the configured delivery channels (nil: every one).
+	channels   []string
+	staleAfter time.Duration
+	// charts caches rendered PNG charts.
+	charts chartCache
+	ttl    time.Duration
+	log    *slog.Logger
+	now    func() time.Time
+	q      *dbsqlc.Queries
+	pages  *pages
+	mux    *http.ServeMux
 }
 
 // New builds the console.
 func New(o Options) (*Console, error) {
-	if o.Pool == nil || o.Authenticate == nil || o.Schedules == nil {
-		return nil, errors.New("console: pool, authenticate and schedules are required")
+	if o.Pool == nil || o.Authenticate == nil || o.Schedules == nil || o.Bots == nil {
+		return nil, errors.New("console: pool, authenticate, schedules and bots are required")
 	}
-	c := &Console{pool: o.Pool, auth: o.Authenticate, svc: o.Schedules, ttl: o.SessionTTL,
-		log: o.Logger, now: o.NowFunc, q: dbsqlc.New()}
+	c := &Console{pool: o.Pool, auth: o.Authenticate, svc: o.Schedules, bots: o.Bots, market: o.Market, channels: o.Channels,
+		staleAfter: o.HealthStaleAfter, ttl: o.SessionTTL, log: o.Logger, now: o.NowFunc, q: dbsqlc.New()}
+	if c.staleAfter <= 0 {
+		c.staleAfter = 90 * time.Second
+	}
 	if c.ttl <= 0 {
 		c.ttl = 12 * time.Hour
 	}
@@ -118,10 +142,24 @@ func (c *Console) routes() {
 	m.Handle("POST "+Prefix+"/schedules/{id}/trigger", c.post(c.triggerPost))
 	m.Handle("GET "+Prefix+"/schedules/{id}/backfill", c.page(c.backfillPage))
 	m.Handle("POST "+Prefix+"/schedules/{id}/backfill", c.post(c.backfillPost))
+	m.Handle("GET "+Prefix+"/schedules/{id}/chart.png", c.page(c.alertChart))
+	m.Handle("GET "+Prefix+"/schedules/{id}/backtest", c.page(c.alertBacktest))
 
 	m.Handle("GET "+Prefix+"/runs", c.page(c.runsPage))
 	m.Handle("GET "+Prefix+"/runs/{id}", c.page(c.runPage))
 	m.Handle("GET "+Prefix+"/runs/{id}/artifacts/{name}", c.page(c.artifact))
+
+	m.Handle("GET "+Prefix+"/notifications", c.page(c.notificationsPage))
+	m.Handle("GET "+Prefix+"/health", c.page(c.healthPage))
+
+	m.Handle("GET "+Prefix+"/bots", c.page(c.botsPage))
+	m.Handle("GET "+Prefix+"/bots/{id}", c.page(c.botPage))
+	m.Handle("GET "+Prefix+"/bots/{id}/equity.png", c.page(c.botEquityChart))
+	m.Handle("POST "+Prefix+"/bots/{id}/start", c.post(c.botStartPost))
+	m.Handle("POST "+Prefix+"/bots/{id}/stop", c.post(c.botStopPost))
+
+	m.Handle("GET "+Prefix+"/preferences", c.page(c.preferencesPage))
+	m.Handle("POST "+Prefix+"/preferences", c.post(c.preferencesPost))
 
 	m.Handle("/", c.page(func(w http.ResponseWriter, r *http.Request, s *session) {
 		c.notFound(w, r, s, "no such page")

@@ -8,8 +8,11 @@
 // SameSite=Strict cookie holds (only its hash is stored). Every read is
 // owner-scoped in SQL (admins see every user's, with an owner filter) and
 // every change is a POST carrying the session's CSRF token that goes through
-// the same service the API uses (package schedules, package tradingbot), so
-// validation, audit rows and scoping are the API's.
+// the same service the API uses (package schedules, package tradingbot,
+// package userprefs), so validation, audit rows and scoping are the API's.
+// Charts are package report's PNGs (an alert's symbol with its fires, a
+// bot's equity curve), rendered on request and cached until their data
+// changes; an alert's backtest is package alertbacktest's.
 //
 // It must not import package api (the API mounts the console, not the
 // other way round).

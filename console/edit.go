@@ -128,7 +128,8 @@ func contains(list []string, s string) bool {
 }
 
 func (c *Console) editPost(w http.ResponseWriter, r *http.Request, s *session) {
-	id, ok := c.scheduleID(w, r, s)
+	// Another user's schedule is a 404 page before the form is looked at.
+	id, _, ok := c.schedule(w, r, s)
 	if !ok {
 		return
 	}

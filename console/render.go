@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 //go:embed templates/*.html
@@ -42,6 +45,23 @@ var funcs = template.FuncMap{
 	"add":       func(a, b int) int { return a + b },
 	"list":      func(v ...string) []string { return v },
 	"dict":      dict,
+	"money":     money,
+	"has":       slices.Contains[[]string],
+	"pct":       func(f float64) string { return fmt.Sprintf("%+.2f%%", f) },
+}
+
+// money shows an amount with two decimals (a *decimal.Decimal: "" for nil).
+func money(v any) string {
+	switch d := v.(type) {
+	case decimal.Decimal:
+		return d.StringFixed(2)
+	case *decimal.Decimal:
+		if d == nil {
+			return ""
+		}
+		return d.StringFixed(2)
+	}
+	return fmt.Sprint(v)
 }
 
 // dict builds a map of alternating keys and values for a partial template.

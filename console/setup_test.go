@@ -22,7 +22,9 @@ import (
 	"github.com/vigilhq/vigil/config"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/db/dbtest"
+	"github.com/vigilhq/vigil/db/store"
 	"github.com/vigilhq/vigil/jobs"
+	"github.com/vigilhq/vigil/marketdata"
 	"github.com/vigilhq/vigil/schemas"
 )
 
@@ -45,7 +47,10 @@ type bundle struct {
 	srv  *httptest.Server
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T) *bundle { return setupChannels(t, nil) }
+
+// setupChannels is setup with the API's delivery channels (nil: every one).
+func setupChannels(t *testing.T, channels []string) *bundle {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -60,7 +65,9 @@ func setup(t *testing.T) *bundle {
 	enq, err := jobs.NewEnqueuer(jobs.EnqueuerOpts{Pool: d.Pool, Client: client.Client, Config: cfg, Validator: validator,
 		Logger: log, Kinds: client.Kinds})
 	require.NoError(t, err)
-	server, err := api.New(api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator, Logger: log})
+	market := marketdata.NewManager(&marketdata.Synthetic{}, store.NewBarStore(d.Pool), cfg.DataCacheTTL.D(), log)
+	server, err := api.New(api.Options{Pool: d.Pool, Client: client, Enqueuer: enq, Config: cfg, Validator: validator, Logger: log,
+		Market: market, Channels: channels})
 	require.NoError(t, err)
 	t.Cleanup(server.Close)
 	srv := httptest.NewServer(server.Handler())
@@ -95,6 +102,18 @@ func (b *bundle) schedule(u user, name, cron string) int32 {
 	row, err := dbsqlc.New().ScheduleCreate(b.ctx, b.pool, dbsqlc.ScheduleCreateParams{UserID: int32(u.id), Name: name,
 		JobType: "notification", Target: "demo", TaskParams: params, Cron: cron, Enabled: true, NextRunAt: &next,
 		Timezone: "America/New_York", DstGap: "shift", DstFold: "first"})
+	require.NoError(b.t, err)
+	return row.ID
+}
+
+// alert creates an enabled alert schedule of a user on AAPL 1m bars.
+func (b *bundle) alert(u user, name string) int32 {
+	b.t.Helper()
+	params := []byte(`{"ticker": "AAPL", "timeframe": "1m", "rule": {"indicator": "close", "operator": ">", "value": 1}}`)
+	next := time.Now().Add(time.Minute)
+	row, err := dbsqlc.New().ScheduleCreate(b.ctx, b.pool, dbsqlc.ScheduleCreateParams{UserID: int32(u.id), Name: name,
+		JobType: "alert", Target: "AAPL", TaskParams: params, Cron: "* * * * *", Enabled: true, NextRunAt: &next,
+		Timezone: "UTC", DstGap: "shift", DstFold: "first"})
 	require.NoError(b.t, err)
 	return row.ID
 }

@@ -26,6 +26,10 @@ type Config struct {
 	Timeframe bars.Timeframe
 	// Risk holds the risk engine's limits.
 	Risk RiskSettings
+	// BrokerFills is broker-filled mode: a real broker fills the orders
+	// the engine places, reported with ApplyFill and FinishOrder, and Step
+	// fills nothing itself (see broker.go). Short selling is refused.
+	BrokerFills bool
 }
 
 // RiskSettings are the risk engine's limits; zero disables a limit.

@@ -120,4 +120,26 @@
 //   - Trading actions never short: an action's sell is reduce-only (it
 //     sells part of a long and is refused against a short), exit covers a
 //     short, buy covers a short before buying.
+//
+// # Broker-filled mode (Config.BrokerFills)
+//
+// For a bot whose orders go to a real broker (tradingbot's alpaca bots)
+// the decision is the same but the fills are the broker's:
+//
+//   - Step fills nothing and expires no day order; the service books the
+//     broker's executions with ApplyFill (exactly: quantity and price as
+//     reported, the bot's fee rates, no buying-power cut, so cash can go
+//     below zero when a buy filled above its sizing price) and the final
+//     status with FinishOrder, before the next Step.
+//   - Every accepted order gets a fixed Quantity when placed: a close order
+//     the whole position; a money-sized buy floor(money / (close × (1 +
+//     taker fee))) units at the placing bar's close (RefPrice), money being
+//     the cash not promised to open buys; a sell is cut to the position.
+//   - Stop loss, trailing stop and take profit place a market order closing
+//     the position when the bar touches the level (EventStopHit for the
+//     stops), filled by the broker after that bar at its market price,
+//     instead of filling at the level; one at a time per symbol. Kill-switch
+//     flatten orders carry the position's quantity.
+//   - A position opened by a broker fill is protected from the bar after
+//     the one it filled in. Short selling is refused.
 package trading

@@ -2,6 +2,7 @@ package trading
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -100,6 +101,9 @@ func NewEngine(cfg Config, s Strategy) (*Engine, error) {
 	e.st = State{Cash: cfg.Cash, Positions: map[string]*Position{}, NextOrderID: 1, HaltedDay: -1, Day: -1,
 		Cooldown: map[string]int{}}
 	e.init()
+	if err := e.checkMode(); err != nil {
+		return nil, fmt.Errorf("trading config: %w", err)
+	}
 	f := cfg.Cash.InexactFloat64()
 	e.st.DayStartEq, e.st.LastEquity, e.st.PeakEquity = f, f, f
 	return e, nil
@@ -128,6 +132,9 @@ func RestoreEngine(cfg Config, s Strategy, st State) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, strategy: s, st: st}
 	e.init()
+	if err := e.checkMode(); err != nil {
+		return nil, fmt.Errorf("trading config: %w", err)
+	}
 	return e, nil
 }
 
@@ -143,6 +150,14 @@ func (e *Engine) init() {
 		e.units = 8
 	}
 	e.short = e.cfg.AllowShort || allowShort(e.strategy)
+}
+
+// checkMode refuses what broker-filled mode does not support.
+func (e *Engine) checkMode() error {
+	if e.cfg.BrokerFills && e.short {
+		return errors.New("allow_short: short selling is not supported with a real broker (broker-filled mode)")
+	}
+	return nil
 }
 
 // AllowShort reports whether sells may open short positions.
@@ -222,7 +237,7 @@ func (e *Engine) Cancel(id int64) error {
 func (e *Engine) Step(symbol string, b bars.Bar) []Event {
 	e.events = e.events[:0]
 	e.st.Bars++
-	if len(e.st.Orders) > 0 {
+	if len(e.st.Orders) > 0 && !e.cfg.BrokerFills {
 		e.matchOrders(symbol, b)
 	}
 	p := e.st.Positions[symbol]
@@ -290,6 +305,11 @@ func (e *Engine) submit(o Order, in *Input) (Order, string) {
 	}
 	if reason := e.risk(&o, in); reason != "" {
 		return o, e.refuse(o, in.Bar.Time, reason)
+	}
+	if e.cfg.BrokerFills {
+		if reason := e.sizeForBroker(&o, in); reason != "" {
+			return o, e.refuse(o, in.Bar.Time, reason)
+		}
 	}
 	o.ID = e.st.NextOrderID
 	e.st.NextOrderID++

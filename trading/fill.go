@@ -109,6 +109,16 @@ func stopPrice(buy bool, stop, open, high, low decimal.Decimal) (decimal.Decimal
 // negative; a fill of nothing is refused ("insufficient cash", or
 // "insufficient margin" for a short sale).
 func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
+	e.fillOrder(o, at, price, feeRate, false)
+}
+
+// fillExact books a broker's fill of o.Quantity as it is: the buying power
+// does not cut it.
+func (e *Engine) fillExact(o Order, at time.Time, price, feeRate decimal.Decimal) {
+	e.fillOrder(o, at, price, feeRate, true)
+}
+
+func (e *Engine) fillOrder(o Order, at time.Time, price, feeRate decimal.Decimal, exact bool) {
 	p := e.st.Positions[o.Symbol]
 	held := decimal.Zero
 	if p != nil {
@@ -144,7 +154,7 @@ func (e *Engine) fill(o Order, at time.Time, price, feeRate decimal.Decimal) {
 			return
 		}
 	}
-	if money || open.IsPositive() {
+	if !exact && (money || open.IsPositive()) {
 		bp, short := e.buyingPower(o.Symbol, buy, reduce, price, feeRate)
 		unit := price
 		if !feeRate.IsZero() {

@@ -55,11 +55,14 @@ type Order struct {
 	Close    bool            `json:"close,omitempty"`
 	// ReduceOnly orders only ever bring the position towards flat: never
 	// past it (a trading action's sell never opens a short).
-	ReduceOnly  bool            `json:"reduce_only,omitempty"`
-	LimitPrice  decimal.Decimal `json:"limit_price"`
-	StopPrice   decimal.Decimal `json:"stop_price"`
-	Triggered   bool            `json:"triggered,omitempty"` // a stop-limit whose stop was touched
-	Reason      string          `json:"reason,omitempty"`    // why it was placed: "signal", "stop_loss", "action"...
+	ReduceOnly bool            `json:"reduce_only,omitempty"`
+	LimitPrice decimal.Decimal `json:"limit_price"`
+	StopPrice  decimal.Decimal `json:"stop_price"`
+	Triggered  bool            `json:"triggered,omitempty"` // a stop-limit whose stop was touched
+	Reason     string          `json:"reason,omitempty"`    // why it was placed: "signal", "stop_loss", "action"...
+	// RefPrice is the close a broker-filled order was sized at (see
+	// Config.BrokerFills); zero otherwise.
+	RefPrice    decimal.Decimal `json:"ref_price,omitzero"`
 	SubmittedAt time.Time       `json:"submitted_at"`
 }
 

@@ -148,6 +148,10 @@ func (e *Engine) protect(p *Position, b bars.Bar) {
 		default:
 			continue
 		}
+		if e.cfg.BrokerFills {
+			e.protectOrder(p, b.Time, b.Close, s.reason)
+			return
+		}
 		e.exit(p, b.Time, price, e.takerF, s.reason)
 		e.events = append(e.events, Event{Kind: EventStopHit, Time: b.Time, Symbol: p.Symbol, Reason: s.reason})
 		return
@@ -161,7 +165,9 @@ func (e *Engine) protect(p *Position, b bars.Bar) {
 			return
 		}
 		level := p.AvgCost.Mul(one.Add(pct(r.TakeProfitPct)))
-		if decimal.NewFromFloat(b.High).GreaterThanOrEqual(level) {
+		if decimal.NewFromFloat(b.High).GreaterThanOrEqual(level) && e.cfg.BrokerFills {
+			e.protectOrder(p, b.Time, b.Close, "take_profit")
+		} else if decimal.NewFromFloat(b.High).GreaterThanOrEqual(level) {
 			e.exit(p, b.Time, decimal.Max(level, open), e.makerF, "take_profit")
 		}
 	}
@@ -223,8 +229,12 @@ func (e *Engine) killSwitch(b bars.Bar, eq float64) {
 		// must not depend on the map's iteration order.
 		for _, sym := range slices.Sorted(maps.Keys(e.st.Positions)) {
 			p := e.st.Positions[sym]
-			e.st.Orders = append(e.st.Orders, Order{ID: e.st.NextOrderID, Symbol: sym, Side: exitSide(p), Type: Market, TIF: GTC,
-				Close: true, Reason: "kill_switch", SubmittedAt: b.Time})
+			o := Order{ID: e.st.NextOrderID, Symbol: sym, Side: exitSide(p), Type: Market, TIF: GTC,
+				Close: true, Reason: "kill_switch", SubmittedAt: b.Time}
+			if e.cfg.BrokerFills { // a broker order needs its quantity
+				o.Quantity, o.RefPrice = p.Quantity.Abs(), decimal.NewFromFloat(p.LastClose)
+			}
+			e.st.Orders = append(e.st.Orders, o)
 			e.st.NextOrderID++
 		}
 	}

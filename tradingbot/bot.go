@@ -14,7 +14,7 @@ import (
 // engineConfig is the trading engine's configuration of a stored bot.
 func engineConfig(b *dbsqlc.TradingBot) (trading.Config, error) {
 	cfg := trading.Config{Cash: b.InitialCash, MakerFeeBps: b.MakerFeeBps, TakerFeeBps: b.TakerFeeBps,
-		SlippageBps: b.SlippageBps, Fractional: b.Fractional, Timeframe: bars.Timeframe(b.Timeframe)}
+		SlippageBps: b.SlippageBps, Fractional: b.Fractional, Timeframe: bars.Timeframe(b.Timeframe), BrokerFills: usesBroker(b.Broker)}
 	if len(b.Risk) > 0 {
 		if err := json.Unmarshal(b.Risk, &cfg.Risk); err != nil {
 			return cfg, fmt.Errorf("bot %d risk settings: %w", b.ID, err)

@@ -33,6 +33,9 @@ func (s *Service) Update(ctx context.Context, tx pgx.Tx, a Actor, id int64, d De
 	if err := d.normalize(s.validator); err != nil {
 		return cur, err
 	}
+	if err := s.checkBroker(ctx, tx, cur.UserID, d.Broker); err != nil {
+		return cur, err
+	}
 	return s.update(ctx, tx, a, cur, d)
 }
 
@@ -79,6 +82,8 @@ type ForceExitResult struct {
 // order. The symbol's open orders are cancelled at once, so that no entry
 // fills meanwhile. A stopped bot keeps the exit queued until it is
 // started. Asking again before the exit is decided queues nothing more.
+// An alpaca bot's open orders are not cancelled: they were submitted to
+// the broker and are booked as the broker reports them.
 func (s *Service) ForceExit(ctx context.Context, tx pgx.Tx, a Actor, id int64, symbol string) (ForceExitResult, error) {
 	b, err := s.lock(ctx, tx, a, id)
 	if err != nil {
@@ -109,6 +114,9 @@ func (s *Service) ForceExit(ctx context.Context, tx pgx.Tx, a Actor, id int64, s
 	}
 	var cancelled []trading.Order
 	st.Orders = slices.DeleteFunc(st.Orders, func(o trading.Order) bool {
+		if usesBroker(b.Broker) {
+			return false // at the broker: they are worked there until final (a limit of broker bots)
+		}
 		if slices.Contains(targets, o.Symbol) && !o.Close { // a resting close (of a long or a short) is the exit
 			cancelled = append(cancelled, o)
 			return true
@@ -132,6 +140,10 @@ func (s *Service) ForceExit(ctx context.Context, tx pgx.Tx, a Actor, id int64, s
 			Status: "cancelled", Refusal: &why}); err != nil {
 			return res, fmt.Errorf("cancel order %d of bot %d: %w", o.ID, b.ID, err)
 		}
+	}
+	if usesBroker(b.Broker) && len(res.Symbols) == 0 {
+		return res, conflict("symbol", "bot %q holds no position to exit; its open orders are at the broker (%s) and are not cancelled by a force exit",
+			b.Name, b.Broker)
 	}
 	res.Cancelled = len(cancelled)
 	stored, err := json.Marshal(st)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilhq/vigil/bars"
+	"github.com/vigilhq/vigil/broker"
 	"github.com/vigilhq/vigil/db/dbsqlc"
 	"github.com/vigilhq/vigil/market"
 	"github.com/vigilhq/vigil/marketdata"
@@ -33,6 +34,7 @@ type plan struct {
 	warm    map[string]bars.Series // symbol -> history before .bar, for a symbol not warmed up yet
 	skipped map[string]bars.Series // symbol -> closed bars after the last decision and before .bar
 	counts  map[string]int64       // symbol -> how many bars were skipped (more than fetched after a long downtime)
+	broker  *brokerView            // a broker bot's open orders and their polls (nil: paper)
 }
 
 // decide makes the bot's decision on its newest closed bar, if it has one
@@ -77,6 +79,16 @@ func (r *Runner) decideOnce(ctx context.Context, id int64, now time.Time, useCac
 	if p == nil {
 		return outcome{}, nil
 	}
+	if usesBroker(b.Broker) {
+		v, err := r.poll(ctx, &b)
+		if errors.Is(err, broker.ErrNoCredentials) {
+			return r.stopBot(ctx, &b, err)
+		}
+		if err != nil {
+			return outcome{}, fmt.Errorf("bot %d broker: %w", id, err)
+		}
+		p.broker = v
+	}
 	var out outcome
 	var row dbsqlc.TradingBot
 	err = pgx.BeginFunc(ctx, r.o.Pool, func(tx pgx.Tx) error {
@@ -101,6 +113,9 @@ func (r *Runner) decideOnce(ctx context.Context, id int64, now time.Time, useCac
 	if r.o.Committed != nil {
 		tf := bars.Timeframe(b.Timeframe)
 		r.o.Committed(id, p.bar, p.bar.Add(tf.Duration()), r.o.Now())
+	}
+	if usesBroker(b.Broker) {
+		r.afterCommit(ctx, id, p.bar)
 	}
 	r.o.Logger.Debug("trading bot decided", "bot_id", id, "bot", b.Name, "bar", p.bar, "skipped", out.skipped, "state", out.state)
 	return out, nil
@@ -203,9 +218,29 @@ func (r *Runner) fetch(ctx context.Context, b *dbsqlc.TradingBot, now time.Time)
 	return p, nil
 }
 
+// afterCommit submits the orders a broker bot's decision recorded; one
+// that fails stays pending for the next pass.
+func (r *Runner) afterCommit(ctx context.Context, id int64, bar time.Time) {
+	if r.o.AfterCommit != nil {
+		if err := r.o.AfterCommit(ctx, id, bar); err != nil {
+			r.o.Logger.Warn("trading bot orders not submitted after the decision (test hook)", "bot_id", id, "error", err)
+			return
+		}
+	}
+	if _, err := r.brokerPass(ctx, id); err != nil && ctx.Err() == nil {
+		r.o.Logger.Warn("trading bot orders not all submitted; retried at the next pass", "bot_id", id, "error", err)
+	}
+}
+
 // stopUnknown stops a bot whose symbol the provider does not know: no bar
 // will ever come for it.
 func (r *Runner) stopUnknown(ctx context.Context, b *dbsqlc.TradingBot, cause error) (outcome, error) {
+	return r.stopBot(ctx, b, cause)
+}
+
+// stopBot stops a bot that cannot run: an unknown symbol, no broker
+// credentials.
+func (r *Runner) stopBot(ctx context.Context, b *dbsqlc.TradingBot, cause error) (outcome, error) {
 	reason := fmt.Sprintf("stopped by the trading bot service: %v", cause)
 	err := pgx.BeginFunc(ctx, r.o.Pool, func(tx pgx.Tx) error {
 		return r.setState(ctx, tx, b, StateStopped, reason, "tradingbot.stop")
@@ -213,6 +248,6 @@ func (r *Runner) stopUnknown(ctx context.Context, b *dbsqlc.TradingBot, cause er
 	if err != nil {
 		return outcome{}, fmt.Errorf("stop bot %d: %w", b.ID, err)
 	}
-	r.o.Logger.Warn("trading bot stopped: unknown symbol", "bot_id", b.ID, "bot", b.Name, "error", cause)
+	r.o.Logger.Warn("trading bot stopped", "bot_id", b.ID, "bot", b.Name, "error", cause)
 	return outcome{lost: true}, nil
 }

@@ -101,6 +101,9 @@ func (d *Definition) normalize(v *schemas.Validator) error {
 		return schemaError("params", err)
 	}
 	if _, err := trading.NewEngine(d.engineConfig(), s); err != nil {
+		if usesBroker(d.Broker) && strings.Contains(err.Error(), "short") {
+			return invalid("broker", "%s bots cannot sell short (allow_short): %v", d.Broker, err)
+		}
 		return invalid("", "%v", err)
 	}
 	return nil
@@ -126,7 +129,7 @@ func (d *Definition) document() ([]byte, error) {
 // engineConfig is the trading engine's configuration for d.
 func (d *Definition) engineConfig() trading.Config {
 	return trading.Config{Cash: d.Cash, MakerFeeBps: d.MakerFeeBps, TakerFeeBps: d.TakerFeeBps, SlippageBps: d.SlippageBps,
-		Fractional: d.Fractional, Timeframe: bars.Timeframe(d.Timeframe), Risk: d.Risk}
+		Fractional: d.Fractional, Timeframe: bars.Timeframe(d.Timeframe), Risk: d.Risk, BrokerFills: usesBroker(d.Broker)}
 }
 
 // schemaError turns a schema violation into an Error naming the first

@@ -77,7 +77,7 @@
 // again, identically, by whichever runner holds the bot next; a restart
 // within the same bar finds that bar decided and waits for the next. Every
 // order row carries the idempotency key "<bot id>:<bar unix time>:<signal
-// index>" (unique; a real broker will get it as its client_order_id), and
+// index>" (unique; an alpaca bot's broker gets it as its client_order_id), and
 // (bot, engine order id) and (bot, bar time) of the equity snapshot are
 // unique too: an order is never recorded twice for one bar and signal.
 //
@@ -86,4 +86,39 @@
 // reason. The heartbeat (Runner.Check, system trading_bot) reports the bots
 // held, the counters, the age of the most lagging bot's last decided bar and
 // the brokers' connectivity.
+//
+// # Real brokers (broker alpaca)
+//
+// A bot with broker alpaca runs its engine in broker-filled mode
+// (trading.Config.BrokerFills): the decision is the same, but the engine
+// fills nothing itself. Its account is resolved by Brokers (AlpacaBrokers:
+// the owner's broker_credentials row, or the operator's account for an
+// admin owner without one); a bot is refused at save (field broker) when
+// its owner has none, and stopped with the reason when its credentials
+// disappear.
+//
+//   - A decision records each new order in bot_orders with broker_status
+//     pending, in its transaction. After the commit the runner submits it
+//     with client_order_id = the idempotency key; every submission first
+//     looks the key up at the broker, so an order recorded before a crash
+//     (or submitted and its answer lost) is placed exactly once. Pending
+//     orders are retried by a broker pass every Options.BrokerPoll and
+//     before each decision, by whichever runner holds the bot.
+//   - Before each decision the runner polls every submitted open order and
+//     the decision books, before stepping, what the broker filled since the
+//     last poll (Engine.ApplyFill; one bot_fills row per growth of the
+//     cumulative filled quantity, keyed by fill_key) and the orders that
+//     became final (Engine.FinishOrder). Fills are booked at bar
+//     granularity.
+//   - A refusal by the broker (a 4xx answer to a submission) is final: the
+//     row becomes refused with broker_status rejected and the broker's
+//     reason, audited (tradingbot.order_rejected) and notified; the next
+//     decision drops the order from the engine.
+//   - Stop loss, trailing stop and take profit become a market order closing
+//     the position when a closed bar touches the level (the broker fills it
+//     after that bar, at its market price); the kill switch's flatten orders
+//     too. A force exit does not cancel orders already at the broker.
+//   - The heartbeat reports, per alpaca bot, the newest broker call (account
+//     read, submit, lookup, poll), its latency and error, and turns DEGRADED
+//     while a broker fails.
 package tradingbot

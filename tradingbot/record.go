@@ -28,6 +28,17 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 	if err != nil {
 		return out, *b, err
 	}
+	// A broker bot's fills and finished orders first, as the paper engine
+	// fills at the start of its step.
+	settled, settleWrites, err := settle(e, b.ID, p.bar, p.broker)
+	if err != nil {
+		return out, *b, err
+	}
+	if p.broker != nil {
+		if before, err = e.State(); err != nil {
+			return out, *b, fmt.Errorf("bot %d state: %w", b.ID, err)
+		}
+	}
 	warmed := slices.Clone(b.WarmedSymbols)
 	for _, sym := range b.Symbols {
 		if hist, ok := p.warm[sym]; ok {
@@ -83,7 +94,7 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 	}
 	out.state = state
 
-	notes, summary, err := r.notes(ctx, tx, b, p.bar, before, events, kill)
+	notes, summary, err := r.notes(ctx, tx, b, p.bar, before, append(settled, events...), kill)
 	if err != nil {
 		return out, *b, err
 	}
@@ -103,7 +114,12 @@ func (r *Runner) apply(ctx context.Context, tx pgx.Tx, b *dbsqlc.TradingBot, p *
 		StateReason: reason, SummaryDay: summary.day, SummaryEquity: summary.equity}); err != nil {
 		return out, *b, fmt.Errorf("save decision: %w", err)
 	}
-	if err := r.writeOrders(ctx, w, b.ID, p.bar, before, after, events); err != nil {
+	for _, write := range settleWrites {
+		if err := write(ctx, w, r.q); err != nil {
+			return out, *b, err
+		}
+	}
+	if err := r.writeOrders(ctx, w, b.ID, usesBroker(b.Broker), p.bar, before, after, events); err != nil {
 		return out, *b, err
 	}
 	if err := r.writePositions(ctx, w, b.ID, after); err != nil {
@@ -161,10 +177,12 @@ func orderKey(botID int64, bar time.Time, index int64) string {
 }
 
 // writeOrders records the orders the decision placed (open, or filled at
-// once by a protective exit), refused or finished, and its fills. Orders
+// once by a protective exit), refused or finished, and its fills. A broker
+// bot's open orders are recorded with broker_status pending: the runner
+// submits them after the commit. Orders
 // get consecutive engine ids within a decision, so the index of an order
 // is its id minus the first new id, and refusals (which get no id) follow.
-func (r *Runner) writeOrders(ctx context.Context, w *batch, botID int64, bar time.Time, before, after trading.State,
+func (r *Runner) writeOrders(ctx context.Context, w *batch, botID int64, viaBroker bool, bar time.Time, before, after trading.State,
 	events []trading.Event) error {
 	open := map[int64]trading.Order{}
 	for _, o := range after.Orders {
@@ -198,6 +216,10 @@ func (r *Runner) writeOrders(ctx context.Context, w *batch, botID int64, bar tim
 		switch o, isOpen := open[id]; {
 		case isOpen:
 			row = orderRow(o, "open", nil)
+			if viaBroker { // submitted after the commit
+				pending := brokerPending
+				row.BrokerStatus = &pending
+			}
 		case fills[id] != nil:
 			f := fills[id]
 			// Placed and filled in one decision: a protective exit, which

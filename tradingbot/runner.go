@@ -60,6 +60,17 @@ type Options struct {
 	// BeforeCommit is a test hook called in each decision's transaction
 	// after its writes, before the commit; an error rolls the decision back.
 	BeforeCommit func(ctx context.Context, botID int64, bar time.Time) error
+	// Brokers opens the broker clients of bots whose broker is not paper
+	// (alpaca); nil: such bots' decisions fail with the reason.
+	Brokers Brokers
+	// BrokerPoll is how often a broker bot's unsubmitted orders are retried
+	// between decisions (DefaultBrokerPoll); its connectivity is checked
+	// after 6 of them without a broker call.
+	BrokerPoll time.Duration
+	// AfterCommit is a test hook called after a broker bot's decision
+	// commits, before its orders are submitted; an error skips the
+	// submission, as a crash between the record and the submission would.
+	AfterCommit func(ctx context.Context, botID int64, bar time.Time) error
 	// Committed, when set, is called after each decision commits with the
 	// bot, its bar's open time and close time (the bar's end) and the
 	// commit's time by the runner's clock (benchmarks measure the latency).
@@ -93,6 +104,10 @@ type heldBot struct {
 	// last is the bot's row after this runner's last decision (nil: read
 	// it before the next).
 	last *dbsqlc.TradingBot
+	// broker is the newest broker call of a broker bot (nil: none yet);
+	// brokerPassAt (runner clock) its last pass over unsubmitted orders.
+	broker       *brokerHealth
+	brokerPassAt time.Time
 }
 
 // Stats are a runner's counters since it started.
@@ -128,6 +143,9 @@ func NewRunner(o Options) (*Runner, error) {
 	}
 	if o.Workers <= 0 {
 		o.Workers = DefaultWorkers
+	}
+	if o.BrokerPoll <= 0 {
+		o.BrokerPoll = DefaultBrokerPoll
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -228,10 +246,13 @@ func (r *Runner) Tick(ctx context.Context) error {
 		}
 	}
 	now := r.o.Now()
-	var todo []int64
+	var todo, passes []int64
 	r.mu.Lock()
 	for id, h := range r.held {
 		if now.Before(h.quietUntil) || !hasNewBar(h.row, now) {
+			if usesBroker(h.row.Broker) && now.Sub(h.brokerPassAt) >= r.o.BrokerPoll {
+				passes = append(passes, id)
+			}
 			continue
 		}
 		todo = append(todo, id)
@@ -251,6 +272,15 @@ func (r *Runner) Tick(ctx context.Context) error {
 					first = err
 				}
 				errMu.Unlock()
+			}
+		})
+	}
+	for _, id := range passes {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if _, err := r.brokerPass(ctx, id); err != nil && ctx.Err() == nil {
+				r.o.Logger.Warn("trading bot broker pass", "bot_id", id, "error", err)
 			}
 		})
 	}
@@ -284,7 +314,7 @@ func (r *Runner) renew(ctx context.Context) error {
 	for _, row := range rows {
 		h := &heldBot{row: row}
 		if old := r.held[row.ID]; old != nil {
-			h.quietUntil, h.last = old.quietUntil, old.last
+			h.quietUntil, h.last, h.broker, h.brokerPassAt = old.quietUntil, old.last, old.broker, old.brokerPassAt
 		} else {
 			taken = append(taken, row.ID)
 		}

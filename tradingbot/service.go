@@ -26,6 +26,39 @@ type Service struct {
 	validator *schemas.Validator
 	log       *slog.Logger
 	q         *dbsqlc.Queries
+	creds     Credentials
+}
+
+// Credentials says whether a user's bots have an account at a real broker
+// (*AlpacaBrokers).
+type Credentials interface {
+	HasCredentials(ctx context.Context, q dbsqlc.DBTX, userID int64) (bool, error)
+}
+
+// UseBrokers lets bots use the alpaca broker when their owner has an
+// account by c; without it a bot with broker alpaca is refused. It returns
+// s.
+func (s *Service) UseBrokers(c Credentials) *Service {
+	s.creds = c
+	return s
+}
+
+// checkBroker refuses a broker bot whose owner has no account at it.
+func (s *Service) checkBroker(ctx context.Context, q dbsqlc.DBTX, owner int64, name string) error {
+	if !usesBroker(name) {
+		return nil
+	}
+	if s.creds == nil {
+		return invalid("broker", "this server runs no %s broker (only paper)", name)
+	}
+	ok, err := s.creds.HasCredentials(ctx, q, owner)
+	if err != nil {
+		return fmt.Errorf("check %s credentials of user %d: %w", name, owner, err)
+	}
+	if !ok {
+		return invalid("broker", "no Alpaca credentials for this user: PUT /api/me/brokers/alpaca")
+	}
+	return nil
 }
 
 // NewService returns a Service; v checks definitions (required).
@@ -53,6 +86,9 @@ func (s *Service) Apply(ctx context.Context, tx pgx.Tx, a Actor, owner int64, d 
 	if err := d.normalize(s.validator); err != nil {
 		return dbsqlc.TradingBot{}, false, err
 	}
+	if err := s.checkBroker(ctx, tx, owner, d.Broker); err != nil {
+		return dbsqlc.TradingBot{}, false, err
+	}
 	cur, err := s.q.TradingBotLockByName(ctx, tx, dbsqlc.TradingBotLockByNameParams{UserID: owner, Name: d.Name})
 	if errors.Is(err, pgx.ErrNoRows) {
 		b, err := s.create(ctx, tx, a, owner, d)
@@ -71,6 +107,9 @@ func (s *Service) Create(ctx context.Context, tx pgx.Tx, a Actor, owner int64, d
 		return dbsqlc.TradingBot{}, err
 	}
 	if err := d.normalize(s.validator); err != nil {
+		return dbsqlc.TradingBot{}, err
+	}
+	if err := s.checkBroker(ctx, tx, owner, d.Broker); err != nil {
 		return dbsqlc.TradingBot{}, err
 	}
 	_, err := s.q.TradingBotLockByName(ctx, tx, dbsqlc.TradingBotLockByNameParams{UserID: owner, Name: d.Name})
@@ -140,6 +179,13 @@ func (s *Service) update(ctx context.Context, tx pgx.Tx, a Actor, cur dbsqlc.Tra
 	}
 	if !slices.Equal(d.Symbols, cur.Symbols) {
 		changed = append(changed, "symbols")
+	}
+	if d.Broker != cur.Broker {
+		if len(held) > 0 {
+			return cur, conflict("broker", "bot %q holds %s: close its positions and orders before changing the broker",
+				cur.Name, strings.Join(held, ", "))
+		}
+		changed = append(changed, "broker")
 	}
 	cash := cur.Cash
 	if !d.Cash.Equal(cur.InitialCash) {

@@ -28,7 +28,8 @@ func TestDefinitionErrorsNameTheField(t *testing.T) {
 		{`{"name": "x", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m", "risk": {"stoploss_pct": 120}}`, "risk/stoploss_pct", "must be <= 100"},
 		{`{"name": "x y", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m"}`, "name", "must be 1-64 characters"},
 		{`{"strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m"}`, "name", "missing"},
-		{`{"name": "x", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m", "broker": "alpaca"}`, "broker", "must be"},
+		{`{"name": "x", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m", "broker": "ibkr"}`, "broker", "must be one of"},
+		{`{"name": "x", "strategy": "sma_cross", "params": {"allow_short": true}, "symbols": ["AAPL"], "timeframe": "1m", "broker": "alpaca"}`, "broker", "cannot sell short"},
 		{`{"name": "x", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m", "leverage": 3}`, "leverage", "unknown property"},
 		{`{"name": "x", `, "", "invalid JSON"},
 	} {

@@ -162,6 +162,21 @@ func (e BotStatusState) Valid() bool {
 	}
 }
 
+// Defines values for BrokerAccountBroker.
+const (
+	Alpaca BrokerAccountBroker = "alpaca"
+)
+
+// Valid indicates whether the value is a known member of the BrokerAccountBroker enum.
+func (e BrokerAccountBroker) Valid() bool {
+	switch e {
+	case Alpaca:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ComponentHealthStatus.
 const (
 	ComponentHealthStatusDEGRADED ComponentHealthStatus = "DEGRADED"
@@ -1032,6 +1047,20 @@ type AlertEvaluation struct {
 	Value *float64 `json:"value"`
 }
 
+// AlpacaCredentials defines model for AlpacaCredentials.
+type AlpacaCredentials struct {
+	// KeyID The API key id (APCA-API-KEY-ID)
+	//
+	// Example: PKTEST1234567890
+	KeyID string `json:"key_id"`
+
+	// Paper Paper trading: must be true (the default); live trading is refused
+	Paper *bool `json:"paper,omitempty"`
+
+	// SecretKey The API secret key (APCA-API-SECRET-KEY); stored encrypted, never shown again
+	SecretKey string `json:"secret_key"`
+}
+
 // Artifact defines model for Artifact.
 type Artifact struct {
 	// ContentType Example: image/png
@@ -1424,10 +1453,22 @@ type BotOrder struct {
 	AllCash bool `json:"all_cash"`
 
 	// BarTime Open time of the bar decided
-	BarTime       time.Time `json:"bar_time"`
+	BarTime time.Time `json:"bar_time"`
+
+	// BrokerError alpaca bots: why the last submission did not reach the broker (retried)
+	BrokerError *string `json:"broker_error"`
+
+	// BrokerOrderID alpaca bots: Alpaca's order id
+	BrokerOrderID *string `json:"broker_order_id"`
+
+	// BrokerStatus alpaca bots: pending (recorded, not yet at the broker), then Alpaca's status (accepted, partially_filled, filled, canceled, expired, rejected)
+	BrokerStatus  *string   `json:"broker_status"`
 	ClosePosition bool      `json:"close_position"`
 	CreatedAt     time.Time `json:"created_at"`
-	ID            int64     `json:"id"`
+
+	// FilledQty alpaca bots: the quantity filled so far (booked as fills)
+	FilledQty float64 `json:"filled_qty"`
+	ID        int64   `json:"id"`
 
 	// IdempotencyKey <bot id>:<bar unix time>:<signal index>
 	IdempotencyKey string   `json:"idempotency_key"`
@@ -1443,9 +1484,12 @@ type BotOrder struct {
 	Side      BotOrderSide   `json:"side"`
 	Status    BotOrderStatus `json:"status"`
 	StopPrice *float64       `json:"stop_price"`
-	Symbol    string         `json:"symbol"`
-	Tif       string         `json:"tif"`
-	Type      BotOrderType   `json:"type"`
+
+	// SubmittedAt alpaca bots: when the broker took the order
+	SubmittedAt *time.Time   `json:"submitted_at"`
+	Symbol      string       `json:"symbol"`
+	Tif         string       `json:"tif"`
+	Type        BotOrderType `json:"type"`
 }
 
 // BotOrderSide defines model for BotOrder.Side.
@@ -1614,6 +1658,22 @@ type BotTrade struct {
 type BotTradeList struct {
 	Items *[]BotTrade `json:"items"`
 }
+
+// BrokerAccount defines model for BrokerAccount.
+type BrokerAccount struct {
+	Broker    BrokerAccountBroker `json:"broker"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// KeyID The key id, masked: its first two and last four characters
+	//
+	// Example: PK…7890
+	KeyID     string    `json:"key_id"`
+	Paper     bool      `json:"paper"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// BrokerAccountBroker defines model for BrokerAccount.Broker.
+type BrokerAccountBroker string
 
 // ComponentHealth defines model for ComponentHealth.
 type ComponentHealth struct {
@@ -2693,6 +2753,9 @@ type ReplaceBotJSONRequestBody = BotInput
 // ForceExitBotJSONRequestBody defines body for ForceExitBot for application/json ContentType.
 type ForceExitBotJSONRequestBody = ForceExitInput
 
+// PutMyAlpacaJSONRequestBody defines body for PutMyAlpaca for application/json ContentType.
+type PutMyAlpacaJSONRequestBody = AlpacaCredentials
+
 // PutMyEmailJSONRequestBody defines body for PutMyEmail for application/json ContentType.
 type PutMyEmailJSONRequestBody = EmailRequest
 
@@ -3156,6 +3219,34 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 	ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyAlpaca Remove your Alpaca API key
+	//
+	// Corresponds with DELETE /api/me/brokers/alpaca (the `DeleteMyAlpaca` operationId).
+	DeleteMyAlpaca(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyAlpaca Your Alpaca API key (the secret withheld)
+	//
+	// Corresponds with GET /api/me/brokers/alpaca (the `GetMyAlpaca` operationId).
+	GetMyAlpaca(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyAlpacaWithBody Store your Alpaca paper trading API key
+	//
+	// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+	PutMyAlpacaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyAlpaca Store your Alpaca paper trading API key
+	//
+	// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+	PutMyAlpaca(ctx context.Context, body PutMyAlpacaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteMyEmail Remove your email address
 	//
@@ -3975,6 +4066,74 @@ func (c *Client) ListBotTrades(ctx context.Context, id int64, reqEditors ...Requ
 // Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 func (c *Client) ListIncidents(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListIncidentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMyAlpaca Remove your Alpaca API key
+//
+// Corresponds with DELETE /api/me/brokers/alpaca (the `DeleteMyAlpaca` operationId).
+func (c *Client) DeleteMyAlpaca(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyAlpacaRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyAlpaca Your Alpaca API key (the secret withheld)
+//
+// Corresponds with GET /api/me/brokers/alpaca (the `GetMyAlpaca` operationId).
+func (c *Client) GetMyAlpaca(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyAlpacaRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMyAlpacaWithBody Store your Alpaca paper trading API key
+//
+// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+func (c *Client) PutMyAlpacaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyAlpacaRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMyAlpaca Store your Alpaca paper trading API key
+//
+// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+func (c *Client) PutMyAlpaca(ctx context.Context, body PutMyAlpacaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyAlpacaRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5844,6 +6003,100 @@ func NewListIncidentsRequest(server string, params *ListIncidentsParams) (*http.
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewDeleteMyAlpacaRequest constructs an http.Request for the DeleteMyAlpaca method
+func NewDeleteMyAlpacaRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/brokers/alpaca")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMyAlpacaRequest constructs an http.Request for the GetMyAlpaca method
+func NewGetMyAlpacaRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/brokers/alpaca")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMyAlpacaRequest calls the generic PutMyAlpaca builder with application/json body
+func NewPutMyAlpacaRequest(server string, body PutMyAlpacaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMyAlpacaRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutMyAlpacaRequestWithBody constructs an http.Request for the PutMyAlpaca method, with any body, and a specified content type
+func NewPutMyAlpacaRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/me/brokers/alpaca")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -7979,6 +8232,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/incidents (the `ListIncidents` operationId).
 	ListIncidentsWithResponse(ctx context.Context, params *ListIncidentsParams, reqEditors ...RequestEditorFn) (*ListIncidentsResponse, error)
 
+	// DeleteMyAlpacaWithResponse Remove your Alpaca API key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/me/brokers/alpaca (the `DeleteMyAlpaca` operationId).
+	DeleteMyAlpacaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMyAlpacaResponse, error)
+
+	// GetMyAlpacaWithResponse Your Alpaca API key (the secret withheld)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/me/brokers/alpaca (the `GetMyAlpaca` operationId).
+	GetMyAlpacaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyAlpacaResponse, error)
+
+	// PutMyAlpacaWithBodyWithResponse Store your Alpaca paper trading API key
+	//
+	// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+	PutMyAlpacaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyAlpacaResponse, error)
+
+	// PutMyAlpacaWithResponse Store your Alpaca paper trading API key
+	//
+	// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+	PutMyAlpacaWithResponse(ctx context.Context, body PutMyAlpacaJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyAlpacaResponse, error)
+
 	// DeleteMyEmailWithResponse Remove your email address
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9771,6 +10056,227 @@ func (r ListIncidentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListIncidentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteMyAlpacaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMyAlpacaResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMyAlpacaResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMyAlpacaResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteMyAlpacaResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMyAlpacaResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMyAlpacaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyAlpacaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyAlpacaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMyAlpacaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMyAlpacaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BrokerAccount
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyAlpacaResponse) GetJSON200() *BrokerAccount {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyAlpacaResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyAlpacaResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMyAlpacaResponse) GetApplicationProblemJSON404() *ErrorModel {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMyAlpacaResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyAlpacaResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyAlpacaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyAlpacaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyAlpacaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyAlpacaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutMyAlpacaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BrokerAccount
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ErrorModel
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ErrorModel
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ErrorModel
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ErrorModel
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMyAlpacaResponse) GetJSON200() *BrokerAccount {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutMyAlpacaResponse) GetApplicationProblemJSON401() *ErrorModel {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutMyAlpacaResponse) GetApplicationProblemJSON403() *ErrorModel {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutMyAlpacaResponse) GetApplicationProblemJSON409() *ErrorModel {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutMyAlpacaResponse) GetApplicationProblemJSON422() *ErrorModel {
+	return r.ApplicationProblemJSON422
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutMyAlpacaResponse) GetApplicationProblemJSON500() *ErrorModel {
+	return r.ApplicationProblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMyAlpacaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMyAlpacaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMyAlpacaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMyAlpacaResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13370,6 +13876,62 @@ func (c *ClientWithResponses) ListIncidentsWithResponse(ctx context.Context, par
 	return ParseListIncidentsResponse(rsp)
 }
 
+// DeleteMyAlpacaWithResponse Remove your Alpaca API key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/me/brokers/alpaca (the `DeleteMyAlpaca` operationId).
+func (c *ClientWithResponses) DeleteMyAlpacaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMyAlpacaResponse, error) {
+	rsp, err := c.DeleteMyAlpaca(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyAlpacaResponse(rsp)
+}
+
+// GetMyAlpacaWithResponse Your Alpaca API key (the secret withheld)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/me/brokers/alpaca (the `GetMyAlpaca` operationId).
+func (c *ClientWithResponses) GetMyAlpacaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyAlpacaResponse, error) {
+	rsp, err := c.GetMyAlpaca(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyAlpacaResponse(rsp)
+}
+
+// PutMyAlpacaWithBodyWithResponse Store your Alpaca paper trading API key
+//
+// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+func (c *ClientWithResponses) PutMyAlpacaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyAlpacaResponse, error) {
+	rsp, err := c.PutMyAlpacaWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyAlpacaResponse(rsp)
+}
+
+// PutMyAlpacaWithResponse Store your Alpaca paper trading API key
+//
+// Stores your Alpaca paper trading API key, which your bots with `"broker": "alpaca"` place their orders with. The secret is stored encrypted and never shown again: GET shows the key id masked. Only Alpaca's paper trading API is supported: `paper` must be true (422 naming `body.paper` otherwise: live trading is refused). Replacing the key applies from the bots' next broker call. 409 when the server has no `secret_key` to store it with.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/me/brokers/alpaca (the `PutMyAlpaca` operationId).
+func (c *ClientWithResponses) PutMyAlpacaWithResponse(ctx context.Context, body PutMyAlpacaJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyAlpacaResponse, error) {
+	rsp, err := c.PutMyAlpaca(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyAlpacaResponse(rsp)
+}
+
 // DeleteMyEmailWithResponse Remove your email address
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15273,6 +15835,185 @@ func ParseListIncidentsResponse(rsp *http.Response) (*ListIncidentsResponse, err
 			return nil, err
 		}
 		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyAlpacaResponse parses an HTTP response from a DeleteMyAlpacaWithResponse call
+func ParseDeleteMyAlpacaResponse(rsp *http.Response) (*DeleteMyAlpacaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyAlpacaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMyAlpacaResponse parses an HTTP response from a GetMyAlpacaWithResponse call
+func ParseGetMyAlpacaResponse(rsp *http.Response) (*GetMyAlpacaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyAlpacaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BrokerAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMyAlpacaResponse parses an HTTP response from a PutMyAlpacaWithResponse call
+func ParsePutMyAlpacaResponse(rsp *http.Response) (*PutMyAlpacaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMyAlpacaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BrokerAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

@@ -430,8 +430,12 @@ func (a *app) startTradingBots() error {
 	if !a.roles.tradingbot {
 		return nil
 	}
+	brokers, err := brokerAccounts(a.cfg)
+	if err != nil {
+		return err
+	}
 	r, err := tradingbot.NewRunner(tradingbot.Options{Pool: a.pool, Market: a.market, Validator: a.validator,
-		Notifier: jobs.TradeNotifier{Client: a.client.Client}, Owner: a.bots.owner, LeaseTTL: a.bots.leaseTTL,
+		Notifier: jobs.TradeNotifier{Client: a.client.Client}, Brokers: brokers, Owner: a.bots.owner, LeaseTTL: a.bots.leaseTTL,
 		Poll: a.bots.poll, Now: a.bots.now, BeforeCommit: a.bots.beforeCommit, Logger: a.log.With("component", "tradingbot")})
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	warmup := fs.Duration("warmup", 0, "time before the measured window (default 5s; S2: to the next minute)")
 	settle := fs.Duration("settle", 0, "wait after the window for late runs (default 5s; S2 60s)")
 	cron := fs.String("cron", "", "replace the scenario's cron expression")
-	stored := fs.Int("stored", 0, "S2: total stored schedules (the extra ones fire hourly, outside the window)")
+	stored := fs.Int("stored", 0, "S2: total stored schedules (the extra ones fire hourly: outside the window, or with --spread each at its own minute and second, measured)")
 	noKill := fs.Bool("no-kill", false, "S3: do not SIGKILL and replace a scheduler midway")
 	days := fs.Int("days", 0, "S5: simulated days of runs (default 30); --n is then the runs per day (default 200000)")
 	symbols := fs.Int("symbols", 0, "A1: distinct symbols (default 500); T2: symbols the bots trade (default 20)")

@@ -86,6 +86,11 @@ func cmdBots(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	brokers, err := brokerAccounts(cfg)
+	if err != nil {
+		return err
+	}
+	svc.UseBrokers(brokers)
 	a, err := botActor(ctx, pool, *user)
 	if err != nil {
 		return err

@@ -50,6 +50,14 @@ func TestBotsCLI(t *testing.T) {
 	out, errOut, code = vigil(ctx, t, nil, append([]string{"tradingbot", "--config", good, "--user", user}, db...)...)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, `"sma" created for user `+user)
+
+	// An alpaca bot validates, but its owner has no Alpaca credentials.
+	live := write("live.json", `{"name": "live", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1m", "broker": "alpaca"}`)
+	_, errOut, code = vigil(ctx, t, nil, "tradingbot", "--config", live, "--check")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = vigil(ctx, t, nil, append([]string{"tradingbot", "--config", live, "--user", user}, db...)...)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "broker: no Alpaca credentials for this user: PUT /api/me/brokers/alpaca")
 	require.NoError(t, os.WriteFile(good, []byte(`{"name": "sma", "strategy": "sma_cross", "params": {"fast": 4, "slow": 20},
 		"symbols": ["AAPL", "MSFT"], "timeframe": "1m", "state": "stopped"}`), 0o600))
 	out, errOut, code = vigil(ctx, t, nil, append([]string{"tradingbot", "--config", good, "--user", user}, db...)...)

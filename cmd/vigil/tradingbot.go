@@ -127,6 +127,11 @@ func applyBotFile(ctx context.Context, e *env, c common, path string, user int64
 	if err != nil {
 		return err
 	}
+	brokers, err := brokerAccounts(cfg)
+	if err != nil {
+		return err
+	}
+	svc.UseBrokers(brokers)
 	a, err := botActor(ctx, pool, user)
 	if err != nil {
 		return err

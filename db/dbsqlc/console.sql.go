@@ -62,30 +62,106 @@ func (q *Queries) ConsoleLoginCodeUse(ctx context.Context, db DBTX, arg ConsoleL
 	return user_id, err
 }
 
+const consoleNotificationChannels = `-- name: ConsoleNotificationChannels :many
+SELECT channel,
+       count(*)::bigint AS total,
+       count(*) FILTER (WHERE status = 'sent')::bigint AS sent,
+       count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
+       count(*) FILTER (WHERE status IN ('queued', 'sending', 'retrying'))::bigint AS pending,
+       coalesce(sum(attempts), 0)::bigint AS attempts,
+       coalesce((array_agg(error ORDER BY updated_at DESC) FILTER (WHERE error IS NOT NULL))[1], '')::text AS last_error,
+       max(updated_at)::timestamptz AS last_at
+FROM notifications
+WHERE (user_id = $1::bigint OR $2::bool)
+  AND ($3::bigint IS NULL OR user_id = $3::bigint)
+  AND created_at >= $4::timestamptz
+GROUP BY channel
+ORDER BY channel
+`
+
+type ConsoleNotificationChannelsParams struct {
+	UserID   int64     `json:"user_id"`
+	AllUsers bool      `json:"all_users"`
+	OwnerID  *int64    `json:"owner_id"`
+	Since    time.Time `json:"since"`
+}
+
+type ConsoleNotificationChannelsRow struct {
+	Channel   string    `json:"channel"`
+	Total     int64     `json:"total"`
+	Sent      int64     `json:"sent"`
+	Failed    int64     `json:"failed"`
+	Pending   int64     `json:"pending"`
+	Attempts  int64     `json:"attempts"`
+	LastError string    `json:"last_error"`
+	LastAt    time.Time `json:"last_at"`
+}
+
+// Per channel, the deliveries the user may see created since @since: how
+// many, how many sent, failed or still pending, the attempts they took and
+// the latest error (” for none).
+func (q *Queries) ConsoleNotificationChannels(ctx context.Context, db DBTX, arg ConsoleNotificationChannelsParams) ([]ConsoleNotificationChannelsRow, error) {
+	rows, err := db.Query(ctx, consoleNotificationChannels,
+		arg.UserID,
+		arg.AllUsers,
+		arg.OwnerID,
+		arg.Since,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConsoleNotificationChannelsRow{}
+	for rows.Next() {
+		var i ConsoleNotificationChannelsRow
+		if err := rows.Scan(
+			&i.Channel,
+			&i.Total,
+			&i.Sent,
+			&i.Failed,
+			&i.Pending,
+			&i.Attempts,
+			&i.LastError,
+			&i.LastAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const consoleNotificationList = `-- name: ConsoleNotificationList :many
 SELECT id, message_id, user_id, run_id, channel, status, priority, notification_type, message, attempts, provider_message_id, error, river_job_id, created_at, updated_at, sent_at FROM notifications
 WHERE (user_id = $1::bigint OR $2::bool)
-  AND ($3::text IS NULL OR channel = $3::text)
-  AND ($4::text IS NULL OR status = $4::text)
-  AND ($5::bigint IS NULL OR id < $5::bigint)
+  AND ($3::bigint IS NULL OR user_id = $3::bigint)
+  AND ($4::text IS NULL OR channel = $4::text)
+  AND ($5::text IS NULL OR status = $5::text)
+  AND ($6::bigint IS NULL OR id < $6::bigint)
 ORDER BY id DESC
-LIMIT $6
+LIMIT $7
 `
 
 type ConsoleNotificationListParams struct {
 	UserID   int64   `json:"user_id"`
 	AllUsers bool    `json:"all_users"`
+	OwnerID  *int64  `json:"owner_id"`
 	Channel  *string `json:"channel"`
 	Status   *string `json:"status"`
 	BeforeID *int64  `json:"before_id"`
 	MaxRows  int32   `json:"max_rows"`
 }
 
-// The delivery log the user may see, newest first, by channel and status.
+// The delivery log the user may see, newest first, by channel and status
+// (owner_id: an admin's owner filter).
 func (q *Queries) ConsoleNotificationList(ctx context.Context, db DBTX, arg ConsoleNotificationListParams) ([]Notification, error) {
 	rows, err := db.Query(ctx, consoleNotificationList,
 		arg.UserID,
 		arg.AllUsers,
+		arg.OwnerID,
 		arg.Channel,
 		arg.Status,
 		arg.BeforeID,

@@ -129,6 +129,7 @@ type BotFill struct {
 	Reason    string              `json:"reason"`
 	TradePnl  decimal.NullDecimal `json:"trade_pnl"`
 	CreatedAt time.Time           `json:"created_at"`
+	FillKey   string              `json:"fill_key"`
 }
 
 type BotOrder struct {
@@ -153,6 +154,11 @@ type BotOrder struct {
 	BrokerOrderID  *string             `json:"broker_order_id"`
 	CreatedAt      time.Time           `json:"created_at"`
 	UpdatedAt      time.Time           `json:"updated_at"`
+	BrokerStatus   *string             `json:"broker_status"`
+	SubmittedAt    *time.Time          `json:"submitted_at"`
+	FilledQty      decimal.Decimal     `json:"filled_qty"`
+	FilledNotional decimal.Decimal     `json:"filled_notional"`
+	BrokerError    *string             `json:"broker_error"`
 }
 
 type BotPosition struct {

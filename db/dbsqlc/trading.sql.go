@@ -141,10 +141,10 @@ func (q *Queries) BotFillCountBetween(ctx context.Context, db DBTX, arg BotFillC
 }
 
 const botFillInsert = `-- name: BotFillInsert :execrows
-INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl)
-SELECT $1, o.id, $2, $3, $4, $5, $6, $7, $8, $9
+INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, fill_key)
+SELECT $1, o.id, $2, $3, $4, $5, $6, $7, $8, $9, $10
 FROM bot_orders o
-WHERE o.bot_id = $1 AND o.engine_order_id = $10
+WHERE o.bot_id = $1 AND o.engine_order_id = $11
 `
 
 type BotFillInsertParams struct {
@@ -157,6 +157,7 @@ type BotFillInsertParams struct {
 	Fee           decimal.Decimal     `json:"fee"`
 	Reason        string              `json:"reason"`
 	TradePnl      decimal.NullDecimal `json:"trade_pnl"`
+	FillKey       string              `json:"fill_key"`
 	EngineOrderID *int64              `json:"engine_order_id"`
 }
 
@@ -171,6 +172,7 @@ func (q *Queries) BotFillInsert(ctx context.Context, db DBTX, arg BotFillInsertP
 		arg.Fee,
 		arg.Reason,
 		arg.TradePnl,
+		arg.FillKey,
 		arg.EngineOrderID,
 	)
 	if err != nil {
@@ -179,8 +181,49 @@ func (q *Queries) BotFillInsert(ctx context.Context, db DBTX, arg BotFillInsertP
 	return result.RowsAffected(), nil
 }
 
+const botFillInsertBroker = `-- name: BotFillInsertBroker :execrows
+INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, fill_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (order_id, fill_key) DO NOTHING
+`
+
+type BotFillInsertBrokerParams struct {
+	BotID    int64               `json:"bot_id"`
+	OrderID  int64               `json:"order_id"`
+	BarTime  time.Time           `json:"bar_time"`
+	Symbol   string              `json:"symbol"`
+	Side     string              `json:"side"`
+	Price    decimal.Decimal     `json:"price"`
+	Quantity decimal.Decimal     `json:"quantity"`
+	Fee      decimal.Decimal     `json:"fee"`
+	Reason   string              `json:"reason"`
+	TradePnl decimal.NullDecimal `json:"trade_pnl"`
+	FillKey  string              `json:"fill_key"`
+}
+
+// One execution of a broker order; the same report twice inserts nothing.
+func (q *Queries) BotFillInsertBroker(ctx context.Context, db DBTX, arg BotFillInsertBrokerParams) (int64, error) {
+	result, err := db.Exec(ctx, botFillInsertBroker,
+		arg.BotID,
+		arg.OrderID,
+		arg.BarTime,
+		arg.Symbol,
+		arg.Side,
+		arg.Price,
+		arg.Quantity,
+		arg.Fee,
+		arg.Reason,
+		arg.TradePnl,
+		arg.FillKey,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const botFillList = `-- name: BotFillList :many
-SELECT id, bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, created_at FROM bot_fills WHERE bot_id = $1 ORDER BY id
+SELECT id, bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, created_at, fill_key FROM bot_fills WHERE bot_id = $1 ORDER BY id
 `
 
 func (q *Queries) BotFillList(ctx context.Context, db DBTX, botID int64) ([]BotFill, error) {
@@ -205,6 +248,7 @@ func (q *Queries) BotFillList(ctx context.Context, db DBTX, botID int64) ([]BotF
 			&i.Reason,
 			&i.TradePnl,
 			&i.CreatedAt,
+			&i.FillKey,
 		); err != nil {
 			return nil, err
 		}
@@ -214,6 +258,40 @@ func (q *Queries) BotFillList(ctx context.Context, db DBTX, botID int64) ([]BotF
 		return nil, err
 	}
 	return items, nil
+}
+
+const botOrderBrokerUpdate = `-- name: BotOrderBrokerUpdate :execrows
+UPDATE bot_orders SET broker_status = $1, filled_qty = $2, filled_notional = $3,
+    status = $4, refusal = $5, updated_at = now()
+WHERE id = $6 AND bot_id = $7 AND status = 'open'
+`
+
+type BotOrderBrokerUpdateParams struct {
+	BrokerStatus   *string         `json:"broker_status"`
+	FilledQty      decimal.Decimal `json:"filled_qty"`
+	FilledNotional decimal.Decimal `json:"filled_notional"`
+	Status         string          `json:"status"`
+	Refusal        *string         `json:"refusal"`
+	ID             int64           `json:"id"`
+	BotID          int64           `json:"bot_id"`
+}
+
+// A poll of the broker booked in a decision: the cumulative fill and the
+// broker's status; status leaves open when the broker's order is final.
+func (q *Queries) BotOrderBrokerUpdate(ctx context.Context, db DBTX, arg BotOrderBrokerUpdateParams) (int64, error) {
+	result, err := db.Exec(ctx, botOrderBrokerUpdate,
+		arg.BrokerStatus,
+		arg.FilledQty,
+		arg.FilledNotional,
+		arg.Status,
+		arg.Refusal,
+		arg.ID,
+		arg.BotID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const botOrderFinish = `-- name: BotOrderFinish :execrows
@@ -245,11 +323,11 @@ func (q *Queries) BotOrderFinish(ctx context.Context, db DBTX, arg BotOrderFinis
 const botOrderInsert = `-- name: BotOrderInsert :exec
 INSERT INTO bot_orders (
     bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional,
-    all_cash, close_position, limit_price, stop_price, status, reason, refusal
+    all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_status
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8,
     $9, $10, $11, $12, $13,
-    $14, $15, $16, $17
+    $14, $15, $16, $17, $18
 )
 `
 
@@ -271,6 +349,7 @@ type BotOrderInsertParams struct {
 	Status         string              `json:"status"`
 	Reason         string              `json:"reason"`
 	Refusal        *string             `json:"refusal"`
+	BrokerStatus   *string             `json:"broker_status"`
 }
 
 func (q *Queries) BotOrderInsert(ctx context.Context, db DBTX, arg BotOrderInsertParams) error {
@@ -292,12 +371,13 @@ func (q *Queries) BotOrderInsert(ctx context.Context, db DBTX, arg BotOrderInser
 		arg.Status,
 		arg.Reason,
 		arg.Refusal,
+		arg.BrokerStatus,
 	)
 	return err
 }
 
 const botOrderList = `-- name: BotOrderList :many
-SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at FROM bot_orders WHERE bot_id = $1 ORDER BY id
+SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at, broker_status, submitted_at, filled_qty, filled_notional, broker_error FROM bot_orders WHERE bot_id = $1 ORDER BY id
 `
 
 func (q *Queries) BotOrderList(ctx context.Context, db DBTX, botID int64) ([]BotOrder, error) {
@@ -331,6 +411,65 @@ func (q *Queries) BotOrderList(ctx context.Context, db DBTX, botID int64) ([]Bot
 			&i.BrokerOrderID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.BrokerStatus,
+			&i.SubmittedAt,
+			&i.FilledQty,
+			&i.FilledNotional,
+			&i.BrokerError,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const botOrderListBrokerOpen = `-- name: BotOrderListBrokerOpen :many
+SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at, broker_status, submitted_at, filled_qty, filled_notional, broker_error FROM bot_orders
+WHERE bot_id = $1 AND status = 'open' AND broker_status IS NOT NULL
+ORDER BY id
+`
+
+// The open orders of a broker bot: to submit (submitted_at NULL) or poll.
+func (q *Queries) BotOrderListBrokerOpen(ctx context.Context, db DBTX, botID int64) ([]BotOrder, error) {
+	rows, err := db.Query(ctx, botOrderListBrokerOpen, botID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BotOrder{}
+	for rows.Next() {
+		var i BotOrder
+		if err := rows.Scan(
+			&i.ID,
+			&i.BotID,
+			&i.IdempotencyKey,
+			&i.EngineOrderID,
+			&i.BarTime,
+			&i.Symbol,
+			&i.Side,
+			&i.Type,
+			&i.Tif,
+			&i.Quantity,
+			&i.Notional,
+			&i.AllCash,
+			&i.ClosePosition,
+			&i.LimitPrice,
+			&i.StopPrice,
+			&i.Status,
+			&i.Reason,
+			&i.Refusal,
+			&i.BrokerOrderID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.BrokerStatus,
+			&i.SubmittedAt,
+			&i.FilledQty,
+			&i.FilledNotional,
+			&i.BrokerError,
 		); err != nil {
 			return nil, err
 		}
@@ -343,7 +482,7 @@ func (q *Queries) BotOrderList(ctx context.Context, db DBTX, botID int64) ([]Bot
 }
 
 const botOrderListRecent = `-- name: BotOrderListRecent :many
-SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at FROM bot_orders WHERE bot_id = $1 ORDER BY id DESC LIMIT $2
+SELECT id, bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional, all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_order_id, created_at, updated_at, broker_status, submitted_at, filled_qty, filled_notional, broker_error FROM bot_orders WHERE bot_id = $1 ORDER BY id DESC LIMIT $2
 `
 
 type BotOrderListRecentParams struct {
@@ -383,6 +522,11 @@ func (q *Queries) BotOrderListRecent(ctx context.Context, db DBTX, arg BotOrderL
 			&i.BrokerOrderID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.BrokerStatus,
+			&i.SubmittedAt,
+			&i.FilledQty,
+			&i.FilledNotional,
+			&i.BrokerError,
 		); err != nil {
 			return nil, err
 		}
@@ -392,6 +536,74 @@ func (q *Queries) BotOrderListRecent(ctx context.Context, db DBTX, arg BotOrderL
 		return nil, err
 	}
 	return items, nil
+}
+
+const botOrderRejected = `-- name: BotOrderRejected :execrows
+UPDATE bot_orders SET status = 'refused', broker_status = 'rejected', refusal = $1, broker_error = NULL,
+    updated_at = now()
+WHERE id = $2 AND bot_id = $3 AND status = 'open'
+`
+
+type BotOrderRejectedParams struct {
+	Refusal *string `json:"refusal"`
+	ID      int64   `json:"id"`
+	BotID   int64   `json:"bot_id"`
+}
+
+// The broker refused the order: it is final, with the broker's reason.
+func (q *Queries) BotOrderRejected(ctx context.Context, db DBTX, arg BotOrderRejectedParams) (int64, error) {
+	result, err := db.Exec(ctx, botOrderRejected, arg.Refusal, arg.ID, arg.BotID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const botOrderSubmitFailed = `-- name: BotOrderSubmitFailed :execrows
+UPDATE bot_orders SET broker_error = $1, updated_at = now()
+WHERE id = $2 AND bot_id = $3 AND status = 'open' AND submitted_at IS NULL
+`
+
+type BotOrderSubmitFailedParams struct {
+	BrokerError *string `json:"broker_error"`
+	ID          int64   `json:"id"`
+	BotID       int64   `json:"bot_id"`
+}
+
+// The submission did not reach the broker (down, timeouts): retried later.
+func (q *Queries) BotOrderSubmitFailed(ctx context.Context, db DBTX, arg BotOrderSubmitFailedParams) (int64, error) {
+	result, err := db.Exec(ctx, botOrderSubmitFailed, arg.BrokerError, arg.ID, arg.BotID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const botOrderSubmitted = `-- name: BotOrderSubmitted :execrows
+UPDATE bot_orders SET broker_order_id = $1, broker_status = $2,
+    submitted_at = coalesce(submitted_at, now()), broker_error = NULL, updated_at = now()
+WHERE id = $3 AND bot_id = $4 AND status = 'open'
+`
+
+type BotOrderSubmittedParams struct {
+	BrokerOrderID *string `json:"broker_order_id"`
+	BrokerStatus  *string `json:"broker_status"`
+	ID            int64   `json:"id"`
+	BotID         int64   `json:"bot_id"`
+}
+
+// The broker took the order (or already had it under its client_order_id).
+func (q *Queries) BotOrderSubmitted(ctx context.Context, db DBTX, arg BotOrderSubmittedParams) (int64, error) {
+	result, err := db.Exec(ctx, botOrderSubmitted,
+		arg.BrokerOrderID,
+		arg.BrokerStatus,
+		arg.ID,
+		arg.BotID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const botPositionList = `-- name: BotPositionList :many
@@ -605,7 +817,7 @@ const tradingBotAcquireLeases = `-- name: TradingBotAcquireLeases :many
 UPDATE trading_bots SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2::float8)
 WHERE state IN ('running', 'halted')
   AND (lease_owner IS NULL OR lease_owner = $1 OR lease_expires_at < now())
-RETURNING id, user_id, name, symbols, timeframe, state, last_bar_time, lease_expires_at
+RETURNING id, user_id, name, symbols, timeframe, broker, state, last_bar_time, lease_expires_at
 `
 
 type TradingBotAcquireLeasesParams struct {
@@ -619,6 +831,7 @@ type TradingBotAcquireLeasesRow struct {
 	Name           string     `json:"name"`
 	Symbols        []string   `json:"symbols"`
 	Timeframe      string     `json:"timeframe"`
+	Broker         string     `json:"broker"`
 	State          string     `json:"state"`
 	LastBarTime    *time.Time `json:"last_bar_time"`
 	LeaseExpiresAt *time.Time `json:"lease_expires_at"`
@@ -642,6 +855,7 @@ func (q *Queries) TradingBotAcquireLeases(ctx context.Context, db DBTX, arg Trad
 			&i.Name,
 			&i.Symbols,
 			&i.Timeframe,
+			&i.Broker,
 			&i.State,
 			&i.LastBarTime,
 			&i.LeaseExpiresAt,

@@ -102,11 +102,32 @@ SELECT id, state, attempt, max_attempts, errors, attempted_at, finalized_at, que
 FROM river_job WHERE id = @id;
 
 -- name: ConsoleNotificationList :many
--- The delivery log the user may see, newest first, by channel and status.
+-- The delivery log the user may see, newest first, by channel and status
+-- (owner_id: an admin's owner filter).
 SELECT * FROM notifications
 WHERE (user_id = @user_id::bigint OR @all_users::bool)
+  AND (sqlc.narg('owner_id')::bigint IS NULL OR user_id = sqlc.narg('owner_id')::bigint)
   AND (sqlc.narg('channel')::text IS NULL OR channel = sqlc.narg('channel')::text)
   AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status')::text)
   AND (sqlc.narg('before_id')::bigint IS NULL OR id < sqlc.narg('before_id')::bigint)
 ORDER BY id DESC
 LIMIT @max_rows;
+
+-- name: ConsoleNotificationChannels :many
+-- Per channel, the deliveries the user may see created since @since: how
+-- many, how many sent, failed or still pending, the attempts they took and
+-- the latest error ('' for none).
+SELECT channel,
+       count(*)::bigint AS total,
+       count(*) FILTER (WHERE status = 'sent')::bigint AS sent,
+       count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
+       count(*) FILTER (WHERE status IN ('queued', 'sending', 'retrying'))::bigint AS pending,
+       coalesce(sum(attempts), 0)::bigint AS attempts,
+       coalesce((array_agg(error ORDER BY updated_at DESC) FILTER (WHERE error IS NOT NULL))[1], '')::text AS last_error,
+       max(updated_at)::timestamptz AS last_at
+FROM notifications
+WHERE (user_id = @user_id::bigint OR @all_users::bool)
+  AND (sqlc.narg('owner_id')::bigint IS NULL OR user_id = sqlc.narg('owner_id')::bigint)
+  AND created_at >= @since::timestamptz
+GROUP BY channel
+ORDER BY channel;

@@ -55,7 +55,7 @@ RETURNING *;
 UPDATE trading_bots SET lease_owner = @owner, lease_expires_at = now() + make_interval(secs => @ttl_seconds::float8)
 WHERE state IN ('running', 'halted')
   AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at < now())
-RETURNING id, user_id, name, symbols, timeframe, state, last_bar_time, lease_expires_at;
+RETURNING id, user_id, name, symbols, timeframe, broker, state, last_bar_time, lease_expires_at;
 
 -- name: TradingBotReleaseLeases :execrows
 UPDATE trading_bots SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = @owner;
@@ -77,11 +77,11 @@ WHERE id = @id AND lease_owner = @owner AND lease_expires_at > now() AND state I
 -- name: BotOrderInsert :exec
 INSERT INTO bot_orders (
     bot_id, idempotency_key, engine_order_id, bar_time, symbol, side, type, tif, quantity, notional,
-    all_cash, close_position, limit_price, stop_price, status, reason, refusal
+    all_cash, close_position, limit_price, stop_price, status, reason, refusal, broker_status
 ) VALUES (
     @bot_id, @idempotency_key, sqlc.narg('engine_order_id'), @bar_time, @symbol, @side, @type, @tif,
     sqlc.narg('quantity'), sqlc.narg('notional'), @all_cash, @close_position, sqlc.narg('limit_price'),
-    sqlc.narg('stop_price'), @status, @reason, sqlc.narg('refusal')
+    sqlc.narg('stop_price'), @status, @reason, sqlc.narg('refusal'), sqlc.narg('broker_status')
 );
 
 -- name: BotOrderFinish :execrows
@@ -93,8 +93,8 @@ WHERE bot_id = @bot_id AND engine_order_id = @engine_order_id AND status = 'open
 SELECT * FROM bot_orders WHERE bot_id = @bot_id ORDER BY id;
 
 -- name: BotFillInsert :execrows
-INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl)
-SELECT @bot_id, o.id, @bar_time, @symbol, @side, @price, @quantity, @fee, @reason, sqlc.narg('trade_pnl')
+INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, fill_key)
+SELECT @bot_id, o.id, @bar_time, @symbol, @side, @price, @quantity, @fee, @reason, sqlc.narg('trade_pnl'), @fill_key
 FROM bot_orders o
 WHERE o.bot_id = @bot_id AND o.engine_order_id = @engine_order_id;
 
@@ -178,3 +178,39 @@ SELECT * FROM bot_orders WHERE bot_id = @bot_id ORDER BY id DESC LIMIT @lim;
 SELECT * FROM bot_equity_snapshots
 WHERE bot_id = @bot_id AND bar_time >= @from_time AND bar_time < @to_time
 ORDER BY bar_time DESC LIMIT @lim;
+
+-- name: BotOrderListBrokerOpen :many
+-- The open orders of a broker bot: to submit (submitted_at NULL) or poll.
+SELECT * FROM bot_orders
+WHERE bot_id = @bot_id AND status = 'open' AND broker_status IS NOT NULL
+ORDER BY id;
+
+-- name: BotOrderSubmitted :execrows
+-- The broker took the order (or already had it under its client_order_id).
+UPDATE bot_orders SET broker_order_id = @broker_order_id, broker_status = @broker_status,
+    submitted_at = coalesce(submitted_at, now()), broker_error = NULL, updated_at = now()
+WHERE id = @id AND bot_id = @bot_id AND status = 'open';
+
+-- name: BotOrderSubmitFailed :execrows
+-- The submission did not reach the broker (down, timeouts): retried later.
+UPDATE bot_orders SET broker_error = @broker_error, updated_at = now()
+WHERE id = @id AND bot_id = @bot_id AND status = 'open' AND submitted_at IS NULL;
+
+-- name: BotOrderRejected :execrows
+-- The broker refused the order: it is final, with the broker's reason.
+UPDATE bot_orders SET status = 'refused', broker_status = 'rejected', refusal = @refusal, broker_error = NULL,
+    updated_at = now()
+WHERE id = @id AND bot_id = @bot_id AND status = 'open';
+
+-- name: BotOrderBrokerUpdate :execrows
+-- A poll of the broker booked in a decision: the cumulative fill and the
+-- broker's status; status leaves open when the broker's order is final.
+UPDATE bot_orders SET broker_status = @broker_status, filled_qty = @filled_qty, filled_notional = @filled_notional,
+    status = @status, refusal = sqlc.narg('refusal'), updated_at = now()
+WHERE id = @id AND bot_id = @bot_id AND status = 'open';
+
+-- name: BotFillInsertBroker :execrows
+-- One execution of a broker order; the same report twice inserts nothing.
+INSERT INTO bot_fills (bot_id, order_id, bar_time, symbol, side, price, quantity, fee, reason, trade_pnl, fill_key)
+VALUES (@bot_id, @order_id, @bar_time, @symbol, @side, @price, @quantity, @fee, @reason, sqlc.narg('trade_pnl'), @fill_key)
+ON CONFLICT (order_id, fill_key) DO NOTHING;

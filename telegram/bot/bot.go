@@ -185,6 +185,8 @@ func New(opts Options) (*Bot, error) {
 	if b.trading, err = tradingbot.NewService(opts.Validator, b.log); err != nil {
 		return nil, err
 	}
+	kr, _ := opts.Config.Keyring() // a bad key fails config validation; without one no user has credentials
+	b.trading.UseBrokers(tradingbot.NewAlpacaBrokers(kr, opts.Config.AlpacaKeyID, opts.Config.AlpacaSecretKey, opts.Config.AlpacaBaseURL))
 	return b, nil
 }
 
