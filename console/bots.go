@@ -188,6 +188,11 @@ func (c *Console) botEquityChart(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	ctx := r.Context()
+	bot, err := c.bots.Get(ctx, c.pool, s.botActor(), id)
+	if err != nil {
+		c.botError(w, r, s, err)
+		return
+	}
 	rows, err := c.bots.Equity(ctx, c.pool, s.botActor(), id, time.Unix(0, 0).UTC(), farFuture, equityPoints)
 	if err != nil {
 		c.botError(w, r, s, err)
@@ -198,13 +203,13 @@ func (c *Console) botEquityChart(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	last := rows[len(rows)-1]
-	key := fmt.Sprintf("bot-equity/%d/%d/%d/%s", id, len(rows), last.BarTime.UnixNano(), last.Equity)
+	key := fmt.Sprintf("bot-equity/%d/%s/%d/%d/%s", id, bot.Name, len(rows), last.BarTime.UnixNano(), last.Equity)
 	png, err := c.charts.get(key, func() ([]byte, error) {
 		times, equity := make([]time.Time, len(rows)), make([]float64, len(rows))
 		for i, p := range rows {
 			times[i], equity[i] = p.BarTime, p.Equity.InexactFloat64()
 		}
-		return report.EquityCurve(fmt.Sprintf("Bot %d equity", id), times, equity, chartWidth, chartHeight)
+		return report.EquityCurve(bot.Name+" equity", times, equity, chartWidth, chartHeight)
 	})
 	if err != nil {
 		c.fail(w, r, s, fmt.Errorf("equity chart of bot %d: %w", id, err))
