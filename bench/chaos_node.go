@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/vigilhq/vigil/config"
@@ -24,6 +25,11 @@ const (
 	// counts notification jobs after runs longer than nodeConfig's 15
 	// minutes).
 	EnvRetention = "VIGIL_BENCH_RETENTION"
+	// EnvFetchCooldown sets River's FetchCooldown (fetch_cooldown; the
+	// bench's default 10ms), to measure River's own settings.
+	EnvFetchCooldown = "VIGIL_BENCH_FETCH_COOLDOWN"
+	// EnvAlertWorkers sets the alert queue's workers per node (default 24).
+	EnvAlertWorkers = "VIGIL_BENCH_ALERT_WORKERS"
 )
 
 // nodeTuning applies the chaos variables to cfg and returns River's
@@ -50,6 +56,20 @@ func nodeTuning(cfg *config.Config) (time.Duration, error) {
 		return 0, err
 	} else if ok {
 		cfg.RiverCompletedRetention = config.Duration(d)
+	}
+	if d, ok, err := envDuration(EnvFetchCooldown); err != nil {
+		return 0, err
+	} else if ok {
+		cfg.FetchCooldown = config.Duration(d)
+	}
+	if v := os.Getenv(EnvAlertWorkers); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return 0, fmt.Errorf("bench node: %s=%q: want a number of workers from 1 to 1000", EnvAlertWorkers, v)
+		}
+		a := cfg.Jobs[config.JobAlert]
+		a.Workers = n
+		cfg.Jobs[config.JobAlert] = a
 	}
 	return jobTimeout, nil
 }
