@@ -91,15 +91,11 @@ func (a *AlpacaBrokers) config(ctx context.Context, q dbsqlc.DBTX, userID int64)
 		c, err := store.GetBrokerCredentials(ctx, q, a.Keyring, userID, broker.Alpaca)
 		switch {
 		case err == nil:
-			row, err := dbsqlc.New().BrokerCredentialGet(ctx, q, dbsqlc.BrokerCredentialGetParams{UserID: userID, Broker: broker.Alpaca})
-			if err != nil {
-				return alpaca.Config{}, "", fmt.Errorf("alpaca credentials of user %d: %w", userID, err)
-			}
 			base := c.BaseURL
 			if base == "" {
 				base = a.BaseURL
 			}
-			return alpaca.Config{KeyID: c.KeyID, SecretKey: c.SecretKey, BaseURL: base}, row.UpdatedAt.Format(time.RFC3339Nano), nil
+			return alpaca.Config{KeyID: c.KeyID, SecretKey: c.SecretKey, BaseURL: base}, c.UpdatedAt.Format(time.RFC3339Nano), nil
 		case !errors.Is(err, db.ErrNotFound):
 			return alpaca.Config{}, "", err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,6 +30,9 @@ type BrokerCredentials struct {
 	Paper     bool
 	// BaseURL overrides the broker's paper endpoint ("" none).
 	BaseURL string
+	// UpdatedAt is when the row was last stored (read only: set by
+	// GetBrokerCredentials, ignored by SetBrokerCredentials).
+	UpdatedAt time.Time
 }
 
 // ErrBrokerCredentials is a credential that cannot be stored; the message
@@ -82,7 +86,8 @@ func GetBrokerCredentials(ctx context.Context, q dbsqlc.DBTX, kr *secrets.Keyrin
 	if err != nil {
 		return BrokerCredentials{}, fmt.Errorf("open %s secret of user %d: %w", broker, userID, err)
 	}
-	c := BrokerCredentials{UserID: userID, Broker: broker, KeyID: row.KeyID, SecretKey: string(secret), Paper: row.Paper}
+	c := BrokerCredentials{UserID: userID, Broker: broker, KeyID: row.KeyID, SecretKey: string(secret), Paper: row.Paper,
+		UpdatedAt: row.UpdatedAt}
 	if row.BaseUrl != nil {
 		c.BaseURL = *row.BaseUrl
 	}

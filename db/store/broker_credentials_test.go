@@ -2,6 +2,7 @@ package store
 
 import (
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -51,6 +52,8 @@ func TestBrokerCredentials(t *testing.T) {
 		BaseURL: "http://127.0.0.1:9"}))
 	c, err := GetBrokerCredentials(ctx, d.Pool, kr, uid, "alpaca")
 	require.NoError(t, err)
+	require.False(t, c.UpdatedAt.IsZero(), "the row's updated_at")
+	c.UpdatedAt = time.Time{}
 	require.Equal(t, BrokerCredentials{UserID: uid, Broker: "alpaca", KeyID: "PK123", SecretKey: "s3cret-value", Paper: true,
 		BaseURL: "http://127.0.0.1:9"}, c)
 
