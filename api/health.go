@@ -8,25 +8,8 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/health"
 )
-
-// Health statuses of msg_system_health, best first.
-const (
-	healthHealthy  = "HEALTHY"
-	healthUnknown  = "UNKNOWN"
-	healthDegraded = "DEGRADED"
-	healthDown     = "DOWN"
-)
-
-// healthRank orders statuses from best to worst.
-var healthRank = map[string]int{healthHealthy: 0, healthUnknown: 1, healthDegraded: 2, healthDown: 3}
-
-func worse(a, b string) string {
-	if healthRank[b] > healthRank[a] {
-		return b
-	}
-	return a
-}
 
 // ComponentHealth is the latest report of one component.
 type ComponentHealth struct {
@@ -73,23 +56,19 @@ func (h *handler) staleAfter() time.Duration {
 	return 3 * h.cfg.HealthCheckInterval.D()
 }
 
-// systems groups the latest rows per component into systems, in name order.
+// systems groups the latest rows per component into systems, in name order
+// (health.Latest: a stale heartbeat counts as DOWN).
 func (h *handler) systems(rows []dbsqlc.MsgSystemHealth) []SystemHealth {
-	now := h.now()
-	var out []SystemHealth
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].System != r.System {
-			out = append(out, SystemHealth{System: r.System, Status: healthHealthy})
+	latest := health.Latest(rows, h.now(), h.staleAfter())
+	out := make([]SystemHealth, len(latest))
+	for i, s := range latest {
+		out[i] = SystemHealth{System: s.System, Status: s.Status, Components: make([]ComponentHealth, len(s.Components))}
+		for j, c := range s.Components {
+			r := c.Row
+			out[i].Components[j] = ComponentHealth{Component: r.Component, Status: c.Status, Reported: r.Status,
+				ResponseTimeMs: r.ResponseTimeMs, ErrorMessage: r.ErrorMessage, Metadata: r.Metadata,
+				CheckedAt: r.CheckedAt, Stale: c.Stale}
 		}
-		c := ComponentHealth{Component: r.Component, Status: r.Status, Reported: r.Status, ResponseTimeMs: r.ResponseTimeMs,
-			ErrorMessage: r.ErrorMessage, Metadata: r.Metadata, CheckedAt: r.CheckedAt}
-		if now.Sub(r.CheckedAt) > h.staleAfter() {
-			c.Stale = true
-			c.Status = healthDown
-		}
-		s := &out[len(out)-1]
-		s.Components = append(s.Components, c)
-		s.Status = worse(s.Status, c.Status)
 	}
 	return out
 }
@@ -113,15 +92,15 @@ func (h *handler) health(ctx context.Context, _ *emptyInput) (*platformHealthOut
 	if err != nil {
 		return nil, h.problem(err)
 	}
-	out := PlatformHealth{Status: healthHealthy, Timestamp: h.now().UTC(), Counts: map[string]int{},
+	out := PlatformHealth{Status: health.Healthy, Timestamp: h.now().UTC(), Counts: map[string]int{},
 		Systems: make([]SystemSummary, len(systems))}
 	if len(systems) == 0 {
-		out.Status = healthUnknown
+		out.Status = health.Unknown
 	}
 	for i, s := range systems {
 		out.Systems[i] = SystemSummary{System: s.System, Status: s.Status}
 		out.Counts[s.Status]++
-		out.Status = worse(out.Status, s.Status)
+		out.Status = health.WorsePlatform(out.Status, s.Status)
 	}
 	return &platformHealthOutput{Body: out}, nil
 }
@@ -168,10 +147,10 @@ func (h *handler) healthUnhealthy(ctx context.Context, _ *emptyInput) (*systemLi
 	}
 	out := []SystemHealth{}
 	for _, s := range systems {
-		if s.Status == healthHealthy {
+		if s.Status == health.Healthy {
 			continue
 		}
-		s.Components = slices.DeleteFunc(s.Components, func(c ComponentHealth) bool { return c.Status == healthHealthy })
+		s.Components = slices.DeleteFunc(s.Components, func(c ComponentHealth) bool { return c.Status == health.Healthy })
 		out = append(out, s)
 	}
 	return &systemListOutput{Body: SystemList{Systems: out}}, nil

@@ -5,10 +5,8 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/db/dbsqlc"
+	"github.com/vigilhq/vigil/health"
 )
-
-// Health statuses, best first (as in msg_system_health and the API).
-var healthRank = map[string]int{"HEALTHY": 0, "UNKNOWN": 1, "DEGRADED": 2, "DOWN": 3}
 
 type componentView struct {
 	dbsqlc.MsgSystemHealth
@@ -58,22 +56,18 @@ func (c *Console) healthPage(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	now := c.now()
-	d := healthData{Status: "HEALTHY", StaleAfter: c.staleAfter, Now: now, IncidentState: "open"}
+	d := healthData{Status: health.Healthy, StaleAfter: c.staleAfter, Now: now, IncidentState: "open"}
 	if len(rows) == 0 {
-		d.Status = "UNKNOWN"
+		d.Status = health.Unknown
 	}
-	for _, row := range rows {
-		if len(d.Systems) == 0 || d.Systems[len(d.Systems)-1].System != row.System {
-			d.Systems = append(d.Systems, systemView{System: row.System, Status: "HEALTHY"})
+	for _, sys := range health.Latest(rows, now, c.staleAfter) {
+		v := systemView{System: sys.System, Status: sys.Status}
+		for _, cp := range sys.Components {
+			v.Components = append(v.Components, componentView{MsgSystemHealth: cp.Row, Shown: cp.Status, Stale: cp.Stale,
+				Age: fmtDuration(now.Sub(cp.Row.CheckedAt))})
 		}
-		cv := componentView{MsgSystemHealth: row, Shown: row.Status, Age: fmtDuration(now.Sub(row.CheckedAt))}
-		if now.Sub(row.CheckedAt) > c.staleAfter {
-			cv.Stale, cv.Shown = true, "DOWN"
-		}
-		sys := &d.Systems[len(d.Systems)-1]
-		sys.Components = append(sys.Components, cv)
-		sys.Status = worseHealth(sys.Status, cv.Shown)
-		d.Status = worseHealth(d.Status, cv.Shown)
+		d.Systems = append(d.Systems, v)
+		d.Status = health.WorsePlatform(d.Status, sys.Status)
 	}
 	if s.IsAdmin {
 		if state != nil {
@@ -86,11 +80,4 @@ func (c *Console) healthPage(w http.ResponseWriter, r *http.Request, s *session)
 		}
 	}
 	c.render(w, r, s, http.StatusOK, "health", "Health", d)
-}
-
-func worseHealth(a, b string) string {
-	if healthRank[b] > healthRank[a] {
-		return b
-	}
-	return a
 }
